@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  globalSetup: '<rootDir>/tests/support/mongoGlobalSetup.ts',
+  globalTeardown: '<rootDir>/tests/support/mongoGlobalTeardown.ts',
+  transform: { "^.+\\.ts$": "ts-jest" },
+};

@@ -1,0 +1,93 @@
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import type { Logger } from 'pino';
+import type { Config } from './config/loadConfig';
+import { AccountService } from './domain/accountService';
+import type { Clock } from './domain/clock';
+import { PresenceService } from './domain/presenceService';
+import { authenticate } from './http/middleware/authenticate';
+import { requireObjectBody } from './http/middleware/bodyShape';
+import { errorHandler } from './http/middleware/errorHandler';
+import { loginRateLimit } from './http/middleware/loginRateLimit';
+import { notFound } from './http/middleware/notFound';
+import { requestLogger } from './http/middleware/requestLogger';
+import { updatePresence } from './http/middleware/updatePresence';
+import { healthRoutes } from './http/routes/health';
+import { pnutPresenceRoutes } from './http/routes/pnutPresence';
+import { rocketChatAccountRoutes, rocketChatLoginRoute } from './http/routes/rocketChatAccount';
+import { rocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
+import type { PresenceStore } from './storage/presenceStore';
+
+export type AppConfig = Pick<
+  Config,
+  | 'deltaWindowSeconds'
+  | 'deltaOverlapSeconds'
+  | 'presenceTtlSeconds'
+  | 'cacheMaxAgeMs'
+  | 'authCacheMaxEntries'
+  | 'corsOrigins'
+  | 'loginRateLimit'
+  | 'loginRateWindowSeconds'
+  | 'trustProxy'
+>;
+
+export interface AppDeps {
+  store: PresenceStore;
+  clock: Clock;
+  config: AppConfig;
+  logger: Logger;
+}
+
+const BODY_LIMIT = '16kb';
+const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
+
+/** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
+export function createApp({ store, clock, config, logger }: AppDeps): Express {
+  const accounts = new AccountService(store, clock, {
+    authCacheTtlMs: config.cacheMaxAgeMs,
+    authCacheMaxEntries: config.authCacheMaxEntries,
+  });
+  const presence = new PresenceService(store, clock, {
+    windowMs: config.deltaWindowSeconds * 1000,
+    overlapMs: config.deltaOverlapSeconds * 1000,
+    presenceTtlMs: config.presenceTtlSeconds * 1000,
+    cacheMaxAgeMs: config.cacheMaxAgeMs,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags are set where they are worth it (presence lists), not computed by Express for every body.
+  app.set('etag', false);
+  // qs, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array.
+  app.set('query parser', 'extended');
+  app.set('trust proxy', config.trustProxy);
+
+  app.use(requestLogger(logger));
+  app.use(helmet());
+  if (config.corsOrigins.length > 0) {
+    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id'] }));
+  }
+  app.use(healthRoutes(store));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
+  app.use(requireObjectBody);
+
+  const auth = [authenticate(accounts), updatePresence(presence)];
+
+  const rocketChat = Router();
+  rocketChat.use(rocketChatLoginRoute(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
+  rocketChat.use(...auth);
+  rocketChat.use(rocketChatAccountRoutes(accounts, presence));
+  rocketChat.use(rocketChatPresenceRoutes(presence));
+  app.use('/api/v1', rocketChat);
+
+  const pnut = Router();
+  pnut.use(...auth);
+  pnut.use(pnutPresenceRoutes(presence));
+  app.use('/v0', pnut);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,89 @@
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  /** Unset: the embedded in-process store. */
+  mongodbUri: string | undefined;
+  adminUsername: string;
+  /** Unset: a password is generated and logged once, when the admin is first created. */
+  adminPassword: string | undefined;
+  deltaWindowSeconds: number;
+  deltaOverlapSeconds: number;
+  presenceTtlSeconds: number;
+  logLevel: LogLevel;
+  storeTimeoutMs: number;
+  cacheMaxAgeMs: number;
+  authCacheMaxEntries: number;
+  corsOrigins: string[];
+  loginRateLimit: number;
+  loginRateWindowSeconds: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the whole configuration once, at start-up. Every problem is reported together so one
+ * restart fixes them all. Each variable is documented in .env.example.
+ */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const text = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+
+  const logLevel = text('LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const mongodbUri = text('MONGODB_URI');
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  const trustProxy = text('TRUST_PROXY') ?? 'false';
+  if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
+  const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
+  if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+
+  const config: Config = {
+    port: integer('PORT', 3000, 0, 65535),
+    mongodbUri,
+    adminUsername,
+    adminPassword: text('ADMIN_PASS'),
+    deltaWindowSeconds: integer('DELTA_WINDOW_SECONDS', 600, 1, 86400),
+    deltaOverlapSeconds: integer('DELTA_OVERLAP_SECONDS', 10, 0, 3600),
+    presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 900, 1, 7 * 86400),
+    logLevel: logLevel as LogLevel,
+    storeTimeoutMs: integer('STORE_TIMEOUT_MS', 2000, 50, 60000),
+    cacheMaxAgeMs: integer('CACHE_MAX_AGE_MS', 2000, 0, 60000),
+    authCacheMaxEntries: integer('AUTH_CACHE_MAX_ENTRIES', 100000, 0, 10000000),
+    corsOrigins: (text('CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
+    loginRateLimit: integer('LOGIN_RATE_LIMIT', 10, 1, 100000),
+    loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
+    trustProxy: trustProxy === 'true',
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+  };
+  // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
+  if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {
+    problems.push('CACHE_MAX_AGE_MS must be smaller than DELTA_OVERLAP_SECONDS (in ms), or deltas could miss a change');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,135 @@
+import type { PresenceStore } from '../storage/presenceStore';
+import { DuplicateUserError } from '../storage/presenceStore';
+import type { UserRecord } from '../storage/userRecord';
+import { BoundedTtlCache } from './boundedTtlCache';
+import type { Clock } from './clock';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword } from './credentials';
+import { InvalidCredentialsError, RejectedError, UnauthorizedError } from './errors';
+import { isAdmin, type Identity } from './identity';
+import { sameString } from './sameString';
+
+export type LoginRequest = { login: string; password: string } | { resume: string };
+
+export interface NewUser {
+  username: string;
+  name: string;
+  password: string;
+  email?: string;
+  roles?: string[];
+  active?: boolean;
+}
+
+export interface AccountOptions {
+  /** How long a verified token is trusted without asking the store: bounds how late a revocation elsewhere bites. */
+  authCacheTtlMs: number;
+  authCacheMaxEntries: number;
+}
+
+type CachedIdentity = Omit<Identity, 'hashedToken'>;
+
+/** Logins, tokens and users. Rocket.Chat's rules; the store does the I/O. */
+export class AccountService {
+  private readonly identities: BoundedTtlCache<CachedIdentity>;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: Clock,
+    options: AccountOptions,
+  ) {
+    this.identities = new BoundedTtlCache(options.authCacheMaxEntries, options.authCacheTtlMs);
+  }
+
+  /**
+   * Resolves a login token to its user. `claimedUserId` is X-User-Id when the client sent one; a valid token
+   * sent with another user's id is refused like an unknown one.
+   */
+  async authenticate(token: string, claimedUserId: string | undefined): Promise<Identity> {
+    const hashedToken = hashLoginToken(token);
+    const nowMs = this.clock.now().getTime();
+    let identity = this.identities.get(hashedToken, nowMs);
+    if (identity === undefined) {
+      const user = await this.store.findUserByHashedToken(hashedToken);
+      if (user === null || !user.active) throw new UnauthorizedError();
+      identity = { userId: user._id, username: user.username, roles: user.roles };
+      this.identities.set(hashedToken, identity, nowMs);
+    }
+    if (claimedUserId !== undefined && !sameString(claimedUserId, identity.userId)) throw new UnauthorizedError();
+    return { ...identity, hashedToken };
+  }
+
+  /** @returns the user and a new login token; the same error whether the user is unknown or the password wrong. */
+  async login(request: LoginRequest): Promise<{ user: UserRecord; token: string }> {
+    if ('resume' in request) {
+      const user = await this.store.findUserByHashedToken(hashLoginToken(request.resume));
+      if (user === null || !user.active) throw new InvalidCredentialsError();
+      return { user, token: request.resume };
+    }
+    const user = await this.store.findUserByLogin(request.login);
+    const passwordMatches = await verifyPassword(request.password, user?.services.password?.bcrypt);
+    if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
+    const token = newLoginToken();
+    const now = this.clock.now();
+    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now);
+    return { user: { ...user, lastLogin: now }, token };
+  }
+
+  async logout(identity: Identity): Promise<void> {
+    this.identities.delete(identity.hashedToken);
+    await this.store.removeLoginToken(identity.userId, identity.hashedToken);
+  }
+
+  async findUser(userId: string): Promise<UserRecord> {
+    const user = await this.store.findUserById(userId);
+    if (user === null) throw new UnauthorizedError();
+    return user;
+  }
+
+  async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
+    if (!isAdmin(actor)) throw new RejectedError('error-action-not-allowed', 'Adding user is not allowed');
+    return this.insertUser(input);
+  }
+
+  /**
+   * Makes sure the configured admin exists, as Rocket.Chat does with ADMIN_USERNAME / ADMIN_PASS. An existing
+   * user is left as it is. Without a configured password one is generated and returned, to be shown once.
+   */
+  async ensureAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
+    if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
+    const chosen = password ?? newLoginToken().slice(0, 20);
+    try {
+      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'] });
+    } catch (error) {
+      // Another instance created it first.
+      if (error instanceof RejectedError) return { created: false };
+      throw error;
+    }
+    return password === undefined ? { created: true, generatedPassword: chosen } : { created: true };
+  }
+
+  private async insertUser(input: NewUser): Promise<UserRecord> {
+    const user: UserRecord = {
+      _id: newUserId(),
+      username: input.username,
+      name: input.name,
+      ...(input.email === undefined ? {} : { emails: [{ address: input.email.toLowerCase(), verified: false }] }),
+      utcOffset: 0,
+      active: input.active ?? true,
+      roles: input.roles ?? ['user'],
+      status: 'offline',
+      statusText: '',
+      presenceText: null,
+      presenceExpiresAt: null,
+      lastSeenAt: null,
+      createdAt: this.clock.now(),
+      services: { password: { bcrypt: await hashPassword(input.password) }, resume: { loginTokens: [] } },
+    };
+    try {
+      await this.store.createUser(user);
+    } catch (error) {
+      if (!(error instanceof DuplicateUserError)) throw error;
+      const taken = error.field === 'email' ? input.email : input.username;
+      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+    }
+    return user;
+  }
+}

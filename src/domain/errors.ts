@@ -1,0 +1,54 @@
+/**
+ * Failures the domain reports; the HTTP layer's one error handler turns each into the right JSON for the API the
+ * request came through. `code` is Rocket.Chat's errorType where Rocket.Chat has one.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'You must be logged in to do this.') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class InvalidCredentialsError extends DomainError {
+  constructor() {
+    super(401, 'unauthorized', 'Unauthorized');
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string, code = 'error-not-allowed') {
+    super(403, code, message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string, code = 'error-not-found') {
+    super(404, code, message);
+  }
+}
+
+/** A request that is well-formed but asks for something not allowed or not possible (Rocket.Chat answers 400). */
+export class RejectedError extends DomainError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+  }
+}
+
+export class InvalidParamError extends DomainError {
+  constructor(
+    readonly param: string,
+    reason: string,
+  ) {
+    super(400, 'invalid-params', `The parameter "${param}" ${reason}`);
+  }
+}

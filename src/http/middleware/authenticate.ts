@@ -1,0 +1,28 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AccountService } from '../../domain/accountService';
+import { UnauthorizedError } from '../../domain/errors';
+import type { Identity } from '../../domain/identity';
+
+/** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
+function tokenOf(req: Request): string | undefined {
+  const authToken = req.headers['x-auth-token'];
+  if (typeof authToken === 'string' && authToken !== '') return authToken;
+  const match = /^Bearer ([^\s,]+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/** Accepts either API's credentials on every route, and leaves the caller's identity for the handlers. */
+export function authenticate(accounts: AccountService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const token = tokenOf(req);
+    if (token === undefined) throw new UnauthorizedError();
+    const userId = req.headers['x-user-id'];
+    if (Array.isArray(userId)) throw new UnauthorizedError();
+    res.locals.identity = await accounts.authenticate(token, userId === undefined || userId === '' ? undefined : userId);
+    next();
+  };
+}
+
+export function identityOf(res: Response): Identity {
+  return res.locals.identity as Identity;
+}

@@ -1,0 +1,18 @@
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError, InvalidParamError } from '../../domain/errors';
+
+class UnsupportedMediaTypeError extends DomainError {
+  constructor() {
+    super(415, 'unsupported-media-type', 'The request body must be application/json or application/x-www-form-urlencoded');
+  }
+}
+
+/**
+ * Bodies are JSON objects or forms. A body of another type would otherwise be silently ignored, and a JSON array
+ * would read as "no parameters"; both are refused instead.
+ */
+export function requireObjectBody(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is(['json', 'urlencoded']) === false) throw new UnsupportedMediaTypeError();
+  if (Array.isArray(req.body)) throw new InvalidParamError('body', 'must be a JSON object');
+  next();
+}

@@ -1,0 +1,62 @@
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from '../../domain/errors';
+import { StoreUnavailableError } from '../../storage/storeUnavailableError';
+import { apiOf } from '../apiOf';
+import { pnutError } from '../responses/pnut';
+import { sendRocketChatJson } from '../responses/rocketChat';
+import { RateLimitedError } from './rateLimited';
+
+interface Failure {
+  status: number;
+  message: string;
+  /** Rocket.Chat's errorType, for its 400 answers. */
+  errorType?: string;
+}
+
+/** Errors from body parsing carry `type` and `status` (body-parser's convention). */
+function bodyParserFailure(error: { type?: unknown; status?: unknown }): Failure | undefined {
+  if (error.type === 'entity.parse.failed') return { status: 400, message: 'The request body is not valid JSON', errorType: 'invalid-params' };
+  if (error.type === 'entity.too.large') return { status: 413, message: 'The request body is too large' };
+  if (typeof error.type === 'string' && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    return { status: error.status, message: 'The request body cannot be read', errorType: 'invalid-params' };
+  }
+  return undefined;
+}
+
+function failureOf(error: unknown): Failure | undefined {
+  if (error instanceof DomainError) return { status: error.httpStatus, message: error.message, errorType: error.code };
+  if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
+  if (error instanceof RateLimitedError) return { status: 429, message: error.message };
+  if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
+  return undefined;
+}
+
+/** Rocket.Chat's failure shapes, by status, as its REST API writes them. */
+function rocketChatBody(failure: Failure): object {
+  if (failure.status === 401) return { success: false, error: failure.message, status: 'error', message: failure.message };
+  if (failure.status === 400 && failure.errorType !== undefined) {
+    return { success: false, error: `${failure.message} [${failure.errorType}]`, errorType: failure.errorType };
+  }
+  return { success: false, error: failure.message };
+}
+
+/**
+ * The one place failures become answers: the right JSON for the API the request came through, and never a
+ * stack trace. Anything unexpected is logged with its stack and answered as a bare 500.
+ */
+export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  let failure = failureOf(error);
+  if (failure === undefined) {
+    req.log?.error({ err: error }, 'unhandled error');
+    failure = { status: 500, message: 'Internal server error' };
+  } else if (failure.status === 503) {
+    req.log?.warn({ err: error }, 'store unavailable');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
+  else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
+}

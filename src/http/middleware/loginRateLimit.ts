@@ -1,0 +1,40 @@
+import type { NextFunction, Request, Response } from 'express';
+import { rateLimit, type Options } from 'express-rate-limit';
+import { RateLimitedError } from './rateLimited';
+
+export interface LoginRateLimitOptions {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** The login name a request tries, lower-cased; an empty string when it names none (then only the IP limit bites). */
+function loginNameOf(req: Request): string {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const name = body.user ?? body.username ?? body.email;
+  return typeof name === 'string' ? name.toLowerCase().slice(0, 256) : '';
+}
+
+/**
+ * Login attempts limited per client IP and per username, so neither one address nor a botnet aiming at one
+ * account can guess passwords quickly. Over the limit: 429 with Retry-After, in the API's own shape.
+ */
+export function loginRateLimit(options: LoginRateLimitOptions) {
+  const common: Partial<Options> = {
+    windowMs: options.windowSeconds * 1000,
+    limit: options.limit,
+    standardHeaders: false,
+    legacyHeaders: true,
+    handler: (req: Request, _res: Response, next: NextFunction) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime === undefined ? options.windowSeconds : Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));
+      next(new RateLimitedError(seconds));
+    },
+  };
+  const perIp = rateLimit({ ...common });
+  const perUsername = rateLimit({
+    ...common,
+    keyGenerator: (req: Request) => `user:${loginNameOf(req)}`,
+    skip: (req: Request) => loginNameOf(req) === '',
+  });
+  return [perIp, perUsername];
+}

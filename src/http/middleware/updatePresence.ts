@@ -1,0 +1,35 @@
+import type { NextFunction, Request, Response } from 'express';
+import { codePointLength } from '../../domain/codePoints';
+import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../domain/pnutPresence';
+import type { PresenceService } from '../../domain/presenceService';
+import { identityOf } from './authenticate';
+import { apiOf } from '../apiOf';
+
+/**
+ * pnut's `update_presence=<value>` on any authenticated call, of either API: the caller's presence is updated
+ * before the call's own work. Whether it worked is told in `meta.updated_presence` (pnut) or the
+ * `X-Updated-Presence` header (Rocket.Chat, whose bodies stay unchanged). A bad value never fails the call.
+ */
+export function updatePresence(presence: PresenceService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const value = req.query.update_presence;
+    if (value === undefined) return next();
+    let updated = false;
+    if (typeof value === 'string' && codePointLength(value) <= PNUT_PRESENCE_MAX_CODE_POINTS) {
+      try {
+        await presence.setPnutPresence(identityOf(res).userId, value);
+        updated = true;
+      } catch (error) {
+        req.log?.warn({ err: error }, 'update_presence failed');
+      }
+    }
+    res.locals.updatedPresence = updated;
+    if (apiOf(req) === 'rocketchat') res.setHeader('X-Updated-Presence', String(updated));
+    next();
+  };
+}
+
+/** undefined when the call did not ask for update_presence. */
+export function updatedPresenceOf(res: Response): boolean | undefined {
+  return res.locals.updatedPresence as boolean | undefined;
+}

@@ -1,0 +1,30 @@
+import type { Request, Response } from 'express';
+import { etagMatches, etagOf } from './etag';
+
+/**
+ * Writes a Rocket.Chat answer as its REST router does: `Content-Type` exactly `application/json`, never cached.
+ * With an `etag`, a request whose If-None-Match matches gets 304 and no body.
+ */
+export function sendRocketChatJson(req: Request, res: Response, status: number, body: string, etag?: string): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  if (etag !== undefined) {
+    res.setHeader('ETag', etag);
+    if (status === 200 && etagMatches(req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
+  }
+  res.setHeader('Content-Type', 'application/json');
+  res.status(status).end(body);
+}
+
+export function rocketChatSuccess(req: Request, res: Response, payload: object): void {
+  sendRocketChatJson(req, res, 200, JSON.stringify({ ...payload, success: true }));
+}
+
+/** A success whose body carries a strong ETag, for answers clients poll (users.presence). */
+export function rocketChatSuccessWithEtag(req: Request, res: Response, payload: object): void {
+  const body = JSON.stringify({ ...payload, success: true });
+  sendRocketChatJson(req, res, 200, body, etagOf(body));
+}

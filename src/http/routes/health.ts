@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import type { PresenceStore } from '../../storage/presenceStore';
+
+/** Liveness and readiness for orchestrators; no authentication. */
+export function healthRoutes(store: PresenceStore): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,80 @@
+import { Router, type Request, type Response } from 'express';
+import { body, query } from 'express-validator';
+import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import type { PresenceService } from '../../domain/presenceService';
+import type { PresentSnapshot } from '../../domain/presentSnapshot';
+import { identityOf } from '../middleware/authenticate';
+import { updatedPresenceOf } from '../middleware/updatePresence';
+import { etagOf } from '../responses/etag';
+import { pnutSuccess, pnutSuccessJson } from '../responses/pnut';
+import { rejectInvalid } from '../validation/rejectInvalid';
+import { presenceString, userIdPathParam } from '../validation/params';
+import { pnutPresenceObject } from '../views/pnutPresence';
+
+/** `expiration` as a query or form string, or a JSON number. */
+function expirationChain(location: typeof body) {
+  return location('expiration')
+    .optional()
+    .custom((value: unknown) => (typeof value === 'string' && value.length <= 20) || (typeof value === 'number' && Number.isFinite(value)))
+    .withMessage('must be an integer Unix time in seconds');
+}
+
+function paramOf(req: Request, name: string): string | undefined {
+  const fromBody = (req.body as Record<string, unknown> | undefined)?.[name];
+  const value = fromBody ?? req.query[name];
+  return value === undefined ? undefined : String(value);
+}
+
+function dataListRenderer() {
+  const rendered = new WeakMap<PresentSnapshot, { json: string; etag: string }>();
+  return (snapshot: PresentSnapshot): { json: string; etag: string } => {
+    let entry = rendered.get(snapshot);
+    if (entry === undefined) {
+      const json = JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt)));
+      entry = { json, etag: etagOf(json) };
+      rendered.set(snapshot, entry);
+    }
+    return entry;
+  };
+}
+
+/** pnut's presence endpoints under /v0, behind authentication. */
+export function pnutPresenceRoutes(presence: PresenceService): Router {
+  const router = Router();
+  const renderList = dataListRenderer();
+
+  router.get('/presence', async (req: Request, res: Response) => {
+    const { json, etag } = renderList(await presence.presentUsers());
+    pnutSuccessJson(req, res, json, etag);
+  });
+
+  router.get('/users/:userId/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
+    const userId = req.params.userId === 'me' ? identityOf(res).userId : String(req.params.userId);
+    const reading = await presence.readUser(userId).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError('User not found') : error;
+    });
+    pnutSuccess(req, res, pnutPresenceObject(reading.user, presence.now()));
+  });
+
+  router.put(
+    '/users/:userId/presence',
+    userIdPathParam,
+    presenceString(query, 'presence'),
+    presenceString(body, 'presence'),
+    expirationChain(query),
+    expirationChain(body),
+    rejectInvalid,
+    async (req: Request, res: Response) => {
+      const callerId = identityOf(res).userId;
+      const target = req.params.userId === 'me' ? callerId : String(req.params.userId);
+      if (target !== callerId) throw new ForbiddenError("You may only update your own presence");
+      // update_presence on this call overrides it: one update, not two.
+      const user = updatedPresenceOf(res) === true
+        ? (await presence.readUser(callerId)).user
+        : await presence.setPnutPresence(callerId, paramOf(req, 'presence'), paramOf(req, 'expiration'));
+      pnutSuccess(req, res, pnutPresenceObject(user, presence.now()));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,74 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { body } from 'express-validator';
+import type { AccountService, LoginRequest } from '../../domain/accountService';
+import { InvalidParamError } from '../../domain/errors';
+import type { PresenceService } from '../../domain/presenceService';
+import { identityOf } from '../middleware/authenticate';
+import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
+import { rejectInvalid } from '../validation/rejectInvalid';
+import { optionalString, requiredString } from '../validation/params';
+import { rocketChatOwnUser } from '../views/rocketChatUser';
+
+const LOGIN_MAX = 256;
+const PASSWORD_MAX = 1024;
+
+function loginRequestOf(req: Request): LoginRequest {
+  const { user, username, email, password, resume } = req.body as Record<string, string | undefined>;
+  if (resume !== undefined) return { resume };
+  const login = user ?? username ?? email;
+  if (login === undefined) throw new InvalidParamError('user', 'is required');
+  if (password === undefined) throw new InvalidParamError('password', 'is required');
+  return { login, password };
+}
+
+/** POST /login: no authentication needed, so it is mounted before the auth middleware. */
+export function rocketChatLoginRoute(accounts: AccountService, presence: PresenceService, rateLimit: RequestHandler[]): Router {
+  const router = Router();
+  router.post(
+    '/login',
+    ...rateLimit,
+    optionalString(body, 'user', LOGIN_MAX),
+    optionalString(body, 'username', LOGIN_MAX),
+    optionalString(body, 'email', LOGIN_MAX),
+    optionalString(body, 'password', PASSWORD_MAX),
+    optionalString(body, 'resume', LOGIN_MAX),
+    rejectInvalid,
+    async (req: Request, res: Response) => {
+      const { user, token } = await accounts.login(loginRequestOf(req));
+      const me = rocketChatOwnUser(user, presence.read(user, presence.now()).status);
+      rocketChatSuccess(req, res, { status: 'success', data: { userId: user._id, authToken: token, me } });
+    },
+  );
+  return router;
+}
+
+/** logout, me and users.create: behind authentication. */
+export function rocketChatAccountRoutes(accounts: AccountService, presence: PresenceService): Router {
+  const router = Router();
+
+  router.post('/logout', async (req: Request, res: Response) => {
+    await accounts.logout(identityOf(res));
+    sendRocketChatJson(req, res, 200, JSON.stringify({ status: 'success', data: { message: "You've been logged out!" } }));
+  });
+
+  router.get('/me', async (req: Request, res: Response) => {
+    const user = await accounts.findUser(identityOf(res).userId);
+    rocketChatSuccess(req, res, rocketChatOwnUser(user, presence.read(user, presence.now()).status));
+  });
+
+  router.post(
+    '/users.create',
+    requiredString(body, 'username', 64).matches(/^[0-9a-zA-Z-_.]+$/).withMessage('may hold only letters, digits, "-", "_" and "."'),
+    requiredString(body, 'name', 256),
+    requiredString(body, 'password', PASSWORD_MAX).isLength({ min: 1 }).withMessage('must not be empty'),
+    optionalString(body, 'email', 256).isEmail().withMessage('must be an email address'),
+    rejectInvalid,
+    async (req: Request, res: Response) => {
+      const { username, name, password, email } = req.body as Record<string, string>;
+      const user = await accounts.createUser(identityOf(res), { username, name, password, email });
+      rocketChatSuccess(req, res, { user: rocketChatOwnUser(user, 'offline') });
+    },
+  );
+
+  return router;
+}

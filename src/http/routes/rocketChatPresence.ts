@@ -1,0 +1,99 @@
+import { Router, type Request, type Response } from 'express';
+import { body, query } from 'express-validator';
+import { InvalidParamError } from '../../domain/errors';
+import { parseIsoDateTime } from '../../domain/parseIsoDateTime';
+import type { PresenceService } from '../../domain/presenceService';
+import type { PresentSnapshot } from '../../domain/presentSnapshot';
+import { identityOf } from '../middleware/authenticate';
+import { etagOf } from '../responses/etag';
+import { rocketChatSuccess, rocketChatSuccessWithEtag, sendRocketChatJson } from '../responses/rocketChat';
+import { rejectInvalid } from '../validation/rejectInvalid';
+import { fromParam, idsParam, optionalString, parseIds, userIdQueryParam } from '../validation/params';
+import { rocketChatPresenceUser } from '../views/rocketChatUser';
+
+const STATUS_MESSAGE_MAX = 1024;
+
+/** The full list is the same for every caller: serialised once per snapshot, not once per request. */
+function fullListRenderer() {
+  const rendered = new WeakMap<PresentSnapshot, { body: string; etag: string }>();
+  return (snapshot: PresentSnapshot): { body: string; etag: string } => {
+    let entry = rendered.get(snapshot);
+    if (entry === undefined) {
+      const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: user.status }));
+      const body = JSON.stringify({ users, full: true, success: true });
+      entry = { body, etag: etagOf(body) };
+      rendered.set(snapshot, entry);
+    }
+    return entry;
+  };
+}
+
+function connectionStatusOf(status: string): 'online' | 'offline' {
+  return status === 'offline' ? 'offline' : 'online';
+}
+
+/** users.presence, users.setStatus, users.getStatus, users.getPresence: behind authentication. */
+export function rocketChatPresenceRoutes(presence: PresenceService): Router {
+  const router = Router();
+  const renderFullList = fullListRenderer();
+
+  router.get('/users.presence', fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
+    const from = typeof req.query.from === 'string' ? parseIsoDateTime(req.query.from) : undefined;
+    const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
+    const list = await presence.listPresence({ from, ids, callerId: identityOf(res).userId });
+    if (list.full) {
+      const { body, etag } = renderFullList(list.snapshot);
+      sendRocketChatJson(req, res, 200, body, etag);
+      return;
+    }
+    rocketChatSuccessWithEtag(req, res, { users: list.readings.map(rocketChatPresenceUser), full: false });
+  });
+
+  router.post(
+    '/users.setStatus',
+    optionalString(body, 'status', 32),
+    optionalString(body, 'message', STATUS_MESSAGE_MAX),
+    optionalString(body, 'userId', 64),
+    rejectInvalid,
+    async (req: Request, res: Response) => {
+      const { status, message, userId } = (req.body ?? {}) as Record<string, string | undefined>;
+      if (status === undefined && message === undefined) throw new InvalidParamError('status', 'or "message" is required');
+      const identity = identityOf(res);
+      await presence.setStatus(identity, userId ?? identity.userId, { status, message });
+      rocketChatSuccess(req, res, {});
+    },
+  );
+
+  router.get('/users.getStatus', userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
+    const reading = await readRequestedUser(presence, req, res);
+    rocketChatSuccess(req, res, {
+      _id: reading.user._id,
+      ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
+      connectionStatus: connectionStatusOf(reading.status),
+      status: reading.status,
+    });
+  });
+
+  router.get('/users.getPresence', userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
+    const reading = await readRequestedUser(presence, req, res);
+    if (reading.user._id !== identityOf(res).userId) {
+      rocketChatSuccess(req, res, { presence: reading.status });
+      return;
+    }
+    rocketChatSuccess(req, res, {
+      presence: reading.status,
+      connectionStatus: connectionStatusOf(reading.status),
+      ...(reading.user.lastLogin === undefined ? {} : { lastLogin: reading.user.lastLogin }),
+    });
+  });
+
+  return router;
+}
+
+/** `userId`, else `username`, else the caller: how getStatus and getPresence choose whom to read. */
+function readRequestedUser(presence: PresenceService, req: Request, res: Response) {
+  const { userId, username } = req.query as Record<string, string | undefined>;
+  if (userId !== undefined) return presence.readUser(userId);
+  if (username !== undefined) return presence.readUserByUsername(username);
+  return presence.readUser(identityOf(res).userId);
+}

@@ -1,0 +1,67 @@
+import { body, param, query, type ValidationChain } from 'express-validator';
+import { codePointLength } from '../../domain/codePoints';
+import { parseIsoDateTime } from '../../domain/parseIsoDateTime';
+
+type Location = typeof body;
+
+/**
+ * Adds the checks for one plain string: an array (a repeated parameter) or an object (`from[$gt]=`) is refused
+ * before anything else looks at it, so no client input can reach a query as an operator.
+ */
+function plainString(chain: ValidationChain, maxLength: number): ValidationChain {
+  return chain
+    .custom((value: unknown) => typeof value === 'string')
+    .withMessage('must be a single string')
+    .bail()
+    .custom((value: string) => value.length <= maxLength)
+    .withMessage(`must be at most ${maxLength} characters long`)
+    .bail();
+}
+
+export function optionalString(location: Location, name: string, maxLength: number): ValidationChain {
+  return plainString(location(name).optional(), maxLength);
+}
+
+export function requiredString(location: Location, name: string, maxLength: number): ValidationChain {
+  return plainString(location(name).exists().withMessage('is required').bail(), maxLength);
+}
+
+/** `from`: ISO 8601, timezone, seconds and milliseconds optional. */
+export const fromParam = optionalString(query, 'from', 64)
+  .custom((value: string) => parseIsoDateTime(value) !== undefined)
+  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z');
+
+export const MAX_PRESENCE_IDS = 500;
+const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Rocket.Chat accepts `ids[]=a&ids[]=b`, `ids=a&ids=b` and `ids=a,b`; all become a list of ids. */
+export function parseIds(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (Array.isArray(value) && value.every((id) => typeof id === 'string')) return value as string[];
+  return undefined;
+}
+
+export const idsParam = query('ids')
+  .optional()
+  .custom((value: unknown) => {
+    const ids = parseIds(value);
+    if (ids === undefined) throw new Error('must be a list of user ids');
+    if (ids.length > MAX_PRESENCE_IDS) throw new Error(`must list at most ${MAX_PRESENCE_IDS} ids`);
+    if (!ids.every((id) => ID_PATTERN.test(id))) throw new Error('must hold only user ids');
+    return true;
+  });
+
+export const userIdPathParam = param('userId')
+  .custom((value: string) => value === 'me' || ID_PATTERN.test(value))
+  .withMessage('must be "me" or a user id');
+
+export function userIdQueryParam(name: string): ValidationChain {
+  return optionalString(query, name, 64).custom((value: string) => ID_PATTERN.test(value)).withMessage('must be a user id');
+}
+
+/** pnut presence strings: up to 100 Unicode code points. */
+export function presenceString(location: Location, name: string): ValidationChain {
+  return optionalString(location, name, 400)
+    .custom((value: string) => codePointLength(value) <= 100)
+    .withMessage('must be at most 100 characters long');
+}

@@ -1,0 +1,75 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config/loadConfig';
+import { AccountService } from './domain/accountService';
+import { systemClock } from './domain/clock';
+import { createLogger } from './logger';
+import { createStore } from './storage/createStore';
+import type { PresenceStore } from './storage/presenceStore';
+import type { Logger } from 'pino';
+
+/** Stops accepting connections, lets in-flight requests finish (at most `timeoutMs`), then closes the store. */
+export async function shutDown(server: Server, store: PresenceStore, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => {
+    logger.warn({ timeoutMs }, 'requests still running at the shutdown deadline; closing their connections');
+    server.closeAllConnections();
+  }, timeoutMs);
+  await closed;
+  clearTimeout(deadline);
+  await store.close();
+}
+
+async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
+  const accounts = new AccountService(store, systemClock, { authCacheTtlMs: 0, authCacheMaxEntries: 0 });
+  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
+  if (result.generatedPassword !== undefined) {
+    // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
+    logger.warn({ username: config.adminUsername, password: result.generatedPassword }, 'created admin user with a generated password');
+  } else if (result.created) {
+    logger.info({ username: config.adminUsername }, 'created admin user');
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const store = await createStore(config);
+  await ensureAdmin(config, store, logger);
+
+  const app = createApp({ store, clock: systemClock, config, logger });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb' }, 'presence service listening');
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    shutDown(server, store, config.shutdownTimeoutMs, logger).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`presence service failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,20 @@
+import type { Config } from '../config/loadConfig';
+import { MemoryStore } from './memory/memoryStore';
+import { MongoStore } from './mongo/mongoStore';
+import type { PresenceStore } from './presenceStore';
+import { withTimeout } from './withTimeout';
+
+/** How long a change must be kept: no delta window, widened by its overlap, reaches further back. */
+export function changeRetentionSeconds(config: Pick<Config, 'deltaWindowSeconds' | 'deltaOverlapSeconds'>): number {
+  const margin = 60;
+  return config.deltaWindowSeconds + config.deltaOverlapSeconds + margin;
+}
+
+/** MongoDB when MONGODB_URI is set, else the embedded store; either way every call is bounded by the store timeout. */
+export async function createStore(config: Config): Promise<PresenceStore> {
+  const retention = changeRetentionSeconds(config);
+  const store = config.mongodbUri === undefined
+    ? new MemoryStore(retention * 1000)
+    : await MongoStore.connect({ uri: config.mongodbUri, changeRetentionSeconds: retention, serverSelectionTimeoutMs: config.storeTimeoutMs });
+  return withTimeout(store, config.storeTimeoutMs);
+}

@@ -1,0 +1,48 @@
+import { Schema } from 'mongoose';
+
+/**
+ * Rocket.Chat's `users` document shape, plus the presence fields this service adds. Every query MongoStore runs
+ * is served by an index declared here; docs/storage.md lists query by query.
+ */
+export const userSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true },
+    name: String,
+    emails: [{ _id: false, address: String, verified: Boolean }],
+    utcOffset: Number,
+    active: Boolean,
+    roles: [String],
+    status: String,
+    statusText: String,
+    presenceText: String,
+    presenceExpiresAt: Date,
+    lastSeenAt: Date,
+    lastLogin: Date,
+    avatarETag: String,
+    createdAt: Date,
+    services: {
+      password: { bcrypt: String },
+      resume: { loginTokens: [{ _id: false, when: Date, hashedToken: String }] },
+    },
+  },
+  { collection: 'users', versionKey: false, strict: false, strictQuery: true },
+);
+// Login by username, and uniqueness.
+userSchema.index({ username: 1 }, { unique: true });
+// Login by email, and uniqueness among users that have one.
+userSchema.index({ 'emails.address': 1 }, { unique: true, sparse: true });
+// Authentication: Rocket.Chat's own index on the token hash.
+userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 });
+// The full list (expires after now) and the expiries inside a delta window (between since and now).
+userSchema.index({ presenceExpiresAt: 1 });
+
+export function presenceChangeSchema(retentionSeconds: number): Schema {
+  const schema = new Schema(
+    { userId: { type: String, required: true }, at: { type: Date, required: true } },
+    { collection: 'presence_changes', versionKey: false, strictQuery: true },
+  );
+  // Serves the delta query (at > since) and drops entries once no delta window can reach them.
+  schema.index({ at: 1 }, { expireAfterSeconds: retentionSeconds });
+  return schema;
+}

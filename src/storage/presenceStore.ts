@@ -1,0 +1,40 @@
+import type { LoginToken, PresenceUpdate, UserRecord } from './userRecord';
+
+/** Thrown by createUser when the username or email is taken. */
+export class DuplicateUserError extends Error {
+  constructor(readonly field: 'username' | 'email') {
+    super(`${field} already in use`);
+    this.name = 'DuplicateUserError';
+  }
+}
+
+/**
+ * Everything the service keeps. Two implementations: MongoStore (production, any number of instances) and
+ * MemoryStore (zero set-up, one process). tests/storage/presenceStore.contract.ts holds both to the same behaviour.
+ */
+export interface PresenceStore {
+  findUserById(id: string): Promise<UserRecord | null>;
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  /** By username or, failing that, email address (what Rocket.Chat's `user` login field accepts). */
+  findUserByLogin(login: string): Promise<UserRecord | null>;
+  findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
+  findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
+  /** Users whose chosen status is not offline and whose presence expires after `now`. */
+  findPresentUsers(now: Date): Promise<UserRecord[]>;
+  /**
+   * Ids of users whose presence changed after `since`: every recorded change with a later timestamp, and every
+   * presence that expired in (since, now]. An expiry is a change like any other, at the moment it happened.
+   */
+  findUserIdsChangedSince(since: Date, now: Date): Promise<string[]>;
+
+  /** @throws DuplicateUserError */
+  createUser(user: UserRecord): Promise<void>;
+  addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void>;
+  removeLoginToken(userId: string, hashedToken: string): Promise<void>;
+  /** Writes the user's presence and records the change at `at`; returns the updated user, null if unknown. */
+  updatePresence(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord | null>;
+
+  /** Resolves when the store can serve requests; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

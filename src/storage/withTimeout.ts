@@ -1,0 +1,47 @@
+import type { PresenceStore } from './presenceStore';
+import { StoreUnavailableError } from './storeUnavailableError';
+
+/** Errors that mean "the store cannot be reached", as opposed to a bad request or a bug. */
+function isConnectivityError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /^Mongo(Network|ServerSelection|NotConnected|Topology|PoolCleared)|^MongooseServerSelection/.test(error.name)
+    || /client must be connected|Connection .* closed|buffering timed out/i.test(error.message);
+}
+
+/**
+ * Wraps a store so that every call settles within `timeoutMs`: a call the store does not answer in time, or one
+ * that fails for lack of a connection, rejects with StoreUnavailableError, which clients see as 503. Nothing
+ * hangs while the database has a bad minute, and the driver reconnects by itself afterwards.
+ */
+export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceStore {
+  const guard = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreUnavailableError(`${operation} timed out after ${timeoutMs} ms`)), timeoutMs);
+      call().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(isConnectivityError(error) ? new StoreUnavailableError(`${operation}: ${(error as Error).message}`) : error);
+        },
+      );
+    });
+
+  return {
+    findUserById: (id) => guard('findUserById', () => store.findUserById(id)),
+    findUserByUsername: (username) => guard('findUserByUsername', () => store.findUserByUsername(username)),
+    findUserByLogin: (login) => guard('findUserByLogin', () => store.findUserByLogin(login)),
+    findUserByHashedToken: (hashed) => guard('findUserByHashedToken', () => store.findUserByHashedToken(hashed)),
+    findUsersByIds: (ids) => guard('findUsersByIds', () => store.findUsersByIds(ids)),
+    findPresentUsers: (now) => guard('findPresentUsers', () => store.findPresentUsers(now)),
+    findUserIdsChangedSince: (since, now) => guard('findUserIdsChangedSince', () => store.findUserIdsChangedSince(since, now)),
+    createUser: (user) => guard('createUser', () => store.createUser(user)),
+    addLoginToken: (userId, token, lastLogin) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin)),
+    removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
+    updatePresence: (userId, update, at) => guard('updatePresence', () => store.updatePresence(userId, update, at)),
+    ping: () => guard('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,81 @@
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp, type AppConfig } from '../../src/app';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/credentials';
+import type { PresenceStore } from '../../src/storage/presenceStore';
+import type { UserRecord } from '../../src/storage/userRecord';
+import { FakeClock } from './fakeClock';
+import type { StoreKind } from './stores';
+
+export const TEST_CONFIG: AppConfig = {
+  deltaWindowSeconds: 600,
+  deltaOverlapSeconds: 10,
+  presenceTtlSeconds: 900,
+  cacheMaxAgeMs: 2000,
+  authCacheMaxEntries: 1000,
+  corsOrigins: [],
+  loginRateLimit: 1000,
+  loginRateWindowSeconds: 60,
+  trustProxy: false,
+};
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+let passwordHash: Promise<string> | undefined;
+
+export interface SeededUser {
+  user: UserRecord;
+  token: string;
+  /** Rocket.Chat's auth headers for this user. */
+  headers: { 'X-User-Id': string; 'X-Auth-Token': string };
+  /** pnut's auth header for this user. */
+  bearer: { Authorization: string };
+}
+
+export interface TestApp {
+  app: Express;
+  store: PresenceStore;
+  clock: FakeClock;
+  /** Inserts a user straight into the store, with a login token and the password TEST_PASSWORD. */
+  seedUser(fields?: Partial<UserRecord>): Promise<SeededUser>;
+  close(): Promise<void>;
+}
+
+/** The app as production builds it, on a fresh store of the given kind, with a fake clock and a silent logger. */
+export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> = {}): Promise<TestApp> {
+  const store = await kind.create();
+  const clock = new FakeClock();
+  const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
+  let counter = 0;
+
+  const seedUser = async (fields: Partial<UserRecord> = {}): Promise<SeededUser> => {
+    passwordHash ??= hashPassword(TEST_PASSWORD);
+    counter += 1;
+    const token = newLoginToken();
+    const username = fields.username ?? `user${counter}`;
+    const user: UserRecord = {
+      _id: newUserId(),
+      username,
+      name: `User ${counter}`,
+      utcOffset: 0,
+      active: true,
+      roles: ['user'],
+      status: 'offline',
+      statusText: '',
+      presenceText: null,
+      presenceExpiresAt: null,
+      lastSeenAt: null,
+      createdAt: clock.now(),
+      ...fields,
+      services: { password: { bcrypt: await passwordHash }, resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] } },
+    };
+    await store.createUser(user);
+    return {
+      user,
+      token,
+      headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
+      bearer: { Authorization: `Bearer ${token}` },
+    };
+  };
+
+  return { app, store, clock, seedUser, close: () => store.dispose() };
+}
