@@ -1,0 +1,32 @@
+import { ChangeLog } from '../../src/storage/memory/changeLog';
+
+describe('ChangeLog', () => {
+  it('lists the distinct users with a change strictly after a time', () => {
+    const log = new ChangeLog(60_000);
+    log.record('a', 1000);
+    log.record('b', 2000);
+    log.record('a', 3000);
+    expect([...log.userIdsAfter(1000)].sort()).toEqual(['a', 'b']);
+    expect([...log.userIdsAfter(2000)]).toEqual(['a']);
+    expect([...log.userIdsAfter(3000)]).toEqual([]);
+  });
+  it('keeps two changes stamped in the same millisecond', () => {
+    const log = new ChangeLog(60_000);
+    log.record('a', 1000);
+    log.record('b', 1000);
+    expect([...log.userIdsAfter(999)].sort()).toEqual(['a', 'b']);
+  });
+  it('keeps time order when a change is stamped earlier than the last one', () => {
+    const log = new ChangeLog(60_000);
+    log.record('a', 3000);
+    log.record('b', 1000);
+    expect([...log.userIdsAfter(2000)]).toEqual(['a']);
+    expect([...log.userIdsAfter(500)].sort()).toEqual(['a', 'b']);
+  });
+  it('drops changes older than its retention', () => {
+    const log = new ChangeLog(10_000);
+    log.record('a', 1000);
+    log.record('b', 20_000);
+    expect(log.length).toBe(1);
+  });
+});

@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+
+describe('loadConfig', () => {
+  it('has a default for everything, so an empty environment starts on the embedded store', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      mongodbUri: undefined,
+      adminUsername: 'admin',
+      adminPassword: undefined,
+      deltaWindowSeconds: 600,
+      deltaOverlapSeconds: 10,
+      presenceTtlSeconds: 900,
+      logLevel: 'info',
+      storeTimeoutMs: 2000,
+      cacheMaxAgeMs: 2000,
+      authCacheMaxEntries: 100000,
+      corsOrigins: [],
+      loginRateLimit: 10,
+      loginRateWindowSeconds: 60,
+      trustProxy: false,
+      shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('reads the variables', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      MONGODB_URI: 'mongodb://db:27017/presence?replicaSet=rs0',
+      ADMIN_USERNAME: 'root',
+      ADMIN_PASS: 'pw',
+      DELTA_WINDOW_SECONDS: '300',
+      PRESENCE_TTL_SECONDS: '60',
+      LOG_LEVEL: 'warn',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      TRUST_PROXY: 'true',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      mongodbUri: 'mongodb://db:27017/presence?replicaSet=rs0',
+      adminUsername: 'root',
+      adminPassword: 'pw',
+      deltaWindowSeconds: 300,
+      presenceTtlSeconds: 60,
+      logLevel: 'warn',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: true,
+    });
+  });
+
+  it('reports every bad value at once, by name', () => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', MONGODB_URI: 'postgres://x', DELTA_WINDOW_SECONDS: '-1' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const { problems } = error as ConfigError;
+      expect(problems).toHaveLength(4);
+      expect(problems.join('\n')).toMatch(/PORT[\s\S]*DELTA_WINDOW_SECONDS|DELTA_WINDOW_SECONDS[\s\S]*PORT/);
+      expect(problems.join('\n')).toContain('LOG_LEVEL');
+      expect(problems.join('\n')).toContain('MONGODB_URI');
+    }
+  });
+
+  it('refuses a cache that may be older than the delta overlap covers', () => {
+    expect(() => loadConfig({ CACHE_MAX_AGE_MS: '10000', DELTA_OVERLAP_SECONDS: '10' })).toThrow(/CACHE_MAX_AGE_MS/);
+  });
+});
