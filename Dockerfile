@@ -5,8 +5,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY bench ./bench
-COPY soak ./soak
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, as a non-root user.

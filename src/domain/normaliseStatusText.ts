@@ -2,5 +2,7 @@
 export const STATUS_TEXT_MAX_LENGTH = 120;
 
 export function normaliseStatusText(text: string): string {
-  return text.trim().slice(0, STATUS_TEXT_MAX_LENGTH);
+  const cut = text.trim().slice(0, STATUS_TEXT_MAX_LENGTH);
+  // Never leave half of a surrogate pair (an emoji cut in two) at the end.
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

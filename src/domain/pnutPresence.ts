@@ -10,12 +10,12 @@ export type PresenceRequest =
   | { kind: 'set'; status: Exclude<Status, 'offline'>; statusText: string; presenceText: string };
 
 /**
- * pnut's rules: missing or `1` is `online`; `0` or `offline` deletes the presence; the status words map to
+ * pnut's rules: missing, empty or `1` is `online`; `0` or `offline` deletes the presence; the status words map to
  * Rocket.Chat statuses; any other string is `online` with that string as status text. `presenceText` keeps the
  * exact string so pnut reads back what was set.
  */
 export function parsePnutPresence(value: string | undefined): PresenceRequest {
-  if (value === undefined || value === '1') return { kind: 'set', status: 'online', statusText: '', presenceText: 'online' };
+  if (value === undefined || value === '' || value === '1') return { kind: 'set', status: 'online', statusText: '', presenceText: 'online' };
   if (value === '0' || value === 'offline') return { kind: 'clear' };
   if (isStatus(value)) return { kind: 'set', status: value as Exclude<Status, 'offline'>, statusText: '', presenceText: value };
   return { kind: 'set', status: 'online', statusText: normaliseStatusText(value), presenceText: value };

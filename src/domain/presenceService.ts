@@ -4,6 +4,7 @@ import type { Clock } from './clock';
 import { effectiveStatus } from './effectiveStatus';
 import { InvalidParamError, NotFoundError, ForbiddenError, RejectedError } from './errors';
 import { isAdmin, type Identity } from './identity';
+import { isVisibleChange } from './isVisibleChange';
 import { normaliseStatusText } from './normaliseStatusText';
 import { parsePnutPresence } from './pnutPresence';
 import { resolveExpiration } from './presenceExpiration';
@@ -134,10 +135,15 @@ export class PresenceService {
   }
 
   private async write(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord> {
-    this.localVersion += 1;
-    const updated = await this.store.updatePresence(userId, update, at);
-    // Bumped again once written: a snapshot read while the write was in flight must not be kept.
-    this.localVersion += 1;
+    let changed = false;
+    const isChange = (before: UserRecord, after: UserRecord) => {
+      changed = isVisibleChange(before, after, at);
+      // A snapshot read while this write is in flight must not be kept.
+      if (changed) this.localVersion += 1;
+      return changed;
+    };
+    const updated = await this.store.updatePresence(userId, update, at, isChange);
+    if (changed) this.localVersion += 1;
     if (updated === null) throw new NotFoundError('User not found', 'error-invalid-user');
     return updated;
   }

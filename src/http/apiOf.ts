@@ -3,6 +3,7 @@ import type { Request } from 'express';
 /** The two APIs this service speaks; each has its own JSON shape for answers and errors. */
 export type Api = 'rocketchat' | 'pnut';
 
+/** By the URL as the client sent it: inside the router mounted at /v0, `req.path` alone is `/presence`. */
 export function apiOf(req: Request): Api {
-  return req.path.startsWith('/v0/') || req.path === '/v0' ? 'pnut' : 'rocketchat';
+  return /^\/v0(?:[/?#]|$)/.test(req.originalUrl) ? 'pnut' : 'rocketchat';
 }

@@ -8,6 +8,9 @@ export class DuplicateUserError extends Error {
   }
 }
 
+/** Decides whether a write is a change worth recording; the rule itself lives in the domain. */
+export type ChangeTest = (before: UserRecord, after: UserRecord) => boolean;
+
 /**
  * Everything the service keeps. Two implementations: MongoStore (production, any number of instances) and
  * MemoryStore (zero set-up, one process). tests/storage/presenceStore.contract.ts holds both to the same behaviour.
@@ -31,8 +34,11 @@ export interface PresenceStore {
   createUser(user: UserRecord): Promise<void>;
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void>;
   removeLoginToken(userId: string, hashedToken: string): Promise<void>;
-  /** Writes the user's presence and records the change at `at`; returns the updated user, null if unknown. */
-  updatePresence(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord | null>;
+  /**
+   * Writes the user's presence and, when `isChange(before, after)` says clients can see the difference, records
+   * a change at `at`. Returns the updated user, null if unknown.
+   */
+  updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null>;
 
   /** Resolves when the store can serve requests; rejects otherwise. */
   ping(): Promise<void>;

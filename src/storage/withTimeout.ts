@@ -40,7 +40,7 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
     createUser: (user) => guard('createUser', () => store.createUser(user)),
     addLoginToken: (userId, token, lastLogin) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin)),
     removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
-    updatePresence: (userId, update, at) => guard('updatePresence', () => store.updatePresence(userId, update, at)),
+    updatePresence: (userId, update, at, isChange) => guard('updatePresence', () => store.updatePresence(userId, update, at, isChange)),
     ping: () => guard('ping', () => store.ping()),
     close: () => store.close(),
   };

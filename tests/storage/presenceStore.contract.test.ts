@@ -26,6 +26,7 @@ function aUser(fields: Partial<UserRecord> = {}): UserRecord {
   };
 }
 
+const always = () => true;
 const online = (expiresAt: Date, lastSeenAt = T0) => ({ status: 'online' as const, statusText: '', presenceText: null, presenceExpiresAt: expiresAt, lastSeenAt });
 
 /** Every PresenceStore behaves the same: the embedded store here, MongoDB in production. */
@@ -69,18 +70,18 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   it('writes a presence and returns the updated user', async () => {
     const user = aUser();
     await store.createUser(user);
-    const updated = await store.updatePresence(user._id, { ...online(at(900)), statusText: 'hi', presenceText: ' hi ' }, T0);
+    const updated = await store.updatePresence(user._id, { ...online(at(900)), statusText: 'hi', presenceText: ' hi ' }, T0, always);
     expect(updated).toMatchObject({ _id: user._id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0 });
     expect(await store.findUserById(user._id)).toMatchObject({ status: 'online', presenceExpiresAt: at(900) });
-    expect(await store.updatePresence('nobody', online(at(900)), T0)).toBeNull();
+    expect(await store.updatePresence('nobody', online(at(900)), T0, always)).toBeNull();
   });
 
   it('lists present users: a chosen status other than offline and a presence not yet expired', async () => {
     const [current, expired, invisible, never] = [aUser(), aUser(), aUser(), aUser()];
     for (const user of [current, expired, invisible, never]) await store.createUser(user);
-    await store.updatePresence(current._id, online(at(100)), T0);
-    await store.updatePresence(expired._id, online(at(10)), T0);
-    await store.updatePresence(invisible._id, { ...online(at(100)), status: 'offline' }, T0);
+    await store.updatePresence(current._id, online(at(100)), T0, always);
+    await store.updatePresence(expired._id, online(at(10)), T0, always);
+    await store.updatePresence(invisible._id, { ...online(at(100)), status: 'offline' }, T0, always);
     const ids = (await store.findPresentUsers(at(10))).map((user) => user._id);
     expect(ids).toEqual([current._id]);
   });
@@ -88,9 +89,9 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   it('lists users changed after a time, including two changes in the same millisecond', async () => {
     const [a, b, c] = [aUser(), aUser(), aUser()];
     for (const user of [a, b, c]) await store.createUser(user);
-    await store.updatePresence(a._id, online(at(900)), at(1));
-    await store.updatePresence(b._id, online(at(900)), at(5));
-    await store.updatePresence(c._id, online(at(900)), at(5));
+    await store.updatePresence(a._id, online(at(900)), at(1), always);
+    await store.updatePresence(b._id, online(at(900)), at(5), always);
+    await store.updatePresence(c._id, online(at(900)), at(5), always);
     expect((await store.findUserIdsChangedSince(at(1), at(6))).sort()).toEqual([b._id, c._id].sort());
     expect((await store.findUserIdsChangedSince(at(0), at(6))).sort()).toEqual([a._id, b._id, c._id].sort());
     expect(await store.findUserIdsChangedSince(at(5), at(6))).toEqual([]);
@@ -99,7 +100,7 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   it('counts an expiry as a change at the moment it happened, and only once it has happened', async () => {
     const user = aUser();
     await store.createUser(user);
-    await store.updatePresence(user._id, online(at(60)), at(0));
+    await store.updatePresence(user._id, online(at(60)), at(0), always);
     expect(await store.findUserIdsChangedSince(at(30), at(59))).toEqual([]);
     expect(await store.findUserIdsChangedSince(at(30), at(60))).toEqual([user._id]);
     expect(await store.findUserIdsChangedSince(at(60), at(90))).toEqual([]);
@@ -108,9 +109,22 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   it('forgets an expiry that a renewal replaced', async () => {
     const user = aUser();
     await store.createUser(user);
-    await store.updatePresence(user._id, online(at(60)), at(0));
-    await store.updatePresence(user._id, online(at(120)), at(10));
+    await store.updatePresence(user._id, online(at(60)), at(0), always);
+    await store.updatePresence(user._id, online(at(120)), at(10), always);
     expect(await store.findUserIdsChangedSince(at(30), at(90))).toEqual([]);
+  });
+
+  it('records a write as a change only when the change test says so, and passes it the record before and after', async () => {
+    const user = aUser();
+    await store.createUser(user);
+    const seen: [string, string][] = [];
+    await store.updatePresence(user._id, online(at(60)), at(1), (before, after) => {
+      seen.push([before.status, after.status]);
+      return false;
+    });
+    expect(seen).toEqual([['offline', 'online']]);
+    expect(await store.findUserIdsChangedSince(at(0), at(2))).toEqual([]);
+    expect((await store.findUserById(user._id))?.presenceExpiresAt).toEqual(at(60));
   });
 
   it('answers ping while it is open', async () => {

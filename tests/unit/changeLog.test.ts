@@ -30,3 +30,13 @@ describe('ChangeLog', () => {
     expect(log.length).toBe(1);
   });
 });
+
+describe('ChangeLog under a steady stream of changes', () => {
+  it('keeps exactly the retention window however many entries have expired', () => {
+    const log = new ChangeLog(1000);
+    for (let ms = 0; ms < 10_000; ms += 1) log.record(`u${ms % 7}`, ms);
+    expect(log.length).toBe(1001);
+    expect([...log.userIdsAfter(9998)]).toEqual([`u${9999 % 7}`]);
+    expect(log.userIdsAfter(8990).size).toBe(7);
+  });
+});

@@ -7,4 +7,8 @@ describe('normaliseStatusText', () => {
   });
   it('keeps text of exactly 120 characters', () => expect(normaliseStatusText('y'.repeat(120))).toHaveLength(120));
   it('leaves an empty text empty', () => expect(normaliseStatusText('   ')).toBe(''));
+  it('never cuts an emoji in half', () => {
+    const cut = normaliseStatusText(`a${'🏒'.repeat(60)}`);
+    expect(cut).toBe(`a${'🏒'.repeat(59)}`);
+  });
 });

@@ -4,7 +4,7 @@ const now = new Date('2026-01-01T12:00:00.000Z');
 const current = new Date(now.getTime() + 60_000);
 
 describe('parsePnutPresence', () => {
-  it.each([undefined, '1'])('reads %p as online', (value) => {
+  it.each([undefined, '', '1'])('reads %p as online', (value) => {
     expect(parsePnutPresence(value)).toEqual({ kind: 'set', status: 'online', statusText: '', presenceText: 'online' });
   });
   it.each(['0', 'offline'])('reads %p as ending the presence', (value) => {

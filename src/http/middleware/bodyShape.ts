@@ -12,7 +12,9 @@ class UnsupportedMediaTypeError extends DomainError {
  * would read as "no parameters"; both are refused instead.
  */
 export function requireObjectBody(req: Request, _res: Response, next: NextFunction): void {
-  if (req.is(['json', 'urlencoded']) === false) throw new UnsupportedMediaTypeError();
+  // A request with no content (Content-Length: 0, as Node, fetch and curl send on a bare PUT/POST) has no media type to check.
+  const hasContent = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasContent && req.is(['json', 'urlencoded']) === false) throw new UnsupportedMediaTypeError();
   if (Array.isArray(req.body)) throw new InvalidParamError('body', 'must be a JSON object');
   next();
 }

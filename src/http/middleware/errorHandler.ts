@@ -20,6 +20,14 @@ function bodyParserFailure(error: { type?: unknown; status?: unknown }): Failure
   if (typeof error.type === 'string' && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
     return { status: error.status, message: 'The request body cannot be read', errorType: 'invalid-params' };
   }
+  // The router's URIError for a path parameter that is not valid percent-encoding (status 400, no type), and
+  // body-parser's wrapped zlib errors for a body that does not match its Content-Encoding (status 400, no type).
+  if (error instanceof URIError && error.status === 400) {
+    return { status: 400, message: 'A path parameter is not valid percent-encoding', errorType: 'invalid-params' };
+  }
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500 && (error as { expose?: unknown }).expose === true) {
+    return { status: error.status, message: 'The request cannot be read', errorType: 'invalid-params' };
+  }
   return undefined;
 }
 

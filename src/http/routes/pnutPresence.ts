@@ -48,8 +48,8 @@ export function pnutPresenceRoutes(presence: PresenceService): Router {
     pnutSuccessJson(req, res, json, etag);
   });
 
-  router.get('/users/:userId/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
-    const userId = req.params.userId === 'me' ? identityOf(res).userId : String(req.params.userId);
+  router.get('/users/:user_id/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
+    const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
     const reading = await presence.readUser(userId).catch((error: unknown) => {
       throw error instanceof NotFoundError ? new NotFoundError('User not found') : error;
     });
@@ -57,7 +57,7 @@ export function pnutPresenceRoutes(presence: PresenceService): Router {
   });
 
   router.put(
-    '/users/:userId/presence',
+    '/users/:user_id/presence',
     userIdPathParam,
     presenceString(query, 'presence'),
     presenceString(body, 'presence'),
@@ -66,7 +66,7 @@ export function pnutPresenceRoutes(presence: PresenceService): Router {
     rejectInvalid,
     async (req: Request, res: Response) => {
       const callerId = identityOf(res).userId;
-      const target = req.params.userId === 'me' ? callerId : String(req.params.userId);
+      const target = req.params.user_id === 'me' ? callerId : String(req.params.user_id);
       if (target !== callerId) throw new ForbiddenError("You may only update your own presence");
       // update_presence on this call overrides it: one update, not two.
       const user = updatedPresenceOf(res) === true

@@ -51,7 +51,7 @@ export const idsParam = query('ids')
     return true;
   });
 
-export const userIdPathParam = param('userId')
+export const userIdPathParam = param('user_id')
   .custom((value: string) => value === 'me' || ID_PATTERN.test(value))
   .withMessage('must be "me" or a user id');
 

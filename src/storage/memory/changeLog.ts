@@ -5,6 +5,8 @@
 export class ChangeLog {
   private times: number[] = [];
   private userIds: string[] = [];
+  /** Entries before this index have expired; they are cut off in bulk so a write never copies the whole log. */
+  private head = 0;
 
   constructor(private readonly retentionMs: number) {}
 
@@ -29,12 +31,12 @@ export class ChangeLog {
   }
 
   get length(): number {
-    return this.times.length;
+    return this.times.length - this.head;
   }
 
-  /** First index whose time is greater than `timeMs`. */
+  /** First index at or after the head whose time is greater than `timeMs`. */
   private insertionIndex(timeMs: number): number {
-    let low = 0;
+    let low = this.head;
     let high = this.times.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
@@ -45,10 +47,11 @@ export class ChangeLog {
   }
 
   private dropOlderThan(cutoffMs: number): void {
-    if (this.times.length === 0 || this.times[0] >= cutoffMs) return;
-    let keepFrom = 0;
-    while (keepFrom < this.times.length && this.times[keepFrom] < cutoffMs) keepFrom += 1;
-    this.times = this.times.slice(keepFrom);
-    this.userIds = this.userIds.slice(keepFrom);
+    while (this.head < this.times.length && this.times[this.head] < cutoffMs) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.userIds = this.userIds.slice(this.head);
+      this.head = 0;
+    }
   }
 }

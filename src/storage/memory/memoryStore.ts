@@ -1,4 +1,4 @@
-import { DuplicateUserError, type PresenceStore } from '../presenceStore';
+import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../presenceStore';
 import type { LoginToken, PresenceUpdate, UserRecord } from '../userRecord';
 import { ChangeLog } from './changeLog';
 import { ExpiryIndex } from './expiryIndex';
@@ -91,13 +91,13 @@ export class MemoryStore implements PresenceStore {
     if (this.idByHashedToken.get(hashedToken) === userId) this.idByHashedToken.delete(hashedToken);
   }
 
-  async updatePresence(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord | null> {
+  async updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null> {
     const user = this.users.get(userId);
     if (user === undefined) return null;
     const updated: UserRecord = { ...user, ...update };
     this.users.set(userId, updated);
     this.indexPresence(updated);
-    this.changes.record(userId, at.getTime());
+    if (isChange(user, updated)) this.changes.record(userId, at.getTime());
     return updated;
   }
 

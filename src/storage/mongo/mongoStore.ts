@@ -1,5 +1,5 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type PresenceStore } from '../presenceStore';
+import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../presenceStore';
 import type { LoginToken, PresenceUpdate, UserRecord } from '../userRecord';
 import { presenceChangeSchema, userSchema } from './schemas';
 
@@ -7,6 +7,9 @@ interface PresenceChange {
   userId: string;
   at: Date;
 }
+
+/** Lists never need credentials: leave them in the database. */
+const PUBLIC_FIELDS = { services: 0 };
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -81,12 +84,12 @@ export class MongoStore implements PresenceStore {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    const docs = await this.users.find({ _id: { $in: [...ids] } }).lean<StoredUser[]>();
+    const docs = await this.users.find({ _id: { $in: [...ids] } }, PUBLIC_FIELDS).lean<StoredUser[]>();
     return docs.map((doc) => toUserRecord(doc) as UserRecord);
   }
 
   async findPresentUsers(now: Date): Promise<UserRecord[]> {
-    const docs = await this.users.find({ presenceExpiresAt: { $gt: now }, status: { $ne: 'offline' } }).lean<StoredUser[]>();
+    const docs = await this.users.find({ presenceExpiresAt: { $gt: now }, status: { $ne: 'offline' } }, PUBLIC_FIELDS).lean<StoredUser[]>();
     return docs.map((doc) => toUserRecord(doc) as UserRecord);
   }
 
@@ -124,15 +127,16 @@ export class MongoStore implements PresenceStore {
     );
   }
 
-  async updatePresence(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord | null> {
-    const doc = await this.users
-      .findOneAndUpdate({ _id: { $eq: userId } }, { $set: update }, { returnDocument: 'after' })
-      .lean<StoredUser>();
-    if (doc === null) return null;
+  async updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null> {
+    const before = toUserRecord(
+      await this.users.findOneAndUpdate({ _id: { $eq: userId } }, { $set: update }, { returnDocument: 'before' }).lean<StoredUser>(),
+    );
+    if (before === null) return null;
+    const after: UserRecord = { ...before, ...update };
     // Written after the user: a reader that sees this change also sees the new status; one that reads between the
     // two writes sees the new status without the change and catches the change through the delta overlap.
-    await this.changes.create({ userId, at });
-    return toUserRecord(doc);
+    if (isChange(before, after)) await this.changes.create({ userId, at });
+    return after;
   }
 
   async ping(): Promise<void> {

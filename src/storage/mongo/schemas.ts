@@ -9,10 +9,11 @@ export const userSchema = new Schema(
     _id: { type: String, required: true },
     username: { type: String, required: true },
     name: String,
-    emails: [{ _id: false, address: String, verified: Boolean }],
+    // No default: a user without an email has no `emails` field, as in Rocket.Chat, and stays out of its index.
+    emails: { type: [{ _id: false, address: String, verified: Boolean }], default: undefined },
     utcOffset: Number,
     active: Boolean,
-    roles: [String],
+    roles: { type: [String], default: undefined },
     status: String,
     statusText: String,
     presenceText: String,
@@ -31,7 +32,7 @@ export const userSchema = new Schema(
 // Login by username, and uniqueness.
 userSchema.index({ username: 1 }, { unique: true });
 // Login by email, and uniqueness among users that have one.
-userSchema.index({ 'emails.address': 1 }, { unique: true, sparse: true });
+userSchema.index({ 'emails.address': 1 }, { unique: true, partialFilterExpression: { 'emails.address': { $exists: true } } });
 // Authentication: Rocket.Chat's own index on the token hash.
 userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 });
 // The full list (expires after now) and the expiries inside a delta window (between since and now).

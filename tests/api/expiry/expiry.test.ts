@@ -1,0 +1,408 @@
+import request from 'supertest';
+import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { storeKinds } from '../../support/stores';
+import { expectPnutSuccess, unixSeconds } from '../pnut/pnutHelpers';
+
+type Json = Record<string, unknown>;
+
+const TTL = 900;
+
+describe.each(storeKinds())('presence expiry ($name store)', (kind) => {
+  let t: TestApp;
+  let alice: SeededUser;
+  let bob: SeededUser;
+  let t0: number;
+  beforeEach(async () => {
+    t = await buildTestApp(kind);
+    alice = await t.seedUser();
+    bob = await t.seedUser();
+    t0 = t.clock.now().getTime();
+  });
+  afterEach(() => t.close());
+
+  /** Moves the fake clock to `seconds` after the test's start. */
+  function at(seconds: number): void {
+    t.clock.set(new Date(t0 + seconds * 1000));
+  }
+
+  function iso(seconds: number): string {
+    return new Date(t0 + seconds * 1000).toISOString();
+  }
+
+  async function pnutPut(user: SeededUser, body: Json): Promise<void> {
+    await request(t.app).put('/v0/users/me/presence').set(user.bearer).send(body).expect(200);
+  }
+
+  async function rcSetStatus(user: SeededUser, body: Json): Promise<void> {
+    await request(t.app).post('/api/v1/users.setStatus').set(user.headers).send(body).expect(200, { success: true });
+  }
+
+  /** Alice as every read of both APIs shows her to Bob (and to herself), no update_presence anywhere. */
+  async function aliceEverywhere() {
+    const rcFull = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
+    const rcIds = await request(t.app).get(`/api/v1/users.presence?ids=${alice.user._id}`).set(bob.headers).expect(200);
+    const getStatus = await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(bob.headers).expect(200);
+    const getPresence = await request(t.app).get(`/api/v1/users.getPresence?userId=${alice.user._id}`).set(bob.headers).expect(200);
+    const ownStatus = await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
+    const me = await request(t.app).get('/api/v1/me').set(alice.headers).expect(200);
+    const pnutList = expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer)) as Json[];
+    const pnutUser = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer)) as Json;
+    const pnutMe = expectPnutSuccess(await request(t.app).get('/v0/users/me/presence').set(alice.bearer)) as Json;
+    const find = (users: Json[], key: string) => users.find((user) => user[key] === alice.user._id);
+    return {
+      rcFull: (find(rcFull.body.users, '_id')?.status as string | undefined) ?? 'absent',
+      rcIds: (find(rcIds.body.users, '_id')?.status as string | undefined) ?? 'absent',
+      getStatus: getStatus.body.status as string,
+      connectionStatus: getStatus.body.connectionStatus as string,
+      getPresence: getPresence.body.presence as string,
+      ownStatus: ownStatus.body.status as string,
+      me: me.body.status as string,
+      pnutList: (find(pnutList, 'id')?.presence as string | undefined) ?? 'absent',
+      pnutUser: pnutUser.presence as string,
+      pnutMe: pnutMe.presence as string,
+    };
+  }
+
+  const OFFLINE_EVERYWHERE = {
+    rcFull: 'absent',
+    rcIds: 'absent',
+    getStatus: 'offline',
+    connectionStatus: 'offline',
+    getPresence: 'offline',
+    ownStatus: 'offline',
+    me: 'offline',
+    pnutList: 'absent',
+    pnutUser: 'offline',
+    pnutMe: 'offline',
+  };
+
+  function presentEverywhere(status: string, pnut: string = status) {
+    return {
+      rcFull: status,
+      rcIds: status,
+      getStatus: status,
+      connectionStatus: 'online',
+      getPresence: status,
+      ownStatus: status,
+      me: status,
+      pnutList: pnut,
+      pnutUser: pnut,
+      pnutMe: pnut,
+    };
+  }
+
+  /** Bob's delta: users.presence?from=…, as Rocket.Chat's client polls it. */
+  async function delta(fromSeconds: number): Promise<{ users: Json[]; full: boolean }> {
+    const res = await request(t.app).get(`/api/v1/users.presence?from=${encodeURIComponent(iso(fromSeconds))}`).set(bob.headers).expect(200);
+    return res.body as { users: Json[]; full: boolean };
+  }
+
+  describe('after the TTL the user is offline in every read, with no background job', () => {
+    it('a presence set through pnut', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL - 1);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('online'));
+      at(TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+      at(TTL + 3600);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('a free-string presence set through pnut', async () => {
+      await pnutPut(alice, { presence: 'on the train' });
+      at(TTL - 1);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('online', 'on the train'));
+      at(TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('a status set through Rocket.Chat\'s users.setStatus expires the same way', async () => {
+      await rcSetStatus(alice, { status: 'busy' });
+      at(TTL - 1);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('busy'));
+      at(TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('a presence set through update_presence expires the same way', async () => {
+      await request(t.app).get('/v0/presence?update_presence=away').set(alice.bearer).expect(200);
+      at(TTL - 1);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('away'));
+      at(TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('the lists do not serve a stale cached copy past the expiry', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL - 0.001);
+      const rcBefore = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
+      expect(rcBefore.body.users).toHaveLength(1);
+      expect(expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer))).toHaveLength(1);
+      at(TTL);
+      const rcAfter = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
+      expect(rcAfter.body).toEqual({ users: [], full: true, success: true });
+      expect(expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer))).toEqual([]);
+    });
+
+    it('pnut keeps last_seen_at after the expiry', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL + 60);
+      const data = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer));
+      expect(data).toEqual(expect.objectContaining({ presence: 'offline', last_seen_at: iso(0) }));
+    });
+
+    it('only the expired user goes offline', async () => {
+      const carol = await t.seedUser();
+      await pnutPut(alice, { presence: 'online' });
+      at(300);
+      await pnutPut(carol, { presence: 'online' });
+      at(TTL);
+      const list = expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer)) as Json[];
+      expect(list.map((user) => user.id)).toEqual([carol.user._id]);
+      const rc = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
+      expect((rc.body.users as Json[]).map((user) => user._id)).toEqual([carol.user._id]);
+    });
+
+    it('honours a configured PRESENCE_TTL', async () => {
+      await t.close();
+      t = await buildTestApp(kind, { presenceTtlSeconds: 120 });
+      alice = await t.seedUser();
+      bob = await t.seedUser();
+      t0 = t.clock.now().getTime();
+      await pnutPut(alice, { presence: 'short' });
+      at(119);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('online', 'short'));
+      at(120);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+  });
+
+  describe('deltas: an expiry is a change at the moment it happened', () => {
+    it('a delta whose window contains the expiry lists the user as offline', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL + 5);
+      // from 505 s ago: the set at 0 is outside the window, the expiry at 900 inside.
+      const answer = await delta(400);
+      expect(answer).toEqual({
+        users: [{ _id: alice.user._id, username: alice.user.username, name: alice.user.name, status: 'offline', utcOffset: 0 }],
+        full: false,
+        success: true,
+      });
+    });
+
+    it('lists the expiry also when it happened exactly at the time of the poll', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL);
+      const answer = await delta(TTL - 30);
+      expect(answer.full).toBe(false);
+      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+    });
+
+    it('a poll soon after the expiry, from the previous poll, lists it', async () => {
+      await rcSetStatus(alice, { status: 'away' });
+      at(TTL - 20);
+      expect((await delta(TTL - 40)).users).toEqual([]);
+      at(TTL + 10);
+      expect((await delta(TTL - 20)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+    });
+
+    it('a delta whose window does not contain the expiry does not list the user', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      // Before the expiry: nothing changed.
+      at(TTL - 100);
+      expect((await delta(TTL - 200)).users).toEqual([]);
+      // After the expiry, from beyond it and its overlap: nothing changed either.
+      at(TTL + 30);
+      expect(await delta(TTL + 15)).toEqual({ users: [], full: false, success: true });
+    });
+
+    it('a renewed presence is not reported at its old expiry time', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      await pnutPut(alice, { presence: 'online' }); // expiry moves from 900 to 1700
+      at(1000);
+      // The window (840 s … 1000 s) contains the old expiry but not the renewal.
+      expect((await delta(850)).users).toEqual([]);
+      // The new expiry is reported when it comes.
+      at(1705);
+      expect((await delta(1650)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+    });
+
+    it('a presence deleted before its expiry yields no second, phantom change at the old expiry time', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(10);
+      await pnutPut(alice, { presence: '0' });
+      at(TTL + 5);
+      expect((await delta(TTL - 60)).users).toEqual([]);
+    });
+
+    it('an invisible (offline) status chosen through Rocket.Chat yields no later expiry change', async () => {
+      await rcSetStatus(alice, { status: 'away' });
+      at(10);
+      await rcSetStatus(alice, { status: 'offline' });
+      at(TTL + 5);
+      expect((await delta(TTL - 60)).users).toEqual([]);
+    });
+
+    it('a user whose presence expired and was set again shows once, with the current status', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL + 20);
+      await pnutPut(alice, { presence: 'busy' });
+      at(TTL + 30);
+      const answer = await delta(TTL - 30);
+      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'busy' })]);
+    });
+
+    it('lists each user whose expiry is inside the window, and only those', async () => {
+      const carol = await t.seedUser();
+      const dave = await t.seedUser();
+      await pnutPut(alice, { presence: 'online' }); // expires at 900
+      at(200);
+      await pnutPut(carol, { presence: 'online' }); // expires at 1100
+      at(250);
+      await pnutPut(dave, { presence: 'online', expiration: unixSeconds(new Date(t0)) + 2000 }); // expires at 2000
+      at(1150);
+      const answer = await delta(850);
+      expect(answer.full).toBe(false);
+      expect(answer.users.map((user) => [user._id, user.status]).sort()).toEqual(
+        [
+          [alice.user._id, 'offline'],
+          [carol.user._id, 'offline'],
+        ].sort(),
+      );
+    });
+  });
+
+  describe('renewal pushes the expiry', () => {
+    async function expectOnlineUntil(expirySeconds: number, status: string, pnut: string = status): Promise<void> {
+      at(expirySeconds - 1);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere(status, pnut));
+      at(expirySeconds);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    }
+
+    it('by a new pnut PUT', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      await pnutPut(alice, { presence: 'online' });
+      await expectOnlineUntil(800 + TTL, 'online');
+    });
+
+    it('by Rocket.Chat users.setStatus with a status', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      await rcSetStatus(alice, { status: 'away' });
+      await expectOnlineUntil(800 + TTL, 'away');
+    });
+
+    it('by Rocket.Chat users.setStatus with only a message', async () => {
+      await rcSetStatus(alice, { status: 'online' });
+      at(800);
+      await rcSetStatus(alice, { message: 'still here' });
+      await expectOnlineUntil(800 + TTL, 'online', 'still here');
+    });
+
+    it('by update_presence on a Rocket.Chat GET', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      const res = await request(t.app).get('/api/v1/me?update_presence=online').set(alice.headers).expect(200);
+      expect(res.headers['x-updated-presence']).toBe('true');
+      await expectOnlineUntil(800 + TTL, 'online');
+    });
+
+    it('by update_presence on a Rocket.Chat POST', async () => {
+      await rcSetStatus(alice, { status: 'busy' });
+      at(800);
+      const res = await request(t.app).post('/api/v1/users.setStatus?update_presence=busy').set(alice.headers).send({ message: 'renewed' }).expect(200);
+      expect(res.headers['x-updated-presence']).toBe('true');
+      await expectOnlineUntil(800 + TTL, 'busy');
+    });
+
+    it('by update_presence on a pnut GET', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      const res = await request(t.app).get(`/v0/users/${bob.user._id}/presence?update_presence=online`).set(alice.bearer);
+      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: bob.user._id }));
+      expect(res.body.meta.updated_presence).toBe(true);
+      await expectOnlineUntil(800 + TTL, 'online');
+    });
+
+    it('a read without update_presence does not renew', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(800);
+      await request(t.app).get('/v0/users/me/presence').set(alice.bearer).expect(200);
+      await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
+      await request(t.app).get('/api/v1/me').set(alice.headers).expect(200);
+      at(TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('a renewal after the expiry brings the user back', async () => {
+      await pnutPut(alice, { presence: 'online' });
+      at(TTL + 100);
+      expect((await aliceEverywhere()).pnutUser).toBe('offline');
+      await rcSetStatus(alice, { status: 'online' });
+      await expectOnlineUntil(TTL + 100 + TTL, 'online');
+    });
+  });
+
+  describe('a custom `expiration` is honoured', () => {
+    it('longer than the TTL', async () => {
+      await pnutPut(alice, { presence: 'long meeting', expiration: unixSeconds(new Date(t0)) + 3600 });
+      at(TTL + 100);
+      expect(await aliceEverywhere()).toEqual(presentEverywhere('online', 'long meeting'));
+      at(3599);
+      expect((await aliceEverywhere()).pnutUser).toBe('long meeting');
+      at(3600);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('shorter than the TTL', async () => {
+      await pnutPut(alice, { presence: 'brb', expiration: unixSeconds(new Date(t0)) + 60 });
+      at(59);
+      expect((await aliceEverywhere()).pnutUser).toBe('brb');
+      at(60);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('given as a query parameter or a form field', async () => {
+      const expiration = unixSeconds(new Date(t0)) + 1800;
+      await request(t.app).put(`/v0/users/me/presence?presence=q&expiration=${expiration}`).set(alice.bearer).send({}).expect(200);
+      await request(t.app).put('/v0/users/me/presence').set(bob.bearer).type('form').send(`presence=f&expiration=${expiration}`).expect(200);
+      at(1799);
+      expect(expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer))).toHaveLength(2);
+      at(1800);
+      expect(expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer))).toEqual([]);
+    });
+
+    it('up to 7 days ahead', async () => {
+      await pnutPut(alice, { presence: 'on holiday', expiration: unixSeconds(new Date(t0)) + 7 * 86400 });
+      at(7 * 86400 - 1);
+      expect((await aliceEverywhere()).pnutUser).toBe('on holiday');
+      at(7 * 86400);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    });
+
+    it('its expiry shows in a delta', async () => {
+      await pnutPut(alice, { presence: 'brb', expiration: unixSeconds(new Date(t0)) + 60 });
+      at(100);
+      expect((await delta(50)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+      at(400);
+      expect((await delta(300)).users).toEqual([]);
+    });
+
+    it('a later PUT without expiration goes back to the TTL', async () => {
+      await pnutPut(alice, { presence: 'long', expiration: unixSeconds(new Date(t0)) + 3600 });
+      at(100);
+      await pnutPut(alice, { presence: 'normal' });
+      await expectOnlineUntilTtl(100);
+    });
+
+    async function expectOnlineUntilTtl(setAt: number): Promise<void> {
+      at(setAt + TTL - 1);
+      expect((await aliceEverywhere()).pnutUser).toBe('normal');
+      at(setAt + TTL);
+      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import request from 'supertest';
+import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { storeKinds } from '../../support/stores';
+import { expectPnutError, expectPnutSuccess, expectPresenceObject } from './pnutHelpers';
+
+type PresenceObject = Record<string, unknown>;
+
+describe.each(storeKinds())('GET /v0/users/{user_id}/presence ($name store)', (kind) => {
+  let t: TestApp;
+  let alice: SeededUser;
+  let bob: SeededUser;
+  beforeEach(async () => {
+    t = await buildTestApp(kind);
+    alice = await t.seedUser();
+    bob = await t.seedUser();
+  });
+  afterEach(() => t.close());
+
+  async function get(path: string, caller: SeededUser = alice): Promise<PresenceObject> {
+    const data = expectPnutSuccess(await request(t.app).get(`/v0/users/${path}/presence`).set(caller.bearer)) as PresenceObject;
+    expectPresenceObject(data);
+    return data;
+  }
+
+  it('a user who never set a presence is offline, without last_seen_at', async () => {
+    const data = await get(bob.user._id);
+    expect(data).toEqual({ id: bob.user._id, username: bob.user.username, name: bob.user.name, presence: 'offline' });
+    expect(data).not.toHaveProperty('last_seen_at');
+  });
+
+  it('`me` reads the caller\'s own presence', async () => {
+    await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'around' }).expect(200);
+    const viaMe = await get('me');
+    expect(viaMe).toEqual(expect.objectContaining({ id: alice.user._id, presence: 'around' }));
+    expect(await get(alice.user._id)).toEqual(viaMe);
+  });
+
+  it('reads another user\'s presence and last_seen_at', async () => {
+    const setAt = t.clock.now();
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'away' }).expect(200);
+    t.clock.advanceSeconds(30);
+    expect(await get(bob.user._id)).toEqual({
+      id: bob.user._id,
+      username: bob.user.username,
+      name: bob.user.name,
+      presence: 'away',
+      last_seen_at: setAt.toISOString(),
+    });
+  });
+
+  it('last_seen_at follows the latest update', async () => {
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
+    t.clock.advanceSeconds(120);
+    const renewedAt = t.clock.now();
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
+    expect((await get(bob.user._id)).last_seen_at).toBe(renewedAt.toISOString());
+  });
+
+  it('a deleted presence reads offline', async () => {
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: '0' }).expect(200);
+    expect((await get(bob.user._id)).presence).toBe('offline');
+  });
+
+  it('an unknown but well-formed user id is 404 in the envelope', async () => {
+    expectPnutError(await request(t.app).get('/v0/users/NoSuchUser1234567/presence').set(alice.bearer), 404);
+  });
+});
