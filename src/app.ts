@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
+import qs from 'qs';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
@@ -17,6 +18,7 @@ import { healthRoutes } from './http/routes/health';
 import { pnutPresenceRoutes } from './http/routes/pnutPresence';
 import { rocketChatAccountRoutes, rocketChatLoginRoute } from './http/routes/rocketChatAccount';
 import { rocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
+import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceStore } from './storage/presenceStore';
 
 export type AppConfig = Pick<
@@ -59,8 +61,9 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   app.disable('x-powered-by');
   // ETags are set where they are worth it (presence lists), not computed by Express for every body.
   app.set('etag', false);
-  // qs, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array.
-  app.set('query parser', 'extended');
+  // qs, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array. qs turns an array of more than
+  // `arrayLimit` entries into an object, so the limit is raised past the 500 ids users.presence accepts.
+  app.set('query parser', (text: string) => qs.parse(text, { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX_PRESENCE_IDS }));
   app.set('trust proxy', config.trustProxy);
 
   app.use(requestLogger(logger));

@@ -44,6 +44,13 @@ export class RejectedError extends DomainError {
   }
 }
 
+/** No user has the id or username asked for (Rocket.Chat answers 400 error-invalid-user; pnut, 404). */
+export class UnknownUserError extends DomainError {
+  constructor() {
+    super(400, 'error-invalid-user', 'The required "userId" or "username" param provided does not match any user');
+  }
+}
+
 export class InvalidParamError extends DomainError {
   constructor(
     readonly param: string,

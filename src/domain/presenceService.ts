@@ -2,7 +2,7 @@ import type { PresenceStore } from '../storage/presenceStore';
 import type { PresenceUpdate, UserRecord } from '../storage/userRecord';
 import type { Clock } from './clock';
 import { effectiveStatus } from './effectiveStatus';
-import { InvalidParamError, NotFoundError, ForbiddenError, RejectedError } from './errors';
+import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError } from './errors';
 import { isAdmin, type Identity } from './identity';
 import { isVisibleChange } from './isVisibleChange';
 import { normaliseStatusText } from './normaliseStatusText';
@@ -75,13 +75,13 @@ export class PresenceService {
 
   async readUser(userId: string): Promise<PresenceReading> {
     const user = await this.store.findUserById(userId);
-    if (user === null) throw new NotFoundError('The required "userId" or "username" param provided does not match any user', 'error-invalid-user');
+    if (user === null) throw new UnknownUserError();
     return this.read(user, this.clock.now());
   }
 
   async readUserByUsername(username: string): Promise<PresenceReading> {
     const user = await this.store.findUserByUsername(username);
-    if (user === null) throw new NotFoundError('The required "userId" or "username" param provided does not match any user', 'error-invalid-user');
+    if (user === null) throw new UnknownUserError();
     return this.read(user, this.clock.now());
   }
 
@@ -144,7 +144,7 @@ export class PresenceService {
     };
     const updated = await this.store.updatePresence(userId, update, at, isChange);
     if (changed) this.localVersion += 1;
-    if (updated === null) throw new NotFoundError('User not found', 'error-invalid-user');
+    if (updated === null) throw new UnknownUserError();
     return updated;
   }
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { body, query } from 'express-validator';
-import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import { ForbiddenError, NotFoundError, UnknownUserError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresentSnapshot } from '../../domain/presentSnapshot';
 import { identityOf } from '../middleware/authenticate';
@@ -51,7 +51,7 @@ export function pnutPresenceRoutes(presence: PresenceService): Router {
   router.get('/users/:user_id/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
     const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
     const reading = await presence.readUser(userId).catch((error: unknown) => {
-      throw error instanceof NotFoundError ? new NotFoundError('User not found') : error;
+      throw error instanceof UnknownUserError ? new NotFoundError('User not found') : error;
     });
     pnutSuccess(req, res, pnutPresenceObject(reading.user, presence.now()));
   });

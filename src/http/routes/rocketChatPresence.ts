@@ -66,10 +66,12 @@ export function rocketChatPresenceRoutes(presence: PresenceService): Router {
 
   router.get('/users.getStatus', userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
+    const own = reading.user._id === identityOf(res).userId;
+    // As Rocket.Chat: the connection status only for oneself.
     rocketChatSuccess(req, res, {
       _id: reading.user._id,
       ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
-      connectionStatus: connectionStatusOf(reading.status),
+      ...(own ? { connectionStatus: connectionStatusOf(reading.status) } : {}),
       status: reading.status,
     });
   });

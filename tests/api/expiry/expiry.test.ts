@@ -53,7 +53,7 @@ describe.each(storeKinds())('presence expiry ($name store)', (kind) => {
       rcFull: (find(rcFull.body.users, '_id')?.status as string | undefined) ?? 'absent',
       rcIds: (find(rcIds.body.users, '_id')?.status as string | undefined) ?? 'absent',
       getStatus: getStatus.body.status as string,
-      connectionStatus: getStatus.body.connectionStatus as string,
+      connectionStatus: ownStatus.body.connectionStatus as string,
       getPresence: getPresence.body.presence as string,
       ownStatus: ownStatus.body.status as string,
       me: me.body.status as string,

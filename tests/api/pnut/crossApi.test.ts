@@ -35,8 +35,9 @@ describe.each(storeKinds())('one presence model behind pnut and Rocket.Chat ($na
     await request(t.app).post('/api/v1/users.setStatus').set(alice.headers).send(body).expect(200, { success: true });
   }
 
+  /** Alice's own getStatus, which (as in Rocket.Chat) carries connectionStatus. */
   async function rcGetStatus(): Promise<Record<string, unknown>> {
-    return (await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(bob.headers).expect(200)).body;
+    return (await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(alice.headers).expect(200)).body;
   }
 
   async function rcGetPresence(): Promise<string> {

@@ -1,0 +1,121 @@
+import request from 'supertest';
+import { storeKinds } from '../../support/stores';
+import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { expectRocketChatJson, LOGIN_REFUSED } from './rocketChatKit';
+
+/** POST /api/v1/login and /api/v1/logout, with Rocket.Chat's answers. */
+describe.each(storeKinds())('Rocket.Chat login and logout ($name store)', (kind) => {
+  let t: TestApp;
+  let alice: SeededUser;
+  beforeEach(async () => {
+    t = await buildTestApp(kind);
+    alice = await t.seedUser({ username: 'alice', name: 'Alice', emails: [{ address: 'alice@example.com', verified: true }] });
+  });
+  afterEach(() => t.close());
+
+  const login = (body: object) => request(t.app).post('/api/v1/login').send(body);
+
+  async function expectRefused(body: object): Promise<void> {
+    const res = await login(body);
+    expect(res.status).toBe(401);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual(LOGIN_REFUSED);
+  }
+
+  it.each([
+    ['user = username', { user: 'alice' }],
+    ['username', { username: 'alice' }],
+    ['email', { email: 'alice@example.com' }],
+    ['user = email', { user: 'alice@example.com' }],
+    ['user = email in another case', { user: 'Alice@Example.COM' }],
+  ])('logs in with %s and password', async (_label, who) => {
+    const res = await login({ ...who, password: TEST_PASSWORD });
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({
+      status: 'success',
+      data: { userId: alice.user._id, authToken: expect.any(String), me: expect.objectContaining({ _id: alice.user._id, username: 'alice' }) },
+      success: true,
+    });
+  });
+
+  it('gives a new token that authenticates', async () => {
+    const res = await login({ user: 'alice', password: TEST_PASSWORD });
+    const token = res.body.data.authToken as string;
+    expect(token).not.toBe(alice.token);
+    const me = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': token });
+    expect(me.status).toBe(200);
+    expect(me.body._id).toBe(alice.user._id);
+  });
+
+  it('answers the login’s `me` with the user’s own fields and no secrets', async () => {
+    const res = await login({ user: 'alice', password: TEST_PASSWORD });
+    const me = res.body.data.me as Record<string, unknown>;
+    expect(me).toMatchObject({ _id: alice.user._id, username: 'alice', name: 'Alice', status: 'offline', utcOffset: 0, active: true, roles: ['user'] });
+    expect(me).not.toHaveProperty('services');
+    const meJson = JSON.stringify(me);
+    expect(meJson).not.toContain(res.body.data.authToken);
+    expect(meJson).not.toContain(alice.token);
+    expect(meJson).not.toMatch(/hashedToken|bcrypt|loginTokens|password/i);
+    expect(meJson).not.toContain(alice.user.services.password?.bcrypt as string);
+  });
+
+  it('resumes a valid token: same user, same token', async () => {
+    const res = await login({ resume: alice.token });
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({
+      status: 'success',
+      data: { userId: alice.user._id, authToken: alice.token, me: expect.objectContaining({ _id: alice.user._id }) },
+      success: true,
+    });
+    expect(JSON.stringify(res.body.data.me)).not.toMatch(/services|hashedToken|bcrypt/);
+  });
+
+  it('gives the same 401 for an unknown user and for a wrong password', async () => {
+    await expectRefused({ user: 'nobody', password: TEST_PASSWORD });
+    await expectRefused({ user: 'alice', password: 'wrong password' });
+    await expectRefused({ email: 'nobody@example.com', password: TEST_PASSWORD });
+  });
+
+  it('refuses an inactive user with the right password', async () => {
+    await t.seedUser({ username: 'sleeper', active: false });
+    await expectRefused({ user: 'sleeper', password: TEST_PASSWORD });
+  });
+
+  it('refuses to resume an unknown token and a revoked one', async () => {
+    await expectRefused({ resume: 'never-issued-token' });
+    expect((await request(t.app).post('/api/v1/logout').set(alice.headers).send({})).status).toBe(200);
+    await expectRefused({ resume: alice.token });
+  });
+
+  it('does not make the user online (as Rocket.Chat: a REST login is not a connection)', async () => {
+    const viewer = await t.seedUser();
+    expect((await login({ user: 'alice', password: TEST_PASSWORD })).status).toBe(200);
+    expect((await login({ resume: alice.token })).status).toBe(200);
+    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user._id }).set(viewer.headers);
+    expect(presence.body).toEqual({ presence: 'offline', success: true });
+    const list = await request(t.app).get('/api/v1/users.presence').set(viewer.headers);
+    expect(list.body).toEqual({ users: [], full: true, success: true });
+  });
+
+  it('logs out with Rocket.Chat’s body and revokes only the token used', async () => {
+    const second = await login({ user: 'alice', password: TEST_PASSWORD });
+    const res = await request(t.app).post('/api/v1/logout').set(alice.headers).send({});
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({ status: 'success', data: { message: "You've been logged out!" } });
+    expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(401);
+    const stillIn = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': second.body.data.authToken as string });
+    expect(stillIn.status).toBe(200);
+  });
+
+  it('logs out on a POST with no body at all, as Rocket.Chat’s own tests and fetch() send it', async () => {
+    // supertest, like fetch(), sends `Content-Length: 0` and no Content-Type for a POST without a body.
+    const res = await request(t.app).post('/api/v1/logout').set(alice.headers);
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({ status: 'success', data: { message: "You've been logged out!" } });
+    expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(401);
+  });
+});

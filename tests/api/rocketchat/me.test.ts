@@ -1,0 +1,55 @@
+import request from 'supertest';
+import { storeKinds } from '../../support/stores';
+import { buildTestApp, type TestApp } from '../../support/testApp';
+import { expectRocketChatJson, goStatus } from './rocketChatKit';
+
+/** GET /api/v1/me: the caller's own fields at the top level, never tokens or hashes. */
+describe.each(storeKinds())('Rocket.Chat me ($name store)', (kind) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildTestApp(kind);
+  });
+  afterEach(() => t.close());
+
+  it('answers the caller’s own fields at the top level with success:true', async () => {
+    const alice = await t.seedUser({ username: 'alice', name: 'Alice', utcOffset: -5, roles: ['user', 'bot'] });
+    const res = await request(t.app).get('/api/v1/me').set(alice.headers);
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toMatchObject({
+      _id: alice.user._id,
+      username: 'alice',
+      name: 'Alice',
+      status: 'offline',
+      utcOffset: -5,
+      active: true,
+      roles: ['user', 'bot'],
+      success: true,
+    });
+  });
+
+  it('never contains services, tokens or password hashes', async () => {
+    const alice = await t.seedUser();
+    const res = await request(t.app).get('/api/v1/me').set(alice.headers);
+    expect(res.body).not.toHaveProperty('services');
+    expect(res.text).not.toContain(alice.token);
+    expect(res.text).not.toContain(alice.user.services.password?.bcrypt as string);
+    expect(res.text).not.toContain(alice.user.services.resume?.loginTokens[0].hashedToken as string);
+    expect(res.text).not.toMatch(/hashedToken|bcrypt|loginTokens|"password"/);
+  });
+
+  it('shows the status and status text the caller set', async () => {
+    const alice = await t.seedUser();
+    await goStatus(t, alice, 'busy', 'in a meeting');
+    const res = await request(t.app).get('/api/v1/me').set(alice.headers);
+    expect(res.body).toMatchObject({ status: 'busy', statusText: 'in a meeting' });
+  });
+
+  it('shows offline once the caller went invisible', async () => {
+    const alice = await t.seedUser();
+    await goStatus(t, alice, 'online');
+    await goStatus(t, alice, 'offline');
+    const res = await request(t.app).get('/api/v1/me').set(alice.headers);
+    expect(res.body.status).toBe('offline');
+  });
+});

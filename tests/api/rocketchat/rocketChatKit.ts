@@ -1,0 +1,132 @@
+import request from 'supertest';
+import type { StoreKind } from '../../support/stores';
+import type { SeededUser, TestApp } from '../../support/testApp';
+
+/** Shared by the Rocket.Chat API suites: the bodies and headers a Rocket.Chat client relies on, and small request helpers. */
+
+export const NOT_LOGGED_IN = {
+  success: false,
+  error: 'You must be logged in to do this.',
+  status: 'error',
+  message: 'You must be logged in to do this.',
+};
+
+export const LOGIN_REFUSED = { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' };
+
+export interface PresenceUserView {
+  _id: string;
+  username: string;
+  name: string;
+  status: string;
+  utcOffset: number;
+  statusText?: string;
+  avatarETag?: string;
+}
+
+export interface PresenceBody {
+  users: PresenceUserView[];
+  full: boolean;
+  success: boolean;
+}
+
+/** Every Rocket.Chat answer with a body: exactly `application/json`, never cached. */
+export function expectRocketChatJson(res: request.Response): void {
+  expect(res.headers['content-type']).toBe('application/json');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers.pragma).toBe('no-cache');
+}
+
+/** A JSON error, never an HTML page nor a stack trace. */
+export function expectCleanJsonError(res: request.Response): void {
+  expectRocketChatJson(res);
+  expect(() => JSON.parse(res.text) as unknown).not.toThrow();
+  expect(res.text).not.toMatch(/<html|<!DOCTYPE|<pre>/i);
+  expect(res.text).not.toMatch(/\bat \S+ \(|\.ts:\d+|node_modules|Error: /);
+  expect(res.body.success).toBe(false);
+}
+
+export function setStatus(t: TestApp, who: SeededUser, body: object): Promise<request.Response> {
+  return request(t.app).post('/api/v1/users.setStatus').set(who.headers).send(body);
+}
+
+/** Sets a status and insists it worked, for test set-up. */
+export async function goStatus(t: TestApp, who: SeededUser, status: string, message?: string): Promise<void> {
+  const res = await setStatus(t, who, message === undefined ? { status } : { status, message });
+  expect(res.status).toBe(200);
+}
+
+/** GET users.presence with a query given as an object or as a raw query string. */
+export function getPresenceList(t: TestApp, who: SeededUser, query: Record<string, string> | string = {}): request.Test {
+  const req = request(t.app).get('/api/v1/users.presence').set(who.headers);
+  return typeof query === 'string' ? req.query(query) : req.query(query);
+}
+
+/** users.presence answered 200; its body. */
+export async function presenceList(t: TestApp, who: SeededUser, query: Record<string, string> | string = {}): Promise<PresenceBody> {
+  const res = await getPresenceList(t, who, query);
+  expect(res.status).toBe(200);
+  expectRocketChatJson(res);
+  return res.body as PresenceBody;
+}
+
+/** The ids in a presence answer, sorted, for order-free comparison. */
+export function idsOf(body: PresenceBody): string[] {
+  return body.users.map((user) => user._id).sort();
+}
+
+export function statusById(body: PresenceBody): Record<string, string> {
+  return Object.fromEntries(body.users.map((user) => [user._id, user.status]));
+}
+
+export function sortedIds(...users: SeededUser[]): string[] {
+  return users.map((user) => user.user._id).sort();
+}
+
+/** The view users.presence must give of a seeded user with no status text and no avatar. */
+export function plainView(who: SeededUser, status: string): PresenceUserView {
+  return { _id: who.user._id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
+}
+
+/**
+ * A store kind whose presence writes can be held: `holdNextWrite()` makes the next `updatePresence` wait (after
+ * the service stamped it) until released, so a test can read while a change is stamped but not yet committed.
+ */
+export function withHeldWrites(kind: StoreKind): { kind: StoreKind; holdNextWrite(): { entered: Promise<void>; release(): void } } {
+  let pending: { enter(): void; released: Promise<void> } | undefined;
+  const holdNextWrite = () => {
+    let enter!: () => void;
+    let release!: () => void;
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    pending = { enter, released };
+    return { entered, release };
+  };
+  const held: StoreKind = {
+    name: kind.name,
+    async create() {
+      const store = await kind.create();
+      return new Proxy(store, {
+        get(target, property) {
+          if (property === 'updatePresence') {
+            return async (...args: Parameters<typeof target.updatePresence>) => {
+              const hold = pending;
+              pending = undefined;
+              if (hold !== undefined) {
+                hold.enter();
+                await hold.released;
+              }
+              return target.updatePresence(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  };
+  return { kind: held, holdNextWrite };
+}

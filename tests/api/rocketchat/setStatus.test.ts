@@ -1,0 +1,152 @@
+import request from 'supertest';
+import { storeKinds } from '../../support/stores';
+import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { expectCleanJsonError, expectRocketChatJson, presenceList, setStatus } from './rocketChatKit';
+
+/** POST /api/v1/users.setStatus: status and status text, as Rocket.Chat takes them. */
+describe.each(storeKinds())('Rocket.Chat users.setStatus ($name store)', (kind) => {
+  let t: TestApp;
+  let alice: SeededUser;
+  let viewer: SeededUser;
+  beforeEach(async () => {
+    t = await buildTestApp(kind);
+    alice = await t.seedUser({ username: 'alice' });
+    viewer = await t.seedUser({ username: 'viewer' });
+  });
+  afterEach(() => t.close());
+
+  /** Alice as the viewer sees her in the full list; undefined when she is not listed. */
+  async function aliceAsListed() {
+    const list = await presenceList(t, viewer);
+    return list.users.find((user) => user._id === alice.user._id);
+  }
+
+  it.each(['online', 'away', 'busy'])('sets %s and answers exactly {success:true}', async (status) => {
+    const res = await setStatus(t, alice, { status });
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({ success: true });
+    expect((await aliceAsListed())?.status).toBe(status);
+  });
+
+  it('treats offline as invisible: the user leaves the list and reads as offline', async () => {
+    await setStatus(t, alice, { status: 'online' });
+    const res = await setStatus(t, alice, { status: 'offline' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true });
+    expect(await aliceAsListed()).toBeUndefined();
+    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user._id }).set(viewer.headers);
+    expect(presence.body).toEqual({ presence: 'offline', success: true });
+  });
+
+  it('trims the status text', async () => {
+    await setStatus(t, alice, { status: 'away', message: '   out for lunch \n\t' });
+    expect(await aliceAsListed()).toMatchObject({ status: 'away', statusText: 'out for lunch' });
+  });
+
+  it('cuts the status text to 120 characters, silently', async () => {
+    const long = 'x'.repeat(100) + 'y'.repeat(100);
+    const res = await setStatus(t, alice, { status: 'online', message: long });
+    expect(res.status).toBe(200);
+    expect((await aliceAsListed())?.statusText).toBe(long.slice(0, 120));
+  });
+
+  it('trims before cutting', async () => {
+    await setStatus(t, alice, { status: 'online', message: '     ' + 'z'.repeat(130) });
+    expect((await aliceAsListed())?.statusText).toBe('z'.repeat(120));
+  });
+
+  it('changes the text alone and keeps the status', async () => {
+    await setStatus(t, alice, { status: 'busy' });
+    const res = await setStatus(t, alice, { message: 'focus time' });
+    expect(res.status).toBe(200);
+    expect(await aliceAsListed()).toMatchObject({ status: 'busy', statusText: 'focus time' });
+  });
+
+  it('changes the status alone and keeps the text', async () => {
+    await setStatus(t, alice, { status: 'busy', message: 'focus time' });
+    await setStatus(t, alice, { status: 'away' });
+    expect(await aliceAsListed()).toMatchObject({ status: 'away', statusText: 'focus time' });
+  });
+
+  it('clears the text with an empty message: statusText leaves the user object', async () => {
+    await setStatus(t, alice, { status: 'online', message: 'hello' });
+    await setStatus(t, alice, { message: '' });
+    const listed = await aliceAsListed();
+    expect(listed?.status).toBe('online');
+    expect(listed).not.toHaveProperty('statusText');
+  });
+
+  it('accepts a form-encoded body as well as JSON', async () => {
+    const res = await request(t.app).post('/api/v1/users.setStatus').set(alice.headers).type('form').send('status=away&message=hi');
+    expect(res.status).toBe(200);
+    expect(await aliceAsListed()).toMatchObject({ status: 'away', statusText: 'hi' });
+  });
+
+  it.each(['dnd', 'Online', 'invisible', ''])('refuses the unknown status %j with 400 error-invalid-status', async (status) => {
+    await setStatus(t, alice, { status: 'away' });
+    const res = await setStatus(t, alice, { status });
+    expect(res.status).toBe(400);
+    expectCleanJsonError(res);
+    expect(res.body).toEqual({ success: false, error: expect.stringMatching(/^Valid status types include .*\[error-invalid-status\]$/), errorType: 'error-invalid-status' });
+    expect((await aliceAsListed())?.status).toBe('away');
+  });
+
+  it('refuses a body with neither status nor message with 400 naming the parameter', async () => {
+    const res = await setStatus(t, alice, {});
+    expect(res.status).toBe(400);
+    expectCleanJsonError(res);
+    expect(res.body).toEqual({ success: false, error: expect.stringContaining('"status"'), errorType: 'invalid-params' });
+  });
+
+  it('refuses a status that is not a string', async () => {
+    for (const status of [1, ['online'], { $ne: 'offline' }, null, true]) {
+      const res = await setStatus(t, alice, { status });
+      expect(res.status).toBe(400);
+      expectCleanJsonError(res);
+      expect(res.body.error).toContain('"status"');
+    }
+  });
+
+  it('refuses an oversize message with 400 naming it, rather than storing it', async () => {
+    const res = await setStatus(t, alice, { status: 'online', message: 'm'.repeat(5000) });
+    expect(res.status).toBe(400);
+    expectCleanJsonError(res);
+    expect(res.body).toEqual({ success: false, error: expect.stringContaining('"message"'), errorType: 'invalid-params' });
+  });
+
+  it('does not let a user set another user’s status (403), but lets an admin', async () => {
+    const denied = await setStatus(t, viewer, { status: 'busy', userId: alice.user._id });
+    expect(denied.status).toBe(403);
+    expectRocketChatJson(denied);
+    expect(denied.body).toEqual({ success: false, error: expect.any(String) });
+    expect(await aliceAsListed()).toBeUndefined();
+
+    const admin = await t.seedUser({ roles: ['admin', 'user'] });
+    const allowed = await setStatus(t, admin, { status: 'busy', userId: alice.user._id });
+    expect(allowed.status).toBe(200);
+    expect((await aliceAsListed())?.status).toBe('busy');
+  });
+
+  it('lets a user name themself in userId', async () => {
+    const res = await setStatus(t, alice, { status: 'away', userId: alice.user._id });
+    expect(res.status).toBe(200);
+    expect((await aliceAsListed())?.status).toBe('away');
+  });
+
+  it('keeps a status for the presence lifetime, not forever', async () => {
+    await setStatus(t, alice, { status: 'online' });
+    t.clock.advanceSeconds(899);
+    expect((await aliceAsListed())?.status).toBe('online');
+    t.clock.advanceSeconds(2);
+    expect(await aliceAsListed()).toBeUndefined();
+  });
+
+  it('renews the presence lifetime with every status set', async () => {
+    await setStatus(t, alice, { status: 'online' });
+    t.clock.advanceSeconds(800);
+    await setStatus(t, alice, { status: 'online' });
+    t.clock.advanceSeconds(800);
+    expect((await aliceAsListed())?.status).toBe('online');
+  });
+});
