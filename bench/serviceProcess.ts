@@ -1,0 +1,175 @@
+/**
+ * The service under load, in its own process: the production app (helmet, validation, auth, request logging at
+ * the configured level, the store wrapped in its timeout guard) on the embedded store, seeded directly through
+ * the store. Started by bench/run.ts; talks to it over IPC.
+ *
+ * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),
+ * BENCH_CHANGE_EVERY_MS (0: no background changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
+ * exactly as the server does. The request log goes to stdout, which run.ts points at /dev/null: pino does all
+ * its work (serialising, writing) and the terminal is not flooded.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config/loadConfig';
+import { systemClock } from '../src/domain/clock';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
+import { createLogger } from '../src/logger';
+import { createStore } from '../src/storage/createStore';
+import type { PresenceStore } from '../src/storage/presenceStore';
+import type { PresenceUpdate, UserRecord } from '../src/storage/userRecord';
+import { boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type MarkReport, type MemoryReport, type ParentMessage, type ServiceReady } from './protocol';
+
+boundChildLifetime(childMaxMsFromEnv());
+
+function intFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+const USERS = intFromEnv('BENCH_USERS', 10_000);
+const TOKENS = intFromEnv('BENCH_TOKENS', 200);
+const CHANGE_EVERY_MS = intFromEnv('BENCH_CHANGE_EVERY_MS', 0);
+/** Recent changes are spread over this many of the latest changes' intervals before the load starts. */
+const SEEDED_CHANGES = 10;
+
+/** A change clients can see (the status flips between online and away), so it is recorded like any other. */
+function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdate {
+  return { status: sequence % 2 === 0 ? 'away' : 'online', statusText: '', presenceText: null, presenceExpiresAt: new Date(at.getTime() + ttlMs), lastSeenAt: at };
+}
+
+const alwaysAChange = () => true;
+
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) gc();
+}
+
+/**
+ * N users, every other one online. Each has its own login token and its own bcrypt string (one real hash, made
+ * once, with a per-user tail: the shape and size of a stored hash without N bcrypt runs; these passwords are not
+ * used). An online user was last seen within the past 5 minutes, so no presence expires during a run (the
+ * presence time to live is 15 minutes) and the present set stays fixed unless the bench changes it.
+ */
+async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[] }> {
+  const realHash = await hashPassword('bench-password');
+  const nowMs = Date.now();
+  const handedOut: BenchUser[] = [];
+  const onlineIds: string[] = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const online = i % 2 === 0;
+    const userId = newUserId();
+    const token = newLoginToken();
+    const lastSeenAt = online || i % 4 === 1 ? new Date(nowMs - ((i * 7919) % 300_000)) : null;
+    const user: UserRecord = {
+      _id: userId,
+      username: `user${i}`,
+      name: `Bench User ${i}`,
+      emails: [{ address: `user${i}@bench.example`, verified: true }],
+      utcOffset: (i % 25) - 12,
+      active: true,
+      roles: ['user'],
+      status: online ? 'online' : 'offline',
+      statusText: '',
+      presenceText: null,
+      presenceExpiresAt: online && lastSeenAt !== null ? new Date(lastSeenAt.getTime() + ttlMs) : null,
+      lastSeenAt,
+      lastLogin: new Date(nowMs - 3_600_000),
+      createdAt: new Date(nowMs - 86_400_000),
+      services: {
+        password: { bcrypt: realHash.slice(0, 50) + i.toString(36).padStart(10, '0') },
+        resume: { loginTokens: [{ when: new Date(nowMs - 3_600_000), hashedToken: hashLoginToken(token) }] },
+      },
+    };
+    await store.createUser(user);
+    if (online) onlineIds.push(userId);
+    if (i < TOKENS) handedOut.push({ userId, token });
+  }
+  return { handedOut, onlineIds };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  if (config.mongodbUri !== undefined) throw new Error('the bench runs on the embedded store; unset MONGODB_URI');
+  const logger = createLogger(config.logLevel);
+  const store = await createStore(config);
+  const ttlMs = config.presenceTtlSeconds * 1000;
+
+  const seedStarted = Date.now();
+  const { handedOut, onlineIds } = await seed(store, ttlMs);
+
+  // About SEEDED_CHANGES changes already in the window when the load starts, then one every CHANGE_EVERY_MS, so
+  // a delta poll keeps finding about the same number of entries however long the run. Written through the
+  // store, as a change made on another instance would be.
+  let nextChange = 0;
+  const changeSomeone = async (at: Date): Promise<void> => {
+    const sequence = nextChange;
+    nextChange += 1;
+    // 7919 is prime: consecutive changes land on users far apart, and a user comes round again only after all.
+    const userId = onlineIds[(sequence * 7919) % onlineIds.length];
+    await store.updatePresence(userId, visibleUpdate(Math.floor((sequence * 7919) / onlineIds.length), at, ttlMs), at, alwaysAChange);
+  };
+  if (CHANGE_EVERY_MS > 0 && onlineIds.length > 0) {
+    const now = Date.now();
+    for (let k = SEEDED_CHANGES - 1; k >= 0; k -= 1) await changeSomeone(new Date(now - k * CHANGE_EVERY_MS));
+    setInterval(() => void changeSomeone(new Date()), CHANGE_EVERY_MS).unref();
+  }
+  const seedMs = Date.now() - seedStarted;
+  // run.ts starts this process with --expose-gc: what is measured is what seeding left, not its garbage.
+  fullGc();
+  const memory = process.memoryUsage();
+
+  let peakRss = memory.rss;
+  setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 200).unref();
+
+  const app = createApp({ store, clock: systemClock, config, logger });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
+  });
+
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'memory') {
+      const now = process.memoryUsage();
+      fullGc();
+      const afterGc = process.memoryUsage();
+      const report: MemoryReport = {
+        type: 'memory',
+        rss: now.rss,
+        peakRss: Math.max(peakRss, now.rss),
+        heapUsed: now.heapUsed,
+        heapTotal: now.heapTotal,
+        external: now.external,
+        heapUsedAfterGc: afterGc.heapUsed,
+        rssAfterGc: afterGc.rss,
+      };
+      toParent(report);
+    } else if (message.type === 'mark') {
+      const mark: MarkReport = { type: 'mark', atUs: Number(process.hrtime.bigint() / 1000n) };
+      toParent(mark);
+    } else if (message.type === 'stop') {
+      // A normal exit, so that --cpu-prof writes its profile.
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+      setTimeout(() => process.exit(0), 2000).unref();
+    }
+  });
+
+  const ready: ServiceReady = {
+    type: 'ready',
+    port: (server.address() as AddressInfo).port,
+    seededUsers: USERS,
+    onlineUsers: onlineIds.length,
+    users: handedOut,
+    seedMs,
+    rssAfterSeed: memory.rss,
+    heapUsedAfterSeed: memory.heapUsed,
+  };
+  toParent(ready);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench service failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
