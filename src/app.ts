@@ -12,12 +12,13 @@ import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler } from './http/middleware/errorHandler';
 import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
+import { parseQueryOnce } from './http/middleware/parseQueryOnce';
 import { requestLogger } from './http/middleware/requestLogger';
 import { updatePresence } from './http/middleware/updatePresence';
-import { healthRoutes } from './http/routes/health';
-import { pnutPresenceRoutes } from './http/routes/pnutPresence';
-import { rocketChatAccountRoutes, rocketChatLoginRoute } from './http/routes/rocketChatAccount';
-import { rocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
+import { addHealthRoutes } from './http/routes/health';
+import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
+import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
+import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceStore } from './storage/presenceStore';
 
@@ -66,12 +67,13 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   app.set('query parser', (text: string) => qs.parse(text, { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX_PRESENCE_IDS }));
   app.set('trust proxy', config.trustProxy);
 
+  app.use(parseQueryOnce);
   app.use(requestLogger(logger));
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id'] }));
   }
-  app.use(healthRoutes(store));
+  addHealthRoutes(app, store);
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
   app.use(requireObjectBody);
@@ -79,15 +81,15 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   const auth = [authenticate(accounts), updatePresence(presence)];
 
   const rocketChat = Router();
-  rocketChat.use(rocketChatLoginRoute(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
+  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
   rocketChat.use(...auth);
-  rocketChat.use(rocketChatAccountRoutes(accounts, presence));
-  rocketChat.use(rocketChatPresenceRoutes(presence));
+  addRocketChatAccountRoutes(rocketChat, accounts, presence);
+  addRocketChatPresenceRoutes(rocketChat, presence);
   app.use('/api/v1', rocketChat);
 
   const pnut = Router();
   pnut.use(...auth);
-  pnut.use(pnutPresenceRoutes(presence));
+  addPnutPresenceRoutes(pnut, presence);
   app.use('/v0', pnut);
 
   app.use(notFound);

@@ -10,11 +10,13 @@ export function changeRetentionSeconds(config: Pick<Config, 'deltaWindowSeconds'
   return config.deltaWindowSeconds + config.deltaOverlapSeconds + margin;
 }
 
-/** MongoDB when MONGODB_URI is set, else the embedded store; either way every call is bounded by the store timeout. */
+/**
+ * MongoDB when MONGODB_URI is set, its every call bounded by the store timeout; else the embedded store, whose
+ * calls cannot hang and so need no timer each.
+ */
 export async function createStore(config: Config): Promise<PresenceStore> {
   const retention = changeRetentionSeconds(config);
-  const store = config.mongodbUri === undefined
-    ? new MemoryStore(retention * 1000)
-    : await MongoStore.connect({ uri: config.mongodbUri, changeRetentionSeconds: retention, serverSelectionTimeoutMs: config.storeTimeoutMs });
+  if (config.mongodbUri === undefined) return new MemoryStore(retention * 1000);
+  const store = await MongoStore.connect({ uri: config.mongodbUri, changeRetentionSeconds: retention, serverSelectionTimeoutMs: config.storeTimeoutMs });
   return withTimeout(store, config.storeTimeoutMs);
 }

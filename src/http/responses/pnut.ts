@@ -13,7 +13,7 @@ function metaFor(res: Response, code: number): PnutMeta {
   return updated === undefined ? { code } : { code, updated_presence: updated };
 }
 
-function send(req: Request, res: Response, code: number, body: string, etag?: string): void {
+function send(req: Request, res: Response, code: number, body: string | Buffer, etag?: string): void {
   if (etag !== undefined) {
     res.setHeader('ETag', etag);
     if (code === 200 && etagMatches(req.headers['if-none-match'], etag)) {
@@ -25,18 +25,41 @@ function send(req: Request, res: Response, code: number, body: string, etag?: st
   res.status(code).end(body);
 }
 
-/** pnut's envelope around `data`, which is passed already serialised so a cached list is not serialised again. */
-export function pnutSuccessJson(req: Request, res: Response, dataJson: string, dataEtag?: string): void {
-  const meta = metaFor(res, 200);
-  const body = `{"meta":${JSON.stringify(meta)},"data":${dataJson}}`;
-  // The meta differs only by updated_presence; folding it into the data's tag keeps the tag strong and cheap.
-  const etag = dataEtag === undefined ? undefined : dataEtag.replace(/"$/, meta.updated_presence === undefined ? '"' : meta.updated_presence ? '.t"' : '.f"');
-  send(req, res, 200, body, etag);
+function envelope(meta: PnutMeta, dataJson: string): string {
+  return `{"meta":${JSON.stringify(meta)},"data":${dataJson}}`;
 }
 
-export function pnutSuccess(req: Request, res: Response, data: unknown, withEtag = false): void {
-  const dataJson = JSON.stringify(data);
-  pnutSuccessJson(req, res, dataJson, withEtag ? etagOf(dataJson) : undefined);
+/** The meta differs between callers only by updated_presence; folding it into the data's tag keeps it strong. */
+function envelopeEtag(dataEtag: string, meta: PnutMeta): string {
+  if (meta.updated_presence === undefined) return dataEtag;
+  return dataEtag.replace(/"$/, meta.updated_presence ? '.t"' : '.f"');
+}
+
+export function pnutSuccess(req: Request, res: Response, data: unknown): void {
+  send(req, res, 200, envelope(metaFor(res, 200), JSON.stringify(data)));
+}
+
+/**
+ * A list every caller gets the same: the data is serialised once, and each of the three envelopes (without
+ * updated_presence, with true, with false) is built once, as bytes, on first use.
+ */
+export class CachedPnutList {
+  private readonly etag: string;
+  private readonly bodies = new Map<boolean | undefined, Buffer>();
+
+  constructor(private readonly dataJson: string) {
+    this.etag = etagOf(dataJson);
+  }
+
+  send(req: Request, res: Response): void {
+    const meta = metaFor(res, 200);
+    let body = this.bodies.get(meta.updated_presence);
+    if (body === undefined) {
+      body = Buffer.from(envelope(meta, this.dataJson));
+      this.bodies.set(meta.updated_presence, body);
+    }
+    send(req, res, 200, body, envelopeEtag(this.etag, meta));
+  }
 }
 
 /** An error: no `data`, and the reason in `meta.error_message`. */

@@ -5,7 +5,7 @@ import { etagMatches, etagOf } from './etag';
  * Writes a Rocket.Chat answer as its REST router does: `Content-Type` exactly `application/json`, never cached.
  * With an `etag`, a request whose If-None-Match matches gets 304 and no body.
  */
-export function sendRocketChatJson(req: Request, res: Response, status: number, body: string, etag?: string): void {
+export function sendRocketChatJson(req: Request, res: Response, status: number, body: string | Buffer, etag?: string): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   if (etag !== undefined) {

@@ -1,9 +1,8 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { PresenceStore } from '../../storage/presenceStore';
 
 /** Liveness and readiness for orchestrators; no authentication. */
-export function healthRoutes(store: PresenceStore): Router {
-  const router = Router();
+export function addHealthRoutes(router: Router, store: PresenceStore): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -15,5 +14,4 @@ export function healthRoutes(store: PresenceStore): Router {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  return router;
 }

@@ -1,12 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { ForbiddenError, NotFoundError, UnknownUserError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresentSnapshot } from '../../domain/presentSnapshot';
 import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
-import { etagOf } from '../responses/etag';
-import { pnutSuccess, pnutSuccessJson } from '../responses/pnut';
+import { CachedPnutList, pnutSuccess } from '../responses/pnut';
 import { rejectInvalid } from '../validation/rejectInvalid';
 import { presenceString, userIdPathParam } from '../validation/params';
 import { pnutPresenceObject } from '../views/pnutPresence';
@@ -25,27 +24,25 @@ function paramOf(req: Request, name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-function dataListRenderer() {
-  const rendered = new WeakMap<PresentSnapshot, { json: string; etag: string }>();
-  return (snapshot: PresentSnapshot): { json: string; etag: string } => {
-    let entry = rendered.get(snapshot);
-    if (entry === undefined) {
-      const json = JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt)));
-      entry = { json, etag: etagOf(json) };
-      rendered.set(snapshot, entry);
+/** The list is the same for every caller: rendered once per snapshot, not once per request. */
+function listRenderer() {
+  const rendered = new WeakMap<PresentSnapshot, CachedPnutList>();
+  return (snapshot: PresentSnapshot): CachedPnutList => {
+    let list = rendered.get(snapshot);
+    if (list === undefined) {
+      list = new CachedPnutList(JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt))));
+      rendered.set(snapshot, list);
     }
-    return entry;
+    return list;
   };
 }
 
-/** pnut's presence endpoints under /v0, behind authentication. */
-export function pnutPresenceRoutes(presence: PresenceService): Router {
-  const router = Router();
-  const renderList = dataListRenderer();
+/** pnut's presence endpoints, on the router mounted at /v0 behind authentication. */
+export function addPnutPresenceRoutes(router: Router, presence: PresenceService): void {
+  const renderList = listRenderer();
 
   router.get('/presence', async (req: Request, res: Response) => {
-    const { json, etag } = renderList(await presence.presentUsers());
-    pnutSuccessJson(req, res, json, etag);
+    renderList(await presence.presentUsers()).send(req, res);
   });
 
   router.get('/users/:user_id/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
@@ -76,5 +73,4 @@ export function pnutPresenceRoutes(presence: PresenceService): Router {
     },
   );
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { body } from 'express-validator';
 import type { AccountService, LoginRequest } from '../../domain/accountService';
 import { InvalidParamError } from '../../domain/errors';
@@ -21,11 +21,9 @@ function loginRequestOf(req: Request): LoginRequest {
   return { login, password };
 }
 
-/** POST /login: no authentication needed, so it is mounted before the auth middleware. */
-export function rocketChatLoginRoute(accounts: AccountService, presence: PresenceService, rateLimit: RequestHandler[]): Router {
-  const router = Router();
-  router.post(
-    '/login',
+/** POST /login's handlers: no authentication needed, so they are mounted before the auth middleware. */
+export function rocketChatLogin(accounts: AccountService, presence: PresenceService, rateLimit: RequestHandler[]): RequestHandler[] {
+  return [
     ...rateLimit,
     optionalString(body, 'user', LOGIN_MAX),
     optionalString(body, 'username', LOGIN_MAX),
@@ -38,13 +36,11 @@ export function rocketChatLoginRoute(accounts: AccountService, presence: Presenc
       const me = rocketChatOwnUser(user, presence.read(user, presence.now()).status);
       rocketChatSuccess(req, res, { status: 'success', data: { userId: user._id, authToken: token, me } });
     },
-  );
-  return router;
+  ];
 }
 
-/** logout, me and users.create: behind authentication. */
-export function rocketChatAccountRoutes(accounts: AccountService, presence: PresenceService): Router {
-  const router = Router();
+/** logout, me and users.create, on the Rocket.Chat router behind authentication. */
+export function addRocketChatAccountRoutes(router: Router, accounts: AccountService, presence: PresenceService): void {
 
   router.post('/logout', async (req: Request, res: Response) => {
     await accounts.logout(identityOf(res));
@@ -70,5 +66,4 @@ export function rocketChatAccountRoutes(accounts: AccountService, presence: Pres
     },
   );
 
-  return router;
 }

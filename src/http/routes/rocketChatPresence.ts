@@ -1,7 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { InvalidParamError } from '../../domain/errors';
-import { parseIsoDateTime } from '../../domain/parseIsoDateTime';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresentSnapshot } from '../../domain/presentSnapshot';
 import { identityOf } from '../middleware/authenticate';
@@ -15,13 +14,14 @@ const STATUS_MESSAGE_MAX = 1024;
 
 /** The full list is the same for every caller: serialised once per snapshot, not once per request. */
 function fullListRenderer() {
-  const rendered = new WeakMap<PresentSnapshot, { body: string; etag: string }>();
-  return (snapshot: PresentSnapshot): { body: string; etag: string } => {
+  const rendered = new WeakMap<PresentSnapshot, { body: Buffer; etag: string }>();
+  return (snapshot: PresentSnapshot): { body: Buffer; etag: string } => {
     let entry = rendered.get(snapshot);
     if (entry === undefined) {
       const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: user.status }));
-      const body = JSON.stringify({ users, full: true, success: true });
-      entry = { body, etag: etagOf(body) };
+      const json = JSON.stringify({ users, full: true, success: true });
+      // Kept as bytes: converting a large string to UTF-8 on every answer would cost more than the rest.
+      entry = { body: Buffer.from(json), etag: etagOf(json) };
       rendered.set(snapshot, entry);
     }
     return entry;
@@ -32,13 +32,12 @@ function connectionStatusOf(status: string): 'online' | 'offline' {
   return status === 'offline' ? 'offline' : 'online';
 }
 
-/** users.presence, users.setStatus, users.getStatus, users.getPresence: behind authentication. */
-export function rocketChatPresenceRoutes(presence: PresenceService): Router {
-  const router = Router();
+/** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */
+export function addRocketChatPresenceRoutes(router: Router, presence: PresenceService): void {
   const renderFullList = fullListRenderer();
 
   router.get('/users.presence', fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
-    const from = typeof req.query.from === 'string' ? parseIsoDateTime(req.query.from) : undefined;
+    const { from } = req.query as { from?: Date };
     const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
     const list = await presence.listPresence({ from, ids, callerId: identityOf(res).userId });
     if (list.full) {
@@ -89,7 +88,6 @@ export function rocketChatPresenceRoutes(presence: PresenceService): Router {
     });
   });
 
-  return router;
 }
 
 /** `userId`, else `username`, else the caller: how getStatus and getPresence choose whom to read. */

@@ -26,10 +26,12 @@ export function requiredString(location: Location, name: string, maxLength: numb
   return plainString(location(name).exists().withMessage('is required').bail(), maxLength);
 }
 
-/** `from`: ISO 8601, timezone, seconds and milliseconds optional. */
+/** `from`: ISO 8601, timezone, seconds and milliseconds optional. Once valid, `req.query.from` holds the Date. */
 export const fromParam = optionalString(query, 'from', 64)
   .custom((value: string) => parseIsoDateTime(value) !== undefined)
-  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z');
+  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z')
+  .bail()
+  .customSanitizer((value: string) => parseIsoDateTime(value));
 
 export const MAX_PRESENCE_IDS = 500;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
