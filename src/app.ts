@@ -65,7 +65,8 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   // qs, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array. qs turns an array of more than
   // `arrayLimit` entries into an object, so the limit is raised past the 500 ids users.presence accepts.
   app.set('query parser', (text: string) => qs.parse(text, { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX_PRESENCE_IDS }));
-  app.set('trust proxy', config.trustProxy);
+  // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
+  app.set('trust proxy', config.trustProxy ? 1 : false);
 
   app.use(parseQueryOnce);
   app.use(requestLogger(logger));

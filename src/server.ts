@@ -50,6 +50,14 @@ async function main(): Promise<void> {
     logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb' }, 'presence service listening');
   });
 
+  // Requests Node refuses before Express sees them (malformed, headers too large) still get a JSON answer.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({ success: false, error: status === 431 ? 'Request headers too large' : 'Bad request' });
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

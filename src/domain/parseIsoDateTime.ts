@@ -6,6 +6,9 @@ import { DateTime } from 'luxon';
  */
 export function parseIsoDateTime(text: string): Date | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+  // luxon takes any two digits as an offset's hours and minutes; no zone on Earth is +25:00 or +14:60.
+  const offset = /[+-](\d{2}):?(\d{2})?$/.exec(text);
+  if (offset !== null && (Number(offset[1]) > 14 || Number(offset[2] ?? '0') > 59)) return undefined;
   const parsed = DateTime.fromISO(text, { zone: 'utc', setZone: true });
   return parsed.isValid ? parsed.toJSDate() : undefined;
 }

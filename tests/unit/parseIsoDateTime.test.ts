@@ -11,7 +11,7 @@ describe('parseIsoDateTime', () => {
     ['2019-05-22T07:11:45-0500', '2019-05-22T12:11:45.000Z'],
   ])('reads %s as %s', (text, iso) => expect(parseIsoDateTime(text)?.toISOString()).toBe(iso));
 
-  it.each(['', 'yesterday', '2019-05-22', '1558527105392', '2026-02-30T10:00:00Z', '2019-05-22T25:00:00Z', '2019-05-22T12:11:45.392Zjunk'])(
+  it.each(['', 'yesterday', '2019-05-22', '1558527105392', '2026-02-30T10:00:00Z', '2019-05-22T25:00:00Z', '2019-05-22T12:11:45.392Zjunk', '2019-05-22T12:11:45+25:00', '2019-05-22T12:11:45+14:60', '2019-05-22T12:11:45-9999'])(
     'refuses %p',
     (text) => expect(parseIsoDateTime(text)).toBeUndefined(),
   );

@@ -5,6 +5,9 @@ import type { Identity } from '../../domain/identity';
 
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
 function tokenOf(req: Request): string | undefined {
+  // Node keeps only the first of repeated Authorization headers; a request that sends two is not trusted.
+  const authorizations = req.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'authorization');
+  if (authorizations.length > 1) return undefined;
   const authToken = req.headers['x-auth-token'];
   if (typeof authToken === 'string' && authToken !== '') return authToken;
   const match = /^Bearer ([^\s,]+)$/i.exec(req.headers.authorization ?? '');

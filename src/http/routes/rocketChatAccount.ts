@@ -13,7 +13,7 @@ const LOGIN_MAX = 256;
 const PASSWORD_MAX = 1024;
 
 function loginRequestOf(req: Request): LoginRequest {
-  const { user, username, email, password, resume } = req.body as Record<string, string | undefined>;
+  const { user, username, email, password, resume } = (req.body ?? {}) as Record<string, string | undefined>;
   if (resume !== undefined) return { resume };
   const login = user ?? username ?? email;
   if (login === undefined) throw new InvalidParamError('user', 'is required');

@@ -1,0 +1,427 @@
+/**
+ * `npm run soak`: the service in this process on a real port (127.0.0.1 only), hammered by concurrent clients that
+ * mix pnut heartbeats (`update_presence=`), Rocket.Chat `users.setStatus` and `users.presence` delta polls that
+ * take `from` from their own clock after each answer, as Rocket.Chat's web client does (a full list first, then
+ * deltas). Every accepted status change (2xx) is recorded. At the end, every accepted change must be reflected in
+ * the final state (users.getStatus and the full users.presence list) and in every poller's view built from its
+ * deltas alone. Prints the counts; exits 1 when a request failed (5xx, transport error, unexpected 4xx) or a
+ * change was lost. Bounded in time and in requests; stops by itself.
+ *
+ * Settings (environment):
+ *   SOAK_SECONDS=60            how long the clients run
+ *   SOAK_CLIENTS=200           concurrent clients, each with its own keep-alive connection and its own user
+ *   SOAK_USERS=250             users seeded (clients' users, plus passive ones nobody changes)
+ *   SOAK_THINK_MS=0            pause between one client's requests (0: as fast as answers come)
+ *   SOAK_MAX_REQUESTS=5000000  the clients stop after this many requests even if time is left
+ *   LOG_LEVEL=warn             the service's log level; the service's other variables (.env.example) apply too
+ *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database)
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../src/app';
+import { loadConfig, type LogLevel } from '../src/config/loadConfig';
+import { systemClock } from '../src/domain/clock';
+import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/credentials';
+import { createLogger } from '../src/logger';
+import { createStore } from '../src/storage/createStore';
+import type { UserRecord } from '../src/storage/userRecord';
+
+type Status = 'online' | 'away' | 'busy' | 'offline';
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+const SECONDS = intEnv('SOAK_SECONDS', 60, 1);
+const CLIENTS = intEnv('SOAK_CLIENTS', 200, 1);
+const USERS = Math.max(intEnv('SOAK_USERS', 250, 1), CLIENTS);
+const THINK_MS = intEnv('SOAK_THINK_MS', 0, 0);
+const MAX_REQUESTS = intEnv('SOAK_MAX_REQUESTS', 5_000_000, 1);
+const REQUEST_TIMEOUT_MS = 15_000;
+/** However the run goes, the process ends by then. */
+const WATCHDOG_MS = SECONDS * 1000 * 2 + 120_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// What one user's presence is, as both APIs report it
+
+interface Presence {
+  status: Status;
+  /** Status text; only compared while the status is not offline (an offline user's text is not shown). */
+  text: string;
+}
+
+const samePresence = (a: Presence, b: Presence) => a.status === b.status && (a.status === 'offline' || a.text === b.text);
+const show = (p: Presence) => (p.status === 'offline' || p.text === '' ? p.status : `${p.status} "${p.text}"`);
+
+/** pnut's update_presence values the heartbeats send, and what each must leave (see parsePnutPresence). */
+const HEARTBEATS: { value: string; status: Status; text: string | null }[] = [
+  { value: '1', status: 'online', text: '' },
+  { value: '1', status: 'online', text: '' },
+  { value: '1', status: 'online', text: '' },
+  { value: 'online', status: 'online', text: '' },
+  { value: 'away', status: 'away', text: '' },
+  { value: 'busy', status: 'busy', text: '' },
+  { value: 'offline', status: 'offline', text: '' },
+  { value: '0', status: 'offline', text: '' },
+  { value: 'in a meeting', status: 'online', text: 'in a meeting' },
+  { value: 'coding 🎧', status: 'online', text: 'coding 🎧' },
+];
+const STATUSES: Status[] = ['online', 'away', 'busy', 'offline'];
+const MESSAGES = [undefined, undefined, 'lunch', 'focus time', 'back at 3', ''];
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: http.IncomingHttpHeaders;
+}
+
+class Stats {
+  requests = 0;
+  byKind = new Map<string, number>();
+  status2xx = 0;
+  status4xx = 0;
+  status5xx = 0;
+  transportErrors = 0;
+  /** Latency samples in ms, of every request. */
+  latencies: number[] = [];
+  problems: string[] = [];
+
+  problem(line: string): void {
+    if (this.problems.length < 20) this.problems.push(line);
+  }
+
+  percentile(p: number): number {
+    if (this.latencies.length === 0) return 0;
+    const sorted = Float64Array.from(this.latencies).sort();
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  }
+}
+
+function makeCaller(port: number, agent: http.Agent, stats: Stats) {
+  return (kind: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer | undefined> =>
+    new Promise((resolve) => {
+      const json = body === undefined ? undefined : JSON.stringify(body);
+      const started = performance.now();
+      stats.requests += 1;
+      stats.byKind.set(kind, (stats.byKind.get(kind) ?? 0) + 1);
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          agent,
+          headers: json === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) },
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            stats.latencies.push(performance.now() - started);
+            const status = res.statusCode ?? 0;
+            if (status >= 500) stats.status5xx += 1;
+            else if (status >= 400) stats.status4xx += 1;
+            else if (status >= 200 && status < 300) stats.status2xx += 1;
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (status >= 400) stats.problem(`${kind} ${method} ${path.slice(0, 80)} → ${status} ${text.slice(0, 200)}`);
+            let parsed: unknown;
+            try {
+              parsed = text === '' ? undefined : JSON.parse(text);
+            } catch {
+              stats.problem(`${kind} ${method} ${path.slice(0, 80)} → ${status}, not JSON: ${text.slice(0, 100)}`);
+            }
+            resolve({ status, body: parsed, headers: res.headers });
+          });
+          res.on('error', (error) => {
+            stats.transportErrors += 1;
+            stats.problem(`${kind} ${method} ${path.slice(0, 80)}: response ${error.message}`);
+            resolve(undefined);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', (error) => {
+        stats.transportErrors += 1;
+        stats.problem(`${kind} ${method} ${path.slice(0, 80)}: ${error.message}`);
+        resolve(undefined);
+      });
+      req.end(json);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Users
+
+interface SoakUser {
+  id: string;
+  username: string;
+  token: string;
+  /** What the user is when seeded; passive users keep it to the end. */
+  initial: Presence;
+}
+
+async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, runId: string): Promise<SoakUser[]> {
+  const now = systemClock.now();
+  const users: SoakUser[] = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const token = newLoginToken();
+    // Clients' users start offline; half the passive ones are away with a text, for the full lists to carry.
+    const passivePresent = i >= CLIENTS && i % 2 === 0;
+    const record: UserRecord = {
+      _id: newUserId(),
+      username: `soak-${runId}-${i}`,
+      name: `Soak ${i}`,
+      utcOffset: 0,
+      active: true,
+      roles: ['user'],
+      status: passivePresent ? 'away' : 'offline',
+      statusText: passivePresent ? 'passive' : '',
+      presenceText: null,
+      presenceExpiresAt: passivePresent ? new Date(now.getTime() + 3_600_000) : null,
+      lastSeenAt: passivePresent ? now : null,
+      createdAt: now,
+      services: { resume: { loginTokens: [{ when: now, hashedToken: hashLoginToken(token) }] } },
+    };
+    await store.createUser(record);
+    users.push({ id: record._id, username: record.username, token, initial: passivePresent ? { status: 'away', text: 'passive' } : { status: 'offline', text: '' } });
+  }
+  return users;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clients
+
+interface PresenceListBody {
+  users: { _id: string; status: Status; statusText?: string }[];
+  full: boolean;
+  success: boolean;
+}
+
+class Client {
+  /** This client's view of everybody else, built from users.presence answers only. */
+  readonly view = new Map<string, Presence>();
+  /** The last change of its own user that the service accepted. */
+  lastAccepted: Presence | undefined;
+  accepted = 0;
+  /** Rocket.Chat's web client: its own clock's time after the previous answer; undefined before the first. */
+  private from: Date | undefined;
+  fullAnswers = 0;
+  inconsistentReplies = 0;
+
+  constructor(
+    readonly user: SoakUser,
+    private readonly call: ReturnType<typeof makeCaller>,
+    private readonly stats: Stats,
+  ) {}
+
+  private get rcHeaders() {
+    return { 'X-User-Id': this.user.id, 'X-Auth-Token': this.user.token };
+  }
+
+  /** Applies a users.presence answer the way Rocket.Chat's client does. */
+  private apply(body: PresenceListBody): void {
+    if (body.full) {
+      this.fullAnswers += 1;
+      // Everybody not listed is offline.
+      for (const id of this.view.keys()) this.view.set(id, { status: 'offline', text: '' });
+    }
+    for (const user of body.users) this.view.set(user._id, { status: user.status, text: user.statusText ?? '' });
+  }
+
+  async poll(): Promise<boolean> {
+    const query = this.from === undefined ? '' : `?from=${encodeURIComponent(this.from.toISOString())}`;
+    const answer = await this.call('poll', 'GET', `/api/v1/users.presence${query}`, this.rcHeaders);
+    if (answer?.status !== 200) return false;
+    this.apply(answer.body as PresenceListBody);
+    this.from = new Date();
+    return true;
+  }
+
+  async heartbeat(): Promise<void> {
+    const beat = pick(HEARTBEATS);
+    const answer = await this.call('heartbeat', 'GET', `/v0/users/me/presence?update_presence=${encodeURIComponent(beat.value)}`, { Authorization: `Bearer ${this.user.token}` });
+    if (answer === undefined || answer.status < 200 || answer.status >= 300) return;
+    const body = answer.body as { meta: { updated_presence?: boolean }; data: { presence: string } };
+    if (body.meta.updated_presence !== true) {
+      this.stats.problem(`heartbeat ${beat.value}: 2xx but updated_presence ${String(body.meta.updated_presence)}`);
+      this.inconsistentReplies += 1;
+      return;
+    }
+    this.lastAccepted = { status: beat.status, text: beat.text ?? '' };
+    this.accepted += 1;
+    // Read-your-write: the answer shows the presence just set.
+    const expected = beat.status === 'offline' ? 'offline' : beat.text !== '' ? beat.text : beat.status;
+    if (body.data.presence !== expected) {
+      this.inconsistentReplies += 1;
+      this.stats.problem(`heartbeat ${beat.value}: answer shows "${body.data.presence}", expected "${expected}"`);
+    }
+  }
+
+  async setStatus(): Promise<void> {
+    const status = pick(STATUSES);
+    const message = pick(MESSAGES);
+    const answer = await this.call('setStatus', 'POST', '/api/v1/users.setStatus', this.rcHeaders, message === undefined ? { status } : { status, message });
+    if (answer === undefined || answer.status < 200 || answer.status >= 300) return;
+    const previousText = (this.lastAccepted ?? this.user.initial).text;
+    this.lastAccepted = { status, text: message === undefined ? previousText : message };
+    this.accepted += 1;
+  }
+
+  /** On connect: the full list, as Rocket.Chat's client asks first. */
+  async connect(): Promise<void> {
+    if (!(await this.poll())) this.stats.problem(`${this.user.username}: the first full list failed`);
+  }
+
+  async run(until: number, budget: { left: number }): Promise<void> {
+    while (Date.now() < until && budget.left > 0) {
+      budget.left -= 1;
+      const roll = Math.random();
+      if (roll < 0.3) await this.heartbeat();
+      else if (roll < 0.6) await this.setStatus();
+      else await this.poll();
+      if (THINK_MS > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * THINK_MS * 2));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+
+async function main(): Promise<number> {
+  // The service's own settings (DELTA_OVERLAP_SECONDS, CACHE_MAX_AGE_MS, …) apply as in production; PORT does not.
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const logger = createLogger(config.logLevel as LogLevel);
+  const store = await createStore(config);
+  const runId = Math.random().toString(36).slice(2, 8);
+  const users = await seedUsers(store, runId);
+  const expected = new Map<string, Presence>(users.map((user) => [user.id, user.initial]));
+
+  const app = createApp({ store, clock: systemClock, config, logger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  // Connections stay open for the whole run; no keep-alive race at the server's idle timeout.
+  server.keepAliveTimeout = 120_000;
+  const { port } = server.address() as AddressInfo;
+
+  const stats = new Stats();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 8 });
+  const call = makeCaller(port, agent, stats);
+  const clients = users.slice(0, CLIENTS).map((user) => new Client(user, call, stats));
+  const storeName = config.mongodbUri === undefined ? 'embedded store' : 'MongoDB';
+  process.stdout.write(`soak: ${CLIENTS} clients, ${USERS} users (${USERS - CLIENTS} passive), ${SECONDS} s, ${storeName}, on 127.0.0.1:${port}\n`);
+
+  // Every client connects and reads the full list first, all at once. Kept out of the timed run: under full load
+  // Node (libuv >= 1.45) accepts about one new connection per event-loop turn, so clients connecting into a
+  // saturated server wait for their socket, which is not what this soak measures.
+  const connectStarted = Date.now();
+  await Promise.all(clients.map((client) => client.connect()));
+  const connectMs = Date.now() - connectStarted;
+  const connectRequests = stats.requests;
+  stats.latencies = [];
+
+  const started = Date.now();
+  const budget = { left: MAX_REQUESTS };
+  await Promise.all(clients.map((client) => client.run(started + SECONDS * 1000, budget)));
+  const runMs = Date.now() - started;
+  const loadRequests = stats.requests - connectRequests;
+  const p50 = stats.percentile(50);
+  const p99 = stats.percentile(99);
+  const max = stats.percentile(100);
+
+  // Every client is done: what each last had accepted is what must be everywhere now.
+  let acceptedChanges = 0;
+  for (const client of clients) {
+    acceptedChanges += client.accepted;
+    if (client.lastAccepted !== undefined) expected.set(client.user.id, client.lastAccepted);
+  }
+
+  // 1. The final state, read through users.getStatus for every user.
+  const reader = clients[0];
+  const rcHeaders = { 'X-User-Id': reader.user.id, 'X-Auth-Token': reader.user.token };
+  const lostInState: string[] = [];
+  for (const user of users) {
+    const answer = await call('verify', 'GET', `/api/v1/users.getStatus?userId=${user.id}`, rcHeaders);
+    const body = answer?.body as { status: Status; message?: string } | undefined;
+    const actual: Presence | undefined = answer?.status === 200 && body !== undefined ? { status: body.status, text: body.message ?? '' } : undefined;
+    const want = expected.get(user.id) as Presence;
+    if (actual === undefined || !samePresence(actual, want)) lostInState.push(`${user.username}: users.getStatus says ${actual === undefined ? 'nothing' : show(actual)}, last accepted ${show(want)}`);
+  }
+
+  // 2. The final state, read through the full users.presence list (not listed: offline).
+  const full = await call('verify', 'GET', '/api/v1/users.presence', rcHeaders);
+  const listed = new Map<string, Presence>(((full?.body as PresenceListBody | undefined)?.users ?? []).map((u) => [u._id, { status: u.status, text: u.statusText ?? '' }]));
+  const lostInList: string[] = [];
+  if (full?.status !== 200) lostInList.push(`full list answered ${full?.status ?? 'nothing'}`);
+  for (const user of users) {
+    const actual = listed.get(user.id) ?? { status: 'offline', text: '' };
+    const want = expected.get(user.id) as Presence;
+    if (!samePresence(actual, want)) lostInList.push(`${user.username}: full list says ${show(actual)}, last accepted ${show(want)}`);
+  }
+
+  // 3. Each poller's view from deltas alone: one more delta poll each, then every other user must match.
+  const lostInViews: string[] = [];
+  let viewComparisons = 0;
+  let fullAfterFirst = 0;
+  for (const client of clients) {
+    if (!(await client.poll())) lostInViews.push(`${client.user.username}: final delta poll failed`);
+    fullAfterFirst += Math.max(0, client.fullAnswers - 1);
+    for (const user of users) {
+      if (user.id === client.user.id) continue; // deltas never include the caller
+      viewComparisons += 1;
+      const seen = client.view.get(user.id) ?? { status: 'offline', text: '' };
+      const want = expected.get(user.id) as Presence;
+      if (!samePresence(seen, want)) lostInViews.push(`${client.user.username} sees ${user.username} as ${show(seen)}, last accepted ${show(want)}`);
+    }
+  }
+  const inconsistentReplies = clients.reduce((sum, client) => sum + client.inconsistentReplies, 0);
+
+  agent.destroy();
+  await new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  await store.close();
+
+  const lost = lostInState.length + lostInList.length + lostInViews.length;
+  const kinds = [...stats.byKind.entries()].map(([kind, count]) => `${kind} ${count}`).join(', ');
+  const lines = [
+    `requests: ${stats.requests} (${kinds}); ${loadRequests} in the ${(runMs / 1000).toFixed(1)} s run, ${Math.round(loadRequests / (runMs / 1000))}/s; ${clients.length} connects and full lists in ${connectMs} ms first`,
+    `answers: 2xx ${stats.status2xx}, 4xx ${stats.status4xx}, 5xx ${stats.status5xx}, transport errors ${stats.transportErrors}`,
+    `accepted status changes: ${acceptedChanges}; read-your-write mismatches: ${inconsistentReplies}; full lists after the first: ${fullAfterFirst}`,
+    `lost changes: ${lost} (users.getStatus ${lostInState.length}/${users.length}, full list ${lostInList.length}/${users.length}, poller views ${lostInViews.length}/${viewComparisons})`,
+    `latency ms during the run: p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)}, max ${max.toFixed(1)}`,
+  ];
+  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of [...stats.problems, ...lostInState, ...lostInList, ...lostInViews].slice(0, 20)) process.stdout.write(`  ! ${line}\n`);
+
+  const failed = stats.status5xx > 0 || stats.transportErrors > 0 || stats.status4xx > 0 || lost > 0 || inconsistentReplies > 0;
+  process.stdout.write(`${failed ? 'FAIL' : 'PASS'}\n`);
+  return failed ? 1 : 0;
+}
+
+const watchdog = setTimeout(() => {
+  process.stdout.write(`FAIL: the soak did not finish within ${WATCHDOG_MS} ms\n`);
+  process.exit(2);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main().then(
+  (code) => {
+    clearTimeout(watchdog);
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stdout.write(`FAIL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);

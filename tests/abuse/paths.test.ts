@@ -1,0 +1,145 @@
+import { storeKinds } from '../support/stores';
+import { send as sendHttp } from '../hardening/support/http';
+import { buildCtx, check, closeCtx, expectStillServing, Findings, freshCaller, type Api, type Ctx, type Expected } from './support/abuseKit';
+
+/**
+ * Paths: malformed `{user_id}` segments, methods no route serves, and routes that do not exist. Every answer is a
+ * 4xx JSON in the shape of the API the path belongs to (`/v0` is pnut; everything else Rocket.Chat's).
+ */
+
+/** `{user_id}` values, as they appear (already percent-encoded) in the path. */
+const BAD_USER_IDS: [string, string][] = [
+  ['operator text', '%24gt'],
+  ['JSON operator', encodeURIComponent('{"$gt":""}')],
+  ['65 characters', 'a'.repeat(65)],
+  ['NUL', '%00'],
+  ['"me" with NUL', 'me%00'],
+  ['leading space', '%20me'],
+  ['encoded slashes', '..%2F..%2Fetc%2Fpasswd'],
+  ['encoded dots and slash', '%2e%2e%2f'],
+  ['invalid percent-encoding', '%E0%A4%A'],
+  ['lone percent sign', '%'],
+  ['emoji', '%F0%9F%98%80'],
+  ['CRLF injection', 'user%0d%0aSet-Cookie:%20x=1'],
+  ['array-like', 'ids%5B%5D'],
+  ['encoded lone surrogate', '%ED%A0%80'],
+];
+
+describe.each(storeKinds())('malformed paths on $name store', (kind) => {
+  let ctx: Ctx;
+  beforeEach(async () => {
+    ctx = await buildCtx(kind);
+  });
+  afterEach(async () => {
+    try {
+      await expectStillServing(ctx);
+    } finally {
+      await closeCtx(ctx);
+    }
+  });
+
+  const bothAuth = () => ({ ...ctx.me.headers, Authorization: `Bearer ${ctx.me.token}` });
+
+  it('GET /v0/users/{user_id}/presence refuses every malformed id with 400', async () => {
+    const findings = new Findings();
+    for (const [label, id] of BAD_USER_IDS) {
+      findings.add(check('pnut', label, await sendHttp(ctx.server.port, { path: `/v0/users/${id}/presence`, headers: ctx.me.bearer }), 400));
+    }
+    expect(findings.lines).toEqual([]);
+  });
+
+  it('PUT /v0/users/{user_id}/presence refuses every malformed id with 400 and changes nothing', async () => {
+    const findings = new Findings();
+    for (const [label, id] of BAD_USER_IDS) {
+      const body = '{"presence":"hacked"}';
+      const res = await sendHttp(ctx.server.port, {
+        method: 'PUT',
+        path: `/v0/users/${id}/presence`,
+        headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
+        body,
+      });
+      findings.add(check('pnut', label, res, 400));
+    }
+    expect(findings.lines).toEqual([]);
+    for (const user of [ctx.me, ctx.other, ctx.admin]) expect((await ctx.t.store.findUserById(user.user._id))?.presenceText).toBeNull();
+  });
+
+  it('well-formed ids that are nobody, or somebody else, get 404 (read) and 403 (write)', async () => {
+    const findings = new Findings();
+    // `..` is two characters an id may hold, sent raw (no client normalises it here).
+    for (const id of ['nobodyatall', 'ME', 'me.', '..', '-', ctx.other.user._id.toLowerCase()]) {
+      findings.add(check('pnut', `GET ${id}`, await sendHttp(ctx.server.port, { path: `/v0/users/${id}/presence`, headers: ctx.me.bearer }), id === '..' ? '4xx' : 404));
+      const body = '{"presence":"x"}';
+      const put = await sendHttp(ctx.server.port, {
+        method: 'PUT',
+        path: `/v0/users/${id}/presence`,
+        headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
+        body,
+      });
+      findings.add(check('pnut', `PUT ${id}`, put, id === '..' ? '4xx' : 403));
+    }
+    const body = '{"presence":"x"}';
+    const other = await sendHttp(ctx.server.port, {
+      method: 'PUT',
+      path: `/v0/users/${ctx.other.user._id}/presence`,
+      headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
+      body,
+    });
+    findings.add(check('pnut', "PUT another user's presence", other, 403));
+    expect(findings.lines).toEqual([]);
+  });
+
+  it('methods no route serves: a 4xx in the API shape, never a 5xx or an HTML page', async () => {
+    const routes: [Api, string, string[]][] = [
+      ['rocketchat', '/api/v1/login', ['GET', 'PUT', 'DELETE', 'PATCH']],
+      ['rocketchat', '/api/v1/logout', ['GET', 'PUT', 'DELETE']],
+      ['rocketchat', '/api/v1/me', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['rocketchat', '/api/v1/users.create', ['GET', 'PUT', 'DELETE']],
+      ['rocketchat', '/api/v1/users.setStatus', ['GET', 'PUT', 'DELETE']],
+      ['rocketchat', '/api/v1/users.getStatus', ['POST', 'PUT', 'DELETE']],
+      ['rocketchat', '/api/v1/users.getPresence', ['POST', 'PUT', 'DELETE']],
+      ['rocketchat', '/api/v1/users.presence', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['pnut', '/v0/presence', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['pnut', '/v0/users/me/presence', ['POST', 'DELETE', 'PATCH']],
+    ];
+    const findings = new Findings();
+    for (const [api, path, methods] of routes) {
+      for (const method of methods) {
+        await freshCaller(ctx);
+        const res = await sendHttp(ctx.server.port, { method, path, headers: { ...bothAuth(), 'Content-Type': 'application/json', 'Content-Length': '2' }, body: '{}' });
+        findings.add(check(api, `${method} ${path}`, res, '4xx'));
+        const anonymous = await sendHttp(ctx.server.port, { method, path });
+        findings.add(check(api, `${method} ${path} without credentials`, anonymous, '4xx'));
+      }
+    }
+    expect(findings.lines).toEqual([]);
+  });
+
+  it('routes that do not exist: 404 in the shape of the API the path belongs to', async () => {
+    const paths: [Api, string, Expected][] = [
+      ['rocketchat', '/api/v1/users.presence/extra', 404],
+      ['rocketchat', '/api/v1/', 404],
+      ['rocketchat', '/api/v1/me%00', 404],
+      ['rocketchat', '/api/v1/users.presence;jsessionid=1', 404],
+      ['rocketchat', '/api/v1/users.list', 404],
+      ['rocketchat', '/api/v1/%2e%2e/%2e%2e/etc/passwd', 404],
+      ['rocketchat', '/api/v2/me', 404],
+      ['rocketchat', '//api/v1/me', 404],
+      ['rocketchat', '/', 404],
+      ['rocketchat', '/index.html', 404],
+      ['rocketchat', '/.env', 404],
+      ['rocketchat', `/${'x'.repeat(8000)}`, 404],
+      ['pnut', '/v0/', 404],
+      ['pnut', '/v0/users', 404],
+      ['pnut', '/v0/users/me', 404],
+      ['pnut', '/v0/users/me/presence/extra', 404],
+      ['pnut', '/v0/users/me/../../../etc/passwd', 404],
+      ['pnut', '/v0/posts', 404],
+    ];
+    const findings = new Findings();
+    for (const [api, path, expected] of paths) {
+      findings.add(check(api, path.slice(0, 60), await sendHttp(ctx.server.port, { path, headers: bothAuth() }), expected));
+    }
+    expect(findings.lines).toEqual([]);
+  });
+});

@@ -1,0 +1,343 @@
+import request from 'supertest';
+import type { StoreKind } from '../../support/stores';
+import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { listen, type Listening } from '../../hardening/support/harness';
+import { expectApiSuccess, expectRefused, type Answer, type Api } from '../../hardening/support/shapes';
+
+export { expectApiSuccess, expectRefused, type Api };
+
+/** A running app with the users every abuse test needs; fresh per test so a logout or a change never leaks. */
+export interface Ctx {
+  t: TestApp;
+  server: Listening;
+  /** The caller. */
+  me: SeededUser;
+  /** An admin, for users.create. */
+  admin: SeededUser;
+  /** Somebody else. */
+  other: SeededUser;
+}
+
+export async function buildCtx(kind: StoreKind): Promise<Ctx> {
+  const t = await buildTestApp(kind);
+  const server = await listen(t.app);
+  return {
+    t,
+    server,
+    me: await t.seedUser(),
+    admin: await t.seedUser({ roles: ['admin', 'user'] }),
+    other: await t.seedUser(),
+  };
+}
+
+/** A new caller for the next case, so that a case that logs out (or changes the caller) affects no other case. */
+export async function freshCaller(ctx: Ctx): Promise<void> {
+  ctx.me = await ctx.t.seedUser();
+}
+
+export async function closeCtx(ctx: Ctx | undefined): Promise<void> {
+  if (ctx === undefined) return;
+  await ctx.server.close();
+  await ctx.t.close();
+}
+
+/**
+ * An expected answer: an exact status; any 4xx where several are defensible (the comment says which); or
+ * '200|400' where accepting and refusing are both right, so long as it is one of them in the right shape.
+ */
+export type Expected = number | '4xx' | '200|400';
+
+export type Where = 'body' | 'query';
+
+export interface Field {
+  name: string;
+  where: Where;
+  /** The longest string accepted; one more character is refused with 400. */
+  maxLength: number;
+  /**
+   * What a well-formed but odd string gets (control characters, Unicode, injection text, a date as text): 200
+   * where the field is free text, 400 where it must match a pattern, 401/403/404 where it names something that
+   * does not exist or is not the caller's.
+   */
+  odd: Expected;
+  /** What the empty string gets; null where no single answer is clearly right (the field's comment says why). */
+  empty: Expected | null;
+  /** What the call gets when the field is absent (a form key like `field[$ne]` is just another, unknown key). */
+  missing: Expected;
+  /** `ids`: a list is the normal form. */
+  list?: boolean;
+  /** A valid value, when the endpoint's valid call does not already hold one. */
+  sample?: (ctx: Ctx) => string;
+  /** Parameters of the valid call to leave out while this field is tested (they would take precedence). */
+  without?: string[];
+}
+
+export interface Endpoint {
+  name: string;
+  api: Api;
+  method: 'get' | 'post' | 'put';
+  path(ctx: Ctx): string;
+  auth(ctx: Ctx): Record<string, string>;
+  /** The parameters of a valid call, by field name; a fresh set per call (usernames must be unique). */
+  valid(ctx: Ctx): Record<string, string>;
+  fields: Field[];
+  /** The answer to a call with no parameters at all (and no body). */
+  bare: Expected;
+}
+
+const unique = () => Math.random().toString(36).slice(2, 10);
+
+/** Every endpoint of both APIs, with what each field accepts. */
+export const ENDPOINTS: Endpoint[] = [
+  {
+    name: 'POST /api/v1/login',
+    api: 'rocketchat',
+    method: 'post',
+    path: () => '/api/v1/login',
+    auth: () => ({}),
+    valid: (ctx) => ({ user: ctx.me.user.username, password: TEST_PASSWORD }),
+    fields: [
+      // A login name that matches nobody, and a password that matches nothing, are refused as bad credentials.
+      { name: 'user', where: 'body', maxLength: 256, odd: 401, empty: '4xx', missing: 400 },
+      { name: 'password', where: 'body', maxLength: 1024, odd: 401, empty: '4xx', missing: 400 },
+    ],
+    bare: 400,
+  },
+  {
+    name: 'POST /api/v1/login (username, email and resume forms)',
+    api: 'rocketchat',
+    method: 'post',
+    path: () => '/api/v1/login',
+    auth: () => ({}),
+    valid: (ctx) => ({ resume: ctx.me.token }),
+    fields: [
+      { name: 'resume', where: 'body', maxLength: 256, odd: 401, empty: '4xx', missing: 400 },
+      // Added to a valid resume call: a login name is checked for type and length, then ignored (resume wins).
+      { name: 'username', where: 'body', maxLength: 256, odd: 200, empty: 200, missing: 200, sample: () => 'someone' },
+      { name: 'email', where: 'body', maxLength: 256, odd: 200, empty: 200, missing: 200, sample: () => 'someone@example.com' },
+    ],
+    bare: 400,
+  },
+  {
+    name: 'POST /api/v1/logout',
+    api: 'rocketchat',
+    method: 'post',
+    path: () => '/api/v1/logout',
+    auth: (ctx) => ctx.me.headers,
+    valid: () => ({}),
+    fields: [],
+    bare: 200,
+  },
+  {
+    name: 'GET /api/v1/me',
+    api: 'rocketchat',
+    method: 'get',
+    path: () => '/api/v1/me',
+    auth: (ctx) => ctx.me.headers,
+    valid: () => ({}),
+    fields: [],
+    bare: 200,
+  },
+  {
+    name: 'POST /api/v1/users.create',
+    api: 'rocketchat',
+    method: 'post',
+    path: () => '/api/v1/users.create',
+    auth: (ctx) => ctx.admin.headers,
+    valid: () => ({ username: `u${unique()}`, name: 'New User', password: 'a password', email: `${unique()}@example.com` }),
+    fields: [
+      { name: 'username', where: 'body', maxLength: 64, odd: 400, empty: 400, missing: 400 },
+      // A display name is free text, as in Rocket.Chat (JSON escapes whatever it holds on the way out). The empty
+      // name is not asserted: refusing it and accepting it are both defensible.
+      { name: 'name', where: 'body', maxLength: 256, odd: 200, empty: null, missing: 400 },
+      { name: 'password', where: 'body', maxLength: 1024, odd: 200, empty: 400, missing: 400 },
+      // The empty email is not asserted: a form client may send `email=` for "none", or it may be refused.
+      { name: 'email', where: 'body', maxLength: 256, odd: 400, empty: null, missing: 200 },
+    ],
+    bare: 400,
+  },
+  {
+    name: 'POST /api/v1/users.setStatus',
+    api: 'rocketchat',
+    method: 'post',
+    path: () => '/api/v1/users.setStatus',
+    auth: (ctx) => ctx.me.headers,
+    valid: () => ({ status: 'away', message: 'at lunch' }),
+    fields: [
+      { name: 'status', where: 'body', maxLength: 32, odd: 400, empty: 400, missing: 200 },
+      // Status text is free text, trimmed and cut to 120 characters.
+      { name: 'message', where: 'body', maxLength: 1024, odd: 200, empty: 200, missing: 200 },
+      // Another user's status needs admin rights: any other id, odd or not, is forbidden to a plain user.
+      { name: 'userId', where: 'body', maxLength: 64, odd: 403, empty: '4xx', missing: 200, sample: (ctx) => ctx.me.user._id },
+    ],
+    bare: 400,
+  },
+  {
+    name: 'GET /api/v1/users.getStatus',
+    api: 'rocketchat',
+    method: 'get',
+    path: () => '/api/v1/users.getStatus',
+    auth: (ctx) => ctx.me.headers,
+    valid: (ctx) => ({ userId: ctx.other.user._id }),
+    fields: [
+      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
+      // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
+      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+    ],
+    bare: 200,
+  },
+  {
+    name: 'GET /api/v1/users.getPresence',
+    api: 'rocketchat',
+    method: 'get',
+    path: () => '/api/v1/users.getPresence',
+    auth: (ctx) => ctx.me.headers,
+    valid: (ctx) => ({ userId: ctx.other.user._id }),
+    fields: [
+      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
+      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+    ],
+    bare: 200,
+  },
+  {
+    name: 'GET /api/v1/users.presence',
+    api: 'rocketchat',
+    method: 'get',
+    path: () => '/api/v1/users.presence',
+    auth: (ctx) => ctx.me.headers,
+    valid: (ctx) => ({ from: new Date(ctx.t.clock.now().getTime() - 60000).toISOString(), ids: ctx.other.user._id }),
+    fields: [
+      { name: 'from', where: 'query', maxLength: 64, odd: 400, empty: 400, missing: 200 },
+      // `ids=` is an empty list: an empty answer, not an error.
+      { name: 'ids', where: 'query', maxLength: 64 * 500, odd: 400, empty: 200, missing: 200, list: true },
+    ],
+    bare: 200,
+  },
+  {
+    name: 'GET /v0/presence',
+    api: 'pnut',
+    method: 'get',
+    path: () => '/v0/presence',
+    auth: (ctx) => ctx.me.bearer,
+    valid: () => ({}),
+    fields: [],
+    bare: 200,
+  },
+  {
+    name: 'GET /v0/users/{id}/presence',
+    api: 'pnut',
+    method: 'get',
+    path: (ctx) => `/v0/users/${ctx.other.user._id}/presence`,
+    auth: (ctx) => ctx.me.bearer,
+    valid: () => ({}),
+    fields: [],
+    bare: 200,
+  },
+  {
+    name: 'PUT /v0/users/me/presence (body)',
+    api: 'pnut',
+    method: 'put',
+    path: () => '/v0/users/me/presence',
+    auth: (ctx) => ctx.me.bearer,
+    valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
+    fields: [
+      // A presence is free text up to 100 code points; the empty string is a (blank) presence like any other.
+      { name: 'presence', where: 'body', maxLength: 100, odd: 200, empty: 200, missing: 200 },
+      { name: 'expiration', where: 'body', maxLength: 20, odd: 400, empty: 400, missing: 200 },
+    ],
+    bare: 200,
+  },
+  {
+    name: 'PUT /v0/users/me/presence (query)',
+    api: 'pnut',
+    method: 'put',
+    path: () => '/v0/users/me/presence',
+    auth: (ctx) => ctx.me.bearer,
+    valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
+    fields: [
+      { name: 'presence', where: 'query', maxLength: 100, odd: 200, empty: 200, missing: 200 },
+      { name: 'expiration', where: 'query', maxLength: 20, odd: 400, empty: 400, missing: 200 },
+    ],
+    bare: 200,
+  },
+];
+
+export const AUTHENTICATED = ENDPOINTS.filter((endpoint) => !endpoint.name.startsWith('POST /api/v1/login'));
+
+/** One request: parameters go where their field says (unknown ones into the body for POST/PUT, else the query). */
+export interface Call {
+  /** A JSON-able body, or a raw string sent as is. */
+  body?: unknown;
+  /** A raw query string (without `?`), appended after the valid call's own query. */
+  rawQuery?: string;
+  contentType?: string;
+  headers?: Record<string, string | string[]>;
+  /** Replaces the endpoint's auth headers. */
+  auth?: Record<string, string>;
+}
+
+function fieldWhere(endpoint: Endpoint, name: string): Where {
+  return endpoint.fields.find((field) => field.name === name)?.where ?? (endpoint.method === 'get' ? 'query' : 'body');
+}
+
+/** Splits a valid call's parameters into a query string and a body object. */
+export function splitParams(endpoint: Endpoint, params: Record<string, unknown>): { query: string; body: Record<string, unknown> } {
+  const query = new URLSearchParams();
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (fieldWhere(endpoint, name) === 'query') query.append(name, String(value));
+    else body[name] = value;
+  }
+  return { query: query.toString(), body };
+}
+
+export function send(ctx: Ctx, endpoint: Endpoint, call: Call): request.Test {
+  const path = endpoint.path(ctx);
+  const url = call.rawQuery === undefined || call.rawQuery === '' ? path : `${path}?${call.rawQuery}`;
+  let req = request(ctx.server.server)[endpoint.method](url).set(call.auth ?? endpoint.auth(ctx));
+  for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value as string);
+  if (call.contentType !== undefined) req = req.set('Content-Type', call.contentType);
+  if (call.body !== undefined) req = req.send(typeof call.body === 'string' ? call.body : (call.body as object));
+  return req;
+}
+
+/** The endpoint's valid call with some parameters replaced (a value of `undefined` removes one). */
+export function callWith(ctx: Ctx, endpoint: Endpoint, overrides: Record<string, unknown>, extraQuery = ''): request.Test {
+  const params: Record<string, unknown> = { ...endpoint.valid(ctx), ...overrides };
+  for (const [name, value] of Object.entries(params)) if (value === undefined) delete params[name];
+  const { query, body } = splitParams(endpoint, params);
+  const rawQuery = [query, extraQuery].filter((part) => part !== '').join('&');
+  const hasBody = endpoint.method !== 'get';
+  return send(ctx, endpoint, { rawQuery, body: hasBody ? body : undefined });
+}
+
+/** Checks one answer against what was expected; returns a line describing the mismatch, or undefined. */
+export function check(api: Api, label: string, answer: Answer, expected: Expected): string | undefined {
+  try {
+    if (expected === 200 || (expected === '200|400' && answer.status === 200)) expectApiSuccess(api, answer);
+    else expectRefused(api, answer, expected === '4xx' ? undefined : expected === '200|400' ? 400 : expected);
+    return undefined;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n').filter((line) => line.trim() !== '').slice(0, 6).join(' | ');
+    return `${label}: got ${answer.status} ${answer.text.slice(0, 160)} — ${reason.slice(0, 300)}`;
+  }
+}
+
+/** Collects mismatches over a table, so one run lists every failing case at once. */
+export class Findings {
+  readonly lines: string[] = [];
+  add(line: string | undefined): void {
+    if (line !== undefined) this.lines.push(line);
+  }
+}
+
+/** After garbage, the service still does its normal work: a status change and a read of it, through both APIs. */
+export async function expectStillServing(ctx: Ctx): Promise<void> {
+  const someone = await ctx.t.seedUser();
+  const set = await request(ctx.server.server).post('/api/v1/users.setStatus').set(someone.headers).send({ status: 'busy' });
+  expect(set.status).toBe(200);
+  const read = await request(ctx.server.server).get(`/v0/users/${someone.user._id}/presence`).set(ctx.admin.bearer);
+  expect(read.status).toBe(200);
+  expect(read.body.data.presence).toBe('busy');
+  expect((await request(ctx.server.server).get('/healthz')).status).toBe(200);
+}

@@ -1,0 +1,134 @@
+import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
+import { buildHarness, listen, type Listening } from './support/harness';
+import { send, type RawAnswer } from './support/http';
+import { expectRocketChatError } from './support/shapes';
+
+const LIMIT = 3;
+
+/** Rocket.Chat's 429 body, with the wait it announces. */
+function expectRateLimited(res: RawAnswer): void {
+  const body = expectRocketChatError(res, 429);
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(body).toEqual({
+    success: false,
+    error: `Error, too many requests. Please slow down. You must wait ${retryAfter} seconds before trying this endpoint again.`,
+  });
+  expect(res.headers['x-ratelimit-limit']).toBe(String(LIMIT));
+  expect(res.headers['x-ratelimit-remaining']).toBe('0');
+  expect(res.headers['x-ratelimit-reset']).toMatch(/^\d+$/);
+}
+
+function login(server: Listening, body: Record<string, string>, options: { from?: string; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
+  return send(server.port, {
+    method: 'POST',
+    path: '/api/v1/login',
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+    body: JSON.stringify(body),
+    localAddress: options.from,
+  });
+}
+
+describe('login rate limit', () => {
+  let server: Listening;
+  let alice: SeededUser;
+  let bob: SeededUser;
+
+  beforeEach(async () => {
+    const h = buildHarness({ config: { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 } });
+    alice = await h.seed({ username: 'alice' });
+    bob = await h.seed({ username: 'bob' });
+    server = await listen(h.app);
+  });
+  afterEach(() => server.close());
+
+  it(`allows ${LIMIT} attempts per IP, then answers 429 with Retry-After in Rocket.Chat's shape`, async () => {
+    for (let i = 0; i < LIMIT; i += 1) {
+      const res = await login(server, { user: `someone${i}`, password: 'guess' }, { from: '127.0.0.11' });
+      expectRocketChatError(res, 401);
+    }
+    // Even the right password is refused now: the limit is on attempts, not on failures.
+    expectRateLimited(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
+    expectRateLimited(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
+  });
+
+  it('limits one address without touching another', async () => {
+    for (let i = 0; i <= LIMIT; i += 1) await login(server, { user: `someone${i}`, password: 'guess' }, { from: '127.0.0.12' });
+    expectRateLimited(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.12' }));
+    const other = await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.13' });
+    expect(other.status).toBe(200);
+  });
+
+  it(`allows ${LIMIT} attempts per username from any number of addresses, then 429`, async () => {
+    for (let i = 0; i < LIMIT; i += 1) {
+      expectRocketChatError(await login(server, { user: 'alice', password: 'guess' }, { from: `127.0.1.${i + 1}` }), 401);
+    }
+    // A fresh address does not help, nor does another spelling of the same name or another login field.
+    expectRateLimited(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.50' }));
+    expectRateLimited(await login(server, { user: 'ALICE', password: TEST_PASSWORD }, { from: '127.0.1.51' }));
+    expectRateLimited(await login(server, { username: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.52' }));
+    // Another user is not locked out by attacks on alice.
+    const res = await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.1.53' });
+    expect(res.status).toBe(200);
+  });
+
+  it('does not limit the authenticated API', async () => {
+    for (let i = 0; i <= LIMIT; i += 1) await login(server, { user: 'alice', password: 'guess' }, { from: '127.0.0.14' });
+    for (let i = 0; i < LIMIT * 3; i += 1) {
+      const res = await send(server.port, { path: '/api/v1/me', headers: alice.headers, localAddress: '127.0.0.14' });
+      expect(res.status).toBe(200);
+    }
+    const pnut = await send(server.port, { path: '/v0/presence', headers: bob.bearer, localAddress: '127.0.0.14' });
+    expect(pnut.status).toBe(200);
+  });
+});
+
+describe('login rate limit window', () => {
+  it('lets the client in again once Retry-After has passed', async () => {
+    const h = buildHarness({ config: { loginRateLimit: 1, loginRateWindowSeconds: 1 } });
+    await h.seed({ username: 'carol' });
+    const server = await listen(h.app);
+    try {
+      expect((await login(server, { user: 'carol', password: 'guess' })).status).toBe(401);
+      const limited = await login(server, { user: 'carol', password: TEST_PASSWORD });
+      expectRocketChatError(limited, 429);
+      expect(limited.headers['retry-after']).toBe('1');
+      // A real wait: the limiter keeps its own wall-clock window (1 s here).
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await login(server, { user: 'carol', password: TEST_PASSWORD })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
+  let server: Listening;
+  beforeEach(async () => {
+    const h = buildHarness({ config: { loginRateLimit: LIMIT, loginRateWindowSeconds: 60, trustProxy: true } });
+    await h.seed({ username: 'dave' });
+    server = await listen(h.app);
+  });
+  afterEach(() => server.close());
+
+  it('limits per client address as the proxy reports it', async () => {
+    for (let i = 0; i < LIMIT; i += 1) {
+      const res = await login(server, { user: `someone${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
+      expect(res.status).toBe(401);
+    }
+    expectRateLimited(await login(server, { user: 'someone9', password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.7' } }));
+    const other = await login(server, { user: 'someone9', password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.8' } });
+    expect(other.status).toBe(401);
+  });
+
+  it('cannot be dodged by a client that sends its own X-Forwarded-For (the proxy appends the real address)', async () => {
+    // A proxy such as nginx ($proxy_add_x_forwarded_for) keeps what the client sent and appends the address it
+    // saw. Only that last entry can be trusted; the ones before it are whatever the attacker wrote.
+    const attempt = (i: number) =>
+      login(server, { user: `victim${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': `203.0.113.${i}, 198.51.100.66` } });
+    for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i)).status).toBe(401);
+    expectRateLimited(await attempt(LIMIT));
+  });
+});

@@ -1,0 +1,112 @@
+import request from 'supertest';
+import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+import { createLogger } from '../../src/logger';
+import type { SeededUser } from '../support/testApp';
+import { buildHarness, captureLogs, type CapturedLogs, type Harness } from './support/harness';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('request ids', () => {
+  let h: Harness;
+  let logs: CapturedLogs;
+  let alice: SeededUser;
+  beforeEach(async () => {
+    logs = captureLogs('info');
+    h = buildHarness({ logger: logs.logger });
+    alice = await h.seed();
+  });
+
+  const lineFor = (id: string) => logs.records().find((record) => (record.req as { id?: string } | undefined)?.id === id);
+
+  it.each([
+    ['Rocket.Chat success', () => request(h.app).get('/api/v1/me').set(alice.headers)],
+    ['Rocket.Chat 401', () => request(h.app).get('/api/v1/me')],
+    ['pnut success', () => request(h.app).get('/v0/presence').set(alice.bearer)],
+    ['pnut 400', () => request(h.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: ['a'] })],
+    ['413', () => request(h.app).put('/v0/users/me/presence').set(alice.bearer).send({ pad: 'x'.repeat(20000) })],
+    ['healthz', () => request(h.app).get('/healthz')],
+    ['unknown route', () => request(h.app).get('/no/such/thing')],
+  ])('echoes a sane X-Request-Id and logs the request under it: %s', async (_name, call) => {
+    const id = `req-${Math.random().toString(36).slice(2)}.A_1`;
+    const res = await call().set('X-Request-Id', id);
+    expect(res.headers['x-request-id']).toBe(id);
+    const line = lineFor(id);
+    expect(line).toEqual(expect.objectContaining({
+      msg: expect.any(String),
+      req: { id, method: expect.any(String), path: expect.stringMatching(/^\//) },
+      res: { statusCode: res.status },
+      responseTime: expect.any(Number),
+    }));
+  });
+
+  it('makes up an id when none is sent, and logs under that one', async () => {
+    const res = await request(h.app).get('/api/v1/me').set(alice.headers);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+    expect(lineFor(res.headers['x-request-id'] as string)).toBeDefined();
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(65)],
+    ['spaces', 'two words'],
+    ['log injection', 'abc\\n{"level":60}'],
+    ['JSON', '{"$gt":""}'],
+    ['non-ASCII', 'caf\u00e9'],
+    ['empty', ''],
+  ])('replaces an unusable X-Request-Id (%s) with its own', async (_name, id) => {
+    const res = await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', id);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('a repeated X-Request-Id is not echoed as one joined value', async () => {
+    const res = await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', ['first-id', 'second-id'] as unknown as string);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('logs the path without its query string', async () => {
+    await request(h.app).get('/api/v1/users.presence?from=2026-01-15T11:59:00Z&secret=abc').set(alice.headers).set('X-Request-Id', 'query-test').expect(200);
+    expect((lineFor('query-test')?.req as { path: string }).path).toBe('/api/v1/users.presence');
+    expect(logs.text()).not.toContain('secret=abc');
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('defaults to info and refuses unknown levels', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(ConfigError);
+  });
+
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)('createLogger(%s) logs at that level', (level) => {
+    const logger = createLogger(level);
+    expect(logger.level).toBe(level);
+    if (level !== 'silent') expect(logger.isLevelEnabled(level)).toBe(true);
+    const lower = { fatal: 'error', error: 'warn', warn: 'info', info: 'debug', debug: 'trace' } as Record<string, string>;
+    if (lower[level] !== undefined) expect(logger.isLevelEnabled(lower[level])).toBe(false);
+  });
+
+  it('at warn, successful requests are not logged and failed ones are', async () => {
+    const logs = captureLogs('warn');
+    const h = buildHarness({ logger: logs.logger });
+    const alice = await h.seed();
+    await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'ok-call').expect(200);
+    await request(h.app).get('/api/v1/me').set('X-Request-Id', 'unauthorised-call').expect(401);
+    h.faulty.reject(() => new Error('store bug'));
+    h.clock.advance(5000);
+    await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'failing-call').expect(500);
+    const ids = logs.records().map((record) => (record.req as { id?: string } | undefined)?.id);
+    expect(ids).not.toContain('ok-call');
+    expect(ids).toContain('unauthorised-call');
+    expect(ids).toContain('failing-call');
+    const levels = logs.records().filter((record) => (record.req as { id?: string } | undefined)?.id === 'failing-call').map((record) => record.level);
+    expect(levels).toContain(50);
+  });
+
+  it('at silent, nothing is logged', async () => {
+    const logs = captureLogs('silent');
+    const h = buildHarness({ logger: logs.logger });
+    await request(h.app).get('/api/v1/me').expect(401);
+    expect(logs.text()).toBe('');
+  });
+});

@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { shutDown } from '../../src/server';
+import type { SeededUser } from '../support/testApp';
+import { buildHarness, captureLogs, listen, type Harness, type Listening } from './support/harness';
+import { send } from './support/http';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function expectRefused(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      reject(new Error('a new connection was accepted during shutdown'));
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') resolve();
+      else reject(error);
+    });
+  });
+}
+
+describe('graceful shutdown (shutDown)', () => {
+  let h: Harness;
+  let alice: SeededUser;
+  let server: Listening;
+  let order: string[];
+  beforeEach(async () => {
+    // A store timeout well above the slow call, as in production (STORE_TIMEOUT_MS 2000).
+    h = buildHarness({ storeTimeoutMs: 5000 });
+    alice = await h.seed();
+    server = await listen(h.app);
+    order = [];
+    h.faulty.events.on('call', (operation: string) => {
+      if (operation === 'close') order.push('store closed');
+    });
+  });
+  afterEach(async () => {
+    h.faulty.heal();
+    if (server.server.listening) await server.close();
+  });
+
+  it('refuses new connections, lets the in-flight request finish with 200, then closes the store', async () => {
+    // GET /me reads the user with findUserById after authentication; that read takes 300 ms.
+    h.faulty.slow('findUserById', 300);
+    const reading = h.faulty.nextCall('findUserById');
+    server.server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.on('finish', () => order.push('in-flight answered')));
+    const inFlight = send(server.port, { path: '/api/v1/me', headers: alice.headers });
+    await reading;
+    const closeSpy = jest.spyOn(h.faulty, 'close');
+    const started = Date.now();
+    const done = shutDown(server.server, h.store, 5000, captureLogs().logger).then(() => order.push('shutDown resolved'));
+
+    await expectRefused(server.port);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual(expect.objectContaining({ _id: alice.user._id, success: true }));
+    await done;
+    expect(closeSpy).toHaveBeenCalledTimes(1);
+    expect(order).toEqual(['in-flight answered', 'store closed', 'shutDown resolved']);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expectRefused(server.port);
+  });
+
+  it('finishes several in-flight requests of both APIs, including a write', async () => {
+    h.faulty.slow('findUserById', 250);
+    h.faulty.slow('updatePresence', 250);
+    const started = h.faulty.nextCall('updatePresence');
+    const calls = [
+      send(server.port, { path: '/api/v1/me', headers: alice.headers }),
+      send(server.port, { method: 'PUT', path: '/v0/users/me/presence', headers: { ...alice.bearer, 'Content-Type': 'application/json' }, body: '{"presence":"away"}' }),
+      send(server.port, { path: `/v0/users/${alice.user._id}/presence`, headers: alice.bearer }),
+    ];
+    await started;
+    const done = shutDown(server.server, h.store, 5000, captureLogs().logger);
+    const answers = await Promise.all(calls);
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
+    await done;
+    // The accepted write really happened.
+    expect((await h.inner.findUserById(alice.user._id))?.status).toBe('away');
+  });
+
+  it('does not wait for idle keep-alive connections', async () => {
+    const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60000 });
+    const res = await send(server.port, { path: '/healthz', agent });
+    expect(res.status).toBe(200);
+    const started = Date.now();
+    await shutDown(server.server, h.store, 5000, captureLogs().logger);
+    expect(Date.now() - started).toBeLessThan(1000);
+    agent.destroy();
+  });
+
+  it('closes requests still running at the deadline, logs it, and still closes the store', async () => {
+    h.faulty.hang();
+    const stuck = send(server.port, { path: '/api/v1/users.getStatus', headers: alice.headers }).then(
+      (res) => res.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const logs = captureLogs('warn');
+    const closeSpy = jest.spyOn(h.faulty, 'close');
+    const started = Date.now();
+    await shutDown(server.server, h.store, 300, logs.logger);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(1500);
+    expect(await stuck).toBe('ECONNRESET');
+    expect(closeSpy).toHaveBeenCalledTimes(1);
+    expect(logs.records().map((record) => record.msg)).toEqual([expect.stringMatching(/shutdown deadline/)]);
+  });
+});
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Polls until `check` resolves true, or fails after `timeoutMs`. */
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const answersHealthz = (port: number) => send(port, { path: '/healthz' }).then((res) => res.status === 200);
+const refusesConnections = (port: number) => expectRefused(port).then(() => true);
+
+interface Child {
+  process: ChildProcess;
+  output: { text: string };
+  exited: Promise<number | null>;
+}
+
+function startService(port: number): Child {
+  const output = { text: '' };
+  const child = spawn(process.execPath, ['-r', path.join(__dirname, 'support/registerTs.js'), path.join(ROOT, 'src/server.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASS: 'sigterm-test-password',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (data: Buffer) => {
+    output.text += data.toString();
+  });
+  child.stderr?.on('data', (data: Buffer) => {
+    output.text += data.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, output, exited };
+}
+
+describe('the real entry point (src/server.ts) in a child process', () => {
+  let child: Child | undefined;
+  afterEach(() => {
+    const running = child?.process;
+    if (running !== undefined && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+  });
+
+  it('on SIGTERM stops accepting, finishes the in-flight request and exits 0', async () => {
+    const port = await freePort();
+    child = startService(port);
+    await eventually(`service answers /healthz; output:\n${child.output.text}`, () => answersHealthz(port), 20000);
+
+    // An in-flight request the server cannot finish before the test lets it: the headers and part of the body
+    // are sent now, the rest only after SIGTERM.
+    const body = JSON.stringify({ user: 'admin', password: 'sigterm-test-password' });
+    const head = `POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let answer = '';
+    socket.on('data', (data) => {
+      answer += data.toString();
+    });
+    const answered = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(head + body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    child.process.kill('SIGTERM');
+    await eventually('new connections refused after SIGTERM', () => refusesConnections(port), 5000);
+    expect(child.process.exitCode).toBeNull();
+
+    socket.write(body.slice(10));
+    await answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('"authToken"');
+
+    expect(await child.exited).toBe(0);
+    await expectRefused(port);
+  }, 40000);
+
+  it('writes its start-up lines to stdout when it starts, not when enough log has piled up', async () => {
+    // An operator (or `docker logs`) must see "listening" and the generated admin password at start-up; a
+    // quiet service must not keep them in a buffer until 4 kB of log have accumulated or it exits.
+    const port = await freePort();
+    child = startService(port);
+    const running = child;
+    await eventually('service answers /healthz', () => answersHealthz(port), 20000);
+    await eventually(`"presence service listening" on stdout; got:\n${running.output.text}`, async () => /presence service listening/.test(running.output.text), 2000);
+    running.process.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  }, 40000);
+});

@@ -1,0 +1,142 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import pino, { type Logger } from 'pino';
+import { createApp, type AppConfig } from '../../../src/app';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../../src/domain/credentials';
+import { MemoryStore } from '../../../src/storage/memory/memoryStore';
+import type { PresenceStore } from '../../../src/storage/presenceStore';
+import type { UserRecord } from '../../../src/storage/userRecord';
+import { withTimeout } from '../../../src/storage/withTimeout';
+import { FakeClock } from '../../support/fakeClock';
+import { TEST_CONFIG, TEST_PASSWORD, type SeededUser } from '../../support/testApp';
+import { FaultyStore } from './faultyStore';
+
+/** Everything pino writes, kept in memory so a test can read (and grep) the service's logs. */
+export interface CapturedLogs {
+  logger: Logger;
+  text(): string;
+  records(): Record<string, unknown>[];
+}
+
+export function captureLogs(level: pino.LevelWithSilent = 'trace'): CapturedLogs {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  const logger = pino({ level, base: { service: 'presence' } }, stream);
+  const text = () => chunks.join('');
+  return {
+    logger,
+    text,
+    records: () => text().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export interface Harness {
+  app: Express;
+  /** The MemoryStore underneath, untouched by faults. */
+  inner: MemoryStore;
+  /** Switch faults on and off here. */
+  faulty: FaultyStore;
+  /** What the app talks to: the faulty store behind the production timeout guard. */
+  store: PresenceStore;
+  clock: FakeClock;
+  seed(fields?: Partial<UserRecord>): Promise<SeededUser>;
+}
+
+export interface HarnessOptions {
+  config?: Partial<AppConfig>;
+  logger?: Logger;
+  storeTimeoutMs?: number;
+}
+
+/**
+ * The app as production builds it (createApp over withTimeout), on a MemoryStore that can be made to hang or fail.
+ * Users are seeded straight into the inner store so that seeding works while the store is "down".
+ */
+export function buildHarness(options: HarnessOptions = {}): Harness {
+  const inner = new MemoryStore((600 + 10 + 60) * 1000);
+  const faulty = new FaultyStore(inner);
+  const store = withTimeout(faulty, options.storeTimeoutMs ?? 200);
+  const clock = new FakeClock();
+  const app = createApp({
+    store,
+    clock,
+    config: { ...TEST_CONFIG, ...options.config },
+    logger: options.logger ?? pino({ level: 'silent' }),
+  });
+  return { app, inner, faulty, store, clock, seed: (fields) => seedInto(inner, clock, fields) };
+}
+
+let passwordHash: Promise<string> | undefined;
+let counter = 0;
+
+/** Inserts a user with one login token and the password TEST_PASSWORD (or `password` when given). */
+export async function seedInto(
+  store: PresenceStore,
+  clock: { now(): Date },
+  fields: Partial<UserRecord> = {},
+  password?: string,
+): Promise<SeededUser> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  counter += 1;
+  const token = newLoginToken();
+  const user: UserRecord = {
+    _id: newUserId(),
+    username: `hard${counter}`,
+    name: `Hardening ${counter}`,
+    utcOffset: 0,
+    active: true,
+    roles: ['user'],
+    status: 'offline',
+    statusText: '',
+    presenceText: null,
+    presenceExpiresAt: null,
+    lastSeenAt: null,
+    createdAt: clock.now(),
+    ...fields,
+    services: {
+      password: { bcrypt: password === undefined ? await passwordHash : await hashPassword(password) },
+      resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
+    },
+  };
+  await store.createUser(user);
+  return {
+    user,
+    token,
+    headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
+    bearer: { Authorization: `Bearer ${token}` },
+  };
+}
+
+export interface Listening {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on a free loopback port. */
+export async function listen(app: Express): Promise<Listening> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
