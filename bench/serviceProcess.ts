@@ -1,6 +1,6 @@
 /**
  * The service under load, in its own process: the production app (helmet, validation, auth, request logging at
- * the configured level, the store wrapped in its timeout guard) on the embedded store, seeded directly through
+ * the configured level, the store as createStore makes it) on the embedded store, seeded directly through
  * the store. Started by bench/run.ts; talks to it over IPC.
  *
  * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),

@@ -79,18 +79,17 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
   app.use(requireObjectBody);
 
+  // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
   const auth = [authenticate(accounts), updatePresence(presence)];
 
   const rocketChat = Router();
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
-  rocketChat.use(...auth);
-  addRocketChatAccountRoutes(rocketChat, accounts, presence);
-  addRocketChatPresenceRoutes(rocketChat, presence);
+  addRocketChatAccountRoutes(rocketChat, auth, accounts, presence);
+  addRocketChatPresenceRoutes(rocketChat, auth, presence);
   app.use('/api/v1', rocketChat);
 
   const pnut = Router();
-  pnut.use(...auth);
-  addPnutPresenceRoutes(pnut, presence);
+  addPnutPresenceRoutes(pnut, auth, presence);
   app.use('/v0', pnut);
 
   app.use(notFound);

@@ -7,7 +7,8 @@ import type { LogLevel } from './config/loadConfig';
  * request headers and bodies are not logged.
  */
 export function createLogger(level: LogLevel): Logger {
-  const logger = pino({ level, base: { service: 'presence' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
-  setInterval(() => logger.flush(), 1000).unref();
-  return logger;
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // The stream's own flush: pino's logger.flush() would add a drain listener on every call.
+  setInterval(() => destination.flush(), 1000).unref();
+  return pino({ level, base: { service: 'presence' } }, destination);
 }

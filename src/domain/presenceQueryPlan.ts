@@ -15,5 +15,6 @@ export interface DeltaWindow {
 export function planPresenceQuery(from: Date | undefined, now: Date, window: DeltaWindow): PresenceQueryPlan {
   if (from === undefined) return { kind: 'full' };
   if (now.getTime() - from.getTime() >= window.windowMs) return { kind: 'full' };
-  return { kind: 'delta', since: new Date(from.getTime() - window.overlapMs) };
+  // A `from` in the server's future (a client clock running ahead) reads from now: later would miss changes.
+  return { kind: 'delta', since: new Date(Math.min(from.getTime(), now.getTime()) - window.overlapMs) };
 }

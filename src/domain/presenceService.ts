@@ -29,6 +29,15 @@ export type PresenceList =
   | { full: true; snapshot: PresentSnapshot }
   | { full: false; readings: PresenceReading[]; now: Date };
 
+function byId(a: UserRecord, b: UserRecord): number {
+  return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
+}
+
+function expiresEarlier(before: UserRecord, after: UserRecord): boolean {
+  if (before.presenceExpiresAt === null || after.presenceExpiresAt === null) return false;
+  return after.presenceExpiresAt.getTime() < before.presenceExpiresAt.getTime();
+}
+
 /** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
 export class PresenceService {
   /** Bumped by every write through this instance, so the cached snapshot never outlives a local change. */
@@ -135,22 +144,22 @@ export class PresenceService {
   }
 
   private async write(userId: string, update: PresenceUpdate, at: Date): Promise<UserRecord> {
-    let changed = false;
     const isChange = (before: UserRecord, after: UserRecord) => {
-      changed = isVisibleChange(before, after, at);
-      // A snapshot read while this write is in flight must not be kept.
-      if (changed) this.localVersion += 1;
+      const changed = isVisibleChange(before, after, at);
+      // The cached snapshot must go: for a visible change, and for an expiry moved earlier, which the snapshot's
+      // own validity (its earliest expiry) would otherwise not notice. A snapshot read in flight is not kept.
+      if (changed || expiresEarlier(before, after)) this.localVersion += 1;
       return changed;
     };
     const updated = await this.store.updatePresence(userId, update, at, isChange);
-    if (changed) this.localVersion += 1;
     if (updated === null) throw new UnknownUserError();
     return updated;
   }
 
   private async readPresentUsers(version: number): Promise<PresentSnapshot> {
     const takenAt = this.clock.now();
-    const users = await this.store.findPresentUsers(takenAt);
+    // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
+    const users = (await this.store.findPresentUsers(takenAt)).sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt };
     if (version === this.localVersion) {
       this.cached = { snapshot, version, validUntilMs: snapshotValidUntil(users, takenAt.getTime(), this.options.cacheMaxAgeMs) };

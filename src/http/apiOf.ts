@@ -5,5 +5,6 @@ export type Api = 'rocketchat' | 'pnut';
 
 /** By the URL as the client sent it: inside the router mounted at /v0, `req.path` alone is `/presence`. */
 export function apiOf(req: Request): Api {
-  return /^\/v0(?:[/?#]|$)/.test(req.originalUrl) ? 'pnut' : 'rocketchat';
+  // Case-insensitive, as Express routes are.
+  return /^\/v0(?:[/?#]|$)/i.test(req.originalUrl) ? 'pnut' : 'rocketchat';
 }

@@ -1,16 +1,22 @@
 import type { PresenceStore } from './presenceStore';
 import { StoreUnavailableError } from './storeUnavailableError';
 
-/** Errors that mean "the store cannot be reached", as opposed to a bad request or a bug. */
-function isConnectivityError(error: unknown): boolean {
+/** MongoDB server codes seen while a replica set has no primary (an election, a stepdown, a node shutting down). */
+const NO_PRIMARY_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+/** Errors that mean "the store cannot be reached right now", as opposed to a bad request or a bug. */
+function isUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return /^Mongo(Network|ServerSelection|NotConnected|Topology|PoolCleared)|^MongooseServerSelection/.test(error.name)
+  const { code, hasErrorLabel } = error as { code?: unknown; hasErrorLabel?: (label: string) => boolean };
+  if (typeof code === 'number' && NO_PRIMARY_CODES.has(code)) return true;
+  if (hasErrorLabel?.call(error, 'RetryableWriteError') || hasErrorLabel?.call(error, 'ResetPool')) return true;
+  return /^Mongo(Network|ServerSelection|NotConnected|Topology|PoolCleared|WriteConcern)|^MongooseServerSelection/.test(error.name)
     || /client must be connected|Connection .* closed|buffering timed out/i.test(error.message);
 }
 
 /**
  * Wraps a store so that every call settles within `timeoutMs`: a call the store does not answer in time, or one
- * that fails for lack of a connection, rejects with StoreUnavailableError, which clients see as 503. Nothing
+ * that fails for lack of a connection or of a primary, rejects with StoreUnavailableError, which clients see as 503. Nothing
  * hangs while the database has a bad minute, and the driver reconnects by itself afterwards.
  */
 export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceStore {
@@ -24,7 +30,7 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(isConnectivityError(error) ? new StoreUnavailableError(`${operation}: ${(error as Error).message}`) : error);
+          reject(isUnavailableError(error) ? new StoreUnavailableError(`${operation}: ${(error as Error).message}`) : error);
         },
       );
     });

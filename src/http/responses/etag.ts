@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
 
 /** A strong ETag for exactly these bytes. */
 export function etagOf(body: string): string {
@@ -10,4 +11,12 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   if (ifNoneMatch === undefined) return false;
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+/** Sets the ETag; when the request's If-None-Match matches it, answers 304 with no body and returns true. */
+export function answeredNotModified(req: Request, res: Response, etag: string): boolean {
+  res.setHeader('ETag', etag);
+  if (!etagMatches(req.headers['if-none-match'], etag)) return false;
+  res.status(304).end();
+  return true;
 }

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { etagMatches, etagOf } from './etag';
+import { answeredNotModified, etagOf } from './etag';
 import { updatedPresenceOf } from '../middleware/updatePresence';
 
 interface PnutMeta {
@@ -14,13 +14,7 @@ function metaFor(res: Response, code: number): PnutMeta {
 }
 
 function send(req: Request, res: Response, code: number, body: string | Buffer, etag?: string): void {
-  if (etag !== undefined) {
-    res.setHeader('ETag', etag);
-    if (code === 200 && etagMatches(req.headers['if-none-match'], etag)) {
-      res.status(304).end();
-      return;
-    }
-  }
+  if (etag !== undefined && answeredNotModified(req, res, etag)) return;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.status(code).end(body);
 }

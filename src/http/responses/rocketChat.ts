@@ -1,20 +1,14 @@
 import type { Request, Response } from 'express';
-import { etagMatches, etagOf } from './etag';
+import { answeredNotModified, etagOf } from './etag';
 
 /**
  * Writes a Rocket.Chat answer as its REST router does: `Content-Type` exactly `application/json`, never cached.
- * With an `etag`, a request whose If-None-Match matches gets 304 and no body.
+ * With an `etag` (successes only), a request whose If-None-Match matches gets 304 and no body.
  */
 export function sendRocketChatJson(req: Request, res: Response, status: number, body: string | Buffer, etag?: string): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
-  if (etag !== undefined) {
-    res.setHeader('ETag', etag);
-    if (status === 200 && etagMatches(req.headers['if-none-match'], etag)) {
-      res.status(304).end();
-      return;
-    }
-  }
+  if (etag !== undefined && answeredNotModified(req, res, etag)) return;
   res.setHeader('Content-Type', 'application/json');
   res.status(status).end(body);
 }

@@ -1,14 +1,14 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { ForbiddenError, NotFoundError, UnknownUserError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
-import type { PresentSnapshot } from '../../domain/presentSnapshot';
 import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
 import { CachedPnutList, pnutSuccess } from '../responses/pnut';
 import { rejectInvalid } from '../validation/rejectInvalid';
 import { presenceString, userIdPathParam } from '../validation/params';
 import { pnutPresenceObject } from '../views/pnutPresence';
+import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 
 /** `expiration` as a query or form string, or a JSON number. */
 function expirationChain(location: typeof body) {
@@ -24,28 +24,18 @@ function paramOf(req: Request, name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-/** The list is the same for every caller: rendered once per snapshot, not once per request. */
-function listRenderer() {
-  const rendered = new WeakMap<PresentSnapshot, CachedPnutList>();
-  return (snapshot: PresentSnapshot): CachedPnutList => {
-    let list = rendered.get(snapshot);
-    if (list === undefined) {
-      list = new CachedPnutList(JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt))));
-      rendered.set(snapshot, list);
-    }
-    return list;
-  };
-}
 
 /** pnut's presence endpoints, on the router mounted at /v0 behind authentication. */
-export function addPnutPresenceRoutes(router: Router, presence: PresenceService): void {
-  const renderList = listRenderer();
+export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): void {
+  const renderList = renderedPerSnapshot(
+    (snapshot) => new CachedPnutList(JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt)))),
+  );
 
-  router.get('/presence', async (req: Request, res: Response) => {
+  router.get('/presence', ...auth, async (req: Request, res: Response) => {
     renderList(await presence.presentUsers()).send(req, res);
   });
 
-  router.get('/users/:user_id/presence', userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users/:user_id/presence', ...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
     const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
     const reading = await presence.readUser(userId).catch((error: unknown) => {
       throw error instanceof UnknownUserError ? new NotFoundError('User not found') : error;
@@ -55,6 +45,7 @@ export function addPnutPresenceRoutes(router: Router, presence: PresenceService)
 
   router.put(
     '/users/:user_id/presence',
+    ...auth,
     userIdPathParam,
     presenceString(query, 'presence'),
     presenceString(body, 'presence'),

@@ -40,20 +40,21 @@ export function rocketChatLogin(accounts: AccountService, presence: PresenceServ
 }
 
 /** logout, me and users.create, on the Rocket.Chat router behind authentication. */
-export function addRocketChatAccountRoutes(router: Router, accounts: AccountService, presence: PresenceService): void {
+export function addRocketChatAccountRoutes(router: Router, auth: RequestHandler[], accounts: AccountService, presence: PresenceService): void {
 
-  router.post('/logout', async (req: Request, res: Response) => {
+  router.post('/logout', ...auth, async (req: Request, res: Response) => {
     await accounts.logout(identityOf(res));
     sendRocketChatJson(req, res, 200, JSON.stringify({ status: 'success', data: { message: "You've been logged out!" } }));
   });
 
-  router.get('/me', async (req: Request, res: Response) => {
+  router.get('/me', ...auth, async (req: Request, res: Response) => {
     const user = await accounts.findUser(identityOf(res).userId);
     rocketChatSuccess(req, res, rocketChatOwnUser(user, presence.read(user, presence.now()).status));
   });
 
   router.post(
     '/users.create',
+    ...auth,
     requiredString(body, 'username', 64).matches(/^[0-9a-zA-Z-_.]+$/).withMessage('may hold only letters, digits, "-", "_" and "."'),
     requiredString(body, 'name', 256),
     requiredString(body, 'password', PASSWORD_MAX).isLength({ min: 1 }).withMessage('must not be empty'),

@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
@@ -8,24 +8,16 @@ import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, rocketChatSuccessWithEtag, sendRocketChatJson } from '../responses/rocketChat';
 import { rejectInvalid } from '../validation/rejectInvalid';
 import { fromParam, idsParam, optionalString, parseIds, userIdQueryParam } from '../validation/params';
+import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser } from '../views/rocketChatUser';
 
 const STATUS_MESSAGE_MAX = 1024;
 
-/** The full list is the same for every caller: serialised once per snapshot, not once per request. */
-function fullListRenderer() {
-  const rendered = new WeakMap<PresentSnapshot, { body: Buffer; etag: string }>();
-  return (snapshot: PresentSnapshot): { body: Buffer; etag: string } => {
-    let entry = rendered.get(snapshot);
-    if (entry === undefined) {
-      const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: user.status }));
-      const json = JSON.stringify({ users, full: true, success: true });
-      // Kept as bytes: converting a large string to UTF-8 on every answer would cost more than the rest.
-      entry = { body: Buffer.from(json), etag: etagOf(json) };
-      rendered.set(snapshot, entry);
-    }
-    return entry;
-  };
+/** The full list as bytes with its ETag: converting a large string to UTF-8 on every answer would cost more than the rest. */
+function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string } {
+  const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: user.status }));
+  const json = JSON.stringify({ users, full: true, success: true });
+  return { body: Buffer.from(json), etag: etagOf(json) };
 }
 
 function connectionStatusOf(status: string): 'online' | 'offline' {
@@ -33,15 +25,15 @@ function connectionStatusOf(status: string): 'online' | 'offline' {
 }
 
 /** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */
-export function addRocketChatPresenceRoutes(router: Router, presence: PresenceService): void {
-  const renderFullList = fullListRenderer();
+export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): void {
+  const fullList = renderedPerSnapshot(renderFullList);
 
-  router.get('/users.presence', fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users.presence', ...auth, fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
     const { from } = req.query as { from?: Date };
     const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
     const list = await presence.listPresence({ from, ids, callerId: identityOf(res).userId });
     if (list.full) {
-      const { body, etag } = renderFullList(list.snapshot);
+      const { body, etag } = fullList(list.snapshot);
       sendRocketChatJson(req, res, 200, body, etag);
       return;
     }
@@ -50,6 +42,7 @@ export function addRocketChatPresenceRoutes(router: Router, presence: PresenceSe
 
   router.post(
     '/users.setStatus',
+    ...auth,
     optionalString(body, 'status', 32),
     optionalString(body, 'message', STATUS_MESSAGE_MAX),
     optionalString(body, 'userId', 64),
@@ -63,7 +56,7 @@ export function addRocketChatPresenceRoutes(router: Router, presence: PresenceSe
     },
   );
 
-  router.get('/users.getStatus', userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users.getStatus', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
     const own = reading.user._id === identityOf(res).userId;
     // As Rocket.Chat: the connection status only for oneself.
@@ -75,7 +68,7 @@ export function addRocketChatPresenceRoutes(router: Router, presence: PresenceSe
     });
   });
 
-  router.get('/users.getPresence', userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users.getPresence', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
     if (reading.user._id !== identityOf(res).userId) {
       rocketChatSuccess(req, res, { presence: reading.status });

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { body, param, query, type ValidationChain } from 'express-validator';
 import { codePointLength } from '../../domain/codePoints';
 import { parseIsoDateTime } from '../../domain/parseIsoDateTime';
+import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../domain/pnutPresence';
 
 type Location = typeof body;
 
@@ -80,6 +81,6 @@ export function userIdQueryParam(name: string): ValidationChain {
 /** pnut presence strings: up to 100 Unicode code points. */
 export function presenceString(location: Location, name: string): ValidationChain {
   return optionalString(location, name, 400)
-    .custom((value: string) => codePointLength(value) <= 100)
-    .withMessage('must be at most 100 characters long');
+    .custom((value: string) => codePointLength(value) <= PNUT_PRESENCE_MAX_CODE_POINTS)
+    .withMessage(`must be at most ${PNUT_PRESENCE_MAX_CODE_POINTS} characters long`);
 }

@@ -8,8 +8,24 @@ interface PresenceChange {
   at: Date;
 }
 
-/** Lists never need credentials: leave them in the database. */
-const PUBLIC_FIELDS = { services: 0 };
+/** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
+const WITHOUT_CREDENTIALS = { services: 0 };
+
+/**
+ * The change log's TTL follows DELTA_WINDOW_SECONDS and DELTA_OVERLAP_SECONDS. When they change, the existing TTL
+ * index is altered in place (createIndexes alone would refuse with IndexOptionsConflict).
+ */
+async function createChangeIndexes(connection: Connection, changes: Model<PresenceChange>, retentionSeconds: number): Promise<void> {
+  try {
+    await changes.createIndexes();
+  } catch (error) {
+    if ((error as { code?: number }).code !== 85) throw error;
+    await connection.db?.command({
+      collMod: changes.collection.collectionName,
+      index: { keyPattern: { at: 1 }, expireAfterSeconds: retentionSeconds },
+    });
+  }
+}
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -20,7 +36,8 @@ function toUserRecord(doc: StoredUser | null): UserRecord | null {
     ...doc,
     name: doc.name ?? doc.username,
     utcOffset: doc.utcOffset ?? 0,
-    active: doc.active ?? true,
+    // Rocket.Chat refuses a user not marked active; so does this service.
+    active: doc.active === true,
     roles: doc.roles ?? ['user'],
     status: doc.status ?? 'offline',
     statusText: doc.statusText ?? '',
@@ -55,12 +72,15 @@ export class MongoStore implements PresenceStore {
     const connection = mongoose.createConnection(options.uri, {
       // Fail fast instead of queueing operations while disconnected; the driver reconnects by itself.
       bufferCommands: false,
+      // Indexes are built once, below, and awaited: start-up fails loudly rather than serving unindexed queries.
+      autoIndex: false,
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
     });
     await connection.asPromise();
     const users = connection.model<StoredUser>('User', userSchema);
     const changes = connection.model<PresenceChange>('PresenceChange', presenceChangeSchema(options.changeRetentionSeconds));
-    await Promise.all([users.createIndexes(), changes.createIndexes()]);
+    await users.createIndexes();
+    await createChangeIndexes(connection, changes, options.changeRetentionSeconds);
     return new MongoStore(connection, users, changes);
   }
 
@@ -79,17 +99,19 @@ export class MongoStore implements PresenceStore {
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
-    const doc = await this.users.findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }).lean<StoredUser>();
+    const doc = await this.users
+      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITHOUT_CREDENTIALS)
+      .lean<StoredUser>();
     return toUserRecord(doc);
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    const docs = await this.users.find({ _id: { $in: [...ids] } }, PUBLIC_FIELDS).lean<StoredUser[]>();
+    const docs = await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>();
     return docs.map((doc) => toUserRecord(doc) as UserRecord);
   }
 
   async findPresentUsers(now: Date): Promise<UserRecord[]> {
-    const docs = await this.users.find({ presenceExpiresAt: { $gt: now }, status: { $ne: 'offline' } }, PUBLIC_FIELDS).lean<StoredUser[]>();
+    const docs = await this.users.find({ presenceExpiresAt: { $gt: now }, status: { $ne: 'offline' } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>();
     return docs.map((doc) => toUserRecord(doc) as UserRecord);
   }
 
@@ -129,13 +151,18 @@ export class MongoStore implements PresenceStore {
 
   async updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null> {
     const before = toUserRecord(
-      await this.users.findOneAndUpdate({ _id: { $eq: userId } }, { $set: update }, { returnDocument: 'before' }).lean<StoredUser>(),
+      await this.users
+        .findOneAndUpdate({ _id: { $eq: userId } }, { $set: update }, { returnDocument: 'before', projection: WITHOUT_CREDENTIALS })
+        .lean<StoredUser>(),
     );
     if (before === null) return null;
     const after: UserRecord = { ...before, ...update };
     // Written after the user: a reader that sees this change also sees the new status; one that reads between the
-    // two writes sees the new status without the change and catches the change through the delta overlap.
-    if (isChange(before, after)) await this.changes.create({ userId, at });
+    // two writes sees the new status without the change and catches the change through the delta overlap. The
+    // change is tried twice, since a retry of the whole call would find nothing left to change and log nothing.
+    if (isChange(before, after)) {
+      await this.changes.create({ userId, at }).catch(() => this.changes.create({ userId, at }));
+    }
     return after;
   }
 

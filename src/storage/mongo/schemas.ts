@@ -29,10 +29,11 @@ export const userSchema = new Schema(
   },
   { collection: 'users', versionKey: false, strict: false, strictQuery: true },
 );
-// Login by username, and uniqueness.
-userSchema.index({ username: 1 }, { unique: true });
+// Login by username, and uniqueness. Same options as Rocket.Chat's own indexes, so pointing MONGODB_URI at a
+// Rocket.Chat database does not conflict with them.
+userSchema.index({ username: 1 }, { unique: true, sparse: true });
 // Login by email, and uniqueness among users that have one.
-userSchema.index({ 'emails.address': 1 }, { unique: true, partialFilterExpression: { 'emails.address': { $exists: true } } });
+userSchema.index({ 'emails.address': 1 }, { unique: true, sparse: true });
 // Authentication: Rocket.Chat's own index on the token hash.
 userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 });
 // The full list (expires after now) and the expiries inside a delta window (between since and now).

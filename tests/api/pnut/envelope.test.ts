@@ -43,8 +43,16 @@ describe.each(storeKinds())('pnut envelope on every /v0 answer ($name store)', (
       expectPnutError(await request(t.app).get('/v0/presence'), 401);
     });
 
-    it('401 on an unknown /v0 route without credentials', async () => {
-      expectPnutError(await request(t.app).get('/v0/no-such-thing'), 401);
+    it('404 on an unknown /v0 route, even without credentials', async () => {
+      expectPnutError(await request(t.app).get('/v0/no-such-thing'), 404);
+    });
+
+    it('401 on a known /v0 route without credentials', async () => {
+      expectPnutError(await request(t.app).get('/v0/presence'), 401);
+    });
+
+    it('the envelope also for a route spelled in capitals, which Express routes the same', async () => {
+      expectPnutError(await request(t.app).get('/V0/presence'), 401);
     });
 
     it('404 for an unknown user', async () => {

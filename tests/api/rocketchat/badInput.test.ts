@@ -141,6 +141,17 @@ describe.each(storeKinds())('Rocket.Chat bad input ($name store)', (kind) => {
       expect(Object.keys(res.body).sort()).toEqual(['error', 'success']);
     });
 
+    it('answers an unknown /api/v1 route with 404 without credentials too, and never updates presence there', async () => {
+      const anonymous = await request(t.app).get('/api/v1/no.such.method');
+      expect(anonymous.status).toBe(404);
+      expectCleanJsonError(anonymous);
+      const withHeartbeat = await request(t.app).get('/api/v1/no.such.method?update_presence=away').set(alice.headers);
+      expect(withHeartbeat.status).toBe(404);
+      expect(withHeartbeat.headers['x-updated-presence']).toBeUndefined();
+      const status = await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
+      expect(status.body.status).toBe('offline');
+    });
+
     it.each(['/', '/nope', '/api/v2/users.presence', '/api/v1.1/users.presence'])('answers GET %s with 404 JSON, never Express’s HTML page', async (path) => {
       const res = await request(t.app).get(path);
       expect(res.status).toBe(404);
