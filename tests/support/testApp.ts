@@ -4,6 +4,7 @@ import { createApp, type AppConfig } from '../../src/app';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/credentials';
 import type { PresenceStore } from '../../src/storage/presenceStore';
 import type { UserRecord } from '../../src/storage/userRecord';
+import type { Clock } from '../../src/domain/clock';
 import { FakeClock } from './fakeClock';
 import type { StoreKind } from './stores';
 
@@ -40,42 +41,45 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+let counter = 0;
+
+/** Inserts a user straight into a store, with a login token and TEST_PASSWORD (or `password`), as SeededUser. */
+export async function seedInto(store: PresenceStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  counter += 1;
+  const token = newLoginToken();
+  const user: UserRecord = {
+    _id: newUserId(),
+    username: `user${counter}`,
+    name: `User ${counter}`,
+    utcOffset: 0,
+    active: true,
+    roles: ['user'],
+    status: 'offline',
+    statusText: '',
+    presenceText: null,
+    presenceExpiresAt: null,
+    lastSeenAt: null,
+    createdAt: clock.now(),
+    ...fields,
+    services: {
+      password: { bcrypt: password === undefined ? await passwordHash : await hashPassword(password) },
+      resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
+    },
+  };
+  await store.createUser(user);
+  return {
+    user,
+    token,
+    headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
+    bearer: { Authorization: `Bearer ${token}` },
+  };
+}
+
 /** The app as production builds it, on a fresh store of the given kind, with a fake clock and a silent logger. */
 export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> = {}): Promise<TestApp> {
   const store = await kind.create();
   const clock = new FakeClock();
   const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
-  let counter = 0;
-
-  const seedUser = async (fields: Partial<UserRecord> = {}): Promise<SeededUser> => {
-    passwordHash ??= hashPassword(TEST_PASSWORD);
-    counter += 1;
-    const token = newLoginToken();
-    const username = fields.username ?? `user${counter}`;
-    const user: UserRecord = {
-      _id: newUserId(),
-      username,
-      name: `User ${counter}`,
-      utcOffset: 0,
-      active: true,
-      roles: ['user'],
-      status: 'offline',
-      statusText: '',
-      presenceText: null,
-      presenceExpiresAt: null,
-      lastSeenAt: null,
-      createdAt: clock.now(),
-      ...fields,
-      services: { password: { bcrypt: await passwordHash }, resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] } },
-    };
-    await store.createUser(user);
-    return {
-      user,
-      token,
-      headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
-      bearer: { Authorization: `Bearer ${token}` },
-    };
-  };
-
-  return { app, store, clock, seedUser, close: () => store.dispose() };
+  return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close: () => store.dispose() };
 }

@@ -4,13 +4,12 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../../src/domain/credentials';
 import { MemoryStore } from '../../../src/storage/memory/memoryStore';
 import type { PresenceStore } from '../../../src/storage/presenceStore';
-import type { UserRecord } from '../../../src/storage/userRecord';
 import { withTimeout } from '../../../src/storage/withTimeout';
 import { FakeClock } from '../../support/fakeClock';
-import { TEST_CONFIG, TEST_PASSWORD, type SeededUser } from '../../support/testApp';
+import type { UserRecord } from '../../../src/storage/userRecord';
+import { seedInto, TEST_CONFIG, type SeededUser } from '../../support/testApp';
 import { FaultyStore } from './faultyStore';
 
 /** Everything pino writes, kept in memory so a test can read (and grep) the service's logs. */
@@ -71,47 +70,6 @@ export function buildHarness(options: HarnessOptions = {}): Harness {
     logger: options.logger ?? pino({ level: 'silent' }),
   });
   return { app, inner, faulty, store, clock, seed: (fields) => seedInto(inner, clock, fields) };
-}
-
-let passwordHash: Promise<string> | undefined;
-let counter = 0;
-
-/** Inserts a user with one login token and the password TEST_PASSWORD (or `password` when given). */
-export async function seedInto(
-  store: PresenceStore,
-  clock: { now(): Date },
-  fields: Partial<UserRecord> = {},
-  password?: string,
-): Promise<SeededUser> {
-  passwordHash ??= hashPassword(TEST_PASSWORD);
-  counter += 1;
-  const token = newLoginToken();
-  const user: UserRecord = {
-    _id: newUserId(),
-    username: `hard${counter}`,
-    name: `Hardening ${counter}`,
-    utcOffset: 0,
-    active: true,
-    roles: ['user'],
-    status: 'offline',
-    statusText: '',
-    presenceText: null,
-    presenceExpiresAt: null,
-    lastSeenAt: null,
-    createdAt: clock.now(),
-    ...fields,
-    services: {
-      password: { bcrypt: password === undefined ? await passwordHash : await hashPassword(password) },
-      resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
-    },
-  };
-  await store.createUser(user);
-  return {
-    user,
-    token,
-    headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
-    bearer: { Authorization: `Bearer ${token}` },
-  };
 }
 
 export interface Listening {
