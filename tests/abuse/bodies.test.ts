@@ -2,17 +2,15 @@ import { gzipSync } from 'node:zlib';
 import { storeKinds } from '../support/stores';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
 import {
-  buildCtx,
   check,
-  closeCtx,
   ENDPOINTS,
-  expectStillServing,
   Findings,
   freshCaller,
   splitParams,
   type Ctx,
   type Endpoint,
   type Expected,
+  withAbuseCtx,
 } from './support/abuseKit';
 
 /**
@@ -95,16 +93,7 @@ const EMPTY_CASES: { label: string; headers: Record<string, string> }[] = [
 
 describe.each(storeKinds())('malformed bodies on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   /** Sends the valid call's query and headers with the given body. */
   const withBody = (endpoint: Endpoint, body: string | Buffer | undefined, headers: Record<string, string>) => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { storeKinds } from '../support/stores';
-import { buildCtx, check, closeCtx, expectStillServing, Findings, type Ctx } from './support/abuseKit';
+import { check, Findings, type Ctx, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Dates: users.presence's `from` (ISO 8601) and pnut's `expiration` (Unix seconds). Impossible dates and times,
@@ -57,16 +57,7 @@ const ODD_BUT_VALID_FROM: [string, string, boolean | undefined][] = [
 
 describe.each(storeKinds())('dates on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   const presence = (from: string) => request(ctx.server.server).get(`/api/v1/users.presence?from=${encodeURIComponent(from)}`).set(ctx.me.headers);
 

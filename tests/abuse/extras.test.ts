@@ -2,16 +2,14 @@ import { storeKinds } from '../support/stores';
 import { send as sendHttp } from '../hardening/support/http';
 import {
   AUTHENTICATED,
-  buildCtx,
   check,
-  closeCtx,
   ENDPOINTS,
-  expectStillServing,
   Findings,
   freshCaller,
   splitParams,
   type Ctx,
   type Endpoint,
+  withAbuseCtx,
 } from './support/abuseKit';
 
 /**
@@ -26,16 +24,7 @@ const JUNK_BODY = { $where: 'sleep(1000)', foo: { $gt: '' }, constructor: 'x', t
 
 describe.each(storeKinds())('unknown and extra parameters on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   const call = (endpoint: Endpoint, extraQuery: string, extraBody: Record<string, unknown> = {}) => {
     const { query, body } = splitParams(endpoint, endpoint.valid(ctx));

@@ -1,12 +1,9 @@
 import type request from 'supertest';
 import { storeKinds } from '../support/stores';
 import {
-  buildCtx,
   callWith,
   check,
-  closeCtx,
   ENDPOINTS,
-  expectStillServing,
   Findings,
   send,
   splitParams,
@@ -14,6 +11,7 @@ import {
   type Endpoint,
   type Expected,
   type Field,
+  withAbuseCtx,
 } from './support/abuseKit';
 
 /**
@@ -182,16 +180,7 @@ jest.setTimeout(60000);
 
 describe.each(storeKinds())('malformed parameters on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   it.each(ENDPOINTS.map((endpoint): [string, Endpoint] => [endpoint.name, endpoint]))('%s: its valid call succeeds (the baseline)', async (_name, endpoint) => {
     const res = await callWith(ctx, endpoint, {});

@@ -3,16 +3,14 @@ import { storeKinds } from '../support/stores';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
 import {
   AUTHENTICATED,
-  buildCtx,
   check,
-  closeCtx,
-  expectStillServing,
   Findings,
   freshCaller,
   splitParams,
   type Ctx,
   type Endpoint,
   type Expected,
+  withAbuseCtx,
 } from './support/abuseKit';
 
 /**
@@ -83,16 +81,7 @@ function credentialsOf(ctx: Ctx, endpoint: Endpoint): Credentials {
 
 describe.each(storeKinds())('malformed and repeated headers on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   /** The endpoint's valid call with its credentials replaced by `headers`. */
   const call = (endpoint: Endpoint, headers: OutgoingHttpHeaders) => {

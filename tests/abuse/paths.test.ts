@@ -1,6 +1,6 @@
 import { storeKinds } from '../support/stores';
 import { send as sendHttp } from '../hardening/support/http';
-import { buildCtx, check, closeCtx, expectStillServing, Findings, freshCaller, type Api, type Ctx, type Expected } from './support/abuseKit';
+import { check, Findings, freshCaller, type Api, type Ctx, type Expected, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Paths: malformed `{user_id}` segments, methods no route serves, and routes that do not exist. Every answer is a
@@ -27,16 +27,7 @@ const BAD_USER_IDS: [string, string][] = [
 
 describe.each(storeKinds())('malformed paths on $name store', (kind) => {
   let ctx: Ctx;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-  });
-  afterEach(async () => {
-    try {
-      await expectStillServing(ctx);
-    } finally {
-      await closeCtx(ctx);
-    }
-  });
+  withAbuseCtx(kind, (built) => (ctx = built));
 
   const bothAuth = () => ({ ...ctx.me.headers, Authorization: `Bearer ${ctx.me.token}` });
 

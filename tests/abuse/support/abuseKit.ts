@@ -341,3 +341,22 @@ export async function expectStillServing(ctx: Ctx): Promise<void> {
   expect(read.body.data.presence).toBe('busy');
   expect((await request(ctx.server.server).get('/healthz')).status).toBe(200);
 }
+
+/**
+ * Gives each test of a suite a fresh app on `kind` (handed over through `receive`), and after each test checks
+ * that the service still answers a normal call before closing it.
+ */
+export function withAbuseCtx(kind: StoreKind, receive: (ctx: Ctx) => void): void {
+  let ctx: Ctx | undefined;
+  beforeEach(async () => {
+    ctx = await buildCtx(kind);
+    receive(ctx);
+  });
+  afterEach(async () => {
+    try {
+      if (ctx !== undefined) await expectStillServing(ctx);
+    } finally {
+      await closeCtx(ctx);
+    }
+  });
+}
