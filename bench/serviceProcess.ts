@@ -16,8 +16,8 @@ import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
 import { createLogger } from '../src/logger';
 import { createStore } from '../src/storage/createStore';
-import type { PresenceStore } from '../src/storage/presenceStore';
-import type { PresenceUpdate, UserRecord } from '../src/storage/userRecord';
+import type { PresenceStore } from '../src/domain/presenceStore';
+import type { PresenceUpdate, UserRecord } from '../src/domain/userRecord';
 import { boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type MarkReport, type MemoryReport, type ParentMessage, type ServiceReady } from './protocol';
 
 boundChildLifetime(childMaxMsFromEnv());

@@ -24,7 +24,7 @@ import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/credentials';
 import { createLogger } from '../src/logger';
 import { createStore } from '../src/storage/createStore';
-import type { UserRecord } from '../src/storage/userRecord';
+import type { UserRecord } from '../src/domain/userRecord';
 
 type Status = 'online' | 'away' | 'busy' | 'offline';
 

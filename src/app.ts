@@ -20,7 +20,7 @@ import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
-import type { PresenceStore } from './storage/presenceStore';
+import type { PresenceStore } from './domain/presenceStore';
 
 export type AppConfig = Pick<
   Config,

@@ -5,7 +5,7 @@ import { AccountService } from './domain/accountService';
 import { systemClock } from './domain/clock';
 import { createLogger } from './logger';
 import { createStore } from './storage/createStore';
-import type { PresenceStore } from './storage/presenceStore';
+import type { PresenceStore } from './domain/presenceStore';
 import type { Logger } from 'pino';
 
 /** Stops accepting connections, lets in-flight requests finish (at most `timeoutMs`), then closes the store. */

@@ -1,6 +1,6 @@
-import type { PresenceStore } from '../storage/presenceStore';
-import { DuplicateUserError } from '../storage/presenceStore';
-import type { UserRecord } from '../storage/userRecord';
+import type { PresenceStore } from './presenceStore';
+import { DuplicateUserError } from './presenceStore';
+import type { UserRecord } from './userRecord';
 import { BoundedTtlCache } from './boundedTtlCache';
 import type { Clock } from './clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword } from './credentials';

@@ -1,5 +1,5 @@
-import type { PresenceStore } from '../storage/presenceStore';
-import type { PresenceUpdate, UserRecord } from '../storage/userRecord';
+import type { PresenceStore } from './presenceStore';
+import type { PresenceUpdate, UserRecord } from './userRecord';
 import type { Clock } from './clock';
 import { effectiveStatus } from './effectiveStatus';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError } from './errors';

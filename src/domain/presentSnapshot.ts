@@ -1,4 +1,4 @@
-import type { UserRecord } from '../storage/userRecord';
+import type { UserRecord } from './userRecord';
 
 /**
  * The users present at `takenAt`. Immutable: while one is current, everything rendered from it (a JSON body, its

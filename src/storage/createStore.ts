@@ -1,7 +1,7 @@
 import type { Config } from '../config/loadConfig';
 import { MemoryStore } from './memory/memoryStore';
 import { MongoStore } from './mongo/mongoStore';
-import type { PresenceStore } from './presenceStore';
+import type { PresenceStore } from '../domain/presenceStore';
 import { withTimeout } from './withTimeout';
 
 /** How long a change must be kept: no delta window, widened by its overlap, reaches further back. */

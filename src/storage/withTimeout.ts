@@ -1,4 +1,4 @@
-import type { PresenceStore } from './presenceStore';
+import type { PresenceStore } from '../domain/presenceStore';
 import { StoreUnavailableError } from './storeUnavailableError';
 
 /** MongoDB server codes seen while a replica set has no primary (an election, a stepdown, a node shutting down). */

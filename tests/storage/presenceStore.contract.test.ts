@@ -1,5 +1,5 @@
-import { DuplicateUserError } from '../../src/storage/presenceStore';
-import type { UserRecord } from '../../src/storage/userRecord';
+import { DuplicateUserError } from '../../src/domain/presenceStore';
+import type { UserRecord } from '../../src/domain/userRecord';
 import { storeKinds, type StoreKind } from '../support/stores';
 
 const T0 = new Date('2026-01-15T12:00:00.000Z');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { MemoryStore } from '../../src/storage/memory/memoryStore';
 import { MongoStore } from '../../src/storage/mongo/mongoStore';
-import type { PresenceStore } from '../../src/storage/presenceStore';
+import type { PresenceStore } from '../../src/domain/presenceStore';
 import { mongoTestUri } from './mongoTestUri';
 
 export const TEST_RETENTION_SECONDS = 600 + 10 + 60;

@@ -1,5 +1,5 @@
 import { snapshotValidUntil } from '../../src/domain/presentSnapshot';
-import type { UserRecord } from '../../src/storage/userRecord';
+import type { UserRecord } from '../../src/domain/userRecord';
 
 const expiringAt = (ms: number) => ({ presenceExpiresAt: new Date(ms) }) as UserRecord;
 

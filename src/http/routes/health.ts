@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { PresenceStore } from '../../storage/presenceStore';
+import type { PresenceStore } from '../../domain/presenceStore';
 
 /** Liveness and readiness for orchestrators; no authentication. */
 export function addHealthRoutes(router: Router, store: PresenceStore): void {

@@ -1,5 +1,5 @@
 import { pnutPresenceOf } from '../../domain/pnutPresence';
-import type { UserRecord } from '../../storage/userRecord';
+import type { UserRecord } from '../../domain/userRecord';
 
 /** pnut's presence object; `last_seen_at` is absent for a user who never set a presence. */
 export interface PnutPresenceObject {

@@ -1,5 +1,5 @@
 import type { PresenceReading } from '../../domain/presenceService';
-import type { UserRecord } from '../../storage/userRecord';
+import type { UserRecord } from '../../domain/userRecord';
 import type { Status } from '../../domain/status';
 
 /** A user in users.presence: exactly these keys, statusText and avatarETag only when the user has one. */

@@ -1,5 +1,5 @@
-import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../presenceStore';
-import type { LoginToken, PresenceUpdate, UserRecord } from '../userRecord';
+import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../../domain/presenceStore';
+import type { LoginToken, PresenceUpdate, UserRecord } from '../../domain/userRecord';
 import { ChangeLog } from './changeLog';
 import { ExpiryIndex } from './expiryIndex';
 

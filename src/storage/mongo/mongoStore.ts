@@ -1,6 +1,6 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../presenceStore';
-import type { LoginToken, PresenceUpdate, UserRecord } from '../userRecord';
+import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../../domain/presenceStore';
+import type { LoginToken, PresenceUpdate, UserRecord } from '../../domain/userRecord';
 import { presenceChangeSchema, userSchema } from './schemas';
 
 interface PresenceChange {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PresenceStore } from '../../../src/storage/presenceStore';
+import type { PresenceStore } from '../../../src/domain/presenceStore';
 
 export type StoreOperation = keyof PresenceStore;
 type Args<K extends StoreOperation> = Parameters<PresenceStore[K]>;

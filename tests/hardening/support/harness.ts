@@ -5,10 +5,10 @@ import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
 import { MemoryStore } from '../../../src/storage/memory/memoryStore';
-import type { PresenceStore } from '../../../src/storage/presenceStore';
+import type { PresenceStore } from '../../../src/domain/presenceStore';
 import { withTimeout } from '../../../src/storage/withTimeout';
 import { FakeClock } from '../../support/fakeClock';
-import type { UserRecord } from '../../../src/storage/userRecord';
+import type { UserRecord } from '../../../src/domain/userRecord';
 import { seedInto, TEST_CONFIG, type SeededUser } from '../../support/testApp';
 import { FaultyStore } from './faultyStore';
 

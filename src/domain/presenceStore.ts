@@ -13,7 +13,7 @@ export type ChangeTest = (before: UserRecord, after: UserRecord) => boolean;
 
 /**
  * Everything the service keeps. Two implementations: MongoStore (production, any number of instances) and
- * MemoryStore (zero set-up, one process). tests/storage/presenceStore.contract.test.ts holds both to the same behaviour.
+ * MemoryStore (zero set-up, one process). tests/domain/presenceStore.contract.test.ts holds both to the same behaviour.
  */
 export interface PresenceStore {
   findUserById(id: string): Promise<UserRecord | null>;

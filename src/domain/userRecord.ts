@@ -1,4 +1,4 @@
-import type { Status } from '../domain/status';
+import type { Status } from './status';
 
 export interface LoginToken {
   when: Date;
