@@ -38,8 +38,6 @@ function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdat
   return { status: sequence % 2 === 0 ? 'away' : 'online', statusText: '', presenceText: null, presenceExpiresAt: new Date(at.getTime() + ttlMs), lastSeenAt: at };
 }
 
-const alwaysAChange = () => true;
-
 function fullGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) gc();
@@ -74,6 +72,8 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
       presenceText: null,
       presenceExpiresAt: online && lastSeenAt !== null ? new Date(lastSeenAt.getTime() + ttlMs) : null,
       lastSeenAt,
+      presenceChangedAt: lastSeenAt,
+      presenceRevision: 0,
       lastLogin: new Date(nowMs - 3_600_000),
       createdAt: new Date(nowMs - 86_400_000),
       services: {
@@ -107,7 +107,11 @@ async function main(): Promise<void> {
     nextChange += 1;
     // 7919 is prime: consecutive changes land on users far apart, and a user comes round again only after all.
     const userId = onlineIds[(sequence * 7919) % onlineIds.length];
-    await store.updatePresence(userId, visibleUpdate(Math.floor((sequence * 7919) / onlineIds.length), at, ttlMs), at, alwaysAChange);
+    // As another instance writes: read, then one write stamped with the change, refused if the user moved on.
+    const user = await store.findUserById(userId);
+    if (user === null) return;
+    const update = visibleUpdate(Math.floor((sequence * 7919) / onlineIds.length), at, ttlMs);
+    await store.writePresence(userId, user.presenceRevision, { ...update, presenceChangedAt: at, updatedAt: at });
   };
   if (CHANGE_EVERY_MS > 0 && onlineIds.length > 0) {
     const now = Date.now();

@@ -189,6 +189,8 @@ async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, runId: 
       presenceText: null,
       presenceExpiresAt: passivePresent ? new Date(now.getTime() + 3_600_000) : null,
       lastSeenAt: passivePresent ? now : null,
+      presenceChangedAt: passivePresent ? now : null,
+      presenceRevision: 0,
       createdAt: now,
       services: { resume: { loginTokens: [{ when: now, hashedToken: hashLoginToken(token) }] } },
     };

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
 import { AccountService } from './domain/accountService';
 import type { Clock } from './domain/clock';
+import { PresenceFeed } from './domain/presenceFeed';
 import { PresenceService } from './domain/presenceService';
 import { authenticate } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
@@ -33,6 +34,7 @@ export type AppConfig = Pick<
   | 'loginRateLimit'
   | 'loginRateWindowSeconds'
   | 'trustProxy'
+  | 'streamPollMs'
 >;
 
 export interface AppDeps {
@@ -51,12 +53,16 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
   });
+  const feed = new PresenceFeed(store, clock, { keepMs: config.deltaWindowSeconds * 1000, pollIntervalMs: config.streamPollMs }, (error) =>
+    logger.warn({ err: error }, 'presence feed read failed'),
+  );
   const presence = new PresenceService(store, clock, {
     windowMs: config.deltaWindowSeconds * 1000,
     overlapMs: config.deltaOverlapSeconds * 1000,
     presenceTtlMs: config.presenceTtlSeconds * 1000,
     cacheMaxAgeMs: config.cacheMaxAgeMs,
-  });
+    rememberedCallers: config.authCacheMaxEntries,
+  }, feed);
 
   const app = express();
   app.disable('x-powered-by');
@@ -72,7 +78,7 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   app.use(requestLogger(logger));
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id'] }));
+    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
   }
   addHealthRoutes(app, store);
   app.use(express.json({ limit: BODY_LIMIT }));

@@ -20,6 +20,7 @@ export interface Config {
   loginRateWindowSeconds: number;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  streamPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +80,7 @@ export function loadConfig(env: Env): Config {
     loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     trustProxy: trustProxy === 'true',
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    streamPollMs: integer('STREAM_POLL_MS', 250, 10, 1000),
   };
   // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
   if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {

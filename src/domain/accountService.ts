@@ -120,6 +120,8 @@ export class AccountService {
       presenceText: null,
       presenceExpiresAt: null,
       lastSeenAt: null,
+      presenceChangedAt: null,
+      presenceRevision: 0,
       createdAt: this.clock.now(),
       services: { password: { bcrypt: await hashPassword(input.password) }, resume: { loginTokens: [] } },
     };

@@ -59,3 +59,10 @@ export class InvalidParamError extends DomainError {
     super(400, 'invalid-params', `The parameter "${param}" ${reason}`);
   }
 }
+
+/** A user's presence was rewritten by others every time this write tried to land; the client may try again. */
+export class WriteContentionError extends DomainError {
+  constructor() {
+    super(503, 'error-write-contention', 'The presence changed too often to be written, try again shortly');
+  }
+}

@@ -1,4 +1,4 @@
-import type { LoginToken, PresenceUpdate, UserRecord } from './userRecord';
+import type { LoginToken, PresenceWrite, UserRecord } from './userRecord';
 
 /** Thrown by createUser when the username or email is taken. */
 export class DuplicateUserError extends Error {
@@ -8,37 +8,43 @@ export class DuplicateUserError extends Error {
   }
 }
 
-/** Decides whether a write is a change worth recording; the rule itself lives in the domain. */
-export type ChangeTest = (before: UserRecord, after: UserRecord) => boolean;
-
 /**
- * Everything the service keeps. Two implementations: MongoStore (production, any number of instances) and
- * MemoryStore (zero set-up, one process). tests/domain/presenceStore.contract.test.ts holds both to the same behaviour.
+ * Everything the service keeps: the domain's port. Two adapters: MongoStore (production, any number of instances)
+ * and MemoryStore (zero set-up, one process); tests/storage/presenceStore.contract.test.ts holds both to the same
+ * behaviour. Stores persist and query by index; who is present and what changed is decided by the domain, so the
+ * finders return candidates the domain then filters.
  */
 export interface PresenceStore {
+  /**
+   * How long after its stamp a presence write may still become visible to readers: a write in flight, or
+   * another instance's clock running behind. Readers of changes look back this far. 0 for one process.
+   */
+  readonly lateWriteWindowMs: number;
+
   findUserById(id: string): Promise<UserRecord | null>;
   findUserByUsername(username: string): Promise<UserRecord | null>;
   /** By username or, failing that, email address (what Rocket.Chat's `user` login field accepts). */
   findUserByLogin(login: string): Promise<UserRecord | null>;
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
   findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
-  /** Users whose chosen status is not offline and whose presence expires after `now`. */
-  findPresentUsers(now: Date): Promise<UserRecord[]>;
+  /** Candidates for the present list: every user whose presence expires after `now`. */
+  findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]>;
   /**
-   * Ids of users whose presence changed after `since`: every recorded change with a later timestamp, and every
-   * presence that expired in (since, now]. An expiry is a change like any other, at the moment it happened.
+   * Candidates for a delta: every user whose change stamp is at or after `since`, and every user whose presence
+   * expires in [since, now].
    */
-  findUserIdsChangedSince(since: Date, now: Date): Promise<string[]>;
+  findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]>;
 
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void>;
   removeLoginToken(userId: string, hashedToken: string): Promise<void>;
   /**
-   * Writes the user's presence and, when `isChange(before, after)` says clients can see the difference, records
-   * a change at `at`. Returns the updated user, null if unknown.
+   * One atomic write of a presence and its change stamp, applied only if the user's presence revision is still
+   * `expectedRevision`; the revision then moves on by one. Returns the written user, or null when no user with that
+   * id has that revision (unknown, or written by someone else since it was read).
    */
-  updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null>;
+  writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null>;
 
   /** Resolves when the store can serve requests; rejects otherwise. */
   ping(): Promise<void>;

@@ -7,6 +7,8 @@ import type { UserRecord } from './userRecord';
 export interface PresentSnapshot {
   readonly users: readonly UserRecord[];
   readonly takenAt: Date;
+  /** The feed position read just before: every change up to it is in `users`, every later one comes after it. */
+  readonly position: number;
 }
 
 /**

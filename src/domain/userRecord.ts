@@ -24,20 +24,32 @@ export interface UserRecord {
   presenceExpiresAt: Date | null;
   /** When the user last set a presence, through either API; null if never. */
   lastSeenAt: Date | null;
+  /** When clients last saw this presence change (see changeStampAfterWrite); null if never. */
+  presenceChangedAt: Date | null;
+  /** Counts this user's presence writes, so a write based on a stale read is refused instead of undoing another. */
+  presenceRevision: number;
   lastLogin?: Date;
   avatarETag?: string;
   createdAt: Date;
+  /** Rocket.Chat's own "last modified", bumped by every write as Rocket.Chat does. */
+  _updatedAt?: Date;
   services: {
     password?: { bcrypt: string };
     resume?: { loginTokens: LoginToken[] };
   };
 }
 
-/** The presence fields written together by one presence change. */
+/** The presence fields a presence change sets together. */
 export interface PresenceUpdate {
   status: Status;
   statusText: string;
   presenceText: string | null;
   presenceExpiresAt: Date | null;
   lastSeenAt: Date;
+}
+
+/** What one presence write stores: the update, the change stamp the domain decided, and the time of the write. */
+export interface PresenceWrite extends PresenceUpdate {
+  presenceChangedAt: Date | null;
+  updatedAt: Date;
 }

@@ -4,19 +4,24 @@ import { MongoStore } from './mongo/mongoStore';
 import type { PresenceStore } from '../domain/presenceStore';
 import { withTimeout } from './withTimeout';
 
-/** How long a change must be kept: no delta window, widened by its overlap, reaches further back. */
+/** How long the embedded store indexes change stamps: no delta window, widened by its overlap, reaches further back. */
 export function changeRetentionSeconds(config: Pick<Config, 'deltaWindowSeconds' | 'deltaOverlapSeconds'>): number {
   const margin = 60;
   return config.deltaWindowSeconds + config.deltaOverlapSeconds + margin;
 }
 
 /**
- * MongoDB when MONGODB_URI is set, its every call bounded by the store timeout; else the embedded store, whose
- * calls cannot hang and so need no timer each.
+ * MongoDB when MONGODB_URI is set, its every call bounded by the store timeout (in the driver, which cancels it
+ * on the server too, and by withTimeout, which maps failures to 503); else the embedded store, whose calls cannot
+ * hang and so need no timer each.
  */
 export async function createStore(config: Config): Promise<PresenceStore> {
-  const retention = changeRetentionSeconds(config);
-  if (config.mongodbUri === undefined) return new MemoryStore(retention * 1000);
-  const store = await MongoStore.connect({ uri: config.mongodbUri, changeRetentionSeconds: retention, serverSelectionTimeoutMs: config.storeTimeoutMs });
+  if (config.mongodbUri === undefined) return new MemoryStore(changeRetentionSeconds(config) * 1000);
+  // A write lands at most the operation limit after its stamp; the overlap also covers instance clocks apart.
+  const store = await MongoStore.connect({
+    uri: config.mongodbUri,
+    operationTimeoutMs: config.storeTimeoutMs,
+    lateWriteWindowMs: config.deltaOverlapSeconds * 1000,
+  });
   return withTimeout(store, config.storeTimeoutMs);
 }

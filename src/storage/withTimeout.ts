@@ -10,7 +10,7 @@ function isUnavailableError(error: unknown): boolean {
   const { code, hasErrorLabel } = error as { code?: unknown; hasErrorLabel?: (label: string) => boolean };
   if (typeof code === 'number' && NO_PRIMARY_CODES.has(code)) return true;
   if (hasErrorLabel?.call(error, 'RetryableWriteError') || hasErrorLabel?.call(error, 'ResetPool')) return true;
-  return /^Mongo(Network|ServerSelection|NotConnected|Topology|PoolCleared|WriteConcern)|^MongooseServerSelection/.test(error.name)
+  return /^Mongo(Network|ServerSelection|NotConnected|Topology|PoolCleared|WriteConcern|OperationTimeout)|^MongooseServerSelection/.test(error.name)
     || /client must be connected|Connection .* closed|buffering timed out/i.test(error.message);
 }
 
@@ -36,17 +36,18 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
     });
 
   return {
+    lateWriteWindowMs: store.lateWriteWindowMs,
     findUserById: (id) => guard('findUserById', () => store.findUserById(id)),
     findUserByUsername: (username) => guard('findUserByUsername', () => store.findUserByUsername(username)),
     findUserByLogin: (login) => guard('findUserByLogin', () => store.findUserByLogin(login)),
     findUserByHashedToken: (hashed) => guard('findUserByHashedToken', () => store.findUserByHashedToken(hashed)),
     findUsersByIds: (ids) => guard('findUsersByIds', () => store.findUsersByIds(ids)),
-    findPresentUsers: (now) => guard('findPresentUsers', () => store.findPresentUsers(now)),
-    findUserIdsChangedSince: (since, now) => guard('findUserIdsChangedSince', () => store.findUserIdsChangedSince(since, now)),
+    findUsersWithPresenceAfter: (now) => guard('findUsersWithPresenceAfter', () => store.findUsersWithPresenceAfter(now)),
+    findUsersChangedSince: (since, now) => guard('findUsersChangedSince', () => store.findUsersChangedSince(since, now)),
     createUser: (user) => guard('createUser', () => store.createUser(user)),
     addLoginToken: (userId, token, lastLogin) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin)),
     removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
-    updatePresence: (userId, update, at, isChange) => guard('updatePresence', () => store.updatePresence(userId, update, at, isChange)),
+    writePresence: (userId, revision, write) => guard('writePresence', () => store.writePresence(userId, revision, write)),
     ping: () => guard('ping', () => store.ping()),
     close: () => store.close(),
   };

@@ -67,8 +67,8 @@ describe('graceful shutdown (shutDown)', () => {
 
   it('finishes several in-flight requests of both APIs, including a write', async () => {
     h.faulty.slow('findUserById', 250);
-    h.faulty.slow('updatePresence', 250);
-    const started = h.faulty.nextCall('updatePresence');
+    h.faulty.slow('writePresence', 250);
+    const started = h.faulty.nextCall('writePresence');
     const calls = [
       send(server.port, { path: '/api/v1/me', headers: alice.headers }),
       send(server.port, { method: 'PUT', path: '/v0/users/me/presence', headers: { ...alice.bearer, 'Content-Type': 'application/json' }, body: '{"presence":"away"}' }),

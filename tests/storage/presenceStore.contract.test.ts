@@ -1,5 +1,5 @@
 import { DuplicateUserError } from '../../src/domain/presenceStore';
-import type { UserRecord } from '../../src/domain/userRecord';
+import type { PresenceWrite, UserRecord } from '../../src/domain/userRecord';
 import { storeKinds, type StoreKind } from '../support/stores';
 
 const T0 = new Date('2026-01-15T12:00:00.000Z');
@@ -20,13 +20,14 @@ function aUser(fields: Partial<UserRecord> = {}): UserRecord {
     presenceText: null,
     presenceExpiresAt: null,
     lastSeenAt: null,
+    presenceChangedAt: null,
+    presenceRevision: 0,
     createdAt: T0,
     services: { password: { bcrypt: '$2b$10$hash' }, resume: { loginTokens: [] } },
     ...fields,
   };
 }
 
-const always = () => true;
 const online = (expiresAt: Date, lastSeenAt = T0) => ({ status: 'online' as const, statusText: '', presenceText: null, presenceExpiresAt: expiresAt, lastSeenAt });
 
 /** Every PresenceStore behaves the same: the embedded store here, MongoDB in production. */
@@ -67,64 +68,79 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
     expect((await store.findUserByHashedToken('h2'))?._id).toBe(user._id);
   });
 
-  it('writes a presence and returns the updated user', async () => {
-    const user = aUser();
-    await store.createUser(user);
-    const updated = await store.updatePresence(user._id, { ...online(at(900)), statusText: 'hi', presenceText: ' hi ' }, T0, always);
-    expect(updated).toMatchObject({ _id: user._id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0 });
-    expect(await store.findUserById(user._id)).toMatchObject({ status: 'online', presenceExpiresAt: at(900) });
-    expect(await store.updatePresence('nobody', online(at(900)), T0, always)).toBeNull();
+  /** A presence write as the domain makes one: online until `expiresAt`, stamped `changedAt`. */
+  const presenceWrite = (expiresAt: Date, changedAt: Date, fields: Partial<PresenceWrite> = {}): PresenceWrite => ({
+    ...online(expiresAt),
+    presenceChangedAt: changedAt,
+    updatedAt: changedAt,
+    ...fields,
   });
 
-  it('lists present users: a chosen status other than offline and a presence not yet expired', async () => {
-    const [current, expired, invisible, never] = [aUser(), aUser(), aUser(), aUser()];
-    for (const user of [current, expired, invisible, never]) await store.createUser(user);
-    await store.updatePresence(current._id, online(at(100)), T0, always);
-    await store.updatePresence(expired._id, online(at(10)), T0, always);
-    await store.updatePresence(invisible._id, { ...online(at(100)), status: 'offline' }, T0, always);
-    const ids = (await store.findPresentUsers(at(10))).map((user) => user._id);
+  it('writes a presence with its change stamp in one write, moves the revision on and returns the written user', async () => {
+    const user = aUser();
+    await store.createUser(user);
+    const written = await store.writePresence(user._id, 0, presenceWrite(at(900), at(1), { statusText: 'hi', presenceText: ' hi ' }));
+    const expected = { _id: user._id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1), presenceRevision: 1, _updatedAt: at(1) };
+    expect(written).toMatchObject(expected);
+    expect(await store.findUserById(user._id)).toMatchObject(expected);
+  });
+
+  it('refuses a write made from a stale read, and one for an unknown user, changing nothing', async () => {
+    const user = aUser();
+    await store.createUser(user);
+    await store.writePresence(user._id, 0, presenceWrite(at(900), at(1), { statusText: 'first' }));
+    expect(await store.writePresence(user._id, 0, presenceWrite(at(900), at(2), { statusText: 'stale' }))).toBeNull();
+    expect(await store.findUserById(user._id)).toMatchObject({ statusText: 'first', presenceRevision: 1, presenceChangedAt: at(1) });
+    expect(await store.writePresence(user._id, 1, presenceWrite(at(900), at(3), { statusText: 'second' }))).toMatchObject({ statusText: 'second', presenceRevision: 2 });
+    expect(await store.writePresence('nobody', 0, presenceWrite(at(900), at(1)))).toBeNull();
+  });
+
+  it('lists the candidates for the present list: every presence that expires after now', async () => {
+    const [current, expired, never] = [aUser(), aUser(), aUser()];
+    for (const user of [current, expired, never]) await store.createUser(user);
+    await store.writePresence(current._id, 0, presenceWrite(at(100), T0));
+    await store.writePresence(expired._id, 0, presenceWrite(at(10), T0));
+    const ids = (await store.findUsersWithPresenceAfter(at(10))).map((user) => user._id);
     expect(ids).toEqual([current._id]);
   });
 
-  it('lists users changed after a time, including two changes in the same millisecond', async () => {
+  const idsChangedSince = async (since: Date, now: Date) => (await store.findUsersChangedSince(since, now)).map((user) => user._id).sort();
+
+  it('lists the candidates for a delta: change stamps at or after `since`, two in the same millisecond included', async () => {
     const [a, b, c] = [aUser(), aUser(), aUser()];
     for (const user of [a, b, c]) await store.createUser(user);
-    await store.updatePresence(a._id, online(at(900)), at(1), always);
-    await store.updatePresence(b._id, online(at(900)), at(5), always);
-    await store.updatePresence(c._id, online(at(900)), at(5), always);
-    expect((await store.findUserIdsChangedSince(at(1), at(6))).sort()).toEqual([b._id, c._id].sort());
-    expect((await store.findUserIdsChangedSince(at(0), at(6))).sort()).toEqual([a._id, b._id, c._id].sort());
-    expect(await store.findUserIdsChangedSince(at(5), at(6))).toEqual([]);
+    await store.writePresence(a._id, 0, presenceWrite(at(900), at(1)));
+    await store.writePresence(b._id, 0, presenceWrite(at(900), at(5)));
+    await store.writePresence(c._id, 0, presenceWrite(at(900), at(5)));
+    expect(await idsChangedSince(at(1), at(6))).toEqual([a._id, b._id, c._id].sort());
+    expect(await idsChangedSince(at(2), at(6))).toEqual([b._id, c._id].sort());
+    expect(await idsChangedSince(at(6), at(6))).toEqual([]);
   });
 
-  it('counts an expiry as a change at the moment it happened, and only once it has happened', async () => {
+  it('finds a user by the latest stamp only, after it moved on', async () => {
     const user = aUser();
     await store.createUser(user);
-    await store.updatePresence(user._id, online(at(60)), at(0), always);
-    expect(await store.findUserIdsChangedSince(at(30), at(59))).toEqual([]);
-    expect(await store.findUserIdsChangedSince(at(30), at(60))).toEqual([user._id]);
-    expect(await store.findUserIdsChangedSince(at(60), at(90))).toEqual([]);
+    await store.writePresence(user._id, 0, presenceWrite(at(900), at(1)));
+    await store.writePresence(user._id, 1, presenceWrite(at(900), at(8)));
+    expect(await idsChangedSince(at(5), at(9))).toEqual([user._id]);
+    expect(await idsChangedSince(at(9), at(9))).toEqual([]);
+  });
+
+  it('lists a presence expiring inside [since, now] as a candidate, and not before it expires', async () => {
+    const user = aUser();
+    await store.createUser(user);
+    await store.writePresence(user._id, 0, presenceWrite(at(60), at(0)));
+    expect(await idsChangedSince(at(30), at(59))).toEqual([]);
+    expect(await idsChangedSince(at(30), at(60))).toEqual([user._id]);
+    expect(await idsChangedSince(at(61), at(90))).toEqual([]);
   });
 
   it('forgets an expiry that a renewal replaced', async () => {
     const user = aUser();
     await store.createUser(user);
-    await store.updatePresence(user._id, online(at(60)), at(0), always);
-    await store.updatePresence(user._id, online(at(120)), at(10), always);
-    expect(await store.findUserIdsChangedSince(at(30), at(90))).toEqual([]);
-  });
-
-  it('records a write as a change only when the change test says so, and passes it the record before and after', async () => {
-    const user = aUser();
-    await store.createUser(user);
-    const seen: [string, string][] = [];
-    await store.updatePresence(user._id, online(at(60)), at(1), (before, after) => {
-      seen.push([before.status, after.status]);
-      return false;
-    });
-    expect(seen).toEqual([['offline', 'online']]);
-    expect(await store.findUserIdsChangedSince(at(0), at(2))).toEqual([]);
-    expect((await store.findUserById(user._id))?.presenceExpiresAt).toEqual(at(60));
+    await store.writePresence(user._id, 0, presenceWrite(at(60), at(0)));
+    await store.writePresence(user._id, 1, presenceWrite(at(120), at(0)));
+    expect(await idsChangedSince(at(30), at(90))).toEqual([]);
   });
 
   it('answers ping while it is open', async () => {

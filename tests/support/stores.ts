@@ -6,6 +6,8 @@ import type { PresenceStore } from '../../src/domain/presenceStore';
 import { mongoTestUri } from './mongoTestUri';
 
 export const TEST_RETENTION_SECONDS = 600 + 10 + 60;
+/** As production sets it from DELTA_OVERLAP_SECONDS: MongoDB writes may land this long after their stamp. */
+export const TEST_LATE_WRITE_WINDOW_MS = 10_000;
 
 export interface StoreKind {
   name: 'memory' | 'mongo';
@@ -27,7 +29,7 @@ function mongo(uri: string): StoreKind {
     async create() {
       const url = new URL(uri);
       url.pathname = `/presence_test_${randomBytes(6).toString('hex')}`;
-      const store = await MongoStore.connect({ uri: url.toString(), changeRetentionSeconds: TEST_RETENTION_SECONDS, serverSelectionTimeoutMs: 5000 });
+      const store = await MongoStore.connect({ uri: url.toString(), operationTimeoutMs: 5000, lateWriteWindowMs: TEST_LATE_WRITE_WINDOW_MS });
       const dispose = async () => {
         await store.close();
         const admin = await mongoose.createConnection(url.toString()).asPromise();

@@ -18,6 +18,7 @@ export const TEST_CONFIG: AppConfig = {
   loginRateLimit: 1000,
   loginRateWindowSeconds: 60,
   trustProxy: false,
+  streamPollMs: 20,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -60,6 +61,8 @@ export async function seedInto(store: PresenceStore, clock: Clock, fields: Parti
     presenceText: null,
     presenceExpiresAt: null,
     lastSeenAt: null,
+    presenceChangedAt: null,
+    presenceRevision: 0,
     createdAt: clock.now(),
     ...fields,
     services: {

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       loginRateWindowSeconds: 60,
       trustProxy: false,
       shutdownTimeoutMs: 10000,
+      streamPollMs: 250,
     });
   });
 

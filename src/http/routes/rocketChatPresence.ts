@@ -12,6 +12,8 @@ import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser } from '../views/rocketChatUser';
 
 const STATUS_MESSAGE_MAX = 1024;
+/** The feed position an answer is current to: a stream opened with it as Last-Event-ID continues without a gap. */
+export const PRESENCE_CURSOR_HEADER = 'X-Presence-Cursor';
 
 /** The full list as bytes with its ETag: converting a large string to UTF-8 on every answer would cost more than the rest. */
 function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string } {
@@ -31,7 +33,9 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   router.get('/users.presence', ...auth, fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
     const { from } = req.query as { from?: Date };
     const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
-    const list = await presence.listPresence({ from, ids, callerId: identityOf(res).userId });
+    const identity = identityOf(res);
+    const list = await presence.listPresence({ from, ids, caller: { userId: identity.userId, key: identity.hashedToken } });
+    res.setHeader(PRESENCE_CURSOR_HEADER, list.cursor);
     if (list.full) {
       const { body, etag } = fullList(list.snapshot);
       sendRocketChatJson(req, res, 200, body, etag);

@@ -23,10 +23,10 @@ export class ChangeLog {
     this.dropOlderThan(atMs - this.retentionMs);
   }
 
-  /** Distinct ids of users with a change stamped after `sinceMs`. */
-  userIdsAfter(sinceMs: number): Set<string> {
+  /** Distinct ids of users with a change stamped at or after `sinceMs`. */
+  userIdsFrom(sinceMs: number): Set<string> {
     const ids = new Set<string>();
-    for (let i = this.insertionIndex(sinceMs); i < this.times.length; i += 1) ids.add(this.userIds[i]);
+    for (let i = this.insertionIndex(sinceMs - 1); i < this.times.length; i += 1) ids.add(this.userIds[i]);
     return ids;
   }
 

@@ -1,7 +1,7 @@
 const BUCKET_MS = 1000;
 
 /**
- * Each user's presence expiry, bucketed by second, so "whose presence expired in (since, now]" reads only the
+ * Each user's presence expiry, bucketed by second, so "whose presence expires in [since, now]" reads only the
  * buckets of that window (at most the delta window's length in seconds), never every user.
  */
 export class ExpiryIndex {
@@ -28,14 +28,14 @@ export class ExpiryIndex {
     this.expiryByUser.set(userId, expiresAtMs);
   }
 
-  /** Adds to `into` the users whose presence expired after `sinceMs` and at or before `nowMs`. */
+  /** Adds to `into` the users whose presence expires in [sinceMs, nowMs]. */
   collectExpired(sinceMs: number, nowMs: number, into: Set<string>): void {
     for (let key = Math.floor(sinceMs / BUCKET_MS); key <= Math.floor(nowMs / BUCKET_MS); key += 1) {
       const bucket = this.buckets.get(key);
       if (bucket === undefined) continue;
       for (const userId of bucket) {
         const expiresAtMs = this.expiryByUser.get(userId) as number;
-        if (expiresAtMs > sinceMs && expiresAtMs <= nowMs) into.add(userId);
+        if (expiresAtMs >= sinceMs && expiresAtMs <= nowMs) into.add(userId);
       }
     }
   }

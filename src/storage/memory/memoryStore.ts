@@ -1,5 +1,5 @@
-import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../../domain/presenceStore';
-import type { LoginToken, PresenceUpdate, UserRecord } from '../../domain/userRecord';
+import { DuplicateUserError, type PresenceStore } from '../../domain/presenceStore';
+import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
 import { ChangeLog } from './changeLog';
 import { ExpiryIndex } from './expiryIndex';
 
@@ -8,16 +8,19 @@ import { ExpiryIndex } from './expiryIndex';
  * write and never changed in place, so handing out a stored record is safe and costs no copy.
  */
 export class MemoryStore implements PresenceStore {
+  /** A write is visible the moment it is stamped: nothing is in flight between the two in one process. */
+  readonly lateWriteWindowMs = 0;
   private readonly users = new Map<string, UserRecord>();
   private readonly idByUsername = new Map<string, string>();
   private readonly idByEmail = new Map<string, string>();
   private readonly idByHashedToken = new Map<string, string>();
-  /** Users with a chosen status other than offline and an expiry; whether it has passed is checked on read. */
-  private readonly presentIds = new Set<string>();
+  /** Users with a presence expiry; whether it has passed is checked on read. */
+  private readonly withExpiry = new Set<string>();
+  /** Change stamps, as written; a user's older entries stay until retention drops them (readers re-check). */
   private readonly changes: ChangeLog;
   private readonly expiries = new ExpiryIndex();
 
-  /** @param changeRetentionMs how long changes are kept: the delta window plus its overlap, with a margin. */
+  /** @param changeRetentionMs how long change stamps are indexed: the delta window plus its overlap, with a margin. */
   constructor(changeRetentionMs: number) {
     this.changes = new ChangeLog(changeRetentionMs);
   }
@@ -47,20 +50,20 @@ export class MemoryStore implements PresenceStore {
     return found;
   }
 
-  async findPresentUsers(now: Date): Promise<UserRecord[]> {
+  async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
     const nowMs = now.getTime();
-    const present: UserRecord[] = [];
-    for (const id of this.presentIds) {
+    const found: UserRecord[] = [];
+    for (const id of this.withExpiry) {
       const user = this.users.get(id) as UserRecord;
-      if ((user.presenceExpiresAt as Date).getTime() > nowMs) present.push(user);
+      if ((user.presenceExpiresAt as Date).getTime() > nowMs) found.push(user);
     }
-    return present;
+    return found;
   }
 
-  async findUserIdsChangedSince(since: Date, now: Date): Promise<string[]> {
-    const ids = this.changes.userIdsAfter(since.getTime());
+  async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
+    const ids = this.changes.userIdsFrom(since.getTime());
     this.expiries.collectExpired(since.getTime(), now.getTime(), ids);
-    return [...ids];
+    return [...ids].map((id) => this.users.get(id) as UserRecord);
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -72,7 +75,7 @@ export class MemoryStore implements PresenceStore {
     this.idByUsername.set(user.username, user._id);
     for (const address of emails) this.idByEmail.set(address, user._id);
     for (const token of user.services.resume?.loginTokens ?? []) this.idByHashedToken.set(token.hashedToken, user._id);
-    this.indexPresence(user);
+    this.indexPresence(undefined, user);
   }
 
   async addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void> {
@@ -91,14 +94,14 @@ export class MemoryStore implements PresenceStore {
     if (this.idByHashedToken.get(hashedToken) === userId) this.idByHashedToken.delete(hashedToken);
   }
 
-  async updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null> {
+  async writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null> {
     const user = this.users.get(userId);
-    if (user === undefined) return null;
-    const updated: UserRecord = { ...user, ...update };
-    this.users.set(userId, updated);
-    this.indexPresence(updated);
-    if (isChange(user, updated)) this.changes.record(userId, at.getTime());
-    return updated;
+    if (user === undefined || user.presenceRevision !== expectedRevision) return null;
+    const { updatedAt, ...presence } = write;
+    const written: UserRecord = { ...user, ...presence, _updatedAt: updatedAt, presenceRevision: expectedRevision + 1 };
+    this.users.set(userId, written);
+    this.indexPresence(user, written);
+    return written;
   }
 
   async ping(): Promise<void> {}
@@ -109,10 +112,11 @@ export class MemoryStore implements PresenceStore {
     return id === undefined ? null : (this.users.get(id) ?? null);
   }
 
-  private indexPresence(user: UserRecord): void {
-    const present = user.status !== 'offline' && user.presenceExpiresAt !== null;
-    if (present) this.presentIds.add(user._id);
-    else this.presentIds.delete(user._id);
-    this.expiries.set(user._id, present ? user.presenceExpiresAt : null);
+  private indexPresence(before: UserRecord | undefined, user: UserRecord): void {
+    if (user.presenceExpiresAt !== null) this.withExpiry.add(user._id);
+    else this.withExpiry.delete(user._id);
+    this.expiries.set(user._id, user.status !== 'offline' ? user.presenceExpiresAt : null);
+    const stamp = user.presenceChangedAt?.getTime();
+    if (stamp !== undefined && stamp !== before?.presenceChangedAt?.getTime()) this.changes.record(user._id, stamp);
   }
 }

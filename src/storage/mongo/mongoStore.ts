@@ -1,31 +1,10 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type ChangeTest, type PresenceStore } from '../../domain/presenceStore';
-import type { LoginToken, PresenceUpdate, UserRecord } from '../../domain/userRecord';
-import { presenceChangeSchema, userSchema } from './schemas';
-
-interface PresenceChange {
-  userId: string;
-  at: Date;
-}
+import { DuplicateUserError, type PresenceStore } from '../../domain/presenceStore';
+import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
+import { userSchema } from './schemas';
 
 /** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
 const WITHOUT_CREDENTIALS = { services: 0 };
-
-/**
- * The change log's TTL follows DELTA_WINDOW_SECONDS and DELTA_OVERLAP_SECONDS. When they change, the existing TTL
- * index is altered in place (createIndexes alone would refuse with IndexOptionsConflict).
- */
-async function createChangeIndexes(connection: Connection, changes: Model<PresenceChange>, retentionSeconds: number): Promise<void> {
-  try {
-    await changes.createIndexes();
-  } catch (error) {
-    if ((error as { code?: number }).code !== 85) throw error;
-    await connection.db?.command({
-      collMod: changes.collection.collectionName,
-      index: { keyPattern: { at: 1 }, expireAfterSeconds: retentionSeconds },
-    });
-  }
-}
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -43,29 +22,44 @@ function toUserRecord(doc: StoredUser | null): UserRecord | null {
     statusText: doc.statusText ?? '',
     presenceText: doc.presenceText ?? null,
     presenceExpiresAt: doc.presenceExpiresAt ?? null,
+    presenceChangedAt: doc.presenceChangedAt ?? null,
+    presenceRevision: doc.presenceRevision ?? 0,
     lastSeenAt: doc.lastSeenAt ?? null,
     createdAt: doc.createdAt ?? new Date(0),
     services: doc.services ?? {},
   };
 }
 
+function toUserRecords(docs: StoredUser[]): UserRecord[] {
+  return docs.map((doc) => toUserRecord(doc) as UserRecord);
+}
+
+/** A Rocket.Chat user this service never wrote has no revision yet: that reads as revision 0. */
+function revisionIs(revision: number): object {
+  return revision === 0 ? { $in: [0, null] } : { $eq: revision };
+}
+
 export interface MongoStoreOptions {
   uri: string;
-  /** How long a change is kept: the delta window plus its overlap, with a margin. */
-  changeRetentionSeconds: number;
-  /** How long the driver looks for a server before an operation fails (kept at the store timeout). */
-  serverSelectionTimeoutMs: number;
+  /**
+   * Every operation's time limit, as the driver's timeoutMS: the driver gives up and the server abandons the
+   * operation too (maxTimeMS), so a write the caller saw fail does not land later.
+   */
+  operationTimeoutMs: number;
+  /** How long after its stamp a write may become visible: the operation limit plus the instances' clock skew. */
+  lateWriteWindowMs: number;
 }
 
 /**
  * The production store. It holds no state of its own beyond the connection, so any number of instances can share
- * one replica set. Values from clients are always compared with `$eq`, so none can act as an operator.
+ * one replica set (or one standalone server). Every write is one single-document update: nothing here needs a
+ * session or a transaction. Values from clients are always compared with `$eq`, so none can act as an operator.
  */
 export class MongoStore implements PresenceStore {
   private constructor(
     private readonly connection: Connection,
     private readonly users: Model<StoredUser>,
-    private readonly changes: Model<PresenceChange>,
+    readonly lateWriteWindowMs: number,
   ) {}
 
   static async connect(options: MongoStoreOptions): Promise<MongoStore> {
@@ -74,14 +68,15 @@ export class MongoStore implements PresenceStore {
       bufferCommands: false,
       // Indexes are built once, below, and awaited: start-up fails loudly rather than serving unindexed queries.
       autoIndex: false,
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
+      serverSelectionTimeoutMS: options.operationTimeoutMs,
+      timeoutMS: options.operationTimeoutMs,
     });
     await connection.asPromise();
     const users = connection.model<StoredUser>('User', userSchema);
-    const changes = connection.model<PresenceChange>('PresenceChange', presenceChangeSchema(options.changeRetentionSeconds));
+    // Creates the missing indexes only; an index already there with the same keys and options is left as it is,
+    // and none is ever dropped (syncIndexes would drop a Rocket.Chat index this schema does not declare).
     await users.createIndexes();
-    await createChangeIndexes(connection, changes, options.changeRetentionSeconds);
-    return new MongoStore(connection, users, changes);
+    return new MongoStore(connection, users, options.lateWriteWindowMs);
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
@@ -106,21 +101,18 @@ export class MongoStore implements PresenceStore {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    const docs = await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>();
-    return docs.map((doc) => toUserRecord(doc) as UserRecord);
+    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>());
   }
 
-  async findPresentUsers(now: Date): Promise<UserRecord[]> {
-    const docs = await this.users.find({ presenceExpiresAt: { $gt: now }, status: { $ne: 'offline' } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>();
-    return docs.map((doc) => toUserRecord(doc) as UserRecord);
+  async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
+    return toUserRecords(await this.users.find({ presenceExpiresAt: { $gt: now } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>());
   }
 
-  async findUserIdsChangedSince(since: Date, now: Date): Promise<string[]> {
-    const [changed, expired] = await Promise.all([
-      this.changes.distinct('userId', { at: { $gt: since } }),
-      this.users.find({ presenceExpiresAt: { $gt: since, $lte: now } }, { _id: 1 }).lean<{ _id: string }[]>(),
-    ]);
-    return [...new Set([...(changed as string[]), ...expired.map((doc) => doc._id)])];
+  async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
+    const docs = await this.users
+      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
+      .lean<StoredUser[]>();
+    return toUserRecords(docs);
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -138,7 +130,7 @@ export class MongoStore implements PresenceStore {
   async addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void> {
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin } },
+      { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },
     );
   }
 
@@ -149,21 +141,16 @@ export class MongoStore implements PresenceStore {
     );
   }
 
-  async updatePresence(userId: string, update: PresenceUpdate, at: Date, isChange: ChangeTest): Promise<UserRecord | null> {
-    const before = toUserRecord(
-      await this.users
-        .findOneAndUpdate({ _id: { $eq: userId } }, { $set: update }, { returnDocument: 'before', projection: WITHOUT_CREDENTIALS })
-        .lean<StoredUser>(),
-    );
-    if (before === null) return null;
-    const after: UserRecord = { ...before, ...update };
-    // Written after the user: a reader that sees this change also sees the new status; one that reads between the
-    // two writes sees the new status without the change and catches the change through the delta overlap. The
-    // change is tried twice, since a retry of the whole call would find nothing left to change and log nothing.
-    if (isChange(before, after)) {
-      await this.changes.create({ userId, at }).catch(() => this.changes.create({ userId, at }));
-    }
-    return after;
+  async writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null> {
+    const { updatedAt, ...presence } = write;
+    const doc = await this.users
+      .findOneAndUpdate(
+        { _id: { $eq: userId }, presenceRevision: revisionIs(expectedRevision) },
+        { $set: { ...presence, _updatedAt: updatedAt, presenceRevision: expectedRevision + 1 } },
+        { returnDocument: 'after', projection: WITHOUT_CREDENTIALS },
+      )
+      .lean<StoredUser>();
+    return toUserRecord(doc);
   }
 
   async ping(): Promise<void> {

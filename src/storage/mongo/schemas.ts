@@ -18,10 +18,13 @@ export const userSchema = new Schema(
     statusText: String,
     presenceText: String,
     presenceExpiresAt: Date,
+    presenceChangedAt: Date,
+    presenceRevision: Number,
     lastSeenAt: Date,
     lastLogin: Date,
     avatarETag: String,
     createdAt: Date,
+    _updatedAt: Date,
     services: {
       password: { bcrypt: String },
       resume: { loginTokens: [{ _id: false, when: Date, hashedToken: String }] },
@@ -29,22 +32,15 @@ export const userSchema = new Schema(
   },
   { collection: 'users', versionKey: false, strict: false, strictQuery: true },
 );
-// Login by username, and uniqueness. Same options as Rocket.Chat's own indexes, so pointing MONGODB_URI at a
-// Rocket.Chat database does not conflict with them.
+// The three below have exactly the keys and options Meteor's accounts package gives them in a Rocket.Chat
+// database, so pointing MONGODB_URI at one finds them already there: creating them again is a no-op.
+// Login by username, and uniqueness.
 userSchema.index({ username: 1 }, { unique: true, sparse: true });
 // Login by email, and uniqueness among users that have one.
 userSchema.index({ 'emails.address': 1 }, { unique: true, sparse: true });
-// Authentication: Rocket.Chat's own index on the token hash.
-userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 });
-// The full list (expires after now) and the expiries inside a delta window (between since and now).
-userSchema.index({ presenceExpiresAt: 1 });
-
-export function presenceChangeSchema(retentionSeconds: number): Schema {
-  const schema = new Schema(
-    { userId: { type: String, required: true }, at: { type: Date, required: true } },
-    { collection: 'presence_changes', versionKey: false, strictQuery: true },
-  );
-  // Serves the delta query (at > since) and drops entries once no delta window can reach them.
-  schema.index({ at: 1 }, { expireAfterSeconds: retentionSeconds });
-  return schema;
-}
+// Authentication by the token hash.
+userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 }, { unique: true, sparse: true });
+// The service's own: the present list (expires after now) and the expiries inside a delta window.
+userSchema.index({ presenceExpiresAt: 1 }, { sparse: true });
+// The service's own: the changes inside a delta window, and the feed's reads.
+userSchema.index({ presenceChangedAt: 1 }, { sparse: true });

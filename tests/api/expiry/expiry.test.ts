@@ -206,14 +206,22 @@ describe.each(storeKinds())('presence expiry ($name store)', (kind) => {
       expect((await delta(TTL - 20)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
     });
 
-    it('a delta whose window does not contain the expiry does not list the user', async () => {
+    it('a delta whose window does not contain the expiry does not list the user to a caller this instance has not answered', async () => {
+      const carol = await t.seedUser();
       await pnutPut(alice, { presence: 'online' });
-      // Before the expiry: nothing changed.
+      at(TTL + 30);
+      // From beyond the expiry and its overlap: nothing changed.
+      const res = await request(t.app).get(`/api/v1/users.presence?from=${encodeURIComponent(iso(TTL + 15))}`).set(carol.headers).expect(200);
+      expect(res.body).toEqual({ users: [], full: false, success: true });
+    });
+
+    it('a caller last answered before the expiry is sent it, whatever later `from` it gives', async () => {
+      await pnutPut(alice, { presence: 'online' });
       at(TTL - 100);
       expect((await delta(TTL - 200)).users).toEqual([]);
-      // After the expiry, from beyond it and its overlap: nothing changed either.
+      // This instance knows its last answer to Bob did not hold the expiry: it sends it rather than lose it.
       at(TTL + 30);
-      expect(await delta(TTL + 15)).toEqual({ users: [], full: false, success: true });
+      expect((await delta(TTL + 15)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
     });
 
     it('a renewed presence is not reported at its old expiry time', async () => {

@@ -107,7 +107,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
 
   describe('pnut PUT: update_presence overrides the call, and only one update happens', () => {
     it('over a JSON body', async () => {
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put('/v0/users/me/presence?update_presence=away').set(alice.bearer).send({ presence: 'from the body' });
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('away');
       expect(res.body.meta.updated_presence).toBe(true);
@@ -116,7 +116,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
     });
 
     it('over a form body', async () => {
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put('/v0/users/me/presence?update_presence=busy').set(alice.bearer).type('form').send('presence=from the form');
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('busy');
       expect(writes).toHaveBeenCalledTimes(1);
@@ -124,7 +124,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
     });
 
     it('over a query `presence`', async () => {
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put('/v0/users/me/presence?presence=from%20the%20query&update_presence=override').set(alice.bearer).send({});
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('override');
       expect(writes).toHaveBeenCalledTimes(1);
@@ -133,7 +133,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
 
     it('also when update_presence deletes the presence', async () => {
       await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'here' }).expect(200);
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put('/v0/users/me/presence?update_presence=0').set(alice.bearer).send({ presence: 'still here' });
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('offline');
       expect(writes).toHaveBeenCalledTimes(1);
@@ -141,7 +141,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
     });
 
     it('a bad update_presence: false, and the call\'s own presence applies, once', async () => {
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put(`/v0/users/me/presence?update_presence=${TOO_LONG}`).set(alice.bearer).send({ presence: 'own value' });
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('own value');
       expect(res.body.meta.updated_presence).toBe(false);
@@ -150,7 +150,7 @@ describe.each(storeKinds())('update_presence on any authenticated call ($name st
     });
 
     it('a repeated update_presence: false, and the call\'s own presence applies, once', async () => {
-      const writes = jest.spyOn(t.store, 'updatePresence');
+      const writes = jest.spyOn(t.store, 'writePresence');
       const res = await request(t.app).put('/v0/users/me/presence?update_presence=a&update_presence=b').set(alice.bearer).type('form').send('presence=own value');
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('own value');
       expect(res.body.meta.updated_presence).toBe(false);

@@ -128,6 +128,8 @@ describe.each(storeKinds())('Rocket.Chat auth ($name store)', (kind) => {
         presenceText: null,
         presenceExpiresAt: null,
         lastSeenAt: null,
+        presenceChangedAt: null,
+        presenceRevision: 0,
       };
     }
 

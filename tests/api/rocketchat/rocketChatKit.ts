@@ -87,8 +87,11 @@ export function plainView(who: SeededUser, status: string): PresenceUserView {
   return { _id: who.user._id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
 }
 
+/** How late a held write may land, as the store tells its readers (MongoDB's default: DELTA_OVERLAP_SECONDS). */
+const HELD_WRITE_WINDOW_MS = 10_000;
+
 /**
- * A store kind whose presence writes can be held: `holdNextWrite()` makes the next `updatePresence` wait (after
+ * A store kind whose presence writes can be held: `holdNextWrite()` makes the next `writePresence` wait (after
  * the service stamped it) until released, so a test can read while a change is stamped but not yet committed.
  */
 export function withHeldWrites(kind: StoreKind): { kind: StoreKind; holdNextWrite(): { entered: Promise<void>; release(): void } } {
@@ -111,15 +114,17 @@ export function withHeldWrites(kind: StoreKind): { kind: StoreKind; holdNextWrit
       const store = await kind.create();
       return new Proxy(store, {
         get(target, property) {
-          if (property === 'updatePresence') {
-            return async (...args: Parameters<typeof target.updatePresence>) => {
+          // Its writes land late, as MongoDB's may: readers must look back as they do for MongoDB.
+          if (property === 'lateWriteWindowMs') return Math.max(target.lateWriteWindowMs, HELD_WRITE_WINDOW_MS);
+          if (property === 'writePresence') {
+            return async (...args: Parameters<typeof target.writePresence>) => {
               const hold = pending;
               pending = undefined;
               if (hold !== undefined) {
                 hold.enter();
                 await hold.released;
               }
-              return target.updatePresence(...args);
+              return target.writePresence(...args);
             };
           }
           const value: unknown = Reflect.get(target, property, target);

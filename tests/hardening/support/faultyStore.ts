@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PresenceStore } from '../../../src/domain/presenceStore';
 
-export type StoreOperation = keyof PresenceStore;
+export type StoreOperation = Exclude<keyof PresenceStore, 'lateWriteWindowMs'>;
 type Args<K extends StoreOperation> = Parameters<PresenceStore[K]>;
 
 /** Errors the MongoDB driver and Mongoose throw while the database is unreachable. */
@@ -26,6 +26,10 @@ export class FaultyStore implements PresenceStore {
   private parked: (() => void)[] = [];
 
   constructor(readonly inner: PresenceStore) {}
+
+  get lateWriteWindowMs(): number {
+    return this.inner.lateWriteWindowMs;
+  }
 
   hang(): void {
     this.mode = { kind: 'hang' };
@@ -86,11 +90,11 @@ export class FaultyStore implements PresenceStore {
   findUsersByIds(...args: Args<'findUsersByIds'>): ReturnType<PresenceStore['findUsersByIds']> {
     return this.run('findUsersByIds', () => this.inner.findUsersByIds(...args));
   }
-  findPresentUsers(...args: Args<'findPresentUsers'>): ReturnType<PresenceStore['findPresentUsers']> {
-    return this.run('findPresentUsers', () => this.inner.findPresentUsers(...args));
+  findUsersWithPresenceAfter(...args: Args<'findUsersWithPresenceAfter'>): ReturnType<PresenceStore['findUsersWithPresenceAfter']> {
+    return this.run('findUsersWithPresenceAfter', () => this.inner.findUsersWithPresenceAfter(...args));
   }
-  findUserIdsChangedSince(...args: Args<'findUserIdsChangedSince'>): ReturnType<PresenceStore['findUserIdsChangedSince']> {
-    return this.run('findUserIdsChangedSince', () => this.inner.findUserIdsChangedSince(...args));
+  findUsersChangedSince(...args: Args<'findUsersChangedSince'>): ReturnType<PresenceStore['findUsersChangedSince']> {
+    return this.run('findUsersChangedSince', () => this.inner.findUsersChangedSince(...args));
   }
   createUser(...args: Args<'createUser'>): ReturnType<PresenceStore['createUser']> {
     return this.run('createUser', () => this.inner.createUser(...args));
@@ -101,8 +105,8 @@ export class FaultyStore implements PresenceStore {
   removeLoginToken(...args: Args<'removeLoginToken'>): ReturnType<PresenceStore['removeLoginToken']> {
     return this.run('removeLoginToken', () => this.inner.removeLoginToken(...args));
   }
-  updatePresence(...args: Args<'updatePresence'>): ReturnType<PresenceStore['updatePresence']> {
-    return this.run('updatePresence', () => this.inner.updatePresence(...args));
+  writePresence(...args: Args<'writePresence'>): ReturnType<PresenceStore['writePresence']> {
+    return this.run('writePresence', () => this.inner.writePresence(...args));
   }
   ping(...args: Args<'ping'>): ReturnType<PresenceStore['ping']> {
     return this.run('ping', () => this.inner.ping(...args));

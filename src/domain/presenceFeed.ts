@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock';
+import { formatCursor, parseCursor } from './feedCursor';
+import { lastVisibleChangeAt } from './lastVisibleChange';
+import type { PresenceStore } from './presenceStore';
+import type { UserRecord } from './userRecord';
+
+export interface FeedOptions {
+  /** How long positions stay resumable: a cursor older than this gets a full list again. */
+  keepMs: number;
+  /** How often the store is read while anyone listens, so changes made elsewhere and expiries arrive unasked. */
+  pollIntervalMs: number;
+}
+
+/** The users whose presence changed between two positions; `position` is the later one. */
+export interface FeedBatch {
+  position: number;
+  users: UserRecord[];
+}
+
+export type FeedListener = (batch: FeedBatch) => void;
+
+/**
+ * This instance's view of every presence change, in the order it learnt of them: position 1, 2, 3… Whatever
+ * instance made a change, and whenever a late write lands, the feed reads it from the store once (reads never
+ * overlap, each looks back the store's late-write window, and a change already seen is recognised by its stamp), so
+ * a client that holds a position gets each later change exactly once and never misses one. Expiries come in
+ * through the same read: an expired presence is a change stamped with its expiry.
+ */
+export class PresenceFeed {
+  readonly epoch = randomBytes(4).toString('hex');
+  private position = 0;
+  /** Entries in position order: the user that changed, its position, when it was read; `head` skips trimmed ones. */
+  private readonly entryUserIds: string[] = [];
+  private readonly entryPositions: number[] = [];
+  private readonly entryReadAtMs: number[] = [];
+  private head = 0;
+  /** The last record read of each user with a kept entry, and that entry's position. */
+  private readonly latest = new Map<string, { user: UserRecord; position: number }>();
+  /** Stamps already seen that a read may still return: those inside the late-write window. */
+  private readonly seenStamps = new Map<string, number>();
+  private lastReadStartMs: number | undefined;
+  private inFlight: Promise<number> | undefined;
+  private queued: Promise<number> | undefined;
+  private readonly listeners = new Set<FeedListener>();
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: Clock,
+    private readonly options: FeedOptions,
+    private readonly onPollError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** The position of the last completed read. */
+  get current(): number {
+    return this.position;
+  }
+
+  cursorOf(position: number): string {
+    return formatCursor({ epoch: this.epoch, position });
+  }
+
+  /** The position a cursor names, if it is this feed's and still kept; undefined otherwise. */
+  positionOf(cursor: string): number | undefined {
+    const parsed = parseCursor(cursor);
+    if (parsed === undefined || parsed.epoch !== this.epoch) return undefined;
+    return this.isKept(parsed.position) ? parsed.position : undefined;
+  }
+
+  /**
+   * Reads the store for changes and resolves with the position that includes every change committed before this
+   * call. A read already running may have started too early, so such a call waits for the next one.
+   */
+  sync(): Promise<number> {
+    if (this.queued !== undefined) return this.queued;
+    if (this.inFlight === undefined) return this.launchRead();
+    this.queued = this.inFlight.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.launchRead();
+    });
+    return this.queued;
+  }
+
+  /** The latest record of each user that changed after `position`, or undefined when that position is not kept. */
+  usersChangedAfter(position: number): UserRecord[] | undefined {
+    if (!this.isKept(position)) return undefined;
+    const userIds = new Set<string>();
+    for (let i = this.firstEntryAfter(position); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
+    return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
+  }
+
+  /** Calls `listener` with every batch from now on, reading the store every poll interval while anyone listens. */
+  subscribe(listener: FeedListener): () => void {
+    this.listeners.add(listener);
+    if (this.poller === undefined) {
+      this.poller = setInterval(() => this.sync().catch(this.onPollError), this.options.pollIntervalMs);
+      this.poller.unref();
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** A change was just written through this instance: listeners should not wait for the next poll. */
+  changedLocally(): void {
+    if (this.listeners.size > 0) this.sync().catch(this.onPollError);
+  }
+
+  stop(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  private isKept(position: number): boolean {
+    const oldestKept = this.head < this.entryPositions.length ? this.entryPositions[this.head] - 1 : this.position;
+    return Number.isSafeInteger(position) && position >= oldestKept && position <= this.position;
+  }
+
+  /** The index of the first kept entry after `position` (a binary search: entries are in position order). */
+  private firstEntryAfter(position: number): number {
+    let low = this.head;
+    let high = this.entryPositions.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.entryPositions[mid] <= position) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  private launchRead(): Promise<number> {
+    const read = this.read().finally(() => {
+      if (this.inFlight === read) this.inFlight = undefined;
+    });
+    this.inFlight = read;
+    return read;
+  }
+
+  private async read(): Promise<number> {
+    const startMs = this.clock.now().getTime();
+    const baseline = this.lastReadStartMs === undefined;
+    const sinceMs = (this.lastReadStartMs ?? startMs) - this.store.lateWriteWindowMs;
+    const start = new Date(startMs);
+    const candidates = await this.store.findUsersChangedSince(new Date(sinceMs), start);
+    const changed: UserRecord[] = [];
+    for (const user of candidates) {
+      const stamp = lastVisibleChangeAt(user, start);
+      if (stamp === null || stamp < sinceMs || this.seenStamps.get(user._id) === stamp) continue;
+      this.seenStamps.set(user._id, stamp);
+      // The first read only learns what is already there: a snapshot taken after it includes those changes.
+      if (!baseline) changed.push(user);
+    }
+    this.lastReadStartMs = startMs;
+    this.forgetStampsBefore(startMs - this.store.lateWriteWindowMs);
+    this.trimReadBefore(startMs - this.options.keepMs);
+    if (changed.length === 0) return this.position;
+    this.position += 1;
+    for (const user of changed) {
+      this.entryUserIds.push(user._id);
+      this.entryPositions.push(this.position);
+      this.entryReadAtMs.push(startMs);
+      this.latest.set(user._id, { user, position: this.position });
+    }
+    const batch: FeedBatch = { position: this.position, users: changed };
+    for (const listener of this.listeners) listener(batch);
+    return this.position;
+  }
+
+  private forgetStampsBefore(cutoffMs: number): void {
+    for (const [userId, stamp] of this.seenStamps) if (stamp < cutoffMs) this.seenStamps.delete(userId);
+  }
+
+  private trimReadBefore(cutoffMs: number): void {
+    while (this.head < this.entryReadAtMs.length && this.entryReadAtMs[this.head] < cutoffMs) {
+      const userId = this.entryUserIds[this.head];
+      if (this.latest.get(userId)?.position === this.entryPositions[this.head]) this.latest.delete(userId);
+      this.head += 1;
+    }
+    // Cut the arrays in bulk, never on every read, so trimming never copies the whole log each time.
+    if (this.head > 1024 && this.head * 2 > this.entryUserIds.length) {
+      this.entryUserIds.splice(0, this.head);
+      this.entryPositions.splice(0, this.head);
+      this.entryReadAtMs.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
