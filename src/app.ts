@@ -8,6 +8,7 @@ import { AccountService } from './domain/accountService';
 import type { Clock } from './domain/clock';
 import { PresenceFeed } from './domain/presenceFeed';
 import { PresenceService } from './domain/presenceService';
+import { PresenceStreams } from './domain/presenceStreams';
 import { authenticate } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler } from './http/middleware/errorHandler';
@@ -19,6 +20,7 @@ import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
 import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
+import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceStore } from './domain/presenceStore';
@@ -35,7 +37,18 @@ export type AppConfig = Pick<
   | 'loginRateWindowSeconds'
   | 'trustProxy'
   | 'streamPollMs'
+  | 'streamHeartbeatSeconds'
+  | 'streamRetryMs'
+  | 'streamMaxPerUser'
+  | 'streamMaxPerInstance'
+  | 'streamMaxBufferBytes'
+  | 'streamTicketSeconds'
+  | 'streamRevalidateMs'
 >;
+
+/** The HTTP service, and what its server must do on shutdown before the last connections can close. */
+export type PresenceApp = Express & { closeStreams(): void };
+
 
 export interface AppDeps {
   store: PresenceStore;
@@ -48,7 +61,7 @@ const BODY_LIMIT = '16kb';
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
-export function createApp({ store, clock, config, logger }: AppDeps): Express {
+export function createApp({ store, clock, config, logger }: AppDeps): PresenceApp {
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
@@ -63,6 +76,12 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
     cacheMaxAgeMs: config.cacheMaxAgeMs,
     rememberedCallers: config.authCacheMaxEntries,
   }, feed);
+  const streams = new PresenceStreams(presence, accounts, clock, {
+    maxPerUser: config.streamMaxPerUser,
+    maxPerInstance: config.streamMaxPerInstance,
+    keepAliveMs: config.streamHeartbeatSeconds * 1000,
+    revalidateMs: config.streamRevalidateMs,
+  }, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -87,11 +106,17 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
 
   // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
   const auth = [authenticate(accounts), updatePresence(presence)];
+  const streamAuth = [authenticate(accounts, { streamTicket: true }), updatePresence(presence)];
 
   const rocketChat = Router();
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
-  addRocketChatAccountRoutes(rocketChat, auth, accounts, presence);
+  addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams);
   addRocketChatPresenceRoutes(rocketChat, auth, presence);
+  addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
+    retryMs: config.streamRetryMs,
+    maxBufferedBytes: config.streamMaxBufferBytes,
+    ticketTtlMs: config.streamTicketSeconds * 1000,
+  });
   app.use('/api/v1', rocketChat);
 
   const pnut = Router();
@@ -100,5 +125,5 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
 
   app.use(notFound);
   app.use(errorHandler);
-  return app;
+  return Object.assign(app, { closeStreams: () => streams.closeAll() });
 }

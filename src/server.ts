@@ -8,9 +8,13 @@ import { createStore } from './storage/createStore';
 import type { PresenceStore } from './domain/presenceStore';
 import type { Logger } from 'pino';
 
-/** Stops accepting connections, lets in-flight requests finish (at most `timeoutMs`), then closes the store. */
-export async function shutDown(server: Server, store: PresenceStore, timeoutMs: number, logger: Logger): Promise<void> {
+/**
+ * Stops accepting connections, ends the presence streams (their clients resume on another instance), lets
+ * in-flight requests finish (at most `timeoutMs`), then closes the store.
+ */
+export async function shutDown(server: Server, store: PresenceStore, timeoutMs: number, logger: Logger, closeStreams: () => void = () => undefined): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  closeStreams();
   server.closeIdleConnections();
   const deadline = setTimeout(() => {
     logger.warn({ timeoutMs }, 'requests still running at the shutdown deadline; closing their connections');
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    shutDown(server, store, config.shutdownTimeoutMs, logger).then(
+    shutDown(server, store, config.shutdownTimeoutMs, logger, () => app.closeStreams()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -21,6 +21,13 @@ export interface Config {
   trustProxy: boolean;
   shutdownTimeoutMs: number;
   streamPollMs: number;
+  streamHeartbeatSeconds: number;
+  streamRetryMs: number;
+  streamMaxPerUser: number;
+  streamMaxPerInstance: number;
+  streamMaxBufferBytes: number;
+  streamTicketSeconds: number;
+  streamRevalidateMs: number;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +88,14 @@ export function loadConfig(env: Env): Config {
     trustProxy: trustProxy === 'true',
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     streamPollMs: integer('STREAM_POLL_MS', 250, 10, 1000),
+    streamHeartbeatSeconds: integer('STREAM_HEARTBEAT_SECONDS', 15, 1, 3600),
+    streamRetryMs: integer('STREAM_RETRY_MS', 3000, 0, 600000),
+    streamMaxPerUser: integer('STREAM_MAX_PER_USER', 10, 1, 100000),
+    streamMaxPerInstance: integer('STREAM_MAX_PER_INSTANCE', 20000, 1, 1000000),
+    streamMaxBufferBytes: integer('STREAM_MAX_BUFFER_BYTES', 1048576, 1024, 1073741824),
+    streamTicketSeconds: integer('STREAM_TICKET_SECONDS', 30, 1, 3600),
+    // At most 5 s, so a logout on any instance closes the streams it opened within 5 s.
+    streamRevalidateMs: integer('STREAM_REVALIDATE_MS', 4000, 100, 5000),
   };
   // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
   if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {

@@ -7,6 +7,7 @@ import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword 
 import { InvalidCredentialsError, RejectedError, UnauthorizedError } from './errors';
 import { isAdmin, type Identity } from './identity';
 import { sameString } from './sameString';
+import { isTicketCurrent } from './streamTicket';
 
 export type LoginRequest = { login: string; password: string } | { resume: string };
 
@@ -71,6 +72,34 @@ export class AccountService {
     const now = this.clock.now();
     await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now);
     return { user: { ...user, lastLogin: now }, token };
+  }
+
+  /** A stream ticket for the caller, valid `ttlMs` and once. */
+  async issueStreamTicket(identity: Identity, ttlMs: number): Promise<{ ticket: string; expiresAt: Date }> {
+    const ticket = newLoginToken();
+    const expiresAt = new Date(this.clock.now().getTime() + ttlMs);
+    await this.store.saveStreamTicket({ hashedTicket: hashLoginToken(ticket), userId: identity.userId, hashedToken: identity.hashedToken, expiresAt });
+    return { ticket, expiresAt };
+  }
+
+  /** The identity a stream ticket was issued to, while its login token still is valid; the ticket is used up. */
+  async redeemStreamTicket(ticket: string): Promise<Identity> {
+    const taken = await this.store.takeStreamTicket(hashLoginToken(ticket));
+    if (taken === null || !isTicketCurrent(taken, this.clock.now())) throw new UnauthorizedError();
+    const user = await this.store.findUserByHashedToken(taken.hashedToken);
+    if (user === null || !user.active || user._id !== taken.userId) throw new UnauthorizedError();
+    return { userId: user._id, username: user.username, roles: user.roles, hashedToken: taken.hashedToken };
+  }
+
+  /** Which of these token hashes still authenticate someone: one store read for any number of open streams. */
+  async liveTokenHashes(hashedTokens: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(hashedTokens);
+    const live = new Set<string>();
+    for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
+      if (!user.active) continue;
+      for (const token of user.services.resume?.loginTokens ?? []) if (wanted.has(token.hashedToken)) live.add(token.hashedToken);
+    }
+    return live;
   }
 
   async logout(identity: Identity): Promise<void> {

@@ -66,3 +66,10 @@ export class WriteContentionError extends DomainError {
     super(503, 'error-write-contention', 'The presence changed too often to be written, try again shortly');
   }
 }
+
+/** A stream limit (per user or per instance) is reached. */
+export class TooManyStreamsError extends DomainError {
+  constructor(scope: 'user' | 'instance') {
+    super(429, 'error-too-many-streams', scope === 'user' ? 'Too many open presence streams for this user' : 'Too many open presence streams, try another instance');
+  }
+}

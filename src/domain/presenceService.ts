@@ -75,11 +75,7 @@ export class PresenceService {
   /** Rocket.Chat's users.presence: the full list, a delta since `from`, or the listed `ids`. */
   async listPresence(query: { from?: Date; ids?: string[]; caller: Caller }): Promise<PresenceList> {
     if (query.ids !== undefined) {
-      // Any change the read below misses comes after this position, so the cursor is safe without a feed read.
-      const position = this.feed.current;
-      const now = this.clock.now();
-      const users = await this.store.findUsersByIds(query.ids);
-      const readings = this.readAll(users, now).filter((reading) => reading.status !== 'offline');
+      const { position, readings, now } = await this.presentAmong(query.ids);
       return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
     }
     const remembered = this.options.rememberedCallers > 0 ? this.lastAnswers.get(query.caller.key) : undefined;
@@ -97,6 +93,15 @@ export class PresenceService {
     this.remember(query.caller, { position, answeredAtMs: now.getTime(), fromMs });
     const readings = this.readAll(users.filter((user) => user._id !== query.caller.userId), now);
     return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
+  }
+
+  /** Those of `ids` whose presence is current, and the feed position the answer is current to. */
+  async presentAmong(ids: readonly string[]): Promise<{ position: number; readings: PresenceReading[]; now: Date }> {
+    // Any change the read below misses comes after this position, so it is safe without a feed read.
+    const position = this.feed.current;
+    const now = this.clock.now();
+    const users = await this.store.findUsersByIds(ids);
+    return { position, now, readings: this.readAll(users, now).filter((reading) => reading.status !== 'offline') };
   }
 
   /** Everybody whose presence is current, served from memory while nothing can have changed it. */
@@ -176,7 +181,7 @@ export class PresenceService {
     return this.clock.now();
   }
 
-  private readAll(users: readonly UserRecord[], now: Date): PresenceReading[] {
+  readAll(users: readonly UserRecord[], now: Date): PresenceReading[] {
     return users.map((user) => this.read(user, now));
   }
 

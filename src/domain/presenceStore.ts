@@ -1,3 +1,4 @@
+import type { StreamTicket } from './streamTicket';
 import type { LoginToken, PresenceWrite, UserRecord } from './userRecord';
 
 /** Thrown by createUser when the username or email is taken. */
@@ -27,6 +28,8 @@ export interface PresenceStore {
   findUserByLogin(login: string): Promise<UserRecord | null>;
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
   findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
+  /** The users holding any of these token hashes, with their login tokens (for checking open streams in bulk). */
+  findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]>;
   /** Candidates for the present list: every user whose presence expires after `now`. */
   findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]>;
   /**
@@ -45,6 +48,10 @@ export interface PresenceStore {
    * id has that revision (unknown, or written by someone else since it was read).
    */
   writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null>;
+
+  saveStreamTicket(ticket: StreamTicket): Promise<void>;
+  /** Removes the ticket and returns it: a ticket can be taken once, by one instance. null when there is none. */
+  takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null>;
 
   /** Resolves when the store can serve requests; rejects otherwise. */
   ping(): Promise<void>;

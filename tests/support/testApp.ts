@@ -1,6 +1,5 @@
-import type { Express } from 'express';
 import pino from 'pino';
-import { createApp, type AppConfig } from '../../src/app';
+import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/credentials';
 import type { PresenceStore } from '../../src/domain/presenceStore';
 import type { UserRecord } from '../../src/domain/userRecord';
@@ -19,6 +18,13 @@ export const TEST_CONFIG: AppConfig = {
   loginRateWindowSeconds: 60,
   trustProxy: false,
   streamPollMs: 20,
+  streamHeartbeatSeconds: 15,
+  streamRetryMs: 3000,
+  streamMaxPerUser: 10,
+  streamMaxPerInstance: 20000,
+  streamMaxBufferBytes: 1048576,
+  streamTicketSeconds: 30,
+  streamRevalidateMs: 4000,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -34,7 +40,7 @@ export interface SeededUser {
 }
 
 export interface TestApp {
-  app: Express;
+  app: PresenceApp;
   store: PresenceStore;
   clock: FakeClock;
   /** Inserts a user straight into the store, with a login token and the password TEST_PASSWORD. */
@@ -84,5 +90,9 @@ export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> =
   const store = await kind.create();
   const clock = new FakeClock();
   const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
-  return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close: () => store.dispose() };
+  const close = async () => {
+    app.closeStreams();
+    await store.dispose();
+  };
+  return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close };
 }

@@ -20,6 +20,13 @@ describe('loadConfig', () => {
       trustProxy: false,
       shutdownTimeoutMs: 10000,
       streamPollMs: 250,
+      streamHeartbeatSeconds: 15,
+      streamRetryMs: 3000,
+      streamMaxPerUser: 10,
+      streamMaxPerInstance: 20000,
+      streamMaxBufferBytes: 1048576,
+      streamTicketSeconds: 30,
+      streamRevalidateMs: 4000,
     });
   });
 

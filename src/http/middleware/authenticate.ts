@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AccountService } from '../../domain/accountService';
-import { UnauthorizedError } from '../../domain/errors';
+import { InvalidParamError, UnauthorizedError } from '../../domain/errors';
 import type { Identity } from '../../domain/identity';
 
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
@@ -14,9 +14,21 @@ function tokenOf(req: Request): string | undefined {
   return match?.[1];
 }
 
-/** Accepts either API's credentials on every route, and leaves the caller's identity for the handlers. */
-export function authenticate(accounts: AccountService) {
+const TICKET_MAX = 64;
+
+/**
+ * Accepts either API's credentials on every route, and leaves the caller's identity for the handlers. With
+ * `streamTicket`, a `ticket` query parameter (see StreamTicket) stands for them: what a browser's EventSource,
+ * which cannot send headers, can give.
+ */
+export function authenticate(accounts: AccountService, options: { streamTicket?: boolean } = {}) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const { ticket } = req.query;
+    if (options.streamTicket === true && ticket !== undefined) {
+      if (typeof ticket !== 'string' || ticket.length > TICKET_MAX) throw new InvalidParamError('ticket', 'must be a single string');
+      res.locals.identity = await accounts.redeemStreamTicket(ticket);
+      return next();
+    }
     const token = tokenOf(req);
     if (token === undefined) throw new UnauthorizedError();
     // The token is never compared as such: it is looked up by its SHA-256 hash, so timing says nothing about it.

@@ -3,6 +3,7 @@ import { body } from 'express-validator';
 import type { AccountService, LoginRequest } from '../../domain/accountService';
 import { InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
+import type { PresenceStreams } from '../../domain/presenceStreams';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
 import { rejectInvalid } from '../validation/rejectInvalid';
@@ -40,10 +41,11 @@ export function rocketChatLogin(accounts: AccountService, presence: PresenceServ
 }
 
 /** logout, me and users.create, on the Rocket.Chat router behind authentication. */
-export function addRocketChatAccountRoutes(router: Router, auth: RequestHandler[], accounts: AccountService, presence: PresenceService): void {
+export function addRocketChatAccountRoutes(router: Router, auth: RequestHandler[], accounts: AccountService, presence: PresenceService, streams: PresenceStreams): void {
 
   router.post('/logout', ...auth, async (req: Request, res: Response) => {
     await accounts.logout(identityOf(res));
+    streams.closeToken(identityOf(res).hashedToken);
     sendRocketChatJson(req, res, 200, JSON.stringify({ status: 'success', data: { message: "You've been logged out!" } }));
   });
 

@@ -1,7 +1,11 @@
 import { DuplicateUserError, type PresenceStore } from '../../domain/presenceStore';
+import type { StreamTicket } from '../../domain/streamTicket';
 import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
 import { ChangeLog } from './changeLog';
 import { ExpiryIndex } from './expiryIndex';
+
+/** A saved ticket outlived by a newer one by this much has expired for sure, whatever ticket lifetime is set. */
+const TICKET_GRACE_MS = 3_600_000;
 
 /**
  * The embedded store: everything in this process, for zero set-up and for tests. Records are replaced on every
@@ -19,6 +23,7 @@ export class MemoryStore implements PresenceStore {
   /** Change stamps, as written; a user's older entries stay until retention drops them (readers re-check). */
   private readonly changes: ChangeLog;
   private readonly expiries = new ExpiryIndex();
+  private readonly tickets = new Map<string, StreamTicket>();
 
   /** @param changeRetentionMs how long change stamps are indexed: the delta window plus its overlap, with a margin. */
   constructor(changeRetentionMs: number) {
@@ -48,6 +53,15 @@ export class MemoryStore implements PresenceStore {
       if (user !== undefined) found.push(user);
     }
     return found;
+  }
+
+  async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
+    const ids = new Set<string>();
+    for (const hashedToken of hashedTokens) {
+      const id = this.idByHashedToken.get(hashedToken);
+      if (id !== undefined) ids.add(id);
+    }
+    return [...ids].map((id) => this.users.get(id) as UserRecord);
   }
 
   async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
@@ -102,6 +116,20 @@ export class MemoryStore implements PresenceStore {
     this.users.set(userId, written);
     this.indexPresence(user, written);
     return written;
+  }
+
+  async saveStreamTicket(ticket: StreamTicket): Promise<void> {
+    this.tickets.set(ticket.hashedTicket, ticket);
+    // Expired tickets go as new ones come, so tickets never taken cannot pile up.
+    for (const [hashedTicket, kept] of this.tickets) {
+      if (kept.expiresAt.getTime() < ticket.expiresAt.getTime() - TICKET_GRACE_MS) this.tickets.delete(hashedTicket);
+    }
+  }
+
+  async takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
+    const ticket = this.tickets.get(hashedTicket);
+    this.tickets.delete(hashedTicket);
+    return ticket ?? null;
   }
 
   async ping(): Promise<void> {}

@@ -1,12 +1,20 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { DuplicateUserError, type PresenceStore } from '../../domain/presenceStore';
+import type { StreamTicket } from '../../domain/streamTicket';
 import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
-import { userSchema } from './schemas';
+import { streamTicketSchema, userSchema } from './schemas';
 
 /** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
 const WITHOUT_CREDENTIALS = { services: 0 };
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
+
+interface StoredTicket {
+  _id: string;
+  userId: string;
+  hashedToken: string;
+  expiresAt: Date;
+}
 
 /** Fills the fields a document copied from Rocket.Chat may lack, so the domain always sees a whole record. */
 function toUserRecord(doc: StoredUser | null): UserRecord | null {
@@ -59,6 +67,7 @@ export class MongoStore implements PresenceStore {
   private constructor(
     private readonly connection: Connection,
     private readonly users: Model<StoredUser>,
+    private readonly tickets: Model<StoredTicket>,
     readonly lateWriteWindowMs: number,
   ) {}
 
@@ -76,7 +85,9 @@ export class MongoStore implements PresenceStore {
     // Creates the missing indexes only; an index already there with the same keys and options is left as it is,
     // and none is ever dropped (syncIndexes would drop a Rocket.Chat index this schema does not declare).
     await users.createIndexes();
-    return new MongoStore(connection, users, options.lateWriteWindowMs);
+    const tickets = connection.model<StoredTicket>('StreamTicket', streamTicketSchema);
+    await tickets.createIndexes();
+    return new MongoStore(connection, users, tickets, options.lateWriteWindowMs);
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
@@ -102,6 +113,13 @@ export class MongoStore implements PresenceStore {
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
     return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>());
+  }
+
+  async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
+    const docs = await this.users
+      .find({ 'services.resume.loginTokens.hashedToken': { $in: [...hashedTokens] } }, { username: 1, active: 1, 'services.resume.loginTokens': 1 })
+      .lean<StoredUser[]>();
+    return toUserRecords(docs);
   }
 
   async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
@@ -151,6 +169,15 @@ export class MongoStore implements PresenceStore {
       )
       .lean<StoredUser>();
     return toUserRecord(doc);
+  }
+
+  async saveStreamTicket(ticket: StreamTicket): Promise<void> {
+    await this.tickets.create({ _id: ticket.hashedTicket, userId: ticket.userId, hashedToken: ticket.hashedToken, expiresAt: ticket.expiresAt });
+  }
+
+  async takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
+    const doc = await this.tickets.findOneAndDelete({ _id: { $eq: hashedTicket } }).lean<StoredTicket>();
+    return doc === null ? null : { hashedTicket: doc._id, userId: doc.userId, hashedToken: doc.hashedToken, expiresAt: doc.expiresAt };
   }
 
   async ping(): Promise<void> {

@@ -90,6 +90,15 @@ export class FaultyStore implements PresenceStore {
   findUsersByIds(...args: Args<'findUsersByIds'>): ReturnType<PresenceStore['findUsersByIds']> {
     return this.run('findUsersByIds', () => this.inner.findUsersByIds(...args));
   }
+  findUsersByHashedTokens(...args: Args<'findUsersByHashedTokens'>): ReturnType<PresenceStore['findUsersByHashedTokens']> {
+    return this.run('findUsersByHashedTokens', () => this.inner.findUsersByHashedTokens(...args));
+  }
+  saveStreamTicket(...args: Args<'saveStreamTicket'>): ReturnType<PresenceStore['saveStreamTicket']> {
+    return this.run('saveStreamTicket', () => this.inner.saveStreamTicket(...args));
+  }
+  takeStreamTicket(...args: Args<'takeStreamTicket'>): ReturnType<PresenceStore['takeStreamTicket']> {
+    return this.run('takeStreamTicket', () => this.inner.takeStreamTicket(...args));
+  }
   findUsersWithPresenceAfter(...args: Args<'findUsersWithPresenceAfter'>): ReturnType<PresenceStore['findUsersWithPresenceAfter']> {
     return this.run('findUsersWithPresenceAfter', () => this.inner.findUsersWithPresenceAfter(...args));
   }

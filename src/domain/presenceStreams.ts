@@ -1,0 +1,193 @@
+import type { AccountService } from './accountService';
+import type { Clock } from './clock';
+import { TooManyStreamsError } from './errors';
+import type { Identity } from './identity';
+import type { FeedBatch } from './presenceFeed';
+import type { PresenceReading, PresenceService } from './presenceService';
+import type { UserRecord } from './userRecord';
+
+/** One event of a stream: the users whose presence it reports, and the cursor to resume after it. */
+export interface StreamEvent {
+  cursor: string;
+  full: boolean;
+  readings: readonly PresenceReading[];
+}
+
+/** Where a stream's events go; the HTTP layer writes them as Server-Sent Events. */
+export interface StreamSink {
+  send(event: StreamEvent): void;
+  keepAlive(): void;
+  /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
+  close(): void;
+}
+
+export interface StreamLimits {
+  maxPerUser: number;
+  maxPerInstance: number;
+  keepAliveMs: number;
+  /** How often open streams' login tokens are checked again, so a logout anywhere closes them. */
+  revalidateMs: number;
+}
+
+interface OpenStream {
+  identity: Identity;
+  ids: ReadonlySet<string> | undefined;
+  sink: StreamSink;
+}
+
+/** Token checks of open streams go to the store in batches of this many. */
+const REVALIDATE_BATCH = 1000;
+
+function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | undefined): readonly PresenceReading[] {
+  return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user._id));
+}
+
+/**
+ * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed,
+ * keep-alives, and the limits. All streams share one feed subscription, and each batch's readings are made once.
+ */
+export class PresenceStreams {
+  private readonly streams = new Set<OpenStream>();
+  private readonly perUser = new Map<string, number>();
+  private reserved = 0;
+  private unsubscribe: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly accounts: AccountService,
+    private readonly clock: Clock,
+    private readonly limits: StreamLimits,
+    private readonly onRevalidateError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  get count(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Opens a stream: checks the limits (before anything is sent, so a refusal is a plain error answer), then sends
+   * what the client lacks: after a known `lastEventId` the changes since, else every present user (of `ids`).
+   * @returns stop, to call when the connection ends
+   * @throws TooManyStreamsError
+   */
+  async open(identity: Identity, ids: readonly string[] | undefined, lastEventId: string | undefined, sink: StreamSink): Promise<() => void> {
+    this.reserve(identity.userId);
+    const wanted = ids === undefined ? undefined : new Set(ids);
+    let registered: OpenStream | undefined;
+    try {
+      const feed = this.presence.feed;
+      if (lastEventId !== undefined && feed.positionOf(lastEventId) !== undefined) await feed.sync();
+      const resumeAt = lastEventId === undefined ? undefined : feed.positionOf(lastEventId);
+      let position: number;
+      if (resumeAt !== undefined) {
+        position = resumeAt;
+      } else {
+        const initial = await this.initialReadings(wanted);
+        position = initial.position;
+        sink.send({ cursor: feed.cursorOf(position), full: true, readings: initial.readings });
+      }
+      // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
+      const caughtUp = feed.usersChangedAfter(position) ?? [];
+      const missed = among(this.readingsOf(caughtUp), wanted);
+      if (missed.length > 0) sink.send({ cursor: feed.cursorOf(feed.current), full: false, readings: missed });
+      registered = { identity, ids: wanted, sink };
+      this.streams.add(registered);
+      this.startSharedWork();
+    } finally {
+      this.reserved -= 1;
+      if (registered === undefined) this.release(identity.userId);
+    }
+    const stream = registered;
+    return () => this.remove(stream);
+  }
+
+  /** Closes the streams opened with this login token (its logout). */
+  closeToken(hashedToken: string): void {
+    for (const stream of this.streams) if (stream.identity.hashedToken === hashedToken) this.close(stream);
+  }
+
+  /** Closes every stream (shutdown): clients resume elsewhere. */
+  closeAll(): void {
+    for (const stream of this.streams) this.close(stream);
+    this.stopSharedWork();
+  }
+
+  private reserve(userId: string): void {
+    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new TooManyStreamsError('instance');
+    const ofUser = this.perUser.get(userId) ?? 0;
+    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError('user');
+    this.perUser.set(userId, ofUser + 1);
+    this.reserved += 1;
+  }
+
+  private release(userId: string): void {
+    const left = (this.perUser.get(userId) ?? 1) - 1;
+    if (left === 0) this.perUser.delete(userId);
+    else this.perUser.set(userId, left);
+  }
+
+  private async initialReadings(ids: ReadonlySet<string> | undefined): Promise<{ position: number; readings: PresenceReading[] }> {
+    if (ids !== undefined) return this.presence.presentAmong([...ids]);
+    const snapshot = await this.presence.presentUsers();
+    return { position: snapshot.position, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+  }
+
+  private readingsOf(users: readonly UserRecord[]): PresenceReading[] {
+    return this.presence.readAll(users, this.clock.now());
+  }
+
+  private deliver(batch: FeedBatch): void {
+    const readings = this.readingsOf(batch.users);
+    const cursor = this.presence.feed.cursorOf(batch.position);
+    for (const stream of this.streams) {
+      const mine = among(readings, stream.ids);
+      if (mine.length > 0) stream.sink.send({ cursor, full: false, readings: mine });
+    }
+  }
+
+  private close(stream: OpenStream): void {
+    if (!this.remove(stream)) return;
+    stream.sink.close();
+  }
+
+  /** false when it was already gone. */
+  private remove(stream: OpenStream): boolean {
+    if (!this.streams.delete(stream)) return false;
+    this.release(stream.identity.userId);
+    if (this.streams.size === 0) this.stopSharedWork();
+    return true;
+  }
+
+  private startSharedWork(): void {
+    if (this.unsubscribe !== undefined) return;
+    this.unsubscribe = this.presence.feed.subscribe((batch) => this.deliver(batch));
+    const keepAlive = setInterval(() => {
+      for (const stream of this.streams) stream.sink.keepAlive();
+    }, this.limits.keepAliveMs);
+    const revalidate = setInterval(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs);
+    this.timers = [keepAlive, revalidate];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  private stopSharedWork(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  /** Closes the streams whose login token no longer authenticates (logged out or revoked on any instance). */
+  private async revalidate(): Promise<void> {
+    const checked = new Set([...this.streams].map((stream) => stream.identity.hashedToken));
+    const tokens = [...checked];
+    const live = new Set<string>();
+    for (let i = 0; i < tokens.length; i += REVALIDATE_BATCH) {
+      for (const token of await this.accounts.liveTokenHashes(tokens.slice(i, i + REVALIDATE_BATCH))) live.add(token);
+    }
+    // A stream opened during the check was authenticated just now: only the checked tokens are judged.
+    for (const stream of this.streams) {
+      if (checked.has(stream.identity.hashedToken) && !live.has(stream.identity.hashedToken)) this.close(stream);
+    }
+  }
+}
