@@ -25,9 +25,9 @@ TRANSACTION_COMMANDS = ('commitTransaction', 'abortTransaction')
 
 
 def _refuse_transactions(name, cmd):
-    # A standalone mongod's code; not its message, which the driver rewrites into advice about retryable writes.
+    # Not code 20, a standalone mongod's: the driver rewrites that into advice about retryable writes.
     if name in TRANSACTION_COMMANDS or cmd.get('startTransaction') or cmd.get('autocommit') is False:
-        raise CommandError(20, 'IllegalOperation', 'Transactions are not supported by the MongoDB test emulator (a standalone without sessions); use a replica set through MONGODB_URI')
+        raise unsupported('A transaction (the emulator is a standalone without sessions; use a replica set through MONGODB_URI)')
 
 
 def reply_to(engine, db, cmd):
