@@ -11,7 +11,8 @@ export interface StartedServers {
 const started = globalThis as StartedServers;
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 160);
+  // mongodb-memory-server's first line ends in a dangling "Details:" that the following lines fill in.
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/,? Details:$/, '').slice(0, 160);
 }
 
 function use(kind: MongoKind, uri: string): void {
