@@ -6,15 +6,13 @@ the jest global setup, went away) or it is terminated. Requests are served one a
 so the shared engine needs no locking of its own.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mockupdb import OP_MSG_FLAGS, MockupDB, OpMsg
 
-from mockupdb import OP_MSG_FLAGS, MockupDB, OpMsg  # noqa: E402
-
-from dispatch import reply_to  # noqa: E402
-from engine import Engine  # noqa: E402
+# The script's own directory is first on sys.path, so its sibling modules import by name.
+from dispatch import reply_to
+from engine import Engine
 
 
 def main():
