@@ -6,5 +6,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/tests/support/mongoGlobalSetup.ts',
   globalTeardown: '<rootDir>/tests/support/mongoGlobalTeardown.ts',
+  reporters: ['default', '<rootDir>/tests/support/mongoTestCountReporter.js'],
   transform: { "^.+\\.ts$": "ts-jest" },
 };

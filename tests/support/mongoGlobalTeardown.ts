@@ -1,4 +1,7 @@
+import type { StartedServers } from './mongoGlobalSetup';
+
 export default async function globalTeardown(): Promise<void> {
-  const server = (globalThis as { __MONGOD__?: { stop(): Promise<boolean> } }).__MONGOD__;
-  if (server !== undefined) await server.stop();
+  const started = globalThis as StartedServers;
+  await started.__MONGOD__?.stop();
+  await started.__MONGO_EMULATOR__?.stop();
 }

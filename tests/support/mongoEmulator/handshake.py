@@ -1,0 +1,46 @@
+"""The handshake and housekeeping commands: the emulator presents itself as a standalone MongoDB 7.0."""
+import datetime
+import itertools
+
+# MongoDB 7.0; driver 7 needs at least 8 (MongoDB 4.2).
+MAX_WIRE_VERSION = 21
+VERSION = '7.0.0'
+
+_connection_ids = itertools.count(1)
+
+
+def hello(engine, db, cmd):
+    # No setName and no msg: a standalone. No topologyVersion: the driver polls instead of streaming hello.
+    return {
+        'helloOk': True,
+        'isWritablePrimary': True,
+        'ismaster': True,
+        'maxBsonObjectSize': 16 * 1024 * 1024,
+        'maxMessageSizeBytes': 48000000,
+        'maxWriteBatchSize': 100000,
+        'localTime': datetime.datetime.now(datetime.timezone.utc),
+        'logicalSessionTimeoutMinutes': 30,
+        'connectionId': next(_connection_ids),
+        'minWireVersion': 0,
+        'maxWireVersion': MAX_WIRE_VERSION,
+        'readOnly': False,
+    }
+
+
+def build_info(engine, db, cmd):
+    return {'version': VERSION, 'versionArray': [7, 0, 0, 0], 'gitVersion': 'mongodb-test-emulator', 'bits': 64, 'maxBsonObjectSize': 16 * 1024 * 1024}
+
+
+def acknowledge(engine, db, cmd):
+    return {}
+
+
+COMMANDS = {
+    'hello': hello,
+    'isMaster': hello,
+    'ismaster': hello,
+    'buildInfo': build_info,
+    'buildinfo': build_info,
+    'ping': acknowledge,
+    'endSessions': acknowledge,
+}
