@@ -5,8 +5,9 @@ import { check, Findings, type Ctx, withAbuseCtx } from './support/abuseKit';
 /**
  * Dates: users.presence's `from` (ISO 8601) and pnut's `expiration` (Unix seconds). Impossible dates and times,
  * impossible offsets and things that are not dates at all are refused with 400; odd but valid ones are served.
- * The test clock stands at 2026-01-15T12:00:00Z.
+ * The test clock is set to 2026-01-15T12:00:00Z, which the dates below are written around.
  */
+const TEST_NOW = '2026-01-15T12:00:00.000Z';
 
 const IMPOSSIBLE_FROM: [string, string][] = [
   ['30 February', '2026-02-30T12:00:00Z'],
@@ -57,7 +58,10 @@ const ODD_BUT_VALID_FROM: [string, string, boolean | undefined][] = [
 
 describe.each(storeKinds())('dates on $name store', (kind) => {
   let ctx: Ctx;
-  withAbuseCtx(kind, (built) => (ctx = built));
+  withAbuseCtx(kind, (built) => {
+    ctx = built;
+    ctx.t.clock.set(TEST_NOW);
+  });
 
   const presence = (from: string) => request(ctx.server.server).get(`/api/v1/users.presence?from=${encodeURIComponent(from)}`).set(ctx.me.headers);
 

@@ -1,7 +1,7 @@
 // Plain JavaScript: jest loads reporters without transpiling them.
 
-/** The `describe.each(storeKinds())` blocks are named '… ($name store)'; the emulator's own suite '… (mongo server)'. */
-const MONGO_TEST = /\(mongo\b/;
+/** The `describe.each(storeKinds())` blocks are named "… ($name store)" or "… on $name store"; the emulator's own suite "… (mongo server)". */
+const MONGO_TEST = /\bmongo (store|server)\b/;
 const STORE_TEST = /\((memory|mongo) store\)/;
 
 /**

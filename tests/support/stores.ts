@@ -11,15 +11,26 @@ export const TEST_LATE_WRITE_WINDOW_MS = 10_000;
 
 export interface StoreKind {
   name: 'memory' | 'mongo';
-  /** A new, empty store; `close` also drops a Mongo test database. */
-  create(): Promise<PresenceStore & { dispose(): Promise<void> }>;
+  /** A new, empty store; `dispose` also drops a Mongo test database. */
+  create(): Promise<TestStore>;
+}
+
+export type DisposableStore = PresenceStore & { dispose(): Promise<void> };
+
+export interface TestStore extends DisposableStore {
+  /**
+   * The same data as a second service instance sees it: for MongoDB a second connection to the same database, for
+   * the embedded store (one process by design) the store itself. Its `dispose` leaves the data alone.
+   */
+  twin(): Promise<DisposableStore>;
 }
 
 const memory: StoreKind = {
   name: 'memory',
   async create() {
     const store = new MemoryStore(TEST_RETENTION_SECONDS * 1000);
-    return Object.assign(store, { dispose: () => store.close() });
+    const twin = async () => Object.assign(Object.create(store) as MemoryStore, { dispose: async () => undefined });
+    return Object.assign(store, { dispose: () => store.close(), twin });
   },
 };
 
@@ -29,14 +40,19 @@ function mongo(uri: string): StoreKind {
     async create() {
       const url = new URL(uri);
       url.pathname = `/presence_test_${randomBytes(6).toString('hex')}`;
-      const store = await MongoStore.connect({ uri: url.toString(), operationTimeoutMs: 5000, lateWriteWindowMs: TEST_LATE_WRITE_WINDOW_MS });
+      const connect = () => MongoStore.connect({ uri: url.toString(), operationTimeoutMs: 5000, lateWriteWindowMs: TEST_LATE_WRITE_WINDOW_MS });
+      const store = await connect();
+      const twin = async () => {
+        const second = await connect();
+        return Object.assign(second, { dispose: () => second.close() });
+      };
       const dispose = async () => {
         await store.close();
         const admin = await mongoose.createConnection(url.toString()).asPromise();
         await admin.dropDatabase();
         await admin.close();
       };
-      return Object.assign(store, { dispose });
+      return Object.assign(store, { dispose, twin });
     },
   };
 }

@@ -5,7 +5,7 @@ import type { PresenceStore } from '../../src/domain/presenceStore';
 import type { UserRecord } from '../../src/domain/userRecord';
 import type { Clock } from '../../src/domain/clock';
 import { FakeClock } from './fakeClock';
-import type { StoreKind } from './stores';
+import type { StoreKind, TestStore } from './stores';
 
 export const TEST_CONFIG: AppConfig = {
   deltaWindowSeconds: 600,
@@ -41,7 +41,7 @@ export interface SeededUser {
 
 export interface TestApp {
   app: PresenceApp;
-  store: PresenceStore;
+  store: TestStore;
   clock: FakeClock;
   /** Inserts a user straight into the store, with a login token and the password TEST_PASSWORD. */
   seedUser(fields?: Partial<UserRecord>): Promise<SeededUser>;
@@ -95,4 +95,18 @@ export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> =
     await store.dispose();
   };
   return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close };
+}
+
+/**
+ * A second instance of the service over the same data as `first` (a second MongoDB connection; for the embedded
+ * store, the same store) and on the same clock, as two instances behind one load balancer.
+ */
+export async function buildSecondInstance(first: TestApp, config: Partial<AppConfig> = {}): Promise<{ app: PresenceApp; store: PresenceStore; close(): Promise<void> }> {
+  const store = await first.store.twin();
+  const app = createApp({ store, clock: first.clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
+  const close = async () => {
+    app.closeStreams();
+    await store.dispose();
+  };
+  return { app, store, close };
 }

@@ -50,8 +50,9 @@ function revisionIs(revision: number): object {
 export interface MongoStoreOptions {
   uri: string;
   /**
-   * Every operation's time limit, as the driver's timeoutMS: the driver gives up and the server abandons the
-   * operation too (maxTimeMS), so a write the caller saw fail does not land later.
+   * Every operation's time limit, sent as maxTimeMS: the server abandons an operation that runs longer, so a write
+   * the caller saw time out does not land later. (The driver's own timeoutMS is ignored by the driver mongoose 9
+   * ships, so the limit goes with each operation.)
    */
   operationTimeoutMs: number;
   /** How long after its stamp a write may become visible: the operation limit plus the instances' clock skew. */
@@ -68,6 +69,7 @@ export class MongoStore implements PresenceStore {
     private readonly connection: Connection,
     private readonly users: Model<StoredUser>,
     private readonly tickets: Model<StoredTicket>,
+    private readonly maxTimeMs: number,
     readonly lateWriteWindowMs: number,
   ) {}
 
@@ -78,7 +80,6 @@ export class MongoStore implements PresenceStore {
       // Indexes are built once, below, and awaited: start-up fails loudly rather than serving unindexed queries.
       autoIndex: false,
       serverSelectionTimeoutMS: options.operationTimeoutMs,
-      timeoutMS: options.operationTimeoutMs,
     });
     await connection.asPromise();
     const users = connection.model<StoredUser>('User', userSchema);
@@ -87,48 +88,51 @@ export class MongoStore implements PresenceStore {
     await users.createIndexes();
     const tickets = connection.model<StoredTicket>('StreamTicket', streamTicketSchema);
     await tickets.createIndexes();
-    return new MongoStore(connection, users, tickets, options.lateWriteWindowMs);
+    return new MongoStore(connection, users, tickets, options.operationTimeoutMs, options.lateWriteWindowMs);
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return toUserRecord(await this.users.findOne({ username: { $eq: username } }).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ username: { $eq: username } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
     const byUsername = await this.findUserByUsername(login);
     if (byUsername !== null) return byUsername;
-    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const doc = await this.users
       .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITHOUT_CREDENTIALS)
+      .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser>();
     return toUserRecord(doc);
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
       .find({ 'services.resume.loginTokens.hashedToken': { $in: [...hashedTokens] } }, { username: 1, active: 1, 'services.resume.loginTokens': 1 })
+      .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
   }
 
   async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ presenceExpiresAt: { $gt: now } }, WITHOUT_CREDENTIALS).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ presenceExpiresAt: { $gt: now } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     const docs = await this.users
       .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
+      .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
   }
@@ -149,6 +153,7 @@ export class MongoStore implements PresenceStore {
     await this.users.updateOne(
       { _id: { $eq: userId } },
       { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },
+      { maxTimeMS: this.maxTimeMs },
     );
   }
 
@@ -156,6 +161,7 @@ export class MongoStore implements PresenceStore {
     await this.users.updateOne(
       { _id: { $eq: userId } },
       { $pull: { 'services.resume.loginTokens': { hashedToken: { $eq: hashedToken } } } },
+      { maxTimeMS: this.maxTimeMs },
     );
   }
 
@@ -167,6 +173,7 @@ export class MongoStore implements PresenceStore {
         { $set: { ...presence, _updatedAt: updatedAt, presenceRevision: expectedRevision + 1 } },
         { returnDocument: 'after', projection: WITHOUT_CREDENTIALS },
       )
+      .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser>();
     return toUserRecord(doc);
   }
@@ -176,7 +183,7 @@ export class MongoStore implements PresenceStore {
   }
 
   async takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    const doc = await this.tickets.findOneAndDelete({ _id: { $eq: hashedTicket } }).lean<StoredTicket>();
+    const doc = await this.tickets.findOneAndDelete({ _id: { $eq: hashedTicket } }).maxTimeMS(this.maxTimeMs).lean<StoredTicket>();
     return doc === null ? null : { hashedTicket: doc._id, userId: doc.userId, hashedToken: doc.hashedToken, expiresAt: doc.expiresAt };
   }
 
