@@ -16,4 +16,25 @@ describe('planPresenceQuery', () => {
     expect(planPresenceQuery(new Date(now.getTime() + 3000), now, window)).toEqual({ kind: 'delta', since: ago(10_000) });
     expect(planPresenceQuery(new Date(now.getTime() + 3_600_000), now, window)).toEqual({ kind: 'delta', since: ago(10_000) });
   });
+
+  describe('for a caller this instance answered before', () => {
+    const last = { position: 7, answeredAtMs: now.getTime() - 5000, fromMs: now.getTime() - 20_000 };
+    it('reads exactly after that answer\'s position when `from` is at or after it', () => {
+      expect(planPresenceQuery(ago(4000), now, window, last)).toEqual({ kind: 'delta', since: ago(14_000), afterPosition: 7 });
+    });
+    it('still does for a client clock behind the server by less than the overlap, or ahead by any amount', () => {
+      expect(planPresenceQuery(ago(14_000), now, window, last)).toMatchObject({ afterPosition: 7 });
+      expect(planPresenceQuery(new Date(now.getTime() + 60_000), now, window, last)).toMatchObject({ afterPosition: 7 });
+    });
+    it('reads with the overlap when `from` is further back than that answer (a client that missed answers)', () => {
+      expect(planPresenceQuery(ago(15_001), now, window, last)).toEqual({ kind: 'delta', since: ago(25_001) });
+    });
+    it('reads with the overlap when `from` repeats that answer\'s own: the answer never arrived', () => {
+      const repeated = { ...last, fromMs: now.getTime() - 4000 };
+      expect(planPresenceQuery(ago(4000), now, window, repeated)).toEqual({ kind: 'delta', since: ago(14_000) });
+    });
+    it('answers the full list for a `from` the window old, whatever it knows', () => {
+      expect(planPresenceQuery(ago(600_000), now, window, last)).toEqual({ kind: 'full' });
+    });
+  });
 });

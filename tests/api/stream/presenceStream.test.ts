@@ -1,0 +1,269 @@
+import request from 'supertest';
+import type { AppConfig } from '../../../src/app';
+import { storeKinds, type StoreKind } from '../../support/stores';
+import { buildSecondInstance, buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { goStatus, NOT_LOGGED_IN, plainView, presenceList } from '../rocketchat/rocketChatKit';
+import { listen, openStream, type SseClient } from './sseClient';
+
+const STREAM = '/api/v1/users.presence.stream';
+
+describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreKind) => {
+  let t: TestApp;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let alice: SeededUser;
+  let bob: SeededUser;
+  let carol: SeededUser;
+  const opened: SseClient[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+
+  async function start(config: Partial<AppConfig> = {}): Promise<void> {
+    t = await buildTestApp(kind, config);
+    server = await listen(t.app);
+    alice = await t.seedUser({ username: 'alice' });
+    bob = await t.seedUser({ username: 'bob' });
+    carol = await t.seedUser({ username: 'carol' });
+    await goStatus(t, bob, 'online');
+    t.clock.advanceSeconds(60);
+  }
+
+  afterEach(async () => {
+    for (const client of opened.splice(0)) client.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    await server.close();
+    await t.close();
+  });
+
+  async function open(path: string, headers: Record<string, string>, port = server.port) {
+    const client = await openStream(port, path, headers);
+    opened.push(client);
+    return client;
+  }
+
+  /** A stream with its first event (the snapshot) already in. */
+  async function subscribed(who: SeededUser, path = STREAM, headers: Record<string, string> = {}): Promise<SseClient> {
+    const client = await open(path, { ...who.headers, ...headers });
+    expect(client.status).toBe(200);
+    await client.event(0);
+    return client;
+  }
+
+  describe('with the default limits', () => {
+    beforeEach(() => start());
+
+    it('answers text/event-stream, unbuffered and untransformed, with a retry time, then every present user', async () => {
+      const client = await open(STREAM, alice.headers);
+      expect(client.status).toBe(200);
+      expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(client.headers['cache-control']).toBe('no-cache, no-transform');
+      expect(client.headers['x-accel-buffering']).toBe('no');
+      expect(client.headers['content-encoding']).toBeUndefined();
+      const snapshot = await client.event(0);
+      expect(client.retry).toBe(3000);
+      expect(snapshot.event).toBe('presence');
+      expect(snapshot.id).toMatch(/^[0-9a-f]{8}-\d+$/);
+      expect(snapshot.data).toEqual({ users: (await presenceList(t, alice)).users, full: true });
+      expect(snapshot.data.users).toEqual([plainView(bob, 'online')]);
+    });
+
+    it('sends each change as a full:false event with users.presence\'s user objects, offline included', async () => {
+      const client = await subscribed(alice);
+      await goStatus(t, carol, 'away', 'lunch');
+      const change = await client.event(1, 1000);
+      expect(change.event).toBe('presence');
+      expect(change.data).toEqual({ users: [{ ...plainView(carol, 'away'), statusText: 'lunch' }], full: false });
+      await goStatus(t, bob, 'offline');
+      expect((await client.event(2, 1000)).data).toEqual({ users: [plainView(bob, 'offline')], full: false });
+      expect(Number(client.events[2].id?.split('-')[1])).toBeGreaterThan(Number(change.id?.split('-')[1]));
+    });
+
+    it.each([
+      ['ids[]=', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
+      ['repeated ids=', (ids: string[]) => ids.map((id) => `ids=${id}`).join('&')],
+      ['ids=a,b', (ids: string[]) => `ids=${ids.join(',')}`],
+    ])('narrows to the users of `ids` (%s), in the snapshot and in changes', async (_form, query) => {
+      await goStatus(t, carol, 'busy');
+      const client = await subscribed(alice, `${STREAM}?${query([bob.user._id, alice.user._id])}`);
+      expect(client.events[0].data).toEqual({ users: [plainView(bob, 'online')], full: true });
+      await goStatus(t, carol, 'away');
+      await goStatus(t, bob, 'away');
+      const change = await client.event(1, 1000);
+      expect(change.data).toEqual({ users: [plainView(bob, 'away')], full: false });
+      await expect(client.event(2, 200)).rejects.toThrow(/timed out/);
+    });
+
+    it('resumes after Last-Event-ID with exactly the changes since, as full:false, and no snapshot', async () => {
+      const first = await subscribed(alice);
+      await goStatus(t, carol, 'away');
+      const seen = await first.event(1, 1000);
+      first.close();
+      await goStatus(t, bob, 'busy');
+      await goStatus(t, carol, 'online');
+
+      const resumed = await open(STREAM, { ...alice.headers, 'Last-Event-ID': seen.id as string });
+      const catchUp = await resumed.event(0, 1000);
+      expect(catchUp.data.full).toBe(false);
+      expect(catchUp.data.users).toEqual(expect.arrayContaining([plainView(bob, 'busy'), plainView(carol, 'online')]));
+      expect(catchUp.data.users).toHaveLength(2);
+      await expect(resumed.event(1, 200)).rejects.toThrow(/timed out/);
+    });
+
+    it('takes the cursor as a `lastEventId` parameter too, and sends nothing when nothing changed since', async () => {
+      const first = await subscribed(alice);
+      const resumed = await open(`${STREAM}?lastEventId=${first.events[0].id}`, alice.headers);
+      expect(resumed.status).toBe(200);
+      await expect(resumed.event(0, 200)).rejects.toThrow(/timed out/);
+      await goStatus(t, carol, 'away');
+      expect((await resumed.event(0, 1000)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
+    });
+
+    it.each([
+      ['malformed', 'not-a-cursor'],
+      ['from another instance or an earlier run', '0000abcd-1'],
+      ['ahead of this instance', 'SAME_EPOCH-999999'],
+    ])('answers a %s cursor with a snapshot, never an error', async (_label, cursor) => {
+      const epoch = (await subscribed(alice)).events[0].id?.split('-')[0] as string;
+      const client = await open(STREAM, { ...alice.headers, 'Last-Event-ID': cursor.replace('SAME_EPOCH', epoch) });
+      expect(client.status).toBe(200);
+      expect((await client.event(0)).data).toEqual({ users: [plainView(bob, 'online')], full: true });
+    });
+
+    it('continues from a users.presence answer\'s cursor without a gap', async () => {
+      const poll = await request(t.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
+      const cursor = poll.headers['x-presence-cursor'];
+      expect(cursor).toMatch(/^[0-9a-f]{8}-\d+$/);
+      await goStatus(t, carol, 'busy');
+      const client = await open(STREAM, { ...alice.headers, 'Last-Event-ID': cursor });
+      expect((await client.event(0, 1000)).data).toEqual({ users: [plainView(carol, 'busy')], full: false });
+    });
+
+    it('pushes an expiry when it happens, with no request from anyone', async () => {
+      const client = await subscribed(alice);
+      // Bob's presence (900 s) was set 60 s before the stream opened.
+      t.clock.advanceSeconds(840);
+      const expiry = await client.event(1, 2000);
+      expect(expiry.data).toEqual({ users: [plainView(bob, 'offline')], full: false });
+    });
+
+    it('refuses missing credentials and bad parameters with the usual JSON before any stream starts', async () => {
+      const anonymous = await open(STREAM, {});
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['content-type']).toBe('application/json');
+      expect(anonymous.body).toEqual(NOT_LOGGED_IN);
+      const badIds = await open(`${STREAM}?ids=not%20an%20id`, alice.headers);
+      expect(badIds.status).toBe(400);
+      expect(badIds.body).toMatchObject({ success: false, errorType: 'invalid-params' });
+      const twoCursors = await open(`${STREAM}?lastEventId=a&lastEventId=b`, alice.headers);
+      expect(twoCursors.status).toBe(400);
+      expect(String((twoCursors.body as { error: string }).error)).toMatch(/"lastEventId"/);
+    });
+
+    it('closes a token\'s streams when it logs out', async () => {
+      const client = await subscribed(alice);
+      await request(t.app).post('/api/v1/logout').set(alice.headers).expect(200);
+      await client.until(() => client.ended, 'the stream to end', 1000);
+    });
+
+    it('ends every stream at shutdown, and a client resumes from its last id', async () => {
+      const client = await subscribed(alice);
+      t.app.closeStreams();
+      await client.until(() => client.ended, 'the stream to end', 1000);
+      await goStatus(t, carol, 'away');
+      const resumed = await open(STREAM, { ...alice.headers, 'Last-Event-ID': client.events[0].id as string });
+      expect((await resumed.event(0, 1000)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
+    });
+
+    describe('stream tickets, for a browser\'s EventSource', () => {
+      async function ticketFor(who: SeededUser): Promise<{ ticket: string; expiresAt: string }> {
+        const res = await request(t.app).post('/api/v1/users.presence.stream.ticket').set(who.headers).expect(200);
+        expect(res.body).toEqual({ ticket: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String), success: true });
+        expect(new Date(res.body.expiresAt).getTime()).toBe(t.clock.now().getTime() + 30_000);
+        return res.body;
+      }
+
+      it('opens a stream with no login header, once', async () => {
+        const { ticket } = await ticketFor(alice);
+        const client = await open(`${STREAM}?ticket=${ticket}`, {});
+        expect(client.status).toBe(200);
+        expect((await client.event(0)).data.full).toBe(true);
+        const again = await open(`${STREAM}?ticket=${ticket}`, {});
+        expect(again.status).toBe(401);
+        expect(again.body).toEqual(NOT_LOGGED_IN);
+      });
+
+      it('is refused once expired, or unknown', async () => {
+        const { ticket } = await ticketFor(alice);
+        t.clock.advanceSeconds(31);
+        expect((await open(`${STREAM}?ticket=${ticket}`, {})).status).toBe(401);
+        expect((await open(`${STREAM}?ticket=${'x'.repeat(43)}`, {})).status).toBe(401);
+      });
+
+      it('needs the login headers to be issued, and its stream closes when that login token logs out', async () => {
+        const refused = await request(t.app).post('/api/v1/users.presence.stream.ticket');
+        expect(refused.status).toBe(401);
+        const { ticket } = await ticketFor(alice);
+        const client = await subscribed(alice, `${STREAM}?ticket=${ticket}`, { 'X-User-Id': '', 'X-Auth-Token': '' });
+        await request(t.app).post('/api/v1/logout').set(alice.headers).expect(200);
+        await client.until(() => client.ended, 'the stream to end', 1000);
+      });
+    });
+
+    it('reaches the streams of another instance within a second, exactly once', async () => {
+      const second = await buildSecondInstance(t);
+      const secondServer = await listen(second.app);
+      cleanups.push(async () => {
+        await secondServer.close();
+        await second.close();
+      });
+      const client = await open(STREAM, alice.headers, secondServer.port);
+      await client.event(0);
+      const started = Date.now();
+      await goStatus(t, carol, 'busy');
+      expect((await client.event(1, 1000)).data).toEqual({ users: [plainView(carol, 'busy')], full: false });
+      expect(Date.now() - started).toBeLessThan(1000);
+      await expect(client.event(2, 300)).rejects.toThrow(/timed out/);
+    });
+  });
+
+  describe('limits', () => {
+    it('caps the streams of one user with 429 JSON, others still open', async () => {
+      await start({ streamMaxPerUser: 2 });
+      await subscribed(alice);
+      await subscribed(alice);
+      const third = await open(STREAM, alice.headers);
+      expect(third.status).toBe(429);
+      expect(third.headers['content-type']).toBe('application/json');
+      expect(third.body).toEqual({ success: false, error: 'Too many open presence streams for this user' });
+      await subscribed(bob);
+    });
+
+    it('caps the streams of one instance with 429 JSON, and frees a place when one closes', async () => {
+      await start({ streamMaxPerInstance: 2 });
+      const first = await subscribed(alice);
+      await subscribed(bob);
+      const third = await open(STREAM, carol.headers);
+      expect(third.status).toBe(429);
+      expect(third.body).toEqual({ success: false, error: 'Too many open presence streams, try another instance' });
+      first.close();
+      // The server learns of the disconnection a moment later; a client retries, as EventSource does.
+      let retried = third;
+      for (const deadline = Date.now() + 1000; retried.status !== 200 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        retried = await open(STREAM, carol.headers);
+      }
+      expect(retried.status).toBe(200);
+    });
+
+    it('sends keep-alive comments at least every STREAM_HEARTBEAT_SECONDS', async () => {
+      await start({ streamHeartbeatSeconds: 1 });
+      const client = await subscribed(alice);
+      await client.until(() => client.comments.includes('keep-alive'), 'a keep-alive comment', 1800);
+    });
+
+    it('closes a stream whose login token was revoked on another instance', async () => {
+      await start({ streamRevalidateMs: 200 });
+      const client = await subscribed(alice);
+      await t.store.removeLoginToken(alice.user._id, alice.user.services.resume?.loginTokens[0].hashedToken as string);
+      await client.until(() => client.ended, 'the stream to end', 2000);
+    });
+  });
+});

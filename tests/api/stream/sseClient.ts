@@ -1,0 +1,122 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface PresenceEvent {
+  id: string | undefined;
+  event: string | undefined;
+  data: { users: Record<string, unknown>[]; full: boolean };
+}
+
+/** A listening server for a test app: streams need a real socket, not supertest's one-shot request. */
+export async function listen(app: Express): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const started = app.listen(0, '127.0.0.1', () => resolve(started));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** One open stream as an EventSource sees it: events parsed as they arrive, comments and the retry line kept. */
+export class SseClient {
+  readonly events: PresenceEvent[] = [];
+  readonly comments: string[] = [];
+  retry: number | undefined;
+  ended = false;
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    readonly status: number,
+    readonly headers: IncomingHttpHeaders,
+    private readonly response: IncomingMessage,
+  ) {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let end = this.buffer.indexOf('\n\n');
+      while (end !== -1) {
+        this.parse(this.buffer.slice(0, end));
+        this.buffer = this.buffer.slice(end + 2);
+        end = this.buffer.indexOf('\n\n');
+      }
+      this.wake();
+    });
+    const finish = () => {
+      this.ended = true;
+      this.wake();
+    };
+    response.on('end', finish);
+    response.on('close', finish);
+    response.on('error', finish);
+  }
+
+  /** Resolves when `predicate` holds, re-checked on every chunk; rejects after `timeoutMs`. */
+  async until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; events so far: ${JSON.stringify(this.events)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Resolves with the event at `index` (0 = the first one) once it has arrived. */
+  async event(index: number, timeoutMs?: number): Promise<PresenceEvent> {
+    await this.until(() => this.events.length > index, `event #${index}`, timeoutMs);
+    return this.events[index];
+  }
+
+  close(): void {
+    this.response.destroy();
+  }
+
+  private parse(block: string): void {
+    const fields: Record<string, string> = {};
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+      else {
+        const colon = line.indexOf(':');
+        fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+      }
+    }
+    if (fields.retry !== undefined) this.retry = Number(fields.retry);
+    if (fields.data !== undefined) this.events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Opens `path` as a stream. A refusal (not 200) comes back with its JSON body in `body`. */
+export function openStream(port: number, path: string, headers: Record<string, string> = {}): Promise<SseClient & { body?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(Object.assign(new SseClient(res.statusCode ?? 0, res.headers, res), { body: JSON.parse(text) })));
+        return;
+      }
+      resolve(new SseClient(200, res.headers, res));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,141 @@
+import { PresenceFeed } from '../../src/domain/presenceFeed';
+import type { PresenceStore } from '../../src/domain/presenceStore';
+import type { UserRecord } from '../../src/domain/userRecord';
+import { MemoryStore } from '../../src/storage/memory/memoryStore';
+import { FakeClock } from '../support/fakeClock';
+
+const KEEP_MS = 600_000;
+
+function aUser(id: string): UserRecord {
+  return {
+    _id: id, username: id, name: id, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '', presenceText: null,
+    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: new Date(0), services: {},
+  };
+}
+
+describe('PresenceFeed', () => {
+  let clock: FakeClock;
+  let store: MemoryStore;
+  let feed: PresenceFeed;
+  const ids = (users: UserRecord[] | undefined) => users?.map((user) => user._id).sort();
+
+  /** Writes `userId` online for `ttlMs`, stamped `stampedMsAgo` before the clock's now. */
+  async function change(userId: string, { ttlMs = 900_000, stampedMsAgo = 0 } = {}): Promise<void> {
+    const current = (await store.findUserById(userId)) as UserRecord;
+    const now = clock.now();
+    const stamp = new Date(now.getTime() - stampedMsAgo + current.presenceRevision);
+    await store.writePresence(userId, current.presenceRevision, {
+      status: current.presenceRevision % 2 === 0 ? 'online' : 'away', statusText: '', presenceText: null,
+      presenceExpiresAt: new Date(now.getTime() + ttlMs), lastSeenAt: now, presenceChangedAt: stamp, updatedAt: now,
+    });
+  }
+
+  function feedOver(over: PresenceStore): PresenceFeed {
+    return new PresenceFeed(over, clock, { keepMs: KEEP_MS, pollIntervalMs: 10 });
+  }
+
+  beforeEach(async () => {
+    clock = new FakeClock('2026-06-01T00:00:00.000Z');
+    store = new MemoryStore(KEEP_MS * 2);
+    for (const id of ['a', 'b', 'c']) await store.createUser(aUser(id));
+    feed = feedOver(store);
+  });
+  afterEach(() => feed.stop());
+
+  it('learns what is there on its first read without reporting it, then reports each later change once', async () => {
+    await change('a');
+    expect(await feed.sync()).toBe(0);
+    await change('b');
+    clock.advance(1);
+    expect(await feed.sync()).toBe(1);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['b']);
+    clock.advance(1);
+    expect(await feed.sync()).toBe(1);
+    expect(feed.usersChangedAfter(1)).toEqual([]);
+  });
+
+  it('gives the latest record of a user that changed twice after a position', async () => {
+    await feed.sync();
+    await change('a');
+    await feed.sync();
+    await change('a');
+    await feed.sync();
+    const [user] = feed.usersChangedAfter(0) as UserRecord[];
+    expect(user.presenceRevision).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
+  });
+
+  it('reports a write that lands late, inside the store\'s late-write window, exactly once', async () => {
+    const lateStore = Object.assign(Object.create(store) as MemoryStore, { lateWriteWindowMs: 10_000 });
+    feed = feedOver(lateStore);
+    await feed.sync();
+    clock.advance(3000);
+    await feed.sync();
+    // Stamped before the last read started, visible only now: a write that was in flight during that read.
+    await change('c', { stampedMsAgo: 4000 });
+    clock.advance(500);
+    const position = await feed.sync();
+    expect(ids(feed.usersChangedAfter(position - 1))).toEqual(['c']);
+    clock.advance(500);
+    expect(await feed.sync()).toBe(position);
+  });
+
+  it('reports an expiry when a read after it comes, stamped with the expiry', async () => {
+    await change('a', { ttlMs: 5000 });
+    await feed.sync();
+    clock.advance(4999);
+    expect(await feed.sync()).toBe(0);
+    clock.advance(1);
+    expect(await feed.sync()).toBe(1);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+  });
+
+  it('makes a caller who asks during a read wait for a read that starts after it asked', async () => {
+    let hold: Promise<void> | undefined;
+    let release!: () => void;
+    const holding = Object.assign(Object.create(store) as MemoryStore, {
+      findUsersChangedSince: async (since: Date, now: Date) => {
+        const found = await store.findUsersChangedSince(since, now);
+        await hold;
+        return found;
+      },
+    });
+    feed = feedOver(holding);
+    await feed.sync();
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const early = feed.sync();
+    await change('b');
+    const late = feed.sync();
+    hold = undefined;
+    release();
+    expect(await early).toBe(0);
+    expect(await late).toBe(1);
+  });
+
+  it('keeps positions for `keepMs`: an older one, or another feed\'s, is unknown', async () => {
+    await feed.sync();
+    await change('a');
+    await feed.sync();
+    const cursor = feed.cursorOf(0);
+    expect(feed.positionOf(cursor)).toBe(0);
+    expect(feed.positionOf(feedOver(store).cursorOf(0))).toBeUndefined();
+    expect(feed.positionOf(feed.cursorOf(2))).toBeUndefined();
+    clock.advance(KEEP_MS + 1);
+    await change('b');
+    await feed.sync();
+    expect(feed.positionOf(cursor)).toBeUndefined();
+    expect(feed.usersChangedAfter(0)).toBeUndefined();
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['b']);
+  });
+
+  it('calls its listeners with each batch, reading by itself every poll interval while any listen', async () => {
+    await feed.sync();
+    const batches: string[][] = [];
+    const stop = feed.subscribe((batch) => batches.push(batch.users.map((user) => user._id)));
+    await change('c', { ttlMs: 1000 });
+    clock.advance(1000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stop();
+    expect(batches).toEqual([['c']]);
+  });
+});
