@@ -145,7 +145,8 @@ export class PresenceService {
     if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     return this.write(targetUserId, (current, now) => {
-      const status = (input.status as Status | undefined) ?? current.status;
+      // A message alone keeps the status others see: a user whose presence has expired stays offline.
+      const status = (input.status as Status | undefined) ?? effectiveStatus(current, now);
       return {
         status,
         statusText: statusText ?? current.statusText,
