@@ -30,6 +30,8 @@ export interface MemoryReport {
   /** Heap in use and RSS right after a full garbage collection, made after the figures above were read. */
   heapUsedAfterGc: number;
   rssAfterGc: number;
+  /** CPU time the service has used since it started, user and system (µs). */
+  cpuMicros: number;
 }
 
 /** The service's process.hrtime (µs) when asked: where the profiled part of a run begins. */

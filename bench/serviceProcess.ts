@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'memory') {
       const now = process.memoryUsage();
+      const cpu = process.cpuUsage();
       fullGc();
       const afterGc = process.memoryUsage();
       const report: MemoryReport = {
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
         external: now.external,
         heapUsedAfterGc: afterGc.heapUsed,
         rssAfterGc: afterGc.rss,
+        cpuMicros: cpu.user + cpu.system,
       };
       toParent(report);
     } else if (message.type === 'mark') {

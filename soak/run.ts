@@ -2,7 +2,8 @@
  * `npm run soak`: the service in this process on a real port (127.0.0.1 only), hammered by concurrent clients that
  * mix pnut heartbeats (`update_presence=`), Rocket.Chat `users.setStatus` and `users.presence` delta polls that
  * take `from` from their own clock after each answer, as Rocket.Chat's web client does (a full list first, then
- * deltas). Every accepted status change (2xx) is recorded. At the end, every accepted change must be reflected in
+ * deltas), and stream subscribers that build their view from events alone. Every accepted status change (2xx) is
+ * recorded. At the end, every accepted change must be reflected in
  * the final state (users.getStatus and the full users.presence list) and in every poller's view built from its
  * deltas alone. Prints the counts; exits 1 when a request failed (5xx, transport error, unexpected 4xx) or a
  * change was lost. Bounded in time and in requests; stops by itself.
@@ -13,6 +14,9 @@
  *   SOAK_USERS=250             users seeded (clients' users, plus passive ones nobody changes)
  *   SOAK_THINK_MS=0            pause between one client's requests (0: as fast as answers come)
  *   SOAK_MAX_REQUESTS=5000000  the clients stop after this many requests even if time is left
+ *   SOAK_SUBSCRIBERS=50        users.presence.stream subscribers beside the pollers; each drops its connection once,
+ *                              half-way, and resumes with Last-Event-ID; each view built from events alone must
+ *                              equal the final state
  *   LOG_LEVEL=warn             the service's log level; the service's other variables (.env.example) apply too
  *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database)
  */
@@ -25,6 +29,7 @@ import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/credenti
 import { createLogger } from '../src/logger';
 import { createStore } from '../src/storage/createStore';
 import type { UserRecord } from '../src/domain/userRecord';
+import { StreamSubscriber } from './streamSubscriber';
 
 type Status = 'online' | 'away' | 'busy' | 'offline';
 
@@ -41,6 +46,9 @@ const CLIENTS = intEnv('SOAK_CLIENTS', 200, 1);
 const USERS = Math.max(intEnv('SOAK_USERS', 250, 1), CLIENTS);
 const THINK_MS = intEnv('SOAK_THINK_MS', 0, 0);
 const MAX_REQUESTS = intEnv('SOAK_MAX_REQUESTS', 5_000_000, 1);
+const SUBSCRIBERS = intEnv('SOAK_SUBSCRIBERS', 50, 0);
+/** Subscribers are done when no event has come for this long after the clients stopped. */
+const STREAM_SETTLE_MS = 1500;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** However the run goes, the process ends by then. */
 const WATCHDOG_MS = SECONDS * 1000 * 2 + 120_000;
@@ -327,13 +335,17 @@ async function main(): Promise<number> {
   // saturated server wait for their socket, which is not what this soak measures.
   const connectStarted = Date.now();
   await Promise.all(clients.map((client) => client.connect()));
+  const subscribers = users.slice(0, SUBSCRIBERS).map((user) => new StreamSubscriber(port, { 'X-User-Id': user.id, 'X-Auth-Token': user.token }));
+  await Promise.all(subscribers.map((subscriber) => subscriber.start()));
   const connectMs = Date.now() - connectStarted;
   const connectRequests = stats.requests;
   stats.latencies = [];
 
   const started = Date.now();
   const budget = { left: MAX_REQUESTS };
+  const dropHalfWay = setTimeout(() => subscribers.forEach((subscriber) => subscriber.drop()), (SECONDS * 1000) / 2);
   await Promise.all(clients.map((client) => client.run(started + SECONDS * 1000, budget)));
+  clearTimeout(dropHalfWay);
   const runMs = Date.now() - started;
   const loadRequests = stats.requests - connectRequests;
   const p50 = stats.percentile(50);
@@ -387,6 +399,25 @@ async function main(): Promise<number> {
   }
   const inconsistentReplies = clients.reduce((sum, client) => sum + client.inconsistentReplies, 0);
 
+  // 4. Each stream subscriber's view from events alone, once the last events are in: every user must match.
+  const quietSince = () => Math.min(...subscribers.map((subscriber) => Date.now() - subscriber.lastEventAt));
+  for (const deadline = Date.now() + 30_000; subscribers.length > 0 && quietSince() < STREAM_SETTLE_MS && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const lostInStreams: string[] = [];
+  for (const [index, subscriber] of subscribers.entries()) {
+    subscriber.stop();
+    for (const failure of subscriber.failures) lostInStreams.push(`subscriber ${index}: ${failure}`);
+    for (const user of users) {
+      const seen = subscriber.view.get(user.id) ?? { status: 'offline', text: '' };
+      const want = expected.get(user.id) as Presence;
+      if (!samePresence(seen, want)) lostInStreams.push(`subscriber ${index} sees ${user.username} as ${show(seen)}, last accepted ${show(want)}`);
+    }
+  }
+  const streamEvents = subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0);
+  const streamResumes = subscribers.reduce((sum, subscriber) => sum + subscriber.resumes, 0);
+  const streamFullAfterFirst = subscribers.reduce((sum, subscriber) => sum + subscriber.fullEvents - 1, 0);
+
   agent.destroy();
   await new Promise<void>((resolve) => {
     server.closeAllConnections();
@@ -394,17 +425,18 @@ async function main(): Promise<number> {
   });
   await store.close();
 
-  const lost = lostInState.length + lostInList.length + lostInViews.length;
+  const lost = lostInState.length + lostInList.length + lostInViews.length + lostInStreams.length;
   const kinds = [...stats.byKind.entries()].map(([kind, count]) => `${kind} ${count}`).join(', ');
   const lines = [
     `requests: ${stats.requests} (${kinds}); ${loadRequests} in the ${(runMs / 1000).toFixed(1)} s run, ${Math.round(loadRequests / (runMs / 1000))}/s; ${clients.length} connects and full lists in ${connectMs} ms first`,
     `answers: 2xx ${stats.status2xx}, 4xx ${stats.status4xx}, 5xx ${stats.status5xx}, transport errors ${stats.transportErrors}`,
     `accepted status changes: ${acceptedChanges}; read-your-write mismatches: ${inconsistentReplies}; full lists after the first: ${fullAfterFirst}`,
-    `lost changes: ${lost} (users.getStatus ${lostInState.length}/${users.length}, full list ${lostInList.length}/${users.length}, poller views ${lostInViews.length}/${viewComparisons})`,
+    `stream subscribers: ${subscribers.length}, ${streamEvents} events, ${streamResumes} resumes, snapshots after the first: ${streamFullAfterFirst}`,
+    `lost changes: ${lost} (users.getStatus ${lostInState.length}/${users.length}, full list ${lostInList.length}/${users.length}, poller views ${lostInViews.length}/${viewComparisons}, stream views ${lostInStreams.length}/${subscribers.length * users.length})`,
     `latency ms during the run: p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)}, max ${max.toFixed(1)}`,
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);
-  for (const line of [...stats.problems, ...lostInState, ...lostInList, ...lostInViews].slice(0, 20)) process.stdout.write(`  ! ${line}\n`);
+  for (const line of [...stats.problems, ...lostInState, ...lostInList, ...lostInViews, ...lostInStreams].slice(0, 20)) process.stdout.write(`  ! ${line}\n`);
 
   const failed = stats.status5xx > 0 || stats.transportErrors > 0 || stats.status4xx > 0 || lost > 0 || inconsistentReplies > 0;
   process.stdout.write(`${failed ? 'FAIL' : 'PASS'}\n`);

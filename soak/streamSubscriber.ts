@@ -1,0 +1,110 @@
+import http from 'node:http';
+
+type Status = 'online' | 'away' | 'busy' | 'offline';
+
+export interface StreamedPresence {
+  status: Status;
+  text: string;
+}
+
+interface EventUser {
+  _id: string;
+  status: Status;
+  statusText?: string;
+}
+
+/**
+ * A client of users.presence.stream in the soak: it builds its view of everybody's presence from the events alone
+ * (a full event replaces the view, a change updates the users it lists), drops its connection once in the middle
+ * of the run and resumes with Last-Event-ID, as an EventSource does, and reconnects the same way whenever the
+ * server ends the stream.
+ */
+export class StreamSubscriber {
+  readonly view = new Map<string, StreamedPresence>();
+  events = 0;
+  fullEvents = 0;
+  resumes = 0;
+  failures: string[] = [];
+  lastEventAt = 0;
+  private lastEventId: string | undefined;
+  private request: http.ClientRequest | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly headers: Record<string, string>,
+  ) {}
+
+  /** Resolves once the first event (the snapshot) is in. */
+  start(): Promise<void> {
+    return new Promise((resolve) => this.connect(resolve));
+  }
+
+  /** Cuts the connection as a network drop would; the subscriber resumes from its last event id. */
+  drop(): void {
+    this.request?.destroy();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.request?.destroy();
+  }
+
+  private connect(onFirstEvent?: () => void): void {
+    const headers = this.lastEventId === undefined ? this.headers : { ...this.headers, 'Last-Event-ID': this.lastEventId };
+    if (this.lastEventId !== undefined) this.resumes += 1;
+    let firstEvent = onFirstEvent;
+    const req = http.request({ host: '127.0.0.1', port: this.port, path: '/api/v1/users.presence.stream', headers, agent: false }, (res) => {
+      if (res.statusCode !== 200) {
+        this.failures.push(`stream answered ${res.statusCode}`);
+        res.resume();
+        return;
+      }
+      // A resume with nothing new sends no event: it is in as soon as the stream is open.
+      if (this.lastEventId !== undefined && firstEvent !== undefined) {
+        firstEvent();
+        firstEvent = undefined;
+      }
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        while (end !== -1) {
+          this.apply(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+          if (firstEvent !== undefined && this.events > 0) {
+            firstEvent();
+            firstEvent = undefined;
+          }
+        }
+      });
+    });
+    req.on('close', () => {
+      if (!this.stopped) setTimeout(() => this.connect(firstEvent), 50);
+    });
+    req.on('error', () => undefined);
+    req.end();
+    this.request = req;
+  }
+
+  private apply(block: string): void {
+    let id: string | undefined;
+    let data: string | undefined;
+    for (const line of block.split('\n')) {
+      if (line.startsWith('id: ')) id = line.slice(4);
+      else if (line.startsWith('data: ')) data = line.slice(6);
+    }
+    if (data === undefined) return;
+    const event = JSON.parse(data) as { users: EventUser[]; full: boolean };
+    this.events += 1;
+    this.lastEventAt = Date.now();
+    if (event.full) {
+      this.fullEvents += 1;
+      this.view.clear();
+    }
+    for (const user of event.users) this.view.set(user._id, { status: user.status, text: user.statusText ?? '' });
+    if (id !== undefined) this.lastEventId = id;
+  }
+}
