@@ -15,27 +15,29 @@ export interface DeltaWindow {
   overlapMs: number;
 }
 
-/** What this instance answered a caller last: the feed position it was current to, when, and for which `from`. */
-export interface LastAnswer {
+/** One answer this instance gave a caller: the feed position it was current to, and when (server clock). */
+export interface PastAnswer {
   position: number;
   answeredAtMs: number;
-  fromMs: number | undefined;
 }
 
 /**
  * - No `from`, or one the delta window old: the full list.
- * - A `from` at or after the caller's last answer here (less the overlap, for a client clock behind the server;
- *   any amount ahead): exactly the changes after that answer's feed position, so nothing comes twice. The same
- *   `from` again means that answer never arrived; it is read as if nothing were known.
- * - Otherwise: the changes after `from`, less the overlap; a `from` in the server's future is read as now.
+ * - Otherwise the changes after `from`. Where this instance answered the caller (its login token) before, the
+ *   latest of those answers given at or before `from`, and not more than the overlap before it, is the one the
+ *   client took `from` from (Rocket.Chat's client sends its own clock's time on receiving an answer): exactly the
+ *   changes after that answer's feed position, so nothing comes twice. A later answer to the same token is not
+ *   used, since it may have gone elsewhere (another tab, or an answer lost on the way).
+ * - Where none fits: the changes after `from` less the overlap; a `from` in the server's future is read as now.
  */
-export function planPresenceQuery(from: Date | undefined, now: Date, window: DeltaWindow, last?: LastAnswer): PresenceQueryPlan {
+export function planPresenceQuery(from: Date | undefined, now: Date, window: DeltaWindow, past: readonly PastAnswer[] = []): PresenceQueryPlan {
   if (from === undefined) return { kind: 'full' };
   const fromMs = from.getTime();
   if (now.getTime() - fromMs >= window.windowMs) return { kind: 'full' };
   const since = new Date(Math.min(fromMs, now.getTime()) - window.overlapMs);
-  if (last !== undefined && fromMs >= last.answeredAtMs - window.overlapMs && fromMs !== last.fromMs) {
-    return { kind: 'delta', since, afterPosition: last.position };
+  let taken: PastAnswer | undefined;
+  for (const answer of past) {
+    if (answer.answeredAtMs <= fromMs && answer.answeredAtMs >= fromMs - window.overlapMs && (taken === undefined || answer.answeredAtMs >= taken.answeredAtMs)) taken = answer;
   }
-  return { kind: 'delta', since };
+  return taken === undefined ? { kind: 'delta', since } : { kind: 'delta', since, afterPosition: taken.position };
 }

@@ -12,7 +12,7 @@ import { normaliseStatusText } from './normaliseStatusText';
 import { parsePnutPresence } from './pnutPresence';
 import type { PresenceFeed } from './presenceFeed';
 import { resolveExpiration } from './presenceExpiration';
-import { planPresenceQuery, type DeltaWindow, type LastAnswer } from './presenceQueryPlan';
+import { planPresenceQuery, type DeltaWindow, type PastAnswer } from './presenceQueryPlan';
 import { snapshotValidUntil, type PresentSnapshot } from './presentSnapshot';
 import { isStatus, type Status } from './status';
 
@@ -42,6 +42,9 @@ export interface Caller {
   key: string;
 }
 
+/** How many of a caller's latest answers are remembered (several consumers of one token, an answer lost). */
+const ANSWERS_PER_CALLER = 8;
+
 /** A write refused because another changed the user since it was read is tried again, this often at most. */
 const MAX_WRITE_ATTEMPTS = 8;
 
@@ -60,7 +63,7 @@ export class PresenceService {
   private localVersion = 0;
   private cached: { snapshot: PresentSnapshot; version: number; validUntilMs: number } | undefined;
   private pendingRead: { promise: Promise<PresentSnapshot>; version: number } | undefined;
-  private readonly lastAnswers: LRUCache<string, LastAnswer>;
+  private readonly pastAnswers: LRUCache<string, PastAnswer[]>;
 
   constructor(
     private readonly store: PresenceStore,
@@ -69,7 +72,7 @@ export class PresenceService {
     readonly feed: PresenceFeed,
   ) {
     // A remembered answer older than the delta window can no longer serve a delta: its `from` gets a full list.
-    this.lastAnswers = new LRUCache({ max: Math.max(1, options.rememberedCallers), ttl: options.windowMs, perf: { now: () => clock.now().getTime() } });
+    this.pastAnswers = new LRUCache({ max: Math.max(1, options.rememberedCallers), ttl: options.windowMs, perf: { now: () => clock.now().getTime() } });
   }
 
   /** Rocket.Chat's users.presence: the full list, a delta since `from`, or the listed `ids`. */
@@ -78,19 +81,17 @@ export class PresenceService {
       const { position, readings, now } = await this.presentAmong(query.ids);
       return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
     }
-    const remembered = this.options.rememberedCallers > 0 ? this.lastAnswers.get(query.caller.key) : undefined;
-    const plan = planPresenceQuery(query.from, this.clock.now(), this.options, remembered);
-    const fromMs = query.from?.getTime();
+    const plan = planPresenceQuery(query.from, this.clock.now(), this.options, this.pastAnswers.get(query.caller.key));
     if (plan.kind === 'full') {
       const snapshot = await this.presentUsers();
-      this.remember(query.caller, { position: snapshot.position, answeredAtMs: this.clock.now().getTime(), fromMs });
+      this.remember(query.caller, { position: snapshot.position, answeredAtMs: this.clock.now().getTime() });
       return { full: true, snapshot, cursor: this.feed.cursorOf(snapshot.position) };
     }
     const position = await this.feed.sync();
     const now = this.clock.now();
     const fromFeed = plan.afterPosition === undefined ? undefined : this.feed.usersChangedAfter(plan.afterPosition);
     const users = fromFeed ?? (await this.store.findUsersChangedSince(plan.since, now)).filter((user) => changedSince(user, plan.since, now));
-    this.remember(query.caller, { position, answeredAtMs: now.getTime(), fromMs });
+    this.remember(query.caller, { position, answeredAtMs: now.getTime() });
     const readings = this.readAll(users.filter((user) => user._id !== query.caller.userId), now);
     return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
   }
@@ -186,8 +187,10 @@ export class PresenceService {
     return users.map((user) => this.read(user, now));
   }
 
-  private remember(caller: Caller, answer: LastAnswer): void {
-    if (this.options.rememberedCallers > 0) this.lastAnswers.set(caller.key, answer);
+  private remember(caller: Caller, answer: PastAnswer): void {
+    if (this.options.rememberedCallers <= 0) return;
+    const past = this.pastAnswers.get(caller.key) ?? [];
+    this.pastAnswers.set(caller.key, [...past.slice(1 - ANSWERS_PER_CALLER), answer]);
   }
 
   /**

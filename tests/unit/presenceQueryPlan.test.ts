@@ -18,23 +18,22 @@ describe('planPresenceQuery', () => {
   });
 
   describe('for a caller this instance answered before', () => {
-    const last = { position: 7, answeredAtMs: now.getTime() - 5000, fromMs: now.getTime() - 20_000 };
-    it('reads exactly after that answer\'s position when `from` is at or after it', () => {
-      expect(planPresenceQuery(ago(4000), now, window, last)).toEqual({ kind: 'delta', since: ago(14_000), afterPosition: 7 });
+    const answer = (msAgo: number, position: number) => ({ position, answeredAtMs: now.getTime() - msAgo });
+    it('reads exactly after the position of the answer `from` was taken from', () => {
+      expect(planPresenceQuery(ago(4000), now, window, [answer(5000, 7)])).toEqual({ kind: 'delta', since: ago(14_000), afterPosition: 7 });
     });
-    it('still does for a client clock behind the server by less than the overlap, or ahead by any amount', () => {
-      expect(planPresenceQuery(ago(14_000), now, window, last)).toMatchObject({ afterPosition: 7 });
-      expect(planPresenceQuery(new Date(now.getTime() + 60_000), now, window, last)).toMatchObject({ afterPosition: 7 });
+    it('takes the latest answer at or before `from`, never a later one (another consumer of the token, or a lost answer)', () => {
+      expect(planPresenceQuery(ago(4000), now, window, [answer(9000, 5), answer(5000, 7), answer(2000, 9)])).toMatchObject({ afterPosition: 7 });
     });
-    it('reads with the overlap when `from` is further back than that answer (a client that missed answers)', () => {
-      expect(planPresenceQuery(ago(15_001), now, window, last)).toEqual({ kind: 'delta', since: ago(25_001) });
+    it('still finds it for a client clock ahead of the server by less than the overlap', () => {
+      expect(planPresenceQuery(new Date(now.getTime() + 3000), now, window, [answer(1000, 7)])).toMatchObject({ afterPosition: 7 });
     });
-    it('reads with the overlap when `from` repeats that answer\'s own: the answer never arrived', () => {
-      const repeated = { ...last, fromMs: now.getTime() - 4000 };
-      expect(planPresenceQuery(ago(4000), now, window, repeated)).toEqual({ kind: 'delta', since: ago(14_000) });
+    it('reads with the overlap when no answer fits: all later than `from` (a clock behind), or more than the overlap before it', () => {
+      expect(planPresenceQuery(ago(6000), now, window, [answer(5000, 7)])).toEqual({ kind: 'delta', since: ago(16_000) });
+      expect(planPresenceQuery(ago(4000), now, window, [answer(14_001, 7)])).toEqual({ kind: 'delta', since: ago(14_000) });
     });
     it('answers the full list for a `from` the window old, whatever it knows', () => {
-      expect(planPresenceQuery(ago(600_000), now, window, last)).toEqual({ kind: 'full' });
+      expect(planPresenceQuery(ago(600_000), now, window, [answer(600_000, 7)])).toEqual({ kind: 'full' });
     });
   });
 });
