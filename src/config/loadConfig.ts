@@ -20,6 +20,12 @@ export interface Config {
   loginRateWindowSeconds: number;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /** Unset: GET /metrics is open; set: it needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** A request slower than this is logged at info even when it succeeded. */
+  slowRequestMs: number;
+  /** A login token older than this many days no longer authenticates (Rocket.Chat's Accounts_LoginExpiration). */
+  loginExpirationDays: number;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +67,11 @@ export function loadConfig(env: Env): Config {
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
   if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  // Compared with the Authorization header as it arrives: a character HTTP cannot carry would lock everyone out.
+  const metricsToken = text('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    problems.push('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces');
+  }
 
   const config: Config = {
     port: integer('PORT', 3000, 0, 65535),
@@ -79,6 +90,9 @@ export function loadConfig(env: Env): Config {
     loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     trustProxy: trustProxy === 'true',
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    metricsToken,
+    slowRequestMs: integer('SLOW_REQUEST_MS', 1000, 1, 600000),
+    loginExpirationDays: integer('LOGIN_EXPIRATION_DAYS', 90, 1, 36500),
   };
   // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
   if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {
