@@ -12,14 +12,17 @@ import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler } from './http/middleware/errorHandler';
 import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
+import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
-import { requestLogger } from './http/middleware/requestLogger';
 import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
+import { addMetricsRoute } from './http/routes/metrics';
 import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
+import { createMetrics, type Metrics } from './metrics/createMetrics';
+import { instrumentStore } from './storage/instrumentStore';
 import type { PresenceStore } from './storage/presenceStore';
 
 export type AppConfig = Pick<
@@ -33,6 +36,9 @@ export type AppConfig = Pick<
   | 'loginRateLimit'
   | 'loginRateWindowSeconds'
   | 'trustProxy'
+  | 'metricsToken'
+  | 'slowRequestMs'
+  | 'loginExpirationDays'
 >;
 
 export interface AppDeps {
@@ -40,13 +46,16 @@ export interface AppDeps {
   clock: Clock;
   config: AppConfig;
   logger: Logger;
+  /** The server passes one with process metrics; without, the app makes its own (tests build many apps). */
+  metrics?: Metrics;
 }
 
 const BODY_LIMIT = '16kb';
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
-export function createApp({ store, clock, config, logger }: AppDeps): Express {
+export function createApp({ store: givenStore, clock, config, logger, metrics = createMetrics() }: AppDeps): Express {
+  const store = instrumentStore(givenStore, metrics);
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
@@ -57,6 +66,7 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
     presenceTtlMs: config.presenceTtlSeconds * 1000,
     cacheMaxAgeMs: config.cacheMaxAgeMs,
   });
+  metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).users.length);
 
   const app = express();
   app.disable('x-powered-by');
@@ -68,31 +78,35 @@ export function createApp({ store, clock, config, logger }: AppDeps): Express {
   // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
+  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
   app.use(parseQueryOnce);
-  app.use(requestLogger(logger));
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id'] }));
   }
   addHealthRoutes(app, store);
+  addMetricsRoute(app, metrics, config.metricsToken);
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
   app.use(requireObjectBody);
 
   // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
-  const auth = [authenticate(accounts), updatePresence(presence)];
+  const auth = [authenticate(accounts), updatePresence(presence, logger)];
 
   const rocketChat = Router();
-  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
+  rocketChat.use(rememberMountPath);
+  const loginLimit = loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds, metrics });
+  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginLimit, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence);
   addRocketChatPresenceRoutes(rocketChat, auth, presence);
   app.use('/api/v1', rocketChat);
 
   const pnut = Router();
+  pnut.use(rememberMountPath);
   addPnutPresenceRoutes(pnut, auth, presence);
   app.use('/v0', pnut);
 
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(logger));
   return app;
 }

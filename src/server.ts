@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { AccountService } from './domain/accountService';
 import { systemClock } from './domain/clock';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
 import type { PresenceStore } from './storage/presenceStore';
 import type { Logger } from 'pino';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const store = await createStore(config);
   await ensureAdmin(config, store, logger);
 
-  const app = createApp({ store, clock: systemClock, config, logger });
+  const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb' }, 'presence service listening');
   });

@@ -18,6 +18,9 @@ export const TEST_CONFIG: AppConfig = {
   loginRateLimit: 1000,
   loginRateWindowSeconds: 60,
   trustProxy: false,
+  metricsToken: undefined,
+  slowRequestMs: 1000,
+  loginExpirationDays: 90,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';

@@ -1,10 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
+import type { Metrics } from '../../metrics/createMetrics';
 import { RateLimitedError } from './rateLimited';
 
 export interface LoginRateLimitOptions {
   limit: number;
   windowSeconds: number;
+  metrics: Pick<Metrics, 'rateLimited'>;
 }
 
 /** The login name a request tries, lower-cased; an empty string when it names none (then only the IP limit bites). */
@@ -19,20 +21,21 @@ function loginNameOf(req: Request): string {
  * account can guess passwords quickly. Over the limit: 429 with Retry-After, in the API's own shape.
  */
 export function loginRateLimit(options: LoginRateLimitOptions) {
-  const common: Partial<Options> = {
+  const common = (limitName: 'ip' | 'username'): Partial<Options> => ({
     windowMs: options.windowSeconds * 1000,
     limit: options.limit,
     standardHeaders: false,
     legacyHeaders: true,
     handler: (req: Request, _res: Response, next: NextFunction) => {
+      options.metrics.rateLimited.inc({ limit: limitName });
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = resetTime === undefined ? options.windowSeconds : Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));
       next(new RateLimitedError(seconds));
     },
-  };
-  const perIp = rateLimit({ ...common });
+  });
+  const perIp = rateLimit(common('ip'));
   const perUsername = rateLimit({
-    ...common,
+    ...common('username'),
     keyGenerator: (req: Request) => `user:${loginNameOf(req)}`,
     skip: (req: Request) => loginNameOf(req) === '',
   });
