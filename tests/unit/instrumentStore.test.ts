@@ -39,3 +39,12 @@ describe('instrumentStore', () => {
     expect(store.calls).toEqual([]);
   });
 });
+
+describe('instrumentStore and methods replaced later', () => {
+  it('calls the method the store has at call time', async () => {
+    const inner = new GrownStore();
+    const store = instrumentStore(inner, createMetrics());
+    inner.findSomething = async (id: string) => `replaced ${id}`;
+    await expect(store.findSomething('b')).resolves.toBe('replaced b');
+  });
+});
