@@ -59,6 +59,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
+    loginExpirationDays: config.loginExpirationDays,
   });
   const presence = new PresenceService(store, clock, {
     windowMs: config.deltaWindowSeconds * 1000,

@@ -20,6 +20,10 @@ export interface PresenceStore {
   findUserByUsername(username: string): Promise<UserRecord | null>;
   /** By username or, failing that, email address (what Rocket.Chat's `user` login field accepts). */
   findUserByLogin(login: string): Promise<UserRecord | null>;
+  /**
+   * The user holding this login token, without the password hash; `services.resume.loginTokens` holds only the
+   * matching token (its `when` decides whether it has expired).
+   */
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
   findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /** Users whose chosen status is not offline and whose presence expires after `now`. */
@@ -32,7 +36,8 @@ export interface PresenceStore {
 
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;
-  addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void>;
+  /** Removes the user's tokens made before `expiredBefore`, then adds `token` and sets lastLogin. */
+  addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void>;
   removeLoginToken(userId: string, hashedToken: string): Promise<void>;
   /**
    * Writes the user's presence and, when `isChange(before, after)` says clients can see the difference, records

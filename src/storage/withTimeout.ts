@@ -44,7 +44,7 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
     findPresentUsers: (now) => guard('findPresentUsers', () => store.findPresentUsers(now)),
     findUserIdsChangedSince: (since, now) => guard('findUserIdsChangedSince', () => store.findUserIdsChangedSince(since, now)),
     createUser: (user) => guard('createUser', () => store.createUser(user)),
-    addLoginToken: (userId, token, lastLogin) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin)),
+    addLoginToken: (userId, token, lastLogin, expiredBefore) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin, expiredBefore)),
     removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
     updatePresence: (userId, update, at, isChange) => guard('updatePresence', () => store.updatePresence(userId, update, at, isChange)),
     ping: () => guard('ping', () => store.ping()),

@@ -12,6 +12,18 @@ interface PresenceChange {
 const WITHOUT_CREDENTIALS = { services: 0 };
 
 /**
+ * A user with only the login token the query matched (`$` projects the matched array element). A positional
+ * projection is an inclusion, which cannot be mixed with `services: 0`, so every other field is named.
+ */
+const WITH_MATCHED_TOKEN_ONLY = {
+  ...Object.fromEntries(
+    ['username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'presenceText', 'presenceExpiresAt', 'lastSeenAt', 'lastLogin', 'avatarETag', 'createdAt']
+      .map((field) => [field, 1]),
+  ),
+  'services.resume.loginTokens.$': 1,
+};
+
+/**
  * The change log's TTL follows DELTA_WINDOW_SECONDS and DELTA_OVERLAP_SECONDS. When they change, the existing TTL
  * index is altered in place (createIndexes alone would refuse with IndexOptionsConflict).
  */
@@ -100,7 +112,7 @@ export class MongoStore implements PresenceStore {
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const doc = await this.users
-      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITHOUT_CREDENTIALS)
+      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITH_MATCHED_TOKEN_ONLY)
       .lean<StoredUser>();
     return toUserRecord(doc);
   }
@@ -135,7 +147,12 @@ export class MongoStore implements PresenceStore {
     }
   }
 
-  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void> {
+  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void> {
+    // Two updates: MongoDB refuses $pull and $push on the same array in one.
+    await this.users.updateOne(
+      { _id: { $eq: userId } },
+      { $pull: { 'services.resume.loginTokens': { when: { $lt: expiredBefore } } } },
+    );
     await this.users.updateOne(
       { _id: { $eq: userId } },
       { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin } },
