@@ -27,7 +27,9 @@ async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger)
   const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
-    logger.warn({ username: config.adminUsername, password: result.generatedPassword }, 'created admin user with a generated password');
+    // Printed for the person at the terminal, never into the log stream, which is collected and kept.
+    process.stderr.write(`Admin user "${config.adminUsername}" created with the generated password: ${result.generatedPassword}\n`);
+    logger.warn({ username: config.adminUsername }, 'created admin user with a generated password (printed to stderr)');
   } else if (result.created) {
     logger.info({ username: config.adminUsername }, 'created admin user');
   }
