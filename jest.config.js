@@ -6,5 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/tests/support/mongoGlobalSetup.ts',
   globalTeardown: '<rootDir>/tests/support/mongoGlobalTeardown.ts',
+  // Every supertest answer of every suite is checked against the OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/tests/support/openApiSetup.ts'],
   transform: { "^.+\\.ts$": "ts-jest" },
 };

@@ -17,6 +17,7 @@ import { parseQueryOnce } from './http/middleware/parseQueryOnce';
 import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
 import { addMetricsRoute } from './http/routes/metrics';
+import { addOpenApiRoute } from './http/routes/openapi';
 import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
@@ -87,6 +88,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   }
   addHealthRoutes(app, store);
   addMetricsRoute(app, metrics, config.metricsToken);
+  addOpenApiRoute(app);
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
   app.use(requireObjectBody);

@@ -220,7 +220,7 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     expect(await running.exited).toBe(0);
   }, 40000);
 
-  it('prints a generated admin password once to stderr, and never into the log stream', async () => {
+  it('prints a generated admin password once to stderr, never into the log stream; serves /metrics and /api/openapi.json', async () => {
     const port = await freePort();
     child = startService(port, { ADMIN_PASS: undefined });
     const running = child;
@@ -233,6 +233,14 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     expect(running.output.stdout).toContain('created admin user with a generated password (printed to stderr)');
     const login = await send(port, { method: 'POST', path: '/api/v1/login', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'admin', password }) });
     expect(login.status).toBe(200);
+    // The operations endpoints answer on the started service: metrics with Node's process metrics, and the document.
+    const metrics = await send(port, { path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('http_request_duration_seconds_count{route="/api/v1/login",method="POST",status="200"} 1');
+    expect(metrics.text).toContain('process_resident_memory_bytes');
+    const openApi = await send(port, { path: '/api/openapi.json' });
+    expect(openApi.status).toBe(200);
+    expect(openApi.json<{ openapi: string }>().openapi).toBe('3.1.0');
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   }, 40000);
