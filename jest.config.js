@@ -7,5 +7,7 @@ module.exports = {
   globalSetup: '<rootDir>/tests/support/mongoGlobalSetup.ts',
   globalTeardown: '<rootDir>/tests/support/mongoGlobalTeardown.ts',
   reporters: ['default', '<rootDir>/tests/support/mongoTestCountReporter.js'],
+  // Every supertest answer of every suite is checked against the OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/tests/support/openApiSetup.ts'],
   transform: { "^.+\\.ts$": "ts-jest" },
 };

@@ -1,12 +1,12 @@
 /**
- * The service under load, in its own process: the production app (helmet, validation, auth, request logging at
- * the configured level, the store as createStore makes it) on the embedded store, seeded directly through
- * the store. Started by bench/run.ts; talks to it over IPC.
+ * The service under load, in its own process: the production app as src/server.ts builds it (helmet,
+ * validation, auth, metrics with Node's process metrics, request logging at the configured level, the store as
+ * createStore makes it) on the embedded store, seeded directly through the store. Started by bench/run.ts; talks to it over IPC.
  *
  * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),
  * BENCH_CHANGE_EVERY_MS (0: no background changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
- * exactly as the server does. The request log goes to stdout, which run.ts points at /dev/null: pino does all
- * its work (serialising, writing) and the terminal is not flooded.
+ * exactly as the server does. The log goes to stdout, which run.ts points at /dev/null: pino does all its work
+ * (serialising, writing) and the terminal is not flooded.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config/loadConfig';
 import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
 import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics/createMetrics';
 import { createStore } from '../src/storage/createStore';
 import type { PresenceStore } from '../src/domain/presenceStore';
 import type { PresenceUpdate, UserRecord } from '../src/domain/userRecord';
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 200).unref();
 
-  const app = createApp({ store, clock: systemClock, config, logger });
+  const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
   });

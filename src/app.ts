@@ -14,16 +14,21 @@ import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler } from './http/middleware/errorHandler';
 import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
+import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
-import { requestLogger } from './http/middleware/requestLogger';
 import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
+import { addMetricsRoute } from './http/routes/metrics';
+import { addOpenApiRoute } from './http/routes/openapi';
 import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
+import type { PresenceObserver } from './domain/presenceObserver';
 import type { PresenceStore } from './domain/presenceStore';
+import { createMetrics, type Metrics } from './metrics/createMetrics';
+import { instrumentStore } from './storage/instrumentStore';
 
 export type AppConfig = Pick<
   Config,
@@ -44,6 +49,9 @@ export type AppConfig = Pick<
   | 'streamMaxBufferBytes'
   | 'streamTicketSeconds'
   | 'streamRevalidateMs'
+  | 'metricsToken'
+  | 'slowRequestMs'
+  | 'loginExpirationDays'
 >;
 
 /** The HTTP service, and what its server must do on shutdown before the last connections can close. */
@@ -55,18 +63,27 @@ export interface AppDeps {
   clock: Clock;
   config: AppConfig;
   logger: Logger;
+  /** The server passes one with process metrics; without, the app makes its own (tests build many apps). */
+  metrics?: Metrics;
 }
 
 const BODY_LIMIT = '16kb';
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
-export function createApp({ store, clock, config, logger }: AppDeps): PresenceApp {
+export function createApp({ store: givenStore, clock, config, logger, metrics = createMetrics() }: AppDeps): PresenceApp {
+  const store = instrumentStore(givenStore, metrics);
+  const observer: PresenceObserver = {
+    changeRecorded: () => metrics.changesRecorded.inc(),
+    expirySeen: () => metrics.expiries.inc(),
+    streamsOpen: (count) => metrics.openStreams.set(count),
+  };
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
+    loginExpirationDays: config.loginExpirationDays,
   });
-  const feed = new PresenceFeed(store, clock, { keepMs: config.deltaWindowSeconds * 1000, pollIntervalMs: config.streamPollMs }, (error) =>
+  const feed = new PresenceFeed(store, clock, { keepMs: config.deltaWindowSeconds * 1000, pollIntervalMs: config.streamPollMs }, observer, (error) =>
     logger.warn({ err: error }, 'presence feed read failed'),
   );
   const presence = new PresenceService(store, clock, {
@@ -75,13 +92,14 @@ export function createApp({ store, clock, config, logger }: AppDeps): PresenceAp
     presenceTtlMs: config.presenceTtlSeconds * 1000,
     cacheMaxAgeMs: config.cacheMaxAgeMs,
     rememberedCallers: config.authCacheMaxEntries,
-  }, feed);
+  }, feed, observer);
   const streams = new PresenceStreams(presence, accounts, clock, {
     maxPerUser: config.streamMaxPerUser,
     maxPerInstance: config.streamMaxPerInstance,
     keepAliveMs: config.streamHeartbeatSeconds * 1000,
     revalidateMs: config.streamRevalidateMs,
-  }, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'));
+  }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'));
+  metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).users.length);
 
   const app = express();
   app.disable('x-powered-by');
@@ -93,23 +111,27 @@ export function createApp({ store, clock, config, logger }: AppDeps): PresenceAp
   // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
+  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
   app.use(parseQueryOnce);
-  app.use(requestLogger(logger));
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
   }
   addHealthRoutes(app, store);
+  addMetricsRoute(app, metrics, config.metricsToken);
+  addOpenApiRoute(app);
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
   app.use(requireObjectBody);
 
   // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
-  const auth = [authenticate(accounts), updatePresence(presence)];
-  const streamAuth = [authenticate(accounts, { streamTicket: true }), updatePresence(presence)];
+  const auth = [authenticate(accounts), updatePresence(presence, logger)];
+  const streamAuth = [authenticate(accounts, { streamTicket: true }), updatePresence(presence, logger)];
 
   const rocketChat = Router();
-  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds })));
+  rocketChat.use(rememberMountPath);
+  const loginLimit = loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds, metrics });
+  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginLimit, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams);
   addRocketChatPresenceRoutes(rocketChat, auth, presence);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
@@ -120,10 +142,11 @@ export function createApp({ store, clock, config, logger }: AppDeps): PresenceAp
   app.use('/api/v1', rocketChat);
 
   const pnut = Router();
+  pnut.use(rememberMountPath);
   addPnutPresenceRoutes(pnut, auth, presence);
   app.use('/v0', pnut);
 
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(logger));
   return Object.assign(app, { closeStreams: () => streams.closeAll() });
 }

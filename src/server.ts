@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { AccountService } from './domain/accountService';
 import { systemClock } from './domain/clock';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
 import type { PresenceStore } from './domain/presenceStore';
 import type { Logger } from 'pino';
@@ -26,11 +27,13 @@ export async function shutDown(server: Server, store: PresenceStore, timeoutMs: 
 }
 
 async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
-  const accounts = new AccountService(store, systemClock, { authCacheTtlMs: 0, authCacheMaxEntries: 0 });
+  const accounts = new AccountService(store, systemClock, { authCacheTtlMs: 0, authCacheMaxEntries: 0, loginExpirationDays: config.loginExpirationDays });
   const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
-    logger.warn({ username: config.adminUsername, password: result.generatedPassword }, 'created admin user with a generated password');
+    // Printed for the person at the terminal, never into the log stream, which is collected and kept.
+    process.stderr.write(`Admin user "${config.adminUsername}" created with the generated password: ${result.generatedPassword}\n`);
+    logger.warn({ username: config.adminUsername }, 'created admin user with a generated password (printed to stderr)');
   } else if (result.created) {
     logger.info({ username: config.adminUsername }, 'created admin user');
   }
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const store = await createStore(config);
   await ensureAdmin(config, store, logger);
 
-  const app = createApp({ store, clock: systemClock, config, logger });
+  const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb' }, 'presence service listening');
   });

@@ -28,6 +28,12 @@ export interface Config {
   streamMaxBufferBytes: number;
   streamTicketSeconds: number;
   streamRevalidateMs: number;
+  /** Unset: GET /metrics is open; set: it needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** A request slower than this is logged at info even when it succeeded. */
+  slowRequestMs: number;
+  /** A login token older than this many days no longer authenticates (Rocket.Chat's Accounts_LoginExpiration). */
+  loginExpirationDays: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +75,11 @@ export function loadConfig(env: Env): Config {
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
   if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  // Compared with the Authorization header as it arrives: a character HTTP cannot carry would lock everyone out.
+  const metricsToken = text('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    problems.push('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces');
+  }
 
   const config: Config = {
     port: integer('PORT', 3000, 0, 65535),
@@ -96,6 +107,9 @@ export function loadConfig(env: Env): Config {
     streamTicketSeconds: integer('STREAM_TICKET_SECONDS', 30, 1, 3600),
     // At most 5 s, so a logout on any instance closes the streams it opened within 5 s.
     streamRevalidateMs: integer('STREAM_REVALIDATE_MS', 4000, 100, 5000),
+    metricsToken,
+    slowRequestMs: integer('SLOW_REQUEST_MS', 1000, 1, 600000),
+    loginExpirationDays: integer('LOGIN_EXPIRATION_DAYS', 90, 1, 36500),
   };
   // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
   if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {

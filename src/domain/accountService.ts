@@ -1,11 +1,12 @@
 import type { PresenceStore } from './presenceStore';
 import { DuplicateUserError } from './presenceStore';
 import type { UserRecord } from './userRecord';
-import { BoundedTtlCache } from './boundedTtlCache';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword } from './credentials';
 import { InvalidCredentialsError, RejectedError, UnauthorizedError } from './errors';
 import { isAdmin, type Identity } from './identity';
+import { isLoginTokenExpired, loginTokenExpiresAtMs, loginTokensExpiredBefore } from './loginTokenExpiry';
 import { sameString } from './sameString';
 import { isTicketCurrent } from './streamTicket';
 
@@ -24,20 +25,31 @@ export interface AccountOptions {
   /** How long a verified token is trusted without asking the store: bounds how late a revocation elsewhere bites. */
   authCacheTtlMs: number;
   authCacheMaxEntries: number;
+  /** Login tokens older than this stop authenticating. */
+  loginExpirationDays: number;
 }
 
 type CachedIdentity = Omit<Identity, 'hashedToken'>;
 
 /** Logins, tokens and users. Rocket.Chat's rules; the store does the I/O. */
 export class AccountService {
-  private readonly identities: BoundedTtlCache<CachedIdentity>;
+  /** Verified tokens by hash; undefined when caching is off. */
+  private readonly identities: LRUCache<string, CachedIdentity> | undefined;
 
   constructor(
     private readonly store: PresenceStore,
     private readonly clock: Clock,
-    options: AccountOptions,
+    private readonly options: AccountOptions,
   ) {
-    this.identities = new BoundedTtlCache(options.authCacheMaxEntries, options.authCacheTtlMs);
+    this.identities = options.authCacheTtlMs > 0 && options.authCacheMaxEntries > 0
+      ? new LRUCache({
+        max: options.authCacheMaxEntries,
+        ttl: options.authCacheTtlMs,
+        // The injected clock, so tests move time by hand; read on every check rather than through a timer per call.
+        perf: { now: () => this.clock.now().getTime() },
+        ttlResolution: 0,
+      })
+      : undefined;
   }
 
   /**
@@ -46,13 +58,18 @@ export class AccountService {
    */
   async authenticate(token: string, claimedUserId: string | undefined): Promise<Identity> {
     const hashedToken = hashLoginToken(token);
-    const nowMs = this.clock.now().getTime();
-    let identity = this.identities.get(hashedToken, nowMs);
+    let identity = this.identities?.get(hashedToken);
     if (identity === undefined) {
-      const user = await this.store.findUserByHashedToken(hashedToken);
-      if (user === null || !user.active) throw new UnauthorizedError();
+      const now = this.clock.now();
+      const found = await this.userWithLiveToken(hashedToken, now);
+      if (found === null || !found.user.active) throw new UnauthorizedError();
+      const { user, madeAt } = found;
       identity = { userId: user._id, username: user.username, roles: user.roles };
-      this.identities.set(hashedToken, identity, nowMs);
+      // lru-cache keeps an entry while its age is at most `ttl`: one millisecond less than the cache age, so an
+      // entry is gone once CACHE_MAX_AGE_MS has passed; and never past the token's own last valid millisecond.
+      const expiresInMs = loginTokenExpiresAtMs(madeAt, this.options.loginExpirationDays) - now.getTime();
+      const ttl = Math.floor(Math.min(this.options.authCacheTtlMs - 1, expiresInMs));
+      if (ttl > 0) this.identities?.set(hashedToken, identity, { ttl });
     }
     if (claimedUserId !== undefined && !sameString(claimedUserId, identity.userId)) throw new UnauthorizedError();
     return { ...identity, hashedToken };
@@ -61,16 +78,17 @@ export class AccountService {
   /** @returns the user and a new login token; the same error whether the user is unknown or the password wrong. */
   async login(request: LoginRequest): Promise<{ user: UserRecord; token: string }> {
     if ('resume' in request) {
-      const user = await this.store.findUserByHashedToken(hashLoginToken(request.resume));
-      if (user === null || !user.active) throw new InvalidCredentialsError();
-      return { user, token: request.resume };
+      const found = await this.userWithLiveToken(hashLoginToken(request.resume), this.clock.now());
+      if (found === null || !found.user.active) throw new InvalidCredentialsError();
+      return { user: found.user, token: request.resume };
     }
     const user = await this.store.findUserByLogin(request.login);
     const passwordMatches = await verifyPassword(request.password, user?.services.password?.bcrypt);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();
     const now = this.clock.now();
-    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now);
+    const expiredBefore = loginTokensExpiredBefore(now, this.options.loginExpirationDays);
+    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, expiredBefore);
     return { user: { ...user, lastLogin: now }, token };
   }
 
@@ -103,8 +121,16 @@ export class AccountService {
   }
 
   async logout(identity: Identity): Promise<void> {
-    this.identities.delete(identity.hashedToken);
+    this.identities?.delete(identity.hashedToken);
     await this.store.removeLoginToken(identity.userId, identity.hashedToken);
+  }
+
+  /** The token's user and when the token was made; null when nobody has it or it has expired. */
+  private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; madeAt: Date } | null> {
+    const user = await this.store.findUserByHashedToken(hashedToken);
+    const madeAt = user?.services.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken)?.when;
+    if (user === null || madeAt === undefined || isLoginTokenExpired(madeAt, now, this.options.loginExpirationDays)) return null;
+    return { user, madeAt };
   }
 
   async findUser(userId: string): Promise<UserRecord> {

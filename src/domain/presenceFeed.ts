@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock';
 import { formatCursor, parseCursor } from './feedCursor';
 import { lastVisibleChangeAt } from './lastVisibleChange';
+import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceStore } from './presenceStore';
 import type { UserRecord } from './userRecord';
 
@@ -49,6 +50,7 @@ export class PresenceFeed {
     private readonly store: PresenceStore,
     private readonly clock: Clock,
     private readonly options: FeedOptions,
+    private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onPollError: (error: unknown) => void = () => undefined,
   ) {}
 
@@ -153,6 +155,7 @@ export class PresenceFeed {
       const stamp = lastVisibleChangeAt(user, start);
       if (stamp === null || stamp < sinceMs || this.seenStamps.get(user._id) === stamp) continue;
       this.seenStamps.set(user._id, stamp);
+      if (user.status !== 'offline' && stamp === user.presenceExpiresAt?.getTime()) this.observer.expirySeen();
       // The first read only learns what is already there: a snapshot taken after it includes those changes.
       if (!baseline) changed.push(user);
     }

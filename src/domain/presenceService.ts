@@ -11,6 +11,7 @@ import { changedSince } from './lastVisibleChange';
 import { normaliseStatusText } from './normaliseStatusText';
 import { parsePnutPresence } from './pnutPresence';
 import type { PresenceFeed } from './presenceFeed';
+import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import { resolveExpiration } from './presenceExpiration';
 import { planPresenceQuery, type DeltaWindow, type PastAnswer } from './presenceQueryPlan';
 import { snapshotValidUntil, type PresentSnapshot } from './presentSnapshot';
@@ -70,6 +71,7 @@ export class PresenceService {
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
     readonly feed: PresenceFeed,
+    private readonly observer: PresenceObserver = ignoreEvents,
   ) {
     // A remembered answer older than the delta window can no longer serve a delta: its `from` gets a full list.
     this.pastAnswers = new LRUCache({ max: Math.max(1, options.rememberedCallers), ttl: options.windowMs, perf: { now: () => clock.now().getTime() } });
@@ -213,7 +215,10 @@ export class PresenceService {
         updatedAt: now,
       });
       if (written !== null) {
-        if (visible) this.feed.changedLocally();
+        if (visible) {
+          this.observer.changeRecorded();
+          this.feed.changedLocally();
+        }
         return written;
       }
     }

@@ -26,6 +26,10 @@ export interface PresenceStore {
   findUserByUsername(username: string): Promise<UserRecord | null>;
   /** By username or, failing that, email address (what Rocket.Chat's `user` login field accepts). */
   findUserByLogin(login: string): Promise<UserRecord | null>;
+  /**
+   * The user holding this login token, without the password hash; `services.resume.loginTokens` holds only the
+   * matching token (its `when` decides whether it has expired).
+   */
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
   findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /** The users holding any of these token hashes, with their login tokens (for checking open streams in bulk). */
@@ -40,7 +44,8 @@ export interface PresenceStore {
 
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;
-  addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void>;
+  /** Removes the user's tokens made before `expiredBefore`, then adds `token` and sets lastLogin. */
+  addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void>;
   removeLoginToken(userId: string, hashedToken: string): Promise<void>;
   /**
    * One atomic write of a presence and its change stamp, applied only if the user's presence revision is still

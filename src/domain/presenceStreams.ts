@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import { TooManyStreamsError } from './errors';
 import type { Identity } from './identity';
 import type { FeedBatch } from './presenceFeed';
+import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceReading, PresenceService } from './presenceService';
 import type { UserRecord } from './userRecord';
 
@@ -58,6 +59,7 @@ export class PresenceStreams {
     private readonly accounts: AccountService,
     private readonly clock: Clock,
     private readonly limits: StreamLimits,
+    private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onRevalidateError: (error: unknown) => void = () => undefined,
   ) {}
 
@@ -93,6 +95,7 @@ export class PresenceStreams {
       if (missed.length > 0) sink.send({ cursor: feed.cursorOf(feed.current), full: false, readings: missed });
       registered = { identity, ids: wanted, sink };
       this.streams.add(registered);
+      this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
       this.reserved -= 1;
@@ -154,6 +157,7 @@ export class PresenceStreams {
   /** false when it was already gone. */
   private remove(stream: OpenStream): boolean {
     if (!this.streams.delete(stream)) return false;
+    this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
     if (this.streams.size === 0) this.stopSharedWork();
     return true;

@@ -46,7 +46,7 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
     findUsersWithPresenceAfter: (now) => guard('findUsersWithPresenceAfter', () => store.findUsersWithPresenceAfter(now)),
     findUsersChangedSince: (since, now) => guard('findUsersChangedSince', () => store.findUsersChangedSince(since, now)),
     createUser: (user) => guard('createUser', () => store.createUser(user)),
-    addLoginToken: (userId, token, lastLogin) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin)),
+    addLoginToken: (userId, token, lastLogin, expiredBefore) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin, expiredBefore)),
     removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
     writePresence: (userId, revision, write) => guard('writePresence', () => store.writePresence(userId, revision, write)),
     saveStreamTicket: (ticket) => guard('saveStreamTicket', () => store.saveStreamTicket(ticket)),

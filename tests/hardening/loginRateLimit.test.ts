@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { newUserId } from '../../src/domain/credentials';
 import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
 import { buildHarness, listen, type Listening } from './support/harness';
 import { send, type RawAnswer } from './support/http';
@@ -6,7 +9,7 @@ import { expectRocketChatError } from './support/shapes';
 const LIMIT = 3;
 
 /** Rocket.Chat's 429 body, with the wait it announces. */
-function expectRateLimited(res: RawAnswer): void {
+function expectRateLimited(res: RawAnswer, limit = LIMIT): void {
   const body = expectRocketChatError(res, 429);
   const retryAfter = Number(res.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);
@@ -16,7 +19,7 @@ function expectRateLimited(res: RawAnswer): void {
     success: false,
     error: `Error, too many requests. Please slow down. You must wait ${retryAfter} seconds before trying this endpoint again.`,
   });
-  expect(res.headers['x-ratelimit-limit']).toBe(String(LIMIT));
+  expect(res.headers['x-ratelimit-limit']).toBe(String(limit));
   expect(res.headers['x-ratelimit-remaining']).toBe('0');
   expect(res.headers['x-ratelimit-reset']).toMatch(/^\d+$/);
 }
@@ -44,12 +47,12 @@ describe('login rate limit', () => {
   });
   afterEach(() => server.close());
 
-  it(`allows ${LIMIT} attempts per IP, then answers 429 with Retry-After in Rocket.Chat's shape`, async () => {
+  it(`allows ${LIMIT} failed attempts per IP, then answers 429 with Retry-After in Rocket.Chat's shape`, async () => {
     for (let i = 0; i < LIMIT; i += 1) {
       const res = await login(server, { user: `someone${i}`, password: 'guess' }, { from: '127.0.0.11' });
       expectRocketChatError(res, 401);
     }
-    // Even the right password is refused now: the limit is on attempts, not on failures.
+    // Even the right password is refused now: were it let through, a 200 among the 429s would give it away.
     expectRateLimited(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
     expectRateLimited(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
   });
@@ -82,6 +85,72 @@ describe('login rate limit', () => {
     }
     const pnut = await send(server.port, { path: '/v0/presence', headers: bob.bearer, localAddress: '127.0.0.14' });
     expect(pnut.status).toBe(200);
+  });
+});
+
+/** Users stored straight into the store with a cheap bcrypt cost (4), so two hundred logins take no time. */
+async function seedCheapUsers(h: ReturnType<typeof buildHarness>, count: number, password: string): Promise<string[]> {
+  const hash = bcrypt.hashSync(createHash('sha256').update(password).digest('hex'), 4);
+  const usernames: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const username = `office${i}`;
+    await h.inner.createUser({
+      _id: newUserId(), username, name: `Office ${i}`, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '',
+      presenceText: null, presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: h.clock.now(),
+      services: { password: { bcrypt: hash }, resume: { loginTokens: [] } },
+    });
+    usernames.push(username);
+  }
+  return usernames;
+}
+
+describe('login rate limit: failures only (the production limit of 10)', () => {
+  const PRODUCTION_LIMIT = 10;
+  const password = 'office password';
+  let h: ReturnType<typeof buildHarness>;
+  let server: Listening;
+  let usernames: string[];
+  beforeEach(async () => {
+    h = buildHarness({ config: { loginRateLimit: PRODUCTION_LIMIT, loginRateWindowSeconds: 60 } });
+    usernames = await seedCheapUsers(h, 200, password);
+    server = await listen(h.app);
+  });
+  afterEach(() => server.close());
+
+  it('lets 200 users log in from one address within a minute: successful logins never spend the budget', async () => {
+    const statuses: number[] = [];
+    // As an office behind one NAT address: ten at a time, the limit's worth in flight at once.
+    for (let wave = 0; wave < usernames.length; wave += PRODUCTION_LIMIT) {
+      const answers = await Promise.all(usernames.slice(wave, wave + PRODUCTION_LIMIT)
+        .map((user) => login(server, { user, password }, { from: '127.0.2.1' })));
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    expect(statuses).toEqual(usernames.map(() => 200));
+    // And the whole failure budget is still there.
+    for (let i = 0; i < PRODUCTION_LIMIT; i += 1) expect((await login(server, { user: usernames[i], password: 'wrong' }, { from: '127.0.2.1' })).status).toBe(401);
+    expectRateLimited(await login(server, { user: usernames[10], password: 'wrong' }, { from: '127.0.2.1' }), PRODUCTION_LIMIT);
+  });
+
+  it('answers the 11th wrong password from one address within the window with 429 and Retry-After', async () => {
+    for (let i = 0; i < PRODUCTION_LIMIT; i += 1) {
+      expectRocketChatError(await login(server, { user: usernames[i], password: 'wrong' }, { from: '127.0.2.2' }), 401);
+    }
+    expectRateLimited(await login(server, { user: usernames[PRODUCTION_LIMIT], password: 'wrong' }, { from: '127.0.2.2' }), PRODUCTION_LIMIT);
+  });
+
+  it('a colleague’s correct login between the failures gets in and does not use up the budget', async () => {
+    for (let i = 0; i < PRODUCTION_LIMIT - 1; i += 1) expect((await login(server, { user: usernames[0], password: `wrong${i}` }, { from: '127.0.2.3' })).status).toBe(401);
+    expect((await login(server, { user: usernames[1], password }, { from: '127.0.2.3' })).status).toBe(200);
+    expect((await login(server, { user: usernames[2], password: 'wrong' }, { from: '127.0.2.3' })).status).toBe(401);
+    // The budget is spent now: the next attempt, right or wrong, for any account, is refused.
+    expectRateLimited(await login(server, { user: usernames[3], password }, { from: '127.0.2.3' }), PRODUCTION_LIMIT);
+  });
+
+  it('a bad request is not a failed login', async () => {
+    for (let i = 0; i < PRODUCTION_LIMIT + 2; i += 1) {
+      expect((await login(server, { user: usernames[0], password: 'x', resume: ['not', 'a', 'string'] } as unknown as Record<string, string>, { from: '127.0.2.4' })).status).toBe(400);
+    }
+    expect((await login(server, { user: usernames[0], password }, { from: '127.0.2.4' })).status).toBe(200);
   });
 });
 

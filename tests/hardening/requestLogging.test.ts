@@ -11,7 +11,8 @@ describe('request ids', () => {
   let logs: CapturedLogs;
   let alice: SeededUser;
   beforeEach(async () => {
-    logs = captureLogs('info');
+    // At debug every request has its line, successes included.
+    logs = captureLogs('debug');
     h = buildHarness({ logger: logs.logger });
     alice = await h.seed();
   });
@@ -68,6 +69,82 @@ describe('request ids', () => {
     await request(h.app).get('/api/v1/users.presence?from=2026-01-15T11:59:00Z&secret=abc').set(alice.headers).set('X-Request-Id', 'query-test').expect(200);
     expect((lineFor('query-test')?.req as { path: string }).path).toBe('/api/v1/users.presence');
     expect(logs.text()).not.toContain('secret=abc');
+  });
+});
+
+describe('at info (production): polls are counted, not logged', () => {
+  let h: Harness;
+  let logs: CapturedLogs;
+  let alice: SeededUser;
+  beforeEach(async () => {
+    logs = captureLogs('info');
+    h = buildHarness({ logger: logs.logger });
+    alice = await h.seed();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const idsLogged = () => logs.records().map((record) => (record.req as { id?: string } | undefined)?.id);
+
+  it('leaves out successful and 304 answers', async () => {
+    const first = await request(h.app).get('/api/v1/users.presence').set(alice.headers).set('X-Request-Id', 'poll-200').expect(200);
+    await request(h.app).get('/api/v1/users.presence').set(alice.headers).set('If-None-Match', first.headers.etag as string).set('X-Request-Id', 'poll-304').expect(304);
+    await request(h.app).get('/v0/users/me/presence?update_presence=1').set(alice.bearer).set('X-Request-Id', 'heartbeat').expect(200);
+    await request(h.app).get('/healthz').set('X-Request-Id', 'health').expect(200);
+    expect(idsLogged()).toEqual([]);
+  });
+
+  it('holds every 4xx at warn and every 5xx at error, each with its request id, method, path and status', async () => {
+    await request(h.app).get('/api/v1/users.presence').set('X-Request-Id', 'no-auth').expect(401);
+    await request(h.app).get('/api/v1/users.presence?from=yesterday').set(alice.headers).set('X-Request-Id', 'bad-from').expect(400);
+    await request(h.app).get('/v0/nothing/here').set('X-Request-Id', 'unknown').expect(404);
+    h.faulty.reject(() => new Error('store bug'));
+    h.clock.advance(5000);
+    await request(h.app).get('/v0/presence').set(alice.bearer).set('X-Request-Id', 'server-fault').expect(500);
+    const lineFor = (id: string) => logs.records().filter((record) => (record.req as { id?: string } | undefined)?.id === id && record.msg === 'request completed');
+    expect(lineFor('no-auth')).toEqual([expect.objectContaining({ level: 40, req: { id: 'no-auth', method: 'GET', path: '/api/v1/users.presence' }, res: { statusCode: 401 } })]);
+    expect(lineFor('bad-from')).toEqual([expect.objectContaining({ level: 40, res: { statusCode: 400 } })]);
+    expect(lineFor('unknown')).toEqual([expect.objectContaining({ level: 40, res: { statusCode: 404 }, route: 'unmatched' })]);
+    expect(lineFor('server-fault')).toEqual([expect.objectContaining({ level: 50, res: { statusCode: 500 }, route: '/v0/presence' })]);
+  });
+
+  it('logs an error with its stack under the request id of the request that met it', async () => {
+    h.faulty.reject(() => new Error('store bug'));
+    h.clock.advance(5000);
+    await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'meets-a-bug').expect(500);
+    const errorLine = logs.records().find((record) => record.msg === 'unhandled error');
+    expect(errorLine).toEqual(expect.objectContaining({
+      level: 50,
+      req: { id: 'meets-a-bug', method: 'GET', path: '/api/v1/me' },
+      err: expect.objectContaining({ message: 'store bug', stack: expect.stringContaining('store bug') }),
+    }));
+  });
+
+  it('holds a successful request slower than SLOW_REQUEST_MS', async () => {
+    const logsAt = captureLogs('info');
+    const slow = buildHarness({ logger: logsAt.logger, config: { slowRequestMs: 1000 } });
+    const bob = await slow.seed();
+    // Every reading of the monotonic clock 600 ms after the previous one: the request takes at least 1.2 s.
+    let nowMs = 0;
+    jest.spyOn(performance, 'now').mockImplementation(() => (nowMs += 600));
+    await request(slow.app).get('/api/v1/users.presence').set(bob.headers).set('X-Request-Id', 'slow-poll').expect(200);
+    jest.restoreAllMocks();
+    await request(slow.app).get('/api/v1/users.presence').set(bob.headers).set('X-Request-Id', 'fast-poll').expect(200);
+    const lines = logsAt.records().filter((record) => record.msg === 'request completed');
+    expect(lines).toEqual([expect.objectContaining({ level: 30, req: expect.objectContaining({ id: 'slow-poll' }), res: { statusCode: 200 } })]);
+    expect(lines[0].responseTime).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('at debug, successful and 304 answers have their line too', async () => {
+    const debugLogs = captureLogs('debug');
+    const d = buildHarness({ logger: debugLogs.logger });
+    const carol = await d.seed();
+    const first = await request(d.app).get('/api/v1/users.presence').set(carol.headers).set('X-Request-Id', 'poll-200').expect(200);
+    await request(d.app).get('/api/v1/users.presence').set(carol.headers).set('If-None-Match', first.headers.etag as string).set('X-Request-Id', 'poll-304').expect(304);
+    const lines = debugLogs.records().filter((record) => record.msg === 'request completed');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 20, req: expect.objectContaining({ id: 'poll-200' }), res: { statusCode: 200 }, route: '/api/v1/users.presence' }),
+      expect.objectContaining({ level: 20, req: expect.objectContaining({ id: 'poll-304' }), res: { statusCode: 304 }, route: '/api/v1/users.presence' }),
+    ]);
   });
 });
 

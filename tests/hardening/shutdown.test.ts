@@ -137,12 +137,13 @@ const refusesConnections = (port: number) => expectRefused(port).then(() => true
 
 interface Child {
   process: ChildProcess;
-  output: { text: string };
+  /** stdout and stderr together, and each alone. */
+  output: { text: string; stdout: string; stderr: string };
   exited: Promise<number | null>;
 }
 
-function startService(port: number): Child {
-  const output = { text: '' };
+function startService(port: number, env: Record<string, string | undefined> = {}): Child {
+  const output = { text: '', stdout: '', stderr: '' };
   const child = spawn(process.execPath, ['-r', path.join(__dirname, 'support/registerTs.js'), path.join(ROOT, 'src/server.ts')], {
     cwd: ROOT,
     env: {
@@ -152,14 +153,17 @@ function startService(port: number): Child {
       ADMIN_USERNAME: 'admin',
       ADMIN_PASS: 'sigterm-test-password',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (data: Buffer) => {
     output.text += data.toString();
+    output.stdout += data.toString();
   });
   child.stderr?.on('data', (data: Buffer) => {
     output.text += data.toString();
+    output.stderr += data.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, output, exited };
@@ -212,6 +216,31 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     const running = child;
     await eventually('service answers /healthz', () => answersHealthz(port), 20000);
     await eventually(`"presence service listening" on stdout; got:\n${running.output.text}`, async () => /presence service listening/.test(running.output.text), 2000);
+    running.process.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  }, 40000);
+
+  it('prints a generated admin password once to stderr, never into the log stream; serves /metrics and /api/openapi.json', async () => {
+    const port = await freePort();
+    child = startService(port, { ADMIN_PASS: undefined });
+    const running = child;
+    await eventually(`"presence service listening" on stdout; got:\n${running.output.text}`, async () => /presence service listening/.test(running.output.stdout), 20000);
+    const printed = running.output.stderr.match(/^Admin user "admin" created with the generated password: (\S+)$/m);
+    expect(printed).not.toBeNull();
+    const password = (printed as RegExpMatchArray)[1];
+    expect(running.output.stderr.split(password)).toHaveLength(2);
+    expect(running.output.stdout).not.toContain(password);
+    expect(running.output.stdout).toContain('created admin user with a generated password (printed to stderr)');
+    const login = await send(port, { method: 'POST', path: '/api/v1/login', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'admin', password }) });
+    expect(login.status).toBe(200);
+    // The operations endpoints answer on the started service: metrics with Node's process metrics, and the document.
+    const metrics = await send(port, { path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('http_request_duration_seconds_count{route="/api/v1/login",method="POST",status="200"} 1');
+    expect(metrics.text).toContain('process_resident_memory_bytes');
+    const openApi = await send(port, { path: '/api/openapi.json' });
+    expect(openApi.status).toBe(200);
+    expect(openApi.json<{ openapi: string }>().openapi).toBe('3.1.0');
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   }, 40000);

@@ -60,12 +60,37 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   it('adds and removes login tokens', async () => {
     const user = aUser();
     await store.createUser(user);
-    await store.addLoginToken(user._id, { when: T0, hashedToken: 'h1' }, at(1));
-    await store.addLoginToken(user._id, { when: T0, hashedToken: 'h2' }, at(2));
+    await store.addLoginToken(user._id, { when: T0, hashedToken: 'h1' }, at(1), T0);
+    await store.addLoginToken(user._id, { when: T0, hashedToken: 'h2' }, at(2), T0);
     expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(2));
     await store.removeLoginToken(user._id, 'h1');
     expect(await store.findUserByHashedToken('h1')).toBeNull();
     expect((await store.findUserByHashedToken('h2'))?._id).toBe(user._id);
+  });
+
+  it('finds a user by token hash with only that token, and no password hash', async () => {
+    const user = aUser({ emails: [{ address: 'tok@example.com', verified: true }], statusText: 'here', avatarETag: 'av1', lastLogin: at(-60) });
+    user.services.resume = { loginTokens: [{ when: at(-30), hashedToken: 'older' }, { when: at(-10), hashedToken: 'wanted' }, { when: at(-5), hashedToken: 'newer' }] };
+    await store.createUser(user);
+    const found = await store.findUserByHashedToken('wanted');
+    expect(found?.services).toEqual({ resume: { loginTokens: [{ when: at(-10), hashedToken: 'wanted' }] } });
+    // Everything else is there, as the other reads give it.
+    const { services: _withPassword, ...fields } = (await store.findUserById(user._id)) as UserRecord;
+    expect(found).toMatchObject(fields);
+  });
+
+  it('removes the tokens made before a cutoff when it adds a new one, and leaves the others', async () => {
+    const user = aUser();
+    user.services.resume = { loginTokens: [{ when: at(-300), hashedToken: 'expired-1' }, { when: at(-100), hashedToken: 'cutoff' }, { when: at(-50), hashedToken: 'live' }] };
+    await store.createUser(user);
+    await store.createUser(aUser({ services: { resume: { loginTokens: [{ when: at(-300), hashedToken: 'someone-elses' }] } } }));
+    await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), at(-100));
+    const tokens = (await store.findUserById(user._id))?.services.resume?.loginTokens.map((token) => token.hashedToken);
+    expect(tokens).toEqual(['cutoff', 'live', 'new']);
+    expect(await store.findUserByHashedToken('expired-1')).toBeNull();
+    expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+    expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
+    expect(await store.findUserByHashedToken('someone-elses')).not.toBeNull();
   });
 
   /** A presence write as the domain makes one: online until `expiresAt`, stamped `changedAt`. */

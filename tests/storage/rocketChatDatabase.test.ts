@@ -69,7 +69,8 @@ async function rocketChatUser(n: number): Promise<RocketChatUser> {
       email2fa: { enabled: true, changedAt: new Date('2024-03-01T10:00:01.000Z') },
       resume: {
         loginTokens: [
-          { when: new Date('2024-03-02T10:00:00.000Z'), hashedToken: sha256Base64(token) },
+          // A login of last week: still inside LOGIN_EXPIRATION_DAYS (the test clock runs near real time).
+          { when: new Date(Date.now() - 7 * 86_400_000), hashedToken: sha256Base64(token) },
           // A personal access token, in Rocket.Chat's own shape (no `when`).
           { hashedToken: sha256Base64(`pat-${n}`), type: 'personalAccessToken', createdAt: new Date('2024-03-03T10:00:00.000Z'), lastTokenPart: 'a1b2c3', name: 'ci', bypassTwoFactor: false },
         ],

@@ -25,6 +25,9 @@ export const TEST_CONFIG: AppConfig = {
   streamMaxBufferBytes: 1048576,
   streamTicketSeconds: 30,
   streamRevalidateMs: 4000,
+  metricsToken: undefined,
+  slowRequestMs: 1000,
+  loginExpirationDays: 90,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';

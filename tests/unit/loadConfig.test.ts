@@ -27,6 +27,9 @@ describe('loadConfig', () => {
       streamMaxBufferBytes: 1048576,
       streamTicketSeconds: 30,
       streamRevalidateMs: 4000,
+      metricsToken: undefined,
+      slowRequestMs: 1000,
+      loginExpirationDays: 90,
     });
   });
 
@@ -41,6 +44,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       TRUST_PROXY: 'true',
+      METRICS_TOKEN: 'scrape-0123456789abcdef',
+      SLOW_REQUEST_MS: '250',
+      LOGIN_EXPIRATION_DAYS: '30',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -52,7 +58,25 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
+      metricsToken: 'scrape-0123456789abcdef',
+      slowRequestMs: 250,
+      loginExpirationDays: 30,
     });
+  });
+
+  it.each([
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'has a space in the middle of it'],
+    ['SLOW_REQUEST_MS', '0'],
+    ['SLOW_REQUEST_MS', '1.5'],
+    ['LOGIN_EXPIRATION_DAYS', '0'],
+    ['LOGIN_EXPIRATION_DAYS', 'forever'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('treats an empty METRICS_TOKEN as unset', () => {
+    expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
   });
 
   it('reports every bad value at once, by name', () => {

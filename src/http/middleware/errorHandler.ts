@@ -1,9 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors';
 import { StoreUnavailableError } from '../../storage/storeUnavailableError';
 import { apiOf } from '../apiOf';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
+import { requestSummary } from './observeRequests';
 import { RateLimitedError } from './rateLimited';
 
 interface Failure {
@@ -50,21 +52,23 @@ function rocketChatBody(failure: Failure): object {
 
 /**
  * The one place failures become answers: the right JSON for the API the request came through, and never a
- * stack trace. Anything unexpected is logged with its stack and answered as a bare 500.
+ * stack trace. Anything unexpected is logged with its stack and the request's id, and answered as a bare 500.
  */
-export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-  let failure = failureOf(error);
-  if (failure === undefined) {
-    req.log?.error({ err: error }, 'unhandled error');
-    failure = { status: 500, message: 'Internal server error' };
-  } else if (failure.status === 503) {
-    req.log?.warn({ err: error }, 'store unavailable');
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
-  else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let failure = failureOf(error);
+    if (failure === undefined) {
+      logger.error({ req: requestSummary(req, res), err: error }, 'unhandled error');
+      failure = { status: 500, message: 'Internal server error' };
+    } else if (failure.status === 503) {
+      logger.warn({ req: requestSummary(req, res), err: error }, 'store unavailable');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
+    else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
+  };
 }

@@ -1,8 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { codePointLength } from '../../domain/codePoints';
 import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../domain/pnutPresence';
 import type { PresenceService } from '../../domain/presenceService';
 import { identityOf } from './authenticate';
+import { requestSummary } from './observeRequests';
 import { apiOf } from '../apiOf';
 
 /**
@@ -10,7 +12,7 @@ import { apiOf } from '../apiOf';
  * before the call's own work. Whether it worked is told in `meta.updated_presence` (pnut) or the
  * `X-Updated-Presence` header (Rocket.Chat, whose bodies stay unchanged). A bad value never fails the call.
  */
-export function updatePresence(presence: PresenceService) {
+export function updatePresence(presence: PresenceService, logger: Logger) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const value = req.query.update_presence;
     if (value === undefined) return next();
@@ -20,7 +22,7 @@ export function updatePresence(presence: PresenceService) {
         await presence.setPnutPresence(identityOf(res).userId, value);
         updated = true;
       } catch (error) {
-        req.log?.warn({ err: error }, 'update_presence failed');
+        logger.warn({ req: requestSummary(req, res), err: error }, 'update_presence failed');
       }
     }
     res.locals.updatedPresence = updated;

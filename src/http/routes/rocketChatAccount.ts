@@ -1,9 +1,10 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body } from 'express-validator';
 import type { AccountService, LoginRequest } from '../../domain/accountService';
-import { InvalidParamError } from '../../domain/errors';
+import { InvalidCredentialsError, InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresenceStreams } from '../../domain/presenceStreams';
+import type { Metrics } from '../../metrics/createMetrics';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
 import { rejectInvalid } from '../validation/rejectInvalid';
@@ -23,7 +24,12 @@ function loginRequestOf(req: Request): LoginRequest {
 }
 
 /** POST /login's handlers: no authentication needed, so they are mounted before the auth middleware. */
-export function rocketChatLogin(accounts: AccountService, presence: PresenceService, rateLimit: RequestHandler[]): RequestHandler[] {
+export function rocketChatLogin(
+  accounts: AccountService,
+  presence: PresenceService,
+  rateLimit: RequestHandler[],
+  metrics: Pick<Metrics, 'loginFailures'>,
+): RequestHandler[] {
   return [
     ...rateLimit,
     optionalString(body, 'user', LOGIN_MAX),
@@ -33,7 +39,10 @@ export function rocketChatLogin(accounts: AccountService, presence: PresenceServ
     optionalString(body, 'resume', LOGIN_MAX),
     rejectInvalid,
     async (req: Request, res: Response) => {
-      const { user, token } = await accounts.login(loginRequestOf(req));
+      const { user, token } = await accounts.login(loginRequestOf(req)).catch((error: unknown) => {
+        if (error instanceof InvalidCredentialsError) metrics.loginFailures.inc();
+        throw error;
+      });
       const me = rocketChatOwnUser(user, presence.read(user, presence.now()).status);
       rocketChatSuccess(req, res, { status: 'success', data: { userId: user._id, authToken: token, me } });
     },

@@ -6,6 +6,12 @@ import { ExpiryIndex } from './expiryIndex';
 
 /** A saved ticket outlived by a newer one by this much has expired for sure, whatever ticket lifetime is set. */
 const TICKET_GRACE_MS = 3_600_000;
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
 
 /**
  * The embedded store: everything in this process, for zero set-up and for tests. Records are replaced on every
@@ -43,7 +49,11 @@ export class MemoryStore implements PresenceStore {
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
-    return this.userWithId(this.idByHashedToken.get(hashedToken));
+    const user = this.userWithId(this.idByHashedToken.get(hashedToken));
+    if (user === null) return null;
+    // The shape MongoStore's projection gives: no password, only the matching token.
+    const loginTokens = (user.services.resume?.loginTokens ?? []).filter((token) => token.hashedToken === hashedToken);
+    return { ...user, services: { resume: { loginTokens } } };
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -92,10 +102,12 @@ export class MemoryStore implements PresenceStore {
     this.indexPresence(undefined, user);
   }
 
-  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void> {
+  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void> {
     const user = this.users.get(userId);
     if (user === undefined) return;
-    const loginTokens = [...(user.services.resume?.loginTokens ?? []), token];
+    const [expired, kept] = partition(user.services.resume?.loginTokens ?? [], (loginToken) => loginToken.when < expiredBefore);
+    for (const { hashedToken } of expired) if (this.idByHashedToken.get(hashedToken) === userId) this.idByHashedToken.delete(hashedToken);
+    const loginTokens = [...kept, token];
     this.users.set(userId, { ...user, lastLogin, services: { ...user.services, resume: { loginTokens } } });
     this.idByHashedToken.set(token.hashedToken, userId);
   }

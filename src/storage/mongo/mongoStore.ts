@@ -7,6 +7,20 @@ import { streamTicketSchema, userSchema } from './schemas';
 /** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
 const WITHOUT_CREDENTIALS = { services: 0 };
 
+/**
+ * A user with its login tokens and no password hash: an inclusion projection (it cannot be mixed with
+ * `services: 0`), so every other field is named.
+ */
+const WITH_LOGIN_TOKENS = {
+  ...Object.fromEntries(
+    [
+      'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'presenceText', 'presenceExpiresAt',
+      'presenceChangedAt', 'presenceRevision', 'lastSeenAt', 'lastLogin', 'avatarETag', 'createdAt', '_updatedAt',
+    ].map((field) => [field, 1]),
+  ),
+  'services.resume.loginTokens': 1,
+};
+
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
 interface StoredTicket {
@@ -107,10 +121,13 @@ export class MongoStore implements PresenceStore {
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const doc = await this.users
-      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITHOUT_CREDENTIALS)
+      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITH_LOGIN_TOKENS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser>();
-    return toUserRecord(doc);
+    if (doc === null) return null;
+    // Only the matching token goes on: its `when` decides whether it has expired.
+    const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => token.hashedToken === hashedToken);
+    return toUserRecord({ ...doc, services: { resume: { loginTokens } } });
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -149,7 +166,13 @@ export class MongoStore implements PresenceStore {
     }
   }
 
-  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date): Promise<void> {
+  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void> {
+    // Two updates: MongoDB refuses $pull and $push on the same array in one.
+    await this.users.updateOne(
+      { _id: { $eq: userId } },
+      { $pull: { 'services.resume.loginTokens': { when: { $lt: expiredBefore } } } },
+      { maxTimeMS: this.maxTimeMs },
+    );
     await this.users.updateOne(
       { _id: { $eq: userId } },
       { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },

@@ -122,7 +122,8 @@ describe.each(storeKinds())('Rocket.Chat auth ($name store)', (kind) => {
         statusText: '',
         services: {
           password: { bcrypt: await bcrypt.hash(createHash('sha256').update(password).digest('hex'), 10) },
-          resume: { loginTokens: [{ when: new Date('2024-03-02T10:00:00.000Z'), hashedToken: createHash('sha256').update(token).digest('base64') }] },
+          // Made a few days before the test clock's now: tokens expire after LOGIN_EXPIRATION_DAYS (90).
+          resume: { loginTokens: [{ when: new Date('2026-01-10T10:00:00.000Z'), hashedToken: createHash('sha256').update(token).digest('base64') }] },
         },
         // Fields this service adds; a document copied from Rocket.Chat has none of them yet.
         presenceText: null,

@@ -1,0 +1,78 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Where the present-user gauge reads its value when /metrics is scraped. */
+export type PresentUsersSource = () => number | Promise<number>;
+
+/**
+ * Every metric the service exposes, in its own registry: each app gets its own, so tests can build many apps in
+ * one process. The handles are what the rest of the code calls; names follow Prometheus conventions.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Every answered request by route template, method and status; its `_count` is the request count. */
+  readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly storeCallDuration: Histogram<'method'>;
+  readonly storeCallErrors: Counter<'method'>;
+  /** Logins refused for bad credentials. */
+  readonly loginFailures: Counter;
+  /** Requests refused by a rate limit, by the limit that refused them (`ip` or `username`). */
+  readonly rateLimited: Counter<'limit'>;
+  /** Presence changes clients can see, as recorded for deltas. */
+  readonly changesRecorded: Counter;
+  /** Presences that ended because their time ran out. */
+  readonly expiries: Counter;
+  /** Live presence streams currently open. */
+  readonly openStreams: Gauge;
+  readPresentUsersFrom(source: PresentUsersSource): void;
+}
+
+export interface MetricsOptions {
+  /** Node's process metrics (CPU, memory, event loop lag, GC): for the server, not for the many apps of a test run. */
+  processMetrics?: boolean;
+}
+
+/** Request latencies: a poll answers in about a millisecond, a login's bcrypt takes a hundred. */
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const STORE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
+  let presentUsers: PresentUsersSource | undefined;
+  // Read when scraped rather than kept up to date on every change: a scrape is rare, a change is not.
+  new Gauge({
+    name: 'presence_present_users',
+    help: 'Users whose presence is not offline',
+    registers,
+    async collect() {
+      if (presentUsers !== undefined) this.set(await presentUsers());
+    },
+  });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route template, method and status',
+      labelNames: ['route', 'method', 'status'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    }),
+    storeCallDuration: new Histogram({
+      name: 'presence_store_call_duration_seconds',
+      help: 'Time a store call took, by store method',
+      labelNames: ['method'],
+      buckets: STORE_BUCKETS,
+      registers,
+    }),
+    storeCallErrors: new Counter({ name: 'presence_store_call_errors_total', help: 'Store calls that failed, by store method', labelNames: ['method'], registers }),
+    loginFailures: new Counter({ name: 'presence_login_failures_total', help: 'Logins refused for bad credentials', registers }),
+    rateLimited: new Counter({ name: 'presence_rate_limited_requests_total', help: 'Requests refused by a rate limit, by limit', labelNames: ['limit'], registers }),
+    changesRecorded: new Counter({ name: 'presence_changes_recorded_total', help: 'Visible presence changes recorded for deltas', registers }),
+    expiries: new Counter({ name: 'presence_expiries_total', help: 'Presences that ended because their time ran out', registers }),
+    openStreams: new Gauge({ name: 'presence_open_streams', help: 'Live presence streams currently open', registers }),
+    readPresentUsersFrom(source: PresentUsersSource): void {
+      presentUsers = source;
+    },
+  };
+}

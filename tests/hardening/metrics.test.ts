@@ -1,0 +1,107 @@
+import request from 'supertest';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { createMetrics } from '../../src/metrics/createMetrics';
+import { MemoryStore } from '../../src/storage/memory/memoryStore';
+import { FakeClock } from '../support/fakeClock';
+import { TEST_CONFIG } from '../support/testApp';
+import { buildHarness, type Harness } from './support/harness';
+
+/** The value of one sample line of the Prometheus text, by its exact name and labels; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const scrape = async (h: Harness) => (await request(h.app).get('/metrics').expect(200)).text;
+
+describe('GET /metrics', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = buildHarness();
+  });
+
+  it('answers the Prometheus text format, without authentication when no token is configured', async () => {
+    const res = await request(h.app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(res.text).toContain('# TYPE presence_open_streams gauge');
+  });
+
+  it('counts and times requests by route template and status, never by raw path', async () => {
+    const alice = await h.seed();
+    const bob = await h.seed();
+    const poll = await request(h.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
+    await request(h.app).get('/api/v1/users.presence').set(alice.headers).set('If-None-Match', poll.headers.etag as string).expect(304);
+    await request(h.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
+    await request(h.app).get(`/v0/users/${bob.user._id}/presence`).set(alice.bearer).expect(200);
+    await request(h.app).get('/v0/users/nobody-at-all/presence').set(alice.bearer).expect(404);
+    await request(h.app).get('/api/v1/users.presence?from=never').set(alice.headers).expect(400);
+    await request(h.app).get('/some/random/path-x').expect(404);
+    const text = await scrape(h);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/api/v1/users.presence",method="GET",status="200"}')).toBe(2);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/api/v1/users.presence",method="GET",status="304"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/api/v1/users.presence",method="GET",status="400"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/v0/users/:user_id/presence",method="GET",status="200"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/v0/users/:user_id/presence",method="GET",status="404"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/users.presence",method="GET",status="200"}')).toBe(2);
+    expect(text).not.toContain(bob.user._id);
+    expect(text).not.toContain('nobody-at-all');
+    expect(text).not.toContain('path-x');
+  });
+
+  it('times store calls by method and counts their failures', async () => {
+    const alice = await h.seed();
+    await request(h.app).get('/api/v1/me').set(alice.headers).expect(200);
+    h.faulty.reject(() => new Error('store bug'));
+    h.clock.advance(5000);
+    await request(h.app).get('/api/v1/me').set(alice.headers).expect(500);
+    h.faulty.heal();
+    const text = await scrape(h);
+    expect(sample(text, 'presence_store_call_duration_seconds_count{method="findUserByHashedToken"}')).toBe(2);
+    expect(sample(text, 'presence_store_call_duration_seconds_count{method="findUserById"}')).toBe(1);
+    expect(sample(text, 'presence_store_call_errors_total{method="findUserByHashedToken"}')).toBe(1);
+  });
+
+  it('counts login failures, rate-limited logins and present users', async () => {
+    const limited = buildHarness({ config: { loginRateLimit: 2 } });
+    const carol = await limited.seed({ username: 'carol' });
+    await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(401);
+    await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(401);
+    await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(429);
+    await request(limited.app).put('/v0/users/me/presence').set(carol.bearer).send({ presence: 'online' }).expect(200);
+    const text = await scrape(limited);
+    expect(sample(text, 'presence_login_failures_total')).toBe(2);
+    expect(sample(text, 'presence_rate_limited_requests_total{limit="ip"}')).toBe(1);
+    expect(sample(text, 'presence_present_users')).toBe(1);
+  });
+
+  it('with METRICS_TOKEN, answers only a scraper that sends it as a bearer token', async () => {
+    const token = 'scrape-token-0123456789';
+    const guarded = buildHarness({ config: { metricsToken: token } });
+    const refused = await request(guarded.app).get('/metrics').expect(401);
+    expect(refused.body).toEqual({ success: false, error: 'You must be logged in to do this.', status: 'error', message: 'You must be logged in to do this.' });
+    await request(guarded.app).get('/metrics').set('Authorization', 'Bearer not-the-token-at-all').expect(401);
+    await request(guarded.app).get('/metrics').set('Authorization', `Basic ${token}`).expect(401);
+    const res = await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(res.text).toContain('http_request_duration_seconds');
+  });
+
+  it("includes Node's process metrics when asked, once per app", async () => {
+    const build = () => createApp({
+      store: new MemoryStore(60_000),
+      clock: new FakeClock(),
+      config: TEST_CONFIG,
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics({ processMetrics: true }),
+    });
+    const [first, second] = [build(), build()];
+    for (const app of [first, second]) {
+      const text = (await request(app).get('/metrics').expect(200)).text;
+      expect(text).toContain('process_cpu_user_seconds_total');
+      expect(text).toContain('nodejs_eventloop_lag_seconds');
+      expect(text.match(/^# TYPE process_resident_memory_bytes /gm)).toHaveLength(1);
+    }
+  });
+});
