@@ -9,7 +9,9 @@
  *   BENCH_CONNECTIONS=50     concurrent keep-alive connections
  *   BENCH_ROUNDS=2           measured runs per target and scenario, interleaved service/Express/node:http
  *   BENCH_WARMUP_SECONDS=2   unmeasured run per target before the measured ones
- *   BENCH_SCENARIOS=1,2,3    only these scenarios (default: all)
+ *   BENCH_SCENARIOS=1,2,3,S  only these scenarios (default: all; S is the live stream scenario)
+ *   BENCH_STREAMS=10000      scenario S: open streams, each watching BENCH_STREAM_WATCHED=100 users, while
+ *                            BENCH_STREAM_CHANGES=200 changes a second are made for BENCH_STREAM_SECONDS=10 s
  *   BENCH_PROFILE=1|missed   after a scenario's measured runs (every scenario, or those that missed their target),
  *                            one more run against a fresh service under `node --cpu-prof` (bench-profiles/), not
  *                            counted in the table, summarised by self time
@@ -23,6 +25,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { startChild, type Child } from './children';
 import { formatSummary, summariseProfile, type ProfileSummary } from './profileSummary';
+import { runStreamScenario, type StreamResult, type StreamSettings } from './streamScenario';
 import type { BaselineReady, BaselineServe, BenchUser, MarkReport, MemoryReport, ServiceReady } from './protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -181,13 +184,24 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function selectedScenarios(): Scenario[] {
+const STREAM_SCENARIO = 'S';
+
+const streamSettings: StreamSettings = {
+  streams: intEnv('BENCH_STREAMS', 10_000),
+  watched: intEnv('BENCH_STREAM_WATCHED', 100),
+  changesPerSecond: intEnv('BENCH_STREAM_CHANGES', 200),
+  seconds: intEnv('BENCH_STREAM_SECONDS', 10),
+};
+
+function selectedScenarios(): { scenarios: Scenario[]; stream: boolean } {
   const raw = process.env.BENCH_SCENARIOS;
-  if (raw === undefined || raw.trim() === '') return SCENARIOS;
-  const ids = raw.split(',').map((id) => Number(id.trim()));
+  if (raw === undefined || raw.trim() === '') return { scenarios: SCENARIOS, stream: true };
+  const names = raw.split(',').map((id) => id.trim());
+  const stream = names.includes(STREAM_SCENARIO);
+  const ids = names.filter((name) => name !== STREAM_SCENARIO).map(Number);
   const unknown = ids.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
-  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: no scenario ${unknown.join(', ')} (there are 1 to ${SCENARIOS.length})`);
-  return SCENARIOS.filter((scenario) => ids.includes(scenario.id));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: no scenario ${unknown.join(', ')} (there are 1 to ${SCENARIOS.length}, and S)`);
+  return { scenarios: SCENARIOS.filter((scenario) => ids.includes(scenario.id)), stream };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -198,6 +212,8 @@ const CONFIG_VARIABLES = [
   'PORT', 'MONGODB_URI', 'ADMIN_USERNAME', 'ADMIN_PASS', 'DELTA_WINDOW_SECONDS', 'DELTA_OVERLAP_SECONDS', 'PRESENCE_TTL_SECONDS',
   'LOG_LEVEL', 'STORE_TIMEOUT_MS', 'CACHE_MAX_AGE_MS', 'AUTH_CACHE_MAX_ENTRIES', 'CORS_ORIGINS', 'LOGIN_RATE_LIMIT',
   'LOGIN_RATE_WINDOW_SECONDS', 'TRUST_PROXY', 'SHUTDOWN_TIMEOUT_MS', 'METRICS_TOKEN', 'SLOW_REQUEST_MS', 'LOGIN_EXPIRATION_DAYS',
+  'STREAM_POLL_MS', 'STREAM_HEARTBEAT_SECONDS', 'STREAM_RETRY_MS', 'STREAM_MAX_PER_USER', 'STREAM_MAX_PER_INSTANCE', 'STREAM_MAX_BUFFER_BYTES',
+  'STREAM_TICKET_SECONDS', 'STREAM_REVALIDATE_MS',
 ];
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -219,11 +235,14 @@ interface Service {
   ready: ServiceReady;
 }
 
-function profileFileOf(scenario: Scenario): string {
+/** What starting a service process needs to know of a scenario. */
+type ServiceNeeds = Pick<Scenario, 'users' | 'tokens' | 'changeEveryMs'> & { id: number | string };
+
+function profileFileOf(scenario: ServiceNeeds): string {
   return path.join(PROFILE_DIR, `scenario-${scenario.id}.cpuprofile`);
 }
 
-async function startService(scenario: Scenario, profiled: boolean): Promise<Service> {
+async function startService(scenario: ServiceNeeds, profiled: boolean): Promise<Service> {
   const profileFile = profiled ? profileFileOf(scenario) : undefined;
   if (profileFile !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
   const child = startChild(path.join(__dirname, 'serviceProcess.js'), {
@@ -697,6 +716,28 @@ function report(results: ScenarioResult[], started: Date, machineLines: string[]
   return lines.join('\n');
 }
 
+const STREAM_TARGETS = { p99Ms: 250, rssMb: 600 };
+
+function streamSection(result: StreamResult): string {
+  const ok = (pass: boolean) => (pass ? 'PASS' : 'MISS');
+  const held = result.streamsHeld === streamSettings.streams;
+  return [
+    `### (S) Live presence stream: ${streamSettings.streams.toLocaleString('en')} streams × ${streamSettings.watched} watched users, ${streamSettings.changesPerSecond} changes/s for ${streamSettings.seconds} s`,
+    '',
+    '| measure | value | target |',
+    '| --- | --- | --- |',
+    `| streams held to the end | ${result.streamsHeld.toLocaleString('en')} of ${result.streamsOpened.toLocaleString('en')} (opened in ${(result.openMs / 1000).toFixed(1)} s) | all, ${ok(held)} |`,
+    `| delivery latency, write sent → event parsed, p50 / p99 / max | ${result.latencyP50Ms.toFixed(1)} / ${result.latencyP99Ms.toFixed(1)} / ${result.latencyMaxMs.toFixed(1)} ms | p99 ≤ ${STREAM_TARGETS.p99Ms} ms, ${ok(result.latencyP99Ms <= STREAM_TARGETS.p99Ms)} |`,
+    `| changes sent; deliveries (one user's change at one subscriber) | ${result.changesSent.toLocaleString('en')}; ${result.deliveries.toLocaleString('en')} | |`,
+    `| events received | ${result.eventsReceived.toLocaleString('en')} (${Math.round(result.eventsPerSecond).toLocaleString('en')}/s) | |`,
+    `| service CPU (of one core) | ${result.serviceCpuPercent.toFixed(0)} % | |`,
+    `| service RSS with the streams open, at rest / peak | ${result.rssAtRestMb.toFixed(0)} / ${result.rssPeakMb.toFixed(0)} MB | ≤ ${STREAM_TARGETS.rssMb} MB, ${ok(result.rssPeakMb <= STREAM_TARGETS.rssMb)} |`,
+    '',
+    'The subscribers and the writer run in the bench\'s own process, on the same two cores as the service: the latency includes their parsing and the scheduling between the processes.',
+    '',
+  ].join('\n');
+}
+
 const START = '<!-- bench:results:start (written by `npm run bench`; edit outside these markers) -->';
 const END = '<!-- bench:results:end -->';
 
@@ -713,13 +754,23 @@ function writeDoc(section: string): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+async function runStream(): Promise<StreamResult> {
+  const service = await startService({ id: STREAM_SCENARIO, users: settings.users, tokens: settings.users, changeEveryMs: 0 }, false);
+  try {
+    log(`(S) ${streamSettings.streams} streams × ${streamSettings.watched} users, ${streamSettings.changesPerSecond} changes/s for ${streamSettings.seconds} s`);
+    return await runStreamScenario(service.child, service.ready, streamSettings);
+  } finally {
+    await service.child.stop();
+  }
+}
+
 async function main(): Promise<void> {
-  const scenarios = selectedScenarios();
+  const { scenarios, stream } = selectedScenarios();
   const started = new Date();
   const loadBefore = os.loadavg();
   // Read now: what is measured is what was built at the start, whatever is committed during the run.
   const machineLines = machine();
-  const budget = scenarios.length * scenarioBudgetMs() + 60_000;
+  const budget = (scenarios.length + (stream ? 1 : 0)) * scenarioBudgetMs() + 60_000;
   setTimeout(() => {
     process.stderr.write(`bench: not done after ${Math.round(budget / 1000)} s; giving up\n`);
     process.exit(1);
@@ -734,10 +785,11 @@ async function main(): Promise<void> {
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) result.profile = await profileScenario(scenario);
   }
 
-  const section = report(results, started, machineLines, loadBefore, os.loadavg());
+  const streamResult = stream ? await runStream() : undefined;
+  const section = report(results, started, machineLines, loadBefore, os.loadavg()) + (streamResult === undefined ? '' : `\n${streamSection(streamResult)}`);
   log(`\n${section}`);
   const docSetting = process.env.BENCH_DOC;
-  const writeIt = docSetting === '1' || (docSetting !== '0' && scenarios.length === SCENARIOS.length);
+  const writeIt = docSetting === '1' || (docSetting !== '0' && scenarios.length === SCENARIOS.length && stream);
   if (writeIt) {
     writeDoc(section);
     log(`\nwritten to ${path.relative(process.cwd(), DOC)}`);

@@ -123,7 +123,8 @@ describe.each(storeKinds())('Rocket.Chat auth ($name store)', (kind) => {
         services: {
           password: { bcrypt: await bcrypt.hash(createHash('sha256').update(password).digest('hex'), 10) },
           // Made a few days before the test clock's now: tokens expire after LOGIN_EXPIRATION_DAYS (90).
-          resume: { loginTokens: [{ when: new Date('2026-01-10T10:00:00.000Z'), hashedToken: createHash('sha256').update(token).digest('base64') }] },
+          // A login of last week, inside LOGIN_EXPIRATION_DAYS (the test clock runs near real time).
+          resume: { loginTokens: [{ when: new Date(Date.now() - 7 * 86_400_000), hashedToken: createHash('sha256').update(token).digest('base64') }] },
         },
         // Fields this service adds; a document copied from Rocket.Chat has none of them yet.
         presenceText: null,
