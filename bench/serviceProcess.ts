@@ -73,7 +73,8 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
       presenceText: null,
       presenceExpiresAt: online && lastSeenAt !== null ? new Date(lastSeenAt.getTime() + ttlMs) : null,
       lastSeenAt,
-      presenceChangedAt: lastSeenAt,
+      // Came online an hour ago and kept it up with heartbeats since: no change inside any delta window.
+      presenceChangedAt: online ? new Date(nowMs - 3_600_000) : null,
       presenceRevision: 0,
       lastLogin: new Date(nowMs - 3_600_000),
       createdAt: new Date(nowMs - 86_400_000),

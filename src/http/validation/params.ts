@@ -42,12 +42,14 @@ export function requiredString(location: Location, name: string, maxLength: numb
   return plainString(location(name).exists().withMessage('is required').bail(), maxLength);
 }
 
-/** `from`: ISO 8601, timezone, seconds and milliseconds optional. Once valid, `req.query.from` holds the Date. */
+/**
+ * `from`: ISO 8601, timezone, seconds and milliseconds optional. Once valid, `req.query.from` holds the Date. It is
+ * parsed once (the sanitizer), then checked: every poll sends one, and a date parse is not cheap.
+ */
 export const fromParam = whenGiven('query', 'from', optionalString(query, 'from', 64)
-  .custom((value: string) => parseIsoDateTime(value) !== undefined)
-  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z')
-  .bail()
-  .customSanitizer((value: string) => parseIsoDateTime(value)));
+  .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
+  .custom((value: unknown) => value instanceof Date)
+  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z'));
 
 export const MAX_PRESENCE_IDS = 500;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
