@@ -144,9 +144,9 @@ function fullListScenario(id: number, conditional: boolean, target: Target): Sce
 }
 
 const SCENARIOS: Scenario[] = [
-  deltaScenario(1, settings.users, { kind: 'express', ratio: 0.6 }),
-  fullListScenario(2, false, { kind: 'express', ratio: 0.8 }),
-  fullListScenario(3, true, { kind: 'express', ratio: 0.6 }),
+  deltaScenario(1, settings.users, { kind: 'express', ratio: 0.55 }),
+  fullListScenario(2, false, { kind: 'express', ratio: 0.9 }),
+  fullListScenario(3, true, { kind: 'express', ratio: 0.55 }),
   {
     id: 4,
     title: 'update_presence heartbeats, many users',
