@@ -754,14 +754,21 @@ function writeDoc(section: string): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function runStream(): Promise<StreamResult> {
-  const service = await startService({ id: STREAM_SCENARIO, users: settings.users, tokens: settings.users, changeEveryMs: 0 }, false);
+/** Scenario S, on a service under --cpu-prof when BENCH_PROFILE is set (profiled from when the streams are open). */
+async function runStream(): Promise<{ result: StreamResult; profile?: ProfileSummary }> {
+  const needs = { id: STREAM_SCENARIO, users: settings.users, tokens: settings.users, changeEveryMs: 0 };
+  const profiled = settings.profile !== 'off';
+  const service = await startService(needs, profiled);
+  let result: StreamResult;
   try {
     log(`(S) ${streamSettings.streams} streams × ${streamSettings.watched} users, ${streamSettings.changesPerSecond} changes/s for ${streamSettings.seconds} s`);
-    return await runStreamScenario(service.child, service.ready, streamSettings);
+    result = await runStreamScenario(service.child, service.ready, streamSettings);
   } finally {
-    await service.child.stop();
+    await service.child.stop(60_000);
   }
+  const file = profileFileOf(needs);
+  if (!profiled || !existsSync(file)) return { result };
+  return { result, profile: summariseProfile(file, 15, result.changesStartedAtUs) };
 }
 
 async function main(): Promise<void> {
@@ -785,8 +792,9 @@ async function main(): Promise<void> {
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) result.profile = await profileScenario(scenario);
   }
 
-  const streamResult = stream ? await runStream() : undefined;
-  const section = report(results, started, machineLines, loadBefore, os.loadavg()) + (streamResult === undefined ? '' : `\n${streamSection(streamResult)}`);
+  const streamRun = stream ? await runStream() : undefined;
+  const streamProfile = streamRun?.profile === undefined ? '' : `\n#### (S) service CPU profile, from the first change on\n\n${formatSummary(streamRun.profile)}\n`;
+  const section = report(results, started, machineLines, loadBefore, os.loadavg()) + (streamRun === undefined ? '' : `\n${streamSection(streamRun.result)}${streamProfile}`);
   log(`\n${section}`);
   const docSetting = process.env.BENCH_DOC;
   const writeIt = docSetting === '1' || (docSetting !== '0' && scenarios.length === SCENARIOS.length && stream);

@@ -6,7 +6,7 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import type { Child } from './children';
-import type { BenchUser, MemoryReport, ServiceReady } from './protocol';
+import type { BenchUser, MarkReport, MemoryReport, ServiceReady } from './protocol';
 
 export interface StreamSettings {
   streams: number;
@@ -29,6 +29,8 @@ export interface StreamResult {
   rssAtRestMb: number;
   rssPeakMb: number;
   openMs: number;
+  /** The service's process.hrtime (µs) when the changes began: where a profile of the delivery starts. */
+  changesStartedAtUs: number;
 }
 
 const MB = 1024 * 1024;
@@ -114,6 +116,8 @@ export async function runStreamScenario(service: Child, ready: ServiceReady, set
   const atRest = await service.next<MemoryReport>('memory', 60_000);
 
   const cpuBefore = atRest.cpuMicros;
+  service.send({ type: 'mark' });
+  const changesStartedAtUs = (await service.next<MarkReport>('mark', 10_000)).atUs;
   const started = performance.now();
   let seq = 0;
   const writes: Promise<void>[] = [];
@@ -174,5 +178,6 @@ export async function runStreamScenario(service: Child, ready: ServiceReady, set
     rssAtRestMb: atRest.rss / MB,
     rssPeakMb: after.peakRss / MB,
     openMs,
+    changesStartedAtUs,
   };
 }

@@ -6,7 +6,7 @@ import type { Clock } from './clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword } from './credentials';
 import { InvalidCredentialsError, RejectedError, UnauthorizedError } from './errors';
 import { isAdmin, type Identity } from './identity';
-import { isLoginTokenExpired, loginTokenExpiresAtMs, loginTokensExpiredBefore } from './loginTokenExpiry';
+import { loginTokensExpiredBefore, tokenExpiresAtMs } from './loginTokenExpiry';
 import { sameString } from './sameString';
 import { isTicketCurrent } from './streamTicket';
 
@@ -63,11 +63,11 @@ export class AccountService {
       const now = this.clock.now();
       const found = await this.userWithLiveToken(hashedToken, now);
       if (found === null || !found.user.active) throw new UnauthorizedError();
-      const { user, madeAt } = found;
+      const { user, expiresAtMs } = found;
       identity = { userId: user._id, username: user.username, roles: user.roles };
       // lru-cache keeps an entry while its age is at most `ttl`: one millisecond less than the cache age, so an
       // entry is gone once CACHE_MAX_AGE_MS has passed; and never past the token's own last valid millisecond.
-      const expiresInMs = loginTokenExpiresAtMs(madeAt, this.options.loginExpirationDays) - now.getTime();
+      const expiresInMs = expiresAtMs - now.getTime();
       const ttl = Math.floor(Math.min(this.options.authCacheTtlMs - 1, expiresInMs));
       if (ttl > 0) this.identities?.set(hashedToken, identity, { ttl });
     }
@@ -113,9 +113,12 @@ export class AccountService {
   async liveTokenHashes(hashedTokens: readonly string[]): Promise<Set<string>> {
     const wanted = new Set(hashedTokens);
     const live = new Set<string>();
+    const nowMs = this.clock.now().getTime();
     for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
       if (!user.active) continue;
-      for (const token of user.services.resume?.loginTokens ?? []) if (wanted.has(token.hashedToken)) live.add(token.hashedToken);
+      for (const token of user.services.resume?.loginTokens ?? []) {
+        if (wanted.has(token.hashedToken) && nowMs <= tokenExpiresAtMs(token, this.options.loginExpirationDays)) live.add(token.hashedToken);
+      }
     }
     return live;
   }
@@ -125,12 +128,13 @@ export class AccountService {
     await this.store.removeLoginToken(identity.userId, identity.hashedToken);
   }
 
-  /** The token's user and when the token was made; null when nobody has it or it has expired. */
-  private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; madeAt: Date } | null> {
+  /** The token's user and when the token stops working; null when nobody has it or it has expired. */
+  private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; expiresAtMs: number } | null> {
     const user = await this.store.findUserByHashedToken(hashedToken);
-    const madeAt = user?.services.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken)?.when;
-    if (user === null || madeAt === undefined || isLoginTokenExpired(madeAt, now, this.options.loginExpirationDays)) return null;
-    return { user, madeAt };
+    const token = user?.services.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+    if (user === null || token === undefined) return null;
+    const expiresAtMs = tokenExpiresAtMs(token, this.options.loginExpirationDays);
+    return now.getTime() <= expiresAtMs ? { user, expiresAtMs } : null;
   }
 
   async findUser(userId: string): Promise<UserRecord> {

@@ -49,6 +49,10 @@ function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | 
  */
 export class PresenceStreams {
   private readonly streams = new Set<OpenStream>();
+  /** Streams with `ids`, by watched user, so a batch costs its deliveries, not the number of open streams. */
+  private readonly watching = new Map<string, Set<OpenStream>>();
+  /** Streams without `ids`: they get every batch. */
+  private readonly watchingAll = new Set<OpenStream>();
   private readonly perUser = new Map<string, number>();
   private reserved = 0;
   private unsubscribe: (() => void) | undefined;
@@ -95,6 +99,7 @@ export class PresenceStreams {
       if (missed.length > 0) sink.send({ cursor: feed.cursorOf(feed.current), full: false, readings: missed });
       registered = { identity, ids: wanted, sink };
       this.streams.add(registered);
+      this.index(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
@@ -143,9 +148,39 @@ export class PresenceStreams {
   private deliver(batch: FeedBatch): void {
     const readings = this.readingsOf(batch.users);
     const cursor = this.presence.feed.cursorOf(batch.position);
-    for (const stream of this.streams) {
-      const mine = among(readings, stream.ids);
-      if (mine.length > 0) stream.sink.send({ cursor, full: false, readings: mine });
+    for (const stream of this.watchingAll) stream.sink.send({ cursor, full: false, readings });
+    const byStream = new Map<OpenStream, PresenceReading[]>();
+    for (const reading of readings) {
+      for (const stream of this.watching.get(reading.user._id) ?? []) {
+        const mine = byStream.get(stream);
+        if (mine === undefined) byStream.set(stream, [reading]);
+        else mine.push(reading);
+      }
+    }
+    for (const [stream, mine] of byStream) stream.sink.send({ cursor, full: false, readings: mine });
+  }
+
+  private index(stream: OpenStream): void {
+    if (stream.ids === undefined) {
+      this.watchingAll.add(stream);
+      return;
+    }
+    for (const userId of stream.ids) {
+      let watchers = this.watching.get(userId);
+      if (watchers === undefined) {
+        watchers = new Set();
+        this.watching.set(userId, watchers);
+      }
+      watchers.add(stream);
+    }
+  }
+
+  private unindex(stream: OpenStream): void {
+    this.watchingAll.delete(stream);
+    for (const userId of stream.ids ?? []) {
+      const watchers = this.watching.get(userId);
+      watchers?.delete(stream);
+      if (watchers?.size === 0) this.watching.delete(userId);
     }
   }
 
@@ -157,6 +192,7 @@ export class PresenceStreams {
   /** false when it was already gone. */
   private remove(stream: OpenStream): boolean {
     if (!this.streams.delete(stream)) return false;
+    this.unindex(stream);
     this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
     if (this.streams.size === 0) this.stopSharedWork();

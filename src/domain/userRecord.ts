@@ -3,6 +3,8 @@ import type { Status } from './status';
 export interface LoginToken {
   when: Date;
   hashedToken: string;
+  /** Rocket.Chat marks its personal access tokens (bots, integrations) `personalAccessToken`; they carry no `when`. */
+  type?: string;
 }
 
 /**

@@ -185,6 +185,12 @@ if (mongoKinds.length > 0) describe.each(mongoKinds)('the service on a Rocket.Ch
   });
 
   describe('logins with Rocket.Chat’s credentials', () => {
+    it('authenticates a personal access token, which Rocket.Chat never expires', async () => {
+      const res = await request(app).get('/api/v1/me').set({ 'X-User-Id': alice.doc._id as string, 'X-Auth-Token': 'pat-1' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ _id: alice.doc._id, success: true });
+    });
+
     it('authenticates the existing login token', async () => {
       const res = await request(app).get('/api/v1/me').set(headersOf(alice));
       expect(res.status).toBe(200);

@@ -1,4 +1,6 @@
-import { isLoginTokenExpired, loginTokenExpiresAtMs, loginTokensExpiredBefore } from '../../src/domain/loginTokenExpiry';
+import { loginTokenExpiresAtMs, loginTokensExpiredBefore, tokenExpiresAtMs } from '../../src/domain/loginTokenExpiry';
+
+const isLoginTokenExpired = (when: Date, at: Date, days: number) => at.getTime() > tokenExpiresAtMs({ when, hashedToken: 'h' }, days);
 
 const now = new Date('2026-04-10T12:00:00.000Z');
 
@@ -27,5 +29,9 @@ describe('login token expiry', () => {
     const justExpired = new Date(cutoff.getTime() - 1);
     expect(justExpired < cutoff && isLoginTokenExpired(justExpired, now, 90)).toBe(true);
     expect(!(cutoff < cutoff) && !isLoginTokenExpired(cutoff, now, 90)).toBe(true);
+  });
+
+  it('a Rocket.Chat personal access token (no `when`) never expires', () => {
+    expect(tokenExpiresAtMs({ hashedToken: 'h', type: 'personalAccessToken' } as never, 90)).toBe(Number.POSITIVE_INFINITY);
   });
 });
