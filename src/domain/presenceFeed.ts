@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock';
 import { formatCursor, parseCursor } from './feedCursor';
+import { firstIndexAbove } from './firstIndexAbove';
 import { lastVisibleChangeAt } from './lastVisibleChange';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceStore } from './presenceStore';
@@ -88,7 +89,7 @@ export class PresenceFeed {
   usersChangedAfter(position: number): UserRecord[] | undefined {
     if (!this.isKept(position)) return undefined;
     const userIds = new Set<string>();
-    for (let i = this.firstEntryAfter(position); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
+    for (let i = firstIndexAbove(this.entryPositions, position, this.head); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
     return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
   }
 
@@ -122,18 +123,6 @@ export class PresenceFeed {
   private isKept(position: number): boolean {
     const oldestKept = this.head < this.entryPositions.length ? this.entryPositions[this.head] - 1 : this.position;
     return Number.isSafeInteger(position) && position >= oldestKept && position <= this.position;
-  }
-
-  /** The index of the first kept entry after `position` (a binary search: entries are in position order). */
-  private firstEntryAfter(position: number): number {
-    let low = this.head;
-    let high = this.entryPositions.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.entryPositions[mid] <= position) low = mid + 1;
-      else high = mid;
-    }
-    return low;
   }
 
   private launchRead(): Promise<number> {

@@ -1,3 +1,5 @@
+import { firstIndexAbove } from '../../domain/firstIndexAbove';
+
 /**
  * Presence changes in timestamp order, kept for `retentionMs`. Reading the changes after a time is a binary
  * search plus the entries in the window, so a delta costs the same with ten users or a hundred thousand.
@@ -36,14 +38,7 @@ export class ChangeLog {
 
   /** First index at or after the head whose time is greater than `timeMs`. */
   private insertionIndex(timeMs: number): number {
-    let low = this.head;
-    let high = this.times.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.times[mid] <= timeMs) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return firstIndexAbove(this.times, timeMs, this.head);
   }
 
   private dropOlderThan(cutoffMs: number): void {
