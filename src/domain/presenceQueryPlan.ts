@@ -22,22 +22,34 @@ export interface PastAnswer {
 }
 
 /**
+ * The answer a caller's `from` follows, among this instance's recent answers to its login token. Rocket.Chat's
+ * client sends its own clock's time on receiving an answer, so its answer is the latest one given at or before
+ * `from`; a later answer to the same token (another tab, a script, one lost on the way) is never taken. With a
+ * client clock slightly behind the server none is at or before `from`: then the earliest one less than the
+ * overlap before it, which is no later than the client's own, so at worst changes come twice.
+ */
+function answerFollowed(past: readonly PastAnswer[], fromMs: number, overlapMs: number): PastAnswer | undefined {
+  let latestBefore: PastAnswer | undefined;
+  let earliestAround: PastAnswer | undefined;
+  for (const answer of past) {
+    if (answer.answeredAtMs < fromMs - overlapMs) continue;
+    if (answer.answeredAtMs <= fromMs && (latestBefore === undefined || answer.answeredAtMs >= latestBefore.answeredAtMs)) latestBefore = answer;
+    if (earliestAround === undefined || answer.answeredAtMs < earliestAround.answeredAtMs) earliestAround = answer;
+  }
+  return latestBefore ?? earliestAround;
+}
+
+/**
  * - No `from`, or one the delta window old: the full list.
- * - Otherwise the changes after `from`. Where this instance answered the caller (its login token) before, the
- *   latest of those answers given at or before `from`, and not more than the overlap before it, is the one the
- *   client took `from` from (Rocket.Chat's client sends its own clock's time on receiving an answer): exactly the
- *   changes after that answer's feed position, so nothing comes twice. A later answer to the same token is not
- *   used, since it may have gone elsewhere (another tab, or an answer lost on the way).
- * - Where none fits: the changes after `from` less the overlap; a `from` in the server's future is read as now.
+ * - Otherwise the changes after `from`: exactly those after the feed position of the answer `from` follows, when
+ *   this instance answered the caller before (see answerFollowed), so nothing comes twice; else those after `from`
+ *   less the overlap, a `from` in the server's future read as now.
  */
 export function planPresenceQuery(from: Date | undefined, now: Date, window: DeltaWindow, past: readonly PastAnswer[] = []): PresenceQueryPlan {
   if (from === undefined) return { kind: 'full' };
   const fromMs = from.getTime();
   if (now.getTime() - fromMs >= window.windowMs) return { kind: 'full' };
   const since = new Date(Math.min(fromMs, now.getTime()) - window.overlapMs);
-  let taken: PastAnswer | undefined;
-  for (const answer of past) {
-    if (answer.answeredAtMs <= fromMs && answer.answeredAtMs >= fromMs - window.overlapMs && (taken === undefined || answer.answeredAtMs >= taken.answeredAtMs)) taken = answer;
-  }
-  return taken === undefined ? { kind: 'delta', since } : { kind: 'delta', since, afterPosition: taken.position };
+  const followed = answerFollowed(past, fromMs, window.overlapMs);
+  return followed === undefined ? { kind: 'delta', since } : { kind: 'delta', since, afterPosition: followed.position };
 }

@@ -28,8 +28,11 @@ describe('planPresenceQuery', () => {
     it('still finds it for a client clock ahead of the server by less than the overlap', () => {
       expect(planPresenceQuery(new Date(now.getTime() + 3000), now, window, [answer(1000, 7)])).toMatchObject({ afterPosition: 7 });
     });
-    it('reads with the overlap when no answer fits: all later than `from` (a clock behind), or more than the overlap before it', () => {
-      expect(planPresenceQuery(ago(6000), now, window, [answer(5000, 7)])).toEqual({ kind: 'delta', since: ago(16_000) });
+    it('takes the earliest answer less than the overlap before `from` when none is at or before it (a client clock behind)', () => {
+      expect(planPresenceQuery(ago(10_000), now, window, [answer(9000, 5), answer(5000, 7), answer(2000, 9)])).toMatchObject({ afterPosition: 5 });
+      expect(planPresenceQuery(ago(20_000), now, window, [answer(5000, 7), answer(2000, 9)])).toMatchObject({ afterPosition: 7 });
+    });
+    it('reads with the overlap when every answer is more than the overlap before `from`', () => {
       expect(planPresenceQuery(ago(4000), now, window, [answer(14_001, 7)])).toEqual({ kind: 'delta', since: ago(14_000) });
     });
     it('answers the full list for a `from` the window old, whatever it knows', () => {
