@@ -63,7 +63,9 @@ export class ServerSentEvents implements StreamSink {
   }
 
   close(): void {
-    this.res.end();
+    // The connection goes too, once the end is written: an EventSource never reuses it, and a shutdown need not
+    // wait for it to time out as an idle keep-alive connection.
+    this.res.end(() => this.res.socket?.end());
   }
 
   private write(text: string): void {
