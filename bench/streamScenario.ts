@@ -7,6 +7,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { Child } from './children';
 import type { BenchUser, MarkReport, MemoryReport, ServiceReady } from './protocol';
+import { onSseBlocks } from './sseBlocks';
 
 export interface StreamSettings {
   streams: number;
@@ -58,26 +59,17 @@ function subscribe(port: number, agent: Agent, user: BenchUser, ids: string[], o
           res.resume();
           return;
         }
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end = buffer.indexOf('\n\n');
-          while (end !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            end = buffer.indexOf('\n\n');
-            const dataAt = block.indexOf('data: ');
-            if (dataAt === -1) continue;
-            const data = JSON.parse(block.slice(dataAt + 6)) as { users: { statusText?: string }[]; full: boolean };
-            if (data.full) {
-              state.snapshot = true;
-              resolve(state);
-              continue;
-            }
-            onEvent();
-            for (const user of data.users) if (user.statusText?.startsWith('b')) onDelivery(Number(user.statusText.slice(1)));
+        onSseBlocks(res, (block) => {
+          const dataAt = block.indexOf('data: ');
+          if (dataAt === -1) return;
+          const data = JSON.parse(block.slice(dataAt + 6)) as { users: { statusText?: string }[]; full: boolean };
+          if (data.full) {
+            state.snapshot = true;
+            resolve(state);
+            return;
           }
+          onEvent();
+          for (const user of data.users) if (user.statusText?.startsWith('b')) onDelivery(Number(user.statusText.slice(1)));
         });
         res.on('close', () => (state.ended = true));
       },

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { onSseBlocks } from '../bench/sseBlocks';
 
 type Status = 'online' | 'away' | 'busy' | 'offline';
 
@@ -65,19 +66,11 @@ export class StreamSubscriber {
         firstEvent();
         firstEvent = undefined;
       }
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end = buffer.indexOf('\n\n');
-        while (end !== -1) {
-          this.apply(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf('\n\n');
-          if (firstEvent !== undefined && this.events > 0) {
-            firstEvent();
-            firstEvent = undefined;
-          }
+      onSseBlocks(res, (block) => {
+        this.apply(block);
+        if (firstEvent !== undefined && this.events > 0) {
+          firstEvent();
+          firstEvent = undefined;
         }
       });
     });
