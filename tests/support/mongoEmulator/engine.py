@@ -11,6 +11,8 @@ class Engine:
         self.client = mongomock.MongoClient()
         self.indexes = IndexCatalog()
         self.cursors = Cursors()
+        # {'name', 'host'} when it presents itself as a one-member replica set; None for a standalone.
+        self.replica_set = None
 
     def collection(self, db, name):
         return self.client[db][name]

@@ -1,6 +1,9 @@
-"""The handshake and housekeeping commands: the emulator presents itself as a standalone MongoDB 7.0."""
+"""The handshake and housekeeping commands: the emulator presents itself as a MongoDB 7.0 standalone server, or as
+the primary of a one-member replica set."""
 import datetime
 import itertools
+
+import bson
 
 # MongoDB 7.0; driver 7 needs at least 8 (MongoDB 4.2).
 MAX_WIRE_VERSION = 21
@@ -9,9 +12,24 @@ VERSION = '7.0.0'
 _connection_ids = itertools.count(1)
 
 
-def hello(engine, db, cmd):
-    # No setName and no msg: a standalone. No topologyVersion: the driver polls instead of streaming hello.
+_ELECTION_ID = bson.ObjectId('7fffffff0000000000000001')
+
+
+def _replica_set_fields(replica_set):
+    """What a primary of a one-member replica set adds to its hello: the driver then monitors it as one."""
+    if replica_set is None:
+        return {}
+    host = replica_set['host']
     return {
+        'setName': replica_set['name'], 'setVersion': 1, 'electionId': _ELECTION_ID, 'hosts': [host], 'primary': host, 'me': host,
+        'secondary': False, 'lastWrite': {'lastWriteDate': datetime.datetime.now(datetime.timezone.utc)},
+    }
+
+
+def hello(engine, db, cmd):
+    # No topologyVersion: the driver polls instead of streaming hello.
+    return {
+        **_replica_set_fields(engine.replica_set),
         'helloOk': True,
         'isWritablePrimary': True,
         'ismaster': True,

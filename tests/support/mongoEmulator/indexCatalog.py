@@ -15,7 +15,13 @@ def _options(spec):
 
 
 def _same_key(a, b):
-    return list(a['key'].items()) == list(b['key'].items())
+    """Same key pattern and same collation: mongod allows one index per pair, so several collations on one key."""
+    return list(a['key'].items()) == list(b['key'].items()) and _collation(a) == _collation(b)
+
+
+def _collation(spec):
+    collation = spec.get('collation') or {}
+    return (collation.get('locale', 'simple'), collation.get('strength', 3)) if collation.get('locale', 'simple') != 'simple' else None
 
 
 class IndexCatalog:
@@ -35,6 +41,8 @@ class IndexCatalog:
             return False
         for existing in self.specs(db, coll):
             if existing['name'] == spec['name'] and not _same_key(existing, spec):
+                if list(existing['key'].items()) == list(spec['key'].items()):
+                    raise CommandError(85, 'IndexOptionsConflict', 'An existing index has the same name as the requested index but different options. Requested index: %r, existing index: %r' % (dict(spec), dict(existing)))
                 raise CommandError(86, 'IndexKeySpecsConflict', 'An existing index has the same name as the requested index but a different key. Requested index: %r, existing index: %r' % (dict(spec), dict(existing)))
             if _same_key(existing, spec) and _options(existing) != _options(spec):
                 raise CommandError(85, 'IndexOptionsConflict', 'An equivalent index already exists with the same name but different options. Requested index: %r, existing index: %r' % (dict(spec), dict(existing)))

@@ -1,5 +1,29 @@
 """find, getMore, killCursors, count, distinct and aggregate."""
+import re
+
 from errors import CommandError, unsupported
+from uniqueness import case_insensitive
+
+
+def _insensitive(value):
+    return re.compile('^%s$' % re.escape(value), re.IGNORECASE) if isinstance(value, str) else value
+
+
+def _collated(filter_, collation):
+    """A filter whose string equalities ignore case, as under a collation of strength 1 or 2 (mongomock has none)."""
+    if not case_insensitive(collation):
+        return filter_
+    collated = {}
+    for field, condition in filter_.items():
+        if field in ('$and', '$or', '$nor'):
+            collated[field] = [_collated(branch, collation) for branch in condition]
+        elif isinstance(condition, dict) and set(condition) == {'$eq'}:
+            collated[field] = _insensitive(condition['$eq'])
+        elif isinstance(condition, dict) and set(condition) == {'$in'}:
+            collated[field] = {'$in': [_insensitive(value) for value in condition['$in']]}
+        else:
+            collated[field] = _insensitive(condition)
+    return collated
 
 
 def _sorted(cursor, sort):
@@ -8,7 +32,7 @@ def _sorted(cursor, sort):
 
 def find(engine, db, cmd):
     coll = cmd['find']
-    cursor = engine.collection(db, coll).find(cmd.get('filter') or {}, cmd.get('projection') or None)
+    cursor = engine.collection(db, coll).find(_collated(cmd.get('filter') or {}, cmd.get('collation')), cmd.get('projection') or None)
     cursor = _sorted(cursor, cmd.get('sort'))
     if cmd.get('skip'):
         cursor = cursor.skip(cmd['skip'])

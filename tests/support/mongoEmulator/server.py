@@ -1,6 +1,8 @@
 """A MongoDB wire-protocol server for tests: mockupdb speaks the protocol, mongomock holds the data.
 
-Usage: python3 server.py [--port N]   (0, the default, picks a free port)
+Usage: python3 server.py [--port N] [--replica-set NAME]
+(port 0, the default, picks a free port; with --replica-set it presents itself as the primary of a one-member replica
+set of that name, otherwise as a standalone server)
 Prints `listening on 127.0.0.1:<port>` once it accepts connections, and serves until stdin closes (its parent,
 the jest global setup, went away) or it is terminated. Requests are served one at a time under mockupdb's lock,
 so the shared engine needs no locking of its own.
@@ -18,10 +20,11 @@ from engine import Engine
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--port', type=int, default=0)
-    port = parser.parse_args().port
+    parser.add_argument('--replica-set', default=None)
+    args = parser.parse_args()
 
     engine = Engine()
-    server = MockupDB(port=port or None)
+    server = MockupDB(port=args.port or None)
 
     def respond(request):
         reply = reply_to(engine, request.namespace.split('.')[0], request.doc)
@@ -32,6 +35,8 @@ def main():
 
     server.autoresponds(respond)
     bound = server.run()
+    if args.replica_set:
+        engine.replica_set = {'name': args.replica_set, 'host': '127.0.0.1:%d' % bound}
     print('listening on 127.0.0.1:%d' % bound, flush=True)
     try:
         sys.stdin.read()

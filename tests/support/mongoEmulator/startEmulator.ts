@@ -15,8 +15,9 @@ export interface RunningEmulator {
  * Starts tests/support/mongoEmulator/server.py on a free port and resolves once it accepts connections. The server
  * exits when its stdin closes, so it cannot outlive this process even when the teardown never runs.
  */
-export function startEmulator(timeoutMs = 10000): Promise<RunningEmulator> {
-  const child = spawn(EMULATOR_PYTHON, ['-B', SERVER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startEmulator(timeoutMs = 10000, options: { replicaSet?: string } = {}): Promise<RunningEmulator> {
+  const args = options.replicaSet === undefined ? [] : ['--replica-set', options.replicaSet];
+  const child = spawn(EMULATOR_PYTHON, ['-B', SERVER_SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stdout = '';
   let stderr = '';
@@ -47,7 +48,8 @@ export function startEmulator(timeoutMs = 10000): Promise<RunningEmulator> {
         await exited;
         clearTimeout(killer);
       };
-      resolve({ uri: `mongodb://${ready[1]}:${ready[2]}/`, stop });
+      const query = options.replicaSet === undefined ? '' : `?replicaSet=${options.replicaSet}`;
+      resolve({ uri: `mongodb://${ready[1]}:${ready[2]}/${query}`, stop });
     };
     child.once('exit', onExit);
     child.stderr.on('data', onStderr);

@@ -20,9 +20,16 @@ def _values_at(value, parts):
     return []
 
 
+def case_insensitive(collation):
+    """Whether a collation compares strings regardless of case (strength 1 or 2, a locale other than simple)."""
+    collation = collation or {}
+    return collation.get('locale', 'simple') != 'simple' and collation.get('strength', 3) <= 2
+
+
 def index_keys(doc, spec):
     """The keys a document has in an index, as {encoded key: key values}; none when a sparse index skips it."""
-    per_field = [_values_at(doc, field.split('.')) for field in spec['key']]
+    fold = case_insensitive(spec.get('collation'))
+    per_field = [[value.casefold() if fold and isinstance(value, str) else value for value in _values_at(doc, field.split('.'))] for field in spec['key']]
     if spec.get('sparse') and not any(per_field):
         return {}
     combinations = itertools.product(*(values or [None] for values in per_field))
