@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/loadConfig';
+import { rocketChatPresenceOf } from '../src/domain/rocketChatPresence';
 import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
 import { createLogger } from '../src/logger';
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
     const user = await store.findUserById(userId);
     if (user === null) return;
     const update = visibleUpdate(Math.floor((sequence * 7919) / onlineIds.length), at, ttlMs);
-    await store.writePresence(userId, user.presenceRevision, { ...update, presenceChangedAt: at, updatedAt: at });
+    const version = { presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) };
+    await store.writePresence(userId, version, { ...update, presenceSeen: rocketChatPresenceOf({ ...user, ...update }), presenceChangedAt: at, updatedAt: at });
   };
   if (CHANGE_EVERY_MS > 0 && onlineIds.length > 0) {
     const now = Date.now();

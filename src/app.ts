@@ -9,10 +9,10 @@ import type { Clock } from './domain/clock';
 import { PresenceFeed } from './domain/presenceFeed';
 import { PresenceService } from './domain/presenceService';
 import { PresenceStreams } from './domain/presenceStreams';
-import { authenticate } from './http/middleware/authenticate';
+import { RocketChatPresenceRecorder } from './domain/rocketChatPresenceRecorder';
+import { authenticate, redeemTicket } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler } from './http/middleware/errorHandler';
-import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
 import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
@@ -28,7 +28,7 @@ import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceObserver } from './domain/presenceObserver';
 import type { PresenceStore } from './domain/presenceStore';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
-import { instrumentStore } from './storage/instrumentStore';
+import { instrumentStore } from './storage/storeWrappers';
 
 export type AppConfig = Pick<
   Config,
@@ -52,6 +52,7 @@ export type AppConfig = Pick<
   | 'metricsToken'
   | 'slowRequestMs'
   | 'loginExpirationDays'
+  | 'rocketChatScanMs'
 >;
 
 /** The HTTP service, and what its server must do on shutdown before the last connections can close. */
@@ -68,6 +69,8 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = '16kb';
+/** How long the feed keeps what it read: a stream that opens catches up from it over its first reads (seconds). */
+const FEED_KEEP_MS = 60_000;
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
@@ -82,16 +85,23 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
     loginExpirationDays: config.loginExpirationDays,
+    loginAttemptLimit: config.loginRateLimit,
+    loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
   });
-  const feed = new PresenceFeed(store, clock, { keepMs: config.deltaWindowSeconds * 1000, pollIntervalMs: config.streamPollMs }, observer, (error) =>
-    logger.warn({ err: error }, 'presence feed read failed'),
+  // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
+  const recorder = store.externalWriters ? new RocketChatPresenceRecorder(store, clock, { scanIntervalMs: config.rocketChatScanMs }) : undefined;
+  const feed = new PresenceFeed(
+    store,
+    clock,
+    { keepMs: FEED_KEEP_MS, pollIntervalMs: config.streamPollMs },
+    recorder === undefined ? undefined : (since) => recorder.recordWritesSince(since),
+    observer,
+    (error) => logger.warn({ err: error }, 'presence feed read failed'),
   );
   const presence = new PresenceService(store, clock, {
     windowMs: config.deltaWindowSeconds * 1000,
     overlapMs: config.deltaOverlapSeconds * 1000,
     presenceTtlMs: config.presenceTtlSeconds * 1000,
-    cacheMaxAgeMs: config.cacheMaxAgeMs,
-    rememberedCallers: config.authCacheMaxEntries,
   }, feed, observer);
   const streams = new PresenceStreams(presence, accounts, clock, {
     maxPerUser: config.streamMaxPerUser,
@@ -99,7 +109,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     keepAliveMs: config.streamHeartbeatSeconds * 1000,
     revalidateMs: config.streamRevalidateMs,
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'));
-  metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).users.length);
+  metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).snapshot.users.length);
 
   const app = express();
   app.disable('x-powered-by');
@@ -126,12 +136,11 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
 
   // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
   const auth = [authenticate(accounts), updatePresence(presence, logger)];
-  const streamAuth = [authenticate(accounts, { streamTicket: true }), updatePresence(presence, logger)];
+  const streamAuth = { before: authenticate(accounts, { streamTicket: true }), after: [redeemTicket(accounts), updatePresence(presence, logger)] };
 
   const rocketChat = Router();
   rocketChat.use(rememberMountPath);
-  const loginLimit = loginRateLimit({ limit: config.loginRateLimit, windowSeconds: config.loginRateWindowSeconds, metrics });
-  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, loginLimit, metrics));
+  rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams);
   addRocketChatPresenceRoutes(rocketChat, auth, presence);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {

@@ -27,7 +27,13 @@ export async function shutDown(server: Server, store: PresenceStore, timeoutMs: 
 }
 
 async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
-  const accounts = new AccountService(store, systemClock, { authCacheTtlMs: 0, authCacheMaxEntries: 0, loginExpirationDays: config.loginExpirationDays });
+  const accounts = new AccountService(store, systemClock, {
+    authCacheTtlMs: 0,
+    authCacheMaxEntries: 0,
+    loginExpirationDays: config.loginExpirationDays,
+    loginAttemptLimit: config.loginRateLimit,
+    loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
+  });
   const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.

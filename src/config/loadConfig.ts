@@ -34,6 +34,11 @@ export interface Config {
   slowRequestMs: number;
   /** A login token older than this many days no longer authenticates (Rocket.Chat's Accounts_LoginExpiration). */
   loginExpirationDays: number;
+  /**
+   * With MongoDB: how often the users Rocket.Chat may have changed without bumping `_updatedAt` (Rocket.Chat 6) are
+   * compared with what was recorded; 0 never.
+   */
+  rocketChatScanMs: number;
 }
 
 export class ConfigError extends Error {
@@ -87,7 +92,7 @@ export function loadConfig(env: Env): Config {
     adminUsername,
     adminPassword: text('ADMIN_PASS'),
     deltaWindowSeconds: integer('DELTA_WINDOW_SECONDS', 600, 1, 86400),
-    deltaOverlapSeconds: integer('DELTA_OVERLAP_SECONDS', 10, 0, 3600),
+    deltaOverlapSeconds: integer('DELTA_OVERLAP_SECONDS', 2, 0, 3600),
     presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 900, 1, 7 * 86400),
     logLevel: logLevel as LogLevel,
     storeTimeoutMs: integer('STORE_TIMEOUT_MS', 2000, 50, 60000),
@@ -110,10 +115,11 @@ export function loadConfig(env: Env): Config {
     metricsToken,
     slowRequestMs: integer('SLOW_REQUEST_MS', 1000, 1, 600000),
     loginExpirationDays: integer('LOGIN_EXPIRATION_DAYS', 90, 1, 36500),
+    rocketChatScanMs: integer('ROCKETCHAT_SCAN_MS', 1000, 0, 3_600_000),
   };
-  // A cached read may be this old; the delta overlap must cover it or a change seen late could be missed.
-  if (config.cacheMaxAgeMs >= config.deltaOverlapSeconds * 1000 && config.cacheMaxAgeMs > 0) {
-    problems.push('CACHE_MAX_AGE_MS must be smaller than DELTA_OVERLAP_SECONDS (in ms), or deltas could miss a change');
+  // With MongoDB a write may land after its stamp (half the overlap) and instances' clocks differ (the other half).
+  if (config.mongodbUri !== undefined && config.deltaOverlapSeconds < 1) {
+    problems.push('DELTA_OVERLAP_SECONDS must be at least 1 with MONGODB_URI: writes land up to half of it after their change stamp');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -4,9 +4,10 @@ import type { UserRecord } from './userRecord';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword } from './credentials';
-import { InvalidCredentialsError, RejectedError, UnauthorizedError } from './errors';
+import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from './errors';
 import { isAdmin, type Identity } from './identity';
-import { loginTokensExpiredBefore, tokenExpiresAtMs } from './loginTokenExpiry';
+import { loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from './logins';
+
 import { sameString } from './sameString';
 import { isTicketCurrent } from './streamTicket';
 
@@ -27,6 +28,9 @@ export interface AccountOptions {
   authCacheMaxEntries: number;
   /** Login tokens older than this stop authenticating. */
   loginExpirationDays: number;
+  /** Failed logins allowed per client address and per account in each window, counted across every instance. */
+  loginAttemptLimit: number;
+  loginAttemptWindowMs: number;
 }
 
 type CachedIdentity = Omit<Identity, 'hashedToken'>;
@@ -75,21 +79,58 @@ export class AccountService {
     return { ...identity, hashedToken };
   }
 
-  /** @returns the user and a new login token; the same error whether the user is unknown or the password wrong. */
-  async login(request: LoginRequest): Promise<{ user: UserRecord; token: string }> {
+  /**
+   * @returns the user and a new login token; the same error whether the user is unknown or the password wrong.
+   * Attempts count against the client's address and the account tried, on every instance alike; one that
+   * succeeds is given back. Past the limit every attempt is refused, the right password too (else a success among
+   * the refusals would give it away).
+   * @throws TooManyLoginAttemptsError
+   */
+  async login(request: LoginRequest, clientAddress: string): Promise<{ user: UserRecord; token: string }> {
+    const counted: string[] = [];
+    try {
+      await this.countAttempt('address', loginAttemptKey('address', clientAddress), counted);
+      const result = await this.checkCredentials(request, counted);
+      await this.forgetAttempts(counted);
+      return result;
+    } catch (error) {
+      // Only refused credentials spend the budget: an unavailable store says nothing about a password.
+      if (!(error instanceof InvalidCredentialsError || error instanceof TooManyLoginAttemptsError)) await this.forgetAttempts(counted).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async checkCredentials(request: LoginRequest, counted: string[]): Promise<{ user: UserRecord; token: string }> {
     if ('resume' in request) {
       const found = await this.userWithLiveToken(hashLoginToken(request.resume), this.clock.now());
       if (found === null || !found.user.active) throw new InvalidCredentialsError();
       return { user: found.user, token: request.resume };
     }
     const user = await this.store.findUserByLogin(request.login);
-    const passwordMatches = await verifyPassword(request.password, user?.services.password?.bcrypt);
+    await this.countAttempt('account', user === null ? loginAttemptKey('login', request.login) : loginAttemptKey('account', user._id), counted);
+    const passwordMatches = await verifyPassword(request.password, user?.services?.password?.bcrypt);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();
     const now = this.clock.now();
-    const expiredBefore = loginTokensExpiredBefore(now, this.options.loginExpirationDays);
-    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, expiredBefore);
-    return { user: { ...user, lastLogin: now }, token };
+    const pruned = loginTokensToPrune(user.services?.resume?.loginTokens ?? [], now, this.options.loginExpirationDays);
+    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
+    const { services: _credentials, ...withoutCredentials } = user;
+    return { user: { ...withoutCredentials, lastLogin: now }, token };
+  }
+
+  /** Counts an attempt against `key` (remembered in `counted`); throws once it is past the limit. */
+  private async countAttempt(scope: 'address' | 'account', key: string, counted: string[]): Promise<void> {
+    const now = this.clock.now();
+    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs);
+    counted.push(key);
+    if (attempts.count > this.options.loginAttemptLimit) {
+      throw new TooManyLoginAttemptsError(scope, this.options.loginAttemptLimit, attempts.resetAt, Math.max(1, Math.ceil((attempts.resetAt.getTime() - now.getTime()) / 1000)));
+    }
+  }
+
+  private async forgetAttempts(keys: readonly string[]): Promise<void> {
+    const now = this.clock.now();
+    await Promise.all(keys.map((key) => this.store.forgetLoginAttempt(key, now)));
   }
 
   /** A stream ticket for the caller, valid `ttlMs` and once. */
@@ -100,13 +141,14 @@ export class AccountService {
     return { ticket, expiresAt };
   }
 
-  /** The identity a stream ticket was issued to, while its login token still is valid; the ticket is used up. */
+  /** The identity a stream ticket was issued to, while its login token is still valid; the ticket is used up. */
   async redeemStreamTicket(ticket: string): Promise<Identity> {
+    const now = this.clock.now();
     const taken = await this.store.takeStreamTicket(hashLoginToken(ticket));
-    if (taken === null || !isTicketCurrent(taken, this.clock.now())) throw new UnauthorizedError();
-    const user = await this.store.findUserByHashedToken(taken.hashedToken);
-    if (user === null || !user.active || user._id !== taken.userId) throw new UnauthorizedError();
-    return { userId: user._id, username: user.username, roles: user.roles, hashedToken: taken.hashedToken };
+    if (taken === null || !isTicketCurrent(taken, now)) throw new UnauthorizedError();
+    const found = await this.userWithLiveToken(taken.hashedToken, now);
+    if (found === null || !found.user.active || found.user._id !== taken.userId) throw new UnauthorizedError();
+    return { userId: found.user._id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
   }
 
   /** Which of these token hashes still authenticate someone: one store read for any number of open streams. */
@@ -116,7 +158,7 @@ export class AccountService {
     const nowMs = this.clock.now().getTime();
     for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
       if (!user.active) continue;
-      for (const token of user.services.resume?.loginTokens ?? []) {
+      for (const token of user.services?.resume?.loginTokens ?? []) {
         if (wanted.has(token.hashedToken) && nowMs <= tokenExpiresAtMs(token, this.options.loginExpirationDays)) live.add(token.hashedToken);
       }
     }
@@ -131,7 +173,7 @@ export class AccountService {
   /** The token's user and when the token stops working; null when nobody has it or it has expired. */
   private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; expiresAtMs: number } | null> {
     const user = await this.store.findUserByHashedToken(hashedToken);
-    const token = user?.services.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+    const token = user?.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
     if (user === null || token === undefined) return null;
     const expiresAtMs = tokenExpiresAtMs(token, this.options.loginExpirationDays);
     return now.getTime() <= expiresAtMs ? { user, expiresAtMs } : null;

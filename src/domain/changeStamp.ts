@@ -17,3 +17,11 @@ export function changeStampAfterWrite(before: StampFields, after: PnutPresenceFi
   if (isVisibleChange(before, after, now)) return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
   return last === null ? null : new Date(last);
 }
+
+/**
+ * pnut's `last_seen_at` after a write: the write's time when the user shows himself, unchanged while he is
+ * invisible (`offline`), so his own calls never tell others he is active.
+ */
+export function lastSeenAfterWrite(before: { lastSeenAt: Date | null }, statusAfter: string, now: Date): Date | null {
+  return statusAfter === 'offline' ? before.lastSeenAt : now;
+}

@@ -1,16 +1,15 @@
-import type { Status } from './status';
+import { isRocketChatPresence, type RocketChatPresenceFields } from './rocketChatPresence';
+import { isStatus, type Status } from './status';
 
-export interface PresenceFields {
-  status: Status;
-  presenceExpiresAt: Date | null;
-}
+export type PresenceFields = RocketChatPresenceFields;
 
 /**
- * The status every read reports: the chosen status while the presence is current, `offline` once it has
- * expired or when there never was one. Computing it at read time means no background job has to run for an
- * expired user to read as offline.
+ * The status every read reports. A presence set through this service is the chosen status while it is current and
+ * `offline` once it has expired (computed at read time: no background job has to run for an expired user to read
+ * as offline). A presence Rocket.Chat set, or with no expiry of this service's, is the status as written.
  */
 export function effectiveStatus(user: PresenceFields, now: Date): Status {
-  if (user.presenceExpiresAt === null || user.presenceExpiresAt.getTime() <= now.getTime()) return 'offline';
-  return user.status;
+  if (isRocketChatPresence(user)) return isStatus(user.status) ? user.status : 'offline';
+  if ((user.presenceExpiresAt as Date).getTime() <= now.getTime()) return 'offline';
+  return isStatus(user.status) ? user.status : 'offline';
 }

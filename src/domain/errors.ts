@@ -1,10 +1,9 @@
 /**
- * Failures the domain reports; the HTTP layer's one error handler turns each into the right JSON for the API the
+ * Failures the domain reports. The HTTP layer's one error handler chooses the status and the JSON for the API the
  * request came through. `code` is Rocket.Chat's errorType where Rocket.Chat has one.
  */
 export class DomainError extends Error {
   constructor(
-    readonly httpStatus: number,
     readonly code: string,
     message: string,
   ) {
@@ -13,41 +12,39 @@ export class DomainError extends Error {
   }
 }
 
+/** No valid login token (missing, unknown, expired, revoked, or an inactive user). */
 export class UnauthorizedError extends DomainError {
   constructor(message = 'You must be logged in to do this.') {
-    super(401, 'unauthorized', message);
+    super('unauthorized', message);
   }
 }
 
+/** A login with a wrong password or an unknown user: one answer for both. */
 export class InvalidCredentialsError extends DomainError {
   constructor() {
-    super(401, 'unauthorized', 'Unauthorized');
+    super('unauthorized', 'Unauthorized');
   }
 }
 
 export class ForbiddenError extends DomainError {
   constructor(message: string, code = 'error-not-allowed') {
-    super(403, code, message);
+    super(code, message);
   }
 }
 
 export class NotFoundError extends DomainError {
   constructor(message: string, code = 'error-not-found') {
-    super(404, code, message);
+    super(code, message);
   }
 }
 
 /** A request that is well-formed but asks for something not allowed or not possible (Rocket.Chat answers 400). */
-export class RejectedError extends DomainError {
-  constructor(code: string, message: string) {
-    super(400, code, message);
-  }
-}
+export class RejectedError extends DomainError {}
 
 /** No user has the id or username asked for (Rocket.Chat answers 400 error-invalid-user; pnut, 404). */
 export class UnknownUserError extends DomainError {
   constructor() {
-    super(400, 'error-invalid-user', 'The required "userId" or "username" param provided does not match any user');
+    super('error-invalid-user', 'The required "userId" or "username" param provided does not match any user');
   }
 }
 
@@ -56,20 +53,32 @@ export class InvalidParamError extends DomainError {
     readonly param: string,
     reason: string,
   ) {
-    super(400, 'invalid-params', `The parameter "${param}" ${reason}`);
+    super('invalid-params', `The parameter "${param}" ${reason}`);
   }
 }
 
 /** A user's presence was rewritten by others every time this write tried to land; the client may try again. */
 export class WriteContentionError extends DomainError {
   constructor() {
-    super(503, 'error-write-contention', 'The presence changed too often to be written, try again shortly');
+    super('error-write-contention', 'The presence changed too often to be written, try again shortly');
   }
 }
 
 /** A stream limit (per user or per instance) is reached. */
 export class TooManyStreamsError extends DomainError {
-  constructor(scope: 'user' | 'instance') {
-    super(429, 'error-too-many-streams', scope === 'user' ? 'Too many open presence streams for this user' : 'Too many open presence streams, try another instance');
+  constructor(readonly scope: 'user' | 'instance') {
+    super('error-too-many-streams', scope === 'user' ? 'Too many open presence streams for this user' : 'Too many open presence streams, try another instance');
+  }
+}
+
+/** Too many failed logins from this address or for this account, on all instances together, in the current window. */
+export class TooManyLoginAttemptsError extends DomainError {
+  constructor(
+    readonly scope: 'address' | 'account',
+    readonly limit: number,
+    readonly resetAt: Date,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('error-too-many-requests', `Error, too many requests. Please slow down. You must wait ${retryAfterSeconds} seconds before trying this endpoint again.`);
   }
 }

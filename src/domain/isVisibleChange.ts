@@ -1,5 +1,5 @@
 import { effectiveStatus } from './effectiveStatus';
-import type { PnutPresenceFields } from './pnutPresence';
+import { presenceTextOf, type PnutPresenceFields } from './pnutPresence';
 
 /**
  * Whether a write changes what any client can see at `at`: the status, the status text or the pnut string.
@@ -11,5 +11,5 @@ export function isVisibleChange(before: PnutPresenceFields, after: PnutPresenceF
   const statusAfter = effectiveStatus(after, at);
   if (statusBefore !== statusAfter) return true;
   if (statusAfter === 'offline') return false;
-  return before.statusText !== after.statusText || before.presenceText !== after.presenceText;
+  return before.statusText !== after.statusText || presenceTextOf(before) !== presenceTextOf(after);
 }

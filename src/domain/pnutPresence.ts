@@ -1,6 +1,7 @@
 import { normaliseStatusText } from './normaliseStatusText';
 import { isStatus, type Status } from './status';
 import { effectiveStatus, type PresenceFields } from './effectiveStatus';
+import { isRocketChatPresence } from './rocketChatPresence';
 
 export const PNUT_PRESENCE_MAX_CODE_POINTS = 100;
 
@@ -26,11 +27,17 @@ export interface PnutPresenceFields extends PresenceFields {
   presenceText: string | null;
 }
 
+/** The exact pnut string a user holds: only a presence set through this service has one. */
+export function presenceTextOf(user: PnutPresenceFields): string | null {
+  return isRocketChatPresence(user) ? null : user.presenceText;
+}
+
 /** The string pnut shows for a user: the exact string set through pnut, else the Rocket.Chat status text or status. */
 export function pnutPresenceOf(user: PnutPresenceFields, now: Date): string {
   const status = effectiveStatus(user, now);
   if (status === 'offline') return 'offline';
-  if (user.presenceText !== null) return user.presenceText;
+  const presenceText = presenceTextOf(user);
+  if (presenceText !== null) return presenceText;
   if (status === 'online' && user.statusText !== '') return user.statusText;
   return status;
 }

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock';
-import { formatCursor, parseCursor } from './feedCursor';
 import { firstIndexAbove } from './firstIndexAbove';
 import { lastVisibleChangeAt } from './lastVisibleChange';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
@@ -8,30 +6,35 @@ import type { PresenceStore } from './presenceStore';
 import type { UserRecord } from './userRecord';
 
 export interface FeedOptions {
-  /** How long positions stay resumable: a cursor older than this gets a full list again. */
+  /** How long what the feed read is kept for streams catching up. */
   keepMs: number;
   /** How often the store is read while anyone listens, so changes made elsewhere and expiries arrive unasked. */
   pollIntervalMs: number;
 }
 
-/** The users whose presence changed between two positions; `position` is the later one. */
+/** The users whose presence changed in one read; `position` orders batches, `readAtMs` is the read's start. */
 export interface FeedBatch {
   position: number;
+  /** Every change committed before this instant is in this batch or an earlier one: the batch's cursor. */
+  readAtMs: number;
   users: UserRecord[];
 }
 
 export type FeedListener = (batch: FeedBatch) => void;
 
+/** Records, before a read, the presence writes that programs other than this service made since `since`. */
+export type ExternalWritesRecorder = (since: Date) => Promise<void>;
+
 /**
- * This instance's view of every presence change, in the order it learnt of them: position 1, 2, 3… Whatever
- * instance made a change, and whenever a late write lands, the feed reads it from the store once (reads never
- * overlap, each looks back the store's late-write window, and a change already seen is recognised by its stamp), so
- * a client that holds a position gets each later change exactly once and never misses one. Expiries come in
- * through the same read: an expired presence is a change stamped with its expiry.
+ * This instance's reader of presence changes, for its open streams: one read at a time, each from the previous
+ * read's start less the store's late-write window, recognising a change it has already passed on by its stamp. So
+ * a listener gets each change once, whichever instance (or Rocket.Chat) made it and however late it landed within
+ * the window. Expiries come in through the same read: an expired presence is a change stamped with its expiry.
+ * What it read is kept a while, so a stream that opens can catch up with what arrived during its first read.
  */
 export class PresenceFeed {
-  readonly epoch = randomBytes(4).toString('hex');
   private position = 0;
+  private lastReadAt = 0;
   /** Entries in position order: the user that changed, its position, when it was read; `head` skips trimmed ones. */
   private readonly entryUserIds: string[] = [];
   private readonly entryPositions: number[] = [];
@@ -39,7 +42,7 @@ export class PresenceFeed {
   private head = 0;
   /** The last record read of each user with a kept entry, and that entry's position. */
   private readonly latest = new Map<string, { user: UserRecord; position: number }>();
-  /** Stamps already seen that a read may still return: those inside the late-write window. */
+  /** Stamps already passed on that a read may still return: those inside the late-write window. */
   private readonly seenStamps = new Map<string, number>();
   private lastReadStartMs: number | undefined;
   private inFlight: Promise<number> | undefined;
@@ -51,6 +54,7 @@ export class PresenceFeed {
     private readonly store: PresenceStore,
     private readonly clock: Clock,
     private readonly options: FeedOptions,
+    private readonly recordExternalWrites: ExternalWritesRecorder | undefined,
     private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onPollError: (error: unknown) => void = () => undefined,
   ) {}
@@ -60,15 +64,9 @@ export class PresenceFeed {
     return this.position;
   }
 
-  cursorOf(position: number): string {
-    return formatCursor({ epoch: this.epoch, position });
-  }
-
-  /** The position a cursor names, if it is this feed's and still kept; undefined otherwise. */
-  positionOf(cursor: string): number | undefined {
-    const parsed = parseCursor(cursor);
-    if (parsed === undefined || parsed.epoch !== this.epoch) return undefined;
-    return this.isKept(parsed.position) ? parsed.position : undefined;
+  /** When the last completed read started: every change committed before it has been read. */
+  get lastReadAtMs(): number {
+    return this.lastReadAt;
   }
 
   /**
@@ -85,9 +83,8 @@ export class PresenceFeed {
     return this.queued;
   }
 
-  /** The latest record of each user that changed after `position`, or undefined when that position is not kept. */
-  usersChangedAfter(position: number): UserRecord[] | undefined {
-    if (!this.isKept(position)) return undefined;
+  /** The latest record of each user that changed after `position`, a position this feed gave out and still keeps. */
+  usersChangedAfter(position: number): UserRecord[] {
     const userIds = new Set<string>();
     for (let i = firstIndexAbove(this.entryPositions, position, this.head); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
     return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
@@ -120,11 +117,6 @@ export class PresenceFeed {
     this.poller = undefined;
   }
 
-  private isKept(position: number): boolean {
-    const oldestKept = this.head < this.entryPositions.length ? this.entryPositions[this.head] - 1 : this.position;
-    return Number.isSafeInteger(position) && position >= oldestKept && position <= this.position;
-  }
-
   private launchRead(): Promise<number> {
     const read = this.read().finally(() => {
       if (this.inFlight === read) this.inFlight = undefined;
@@ -135,9 +127,9 @@ export class PresenceFeed {
 
   private async read(): Promise<number> {
     const startMs = this.clock.now().getTime();
-    const baseline = this.lastReadStartMs === undefined;
     const sinceMs = (this.lastReadStartMs ?? startMs) - this.store.lateWriteWindowMs;
     const start = new Date(startMs);
+    if (this.recordExternalWrites !== undefined) await this.recordExternalWrites(new Date(sinceMs));
     const candidates = await this.store.findUsersChangedSince(new Date(sinceMs), start);
     const changed: UserRecord[] = [];
     for (const user of candidates) {
@@ -145,10 +137,10 @@ export class PresenceFeed {
       if (stamp === null || stamp < sinceMs || this.seenStamps.get(user._id) === stamp) continue;
       this.seenStamps.set(user._id, stamp);
       if (user.status !== 'offline' && stamp === user.presenceExpiresAt?.getTime()) this.observer.expirySeen();
-      // The first read only learns what is already there: a snapshot taken after it includes those changes.
-      if (!baseline) changed.push(user);
+      changed.push(user);
     }
     this.lastReadStartMs = startMs;
+    this.lastReadAt = startMs;
     this.forgetStampsBefore(startMs - this.store.lateWriteWindowMs);
     this.trimReadBefore(startMs - this.options.keepMs);
     if (changed.length === 0) return this.position;
@@ -159,7 +151,7 @@ export class PresenceFeed {
       this.entryReadAtMs.push(startMs);
       this.latest.set(user._id, { user, position: this.position });
     }
-    const batch: FeedBatch = { position: this.position, users: changed };
+    const batch: FeedBatch = { position: this.position, readAtMs: startMs, users: changed };
     for (const listener of this.listeners) listener(batch);
     return this.position;
   }

@@ -1,7 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { PresenceStore } from './presenceStore';
 import type { PresenceUpdate, UserRecord } from './userRecord';
-import { changeStampAfterWrite } from './changeStamp';
+import { changeStampAfterWrite, lastSeenAfterWrite } from './changeStamp';
 import type { Clock } from './clock';
 import { effectiveStatus } from './effectiveStatus';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from './errors';
@@ -10,20 +9,18 @@ import { isVisibleChange } from './isVisibleChange';
 import { changedSince } from './lastVisibleChange';
 import { normaliseStatusText } from './normaliseStatusText';
 import { parsePnutPresence } from './pnutPresence';
+import { formatCursor } from './presenceCursor';
 import type { PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import { resolveExpiration } from './presenceExpiration';
-import { planPresenceQuery, type DeltaWindow, type PastAnswer } from './presenceQueryPlan';
+import { planChangesSince, type DeltaWindow, type PresenceQueryPlan } from './presenceQueryPlan';
 import { snapshotValidUntil, type PresentSnapshot } from './presentSnapshot';
+import { rocketChatPresenceOf } from './rocketChatPresence';
 import { isStatus, type Status } from './status';
 
 export interface PresenceOptions extends DeltaWindow {
   /** How long a presence lasts unless renewed (pnut: 15 minutes). */
   presenceTtlMs: number;
-  /** How long the list of present users may be served from memory; see snapshotValidUntil. */
-  cacheMaxAgeMs: number;
-  /** How many callers' last answers are remembered, so their next delta is exact without repeats. */
-  rememberedCallers: number;
 }
 
 /** A user's presence as read at `now`: the record, and the status every API reports for it. */
@@ -32,19 +29,16 @@ export interface PresenceReading {
   status: Status;
 }
 
-/** A users.presence answer, and the feed cursor it is current to. */
+/** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */
+export interface PresentList {
+  snapshot: PresentSnapshot;
+  currentToMs: number;
+}
+
+/** A users.presence answer, and the cursor it is current to (see presenceCursor.ts). */
 export type PresenceList =
   | { full: true; snapshot: PresentSnapshot; cursor: string }
   | { full: false; readings: PresenceReading[]; now: Date; cursor: string };
-
-/** Who asks: the user, and a key for what this instance last answered them (their login token's hash). */
-export interface Caller {
-  userId: string;
-  key: string;
-}
-
-/** How many of a caller's latest answers are remembered (several consumers of one token, an answer lost). */
-const ANSWERS_PER_CALLER = 8;
 
 /** A write refused because another changed the user since it was read is tried again, this often at most. */
 const MAX_WRITE_ATTEMPTS = 8;
@@ -53,18 +47,10 @@ function byId(a: UserRecord, b: UserRecord): number {
   return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 }
 
-function expiresEarlier(before: UserRecord, after: PresenceUpdate): boolean {
-  if (before.presenceExpiresAt === null || after.presenceExpiresAt === null) return false;
-  return after.presenceExpiresAt.getTime() < before.presenceExpiresAt.getTime();
-}
-
 /** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
 export class PresenceService {
-  /** Bumped by every write through this instance, so the cached snapshot never outlives a local change. */
-  private localVersion = 0;
-  private cached: { snapshot: PresentSnapshot; version: number; validUntilMs: number } | undefined;
-  private pendingRead: { promise: Promise<PresentSnapshot>; version: number } | undefined;
-  private readonly pastAnswers: LRUCache<string, PastAnswer[]>;
+  private cached: { snapshot: PresentSnapshot; validUntilMs: number } | undefined;
+  private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
     private readonly store: PresenceStore,
@@ -72,55 +58,71 @@ export class PresenceService {
     private readonly options: PresenceOptions,
     readonly feed: PresenceFeed,
     private readonly observer: PresenceObserver = ignoreEvents,
-  ) {
-    // A remembered answer older than the delta window can no longer serve a delta: its `from` gets a full list.
-    this.pastAnswers = new LRUCache({ max: Math.max(1, options.rememberedCallers), ttl: options.windowMs, perf: { now: () => clock.now().getTime() } });
-  }
+  ) {}
 
-  /** Rocket.Chat's users.presence: the full list, a delta since `from`, or the listed `ids`. */
-  async listPresence(query: { from?: Date; ids?: string[]; caller: Caller }): Promise<PresenceList> {
+  /**
+   * Rocket.Chat's users.presence: the full list, the changes since `from`, or the listed `ids`. Every answer comes
+   * from the database as it is, whichever instance gives it and whoever else asks with the same login token.
+   */
+  async listPresence(query: { from?: Date; ids?: string[]; callerId: string }): Promise<PresenceList> {
     if (query.ids !== undefined) {
-      const { position, readings, now } = await this.presentAmong(query.ids);
-      return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
+      const { readings, now } = await this.presentAmong(query.ids);
+      return { full: false, now, readings, cursor: formatCursor(now.getTime()) };
     }
-    const plan = planPresenceQuery(query.from, this.clock.now(), this.options, this.pastAnswers.get(query.caller.key));
+    const plan = this.planSince(query.from);
     if (plan.kind === 'full') {
-      const snapshot = await this.presentUsers();
-      this.remember(query.caller, { position: snapshot.position, answeredAtMs: this.clock.now().getTime() });
-      return { full: true, snapshot, cursor: this.feed.cursorOf(snapshot.position) };
+      const { snapshot, currentToMs } = await this.presentUsers();
+      return { full: true, snapshot, cursor: formatCursor(currentToMs) };
     }
-    const position = await this.feed.sync();
-    const now = this.clock.now();
-    const fromFeed = plan.afterPosition === undefined ? undefined : this.feed.usersChangedAfter(plan.afterPosition);
-    const users = fromFeed ?? (await this.store.findUsersChangedSince(plan.since, now)).filter((user) => changedSince(user, plan.since, now));
-    this.remember(query.caller, { position, answeredAtMs: now.getTime() });
-    const readings = this.readAll(users.filter((user) => user._id !== query.caller.userId), now);
-    return { full: false, now, readings, cursor: this.feed.cursorOf(position) };
+    const { users, now } = await this.changesSince(plan.since);
+    const readings = this.readAll(users.filter((user) => user._id !== query.callerId), now);
+    return { full: false, now, readings, cursor: formatCursor(now.getTime()) };
   }
 
-  /** Those of `ids` whose presence is current, and the feed position the answer is current to. */
-  async presentAmong(ids: readonly string[]): Promise<{ position: number; readings: PresenceReading[]; now: Date }> {
-    // Any change the read below misses comes after this position, so it is safe without a feed read.
-    const position = this.feed.current;
+  /** What a client that has everything up to `point` needs (see planChangesSince). */
+  planSince(point: Date | undefined): PresenceQueryPlan {
+    return planChangesSince(point, this.clock.now(), this.options);
+  }
+
+  /**
+   * The users whose presence changed since `since`, as read at `now`: every change committed before `now` is in.
+   * Rocket.Chat's writes are recorded first where it shares the store, so none waits for a stream to be noticed.
+   */
+  async changesSince(since: Date): Promise<{ users: UserRecord[]; now: Date }> {
+    if (this.store.externalWriters) await this.feed.sync();
+    const now = this.clock.now();
+    const users = (await this.store.findUsersChangedSince(since, now)).filter((user) => changedSince(user, since, now));
+    return { users, now };
+  }
+
+  /** Those of `ids` whose presence is current, as read at `now`. */
+  async presentAmong(ids: readonly string[]): Promise<{ readings: PresenceReading[]; now: Date }> {
     const now = this.clock.now();
     const users = await this.store.findUsersByIds(ids);
-    return { position, now, readings: this.readAll(users, now).filter((reading) => reading.status !== 'offline') };
+    return { now, readings: this.readAll(users, now).filter((reading) => reading.status !== 'offline') };
   }
 
-  /** Everybody whose presence is current, served from memory while nothing can have changed it. */
-  presentUsers(): Promise<PresentSnapshot> {
-    const nowMs = this.clock.now().getTime();
+  /**
+   * Everybody whose presence is current. The list read last is served again while the feed has seen no change and
+   * none of its presences has expired: what the database holds, read more cheaply.
+   */
+  async presentUsers(): Promise<PresentList> {
+    const position = await this.feed.sync();
+    // Reads after that position found nothing new: the list is current up to the last of them.
+    const syncedToMs = this.feed.current === position ? this.feed.lastReadAtMs : 0;
+    const snapshot = await this.snapshotAt(position);
+    return { snapshot, currentToMs: Math.max(snapshot.takenAt.getTime(), syncedToMs) };
+  }
+
+  private snapshotAt(position: number): Promise<PresentSnapshot> {
     const cached = this.cached;
-    if (cached !== undefined && cached.version === this.localVersion && nowMs < cached.validUntilMs) {
-      return Promise.resolve(cached.snapshot);
-    }
+    if (cached !== undefined && cached.snapshot.position === position && this.clock.now().getTime() < cached.validUntilMs) return Promise.resolve(cached.snapshot);
     // Requests arriving while the store is read share that one read.
-    if (this.pendingRead !== undefined && this.pendingRead.version === this.localVersion) return this.pendingRead.promise;
-    const version = this.localVersion;
-    const promise = this.readPresentUsers(version).finally(() => {
+    if (this.pendingRead !== undefined && this.pendingRead.position === position) return this.pendingRead.promise;
+    const promise = this.readPresentUsers(position).finally(() => {
       if (this.pendingRead?.promise === promise) this.pendingRead = undefined;
     });
-    this.pendingRead = { promise, version };
+    this.pendingRead = { promise, position };
     return promise;
   }
 
@@ -155,7 +157,7 @@ export class PresenceService {
         statusText: statusText ?? current.statusText,
         presenceText: null,
         presenceExpiresAt: status === 'offline' ? null : new Date(now.getTime() + this.options.presenceTtlMs),
-        lastSeenAt: now,
+        lastSeenAt: lastSeenAfterWrite(current, status, now),
       };
     });
   }
@@ -169,10 +171,10 @@ export class PresenceService {
     const expiry = resolveExpiration(expiration, this.clock.now(), this.options.presenceTtlMs);
     if (!expiry.ok) throw new InvalidParamError('expiration', expiry.reason);
     const request = parsePnutPresence(value);
-    return this.write(userId, (_current, now) => {
+    return this.write(userId, (current, now) => {
       const expiresAt = expiration === undefined ? new Date(now.getTime() + this.options.presenceTtlMs) : expiry.expiresAt;
       return request.kind === 'clear'
-        ? { status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null, lastSeenAt: now }
+        ? { status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null, lastSeenAt: current.lastSeenAt }
         : { status: request.status, statusText: request.statusText, presenceText: request.presenceText, presenceExpiresAt: expiresAt, lastSeenAt: now };
     });
   }
@@ -189,15 +191,10 @@ export class PresenceService {
     return users.map((user) => this.read(user, now));
   }
 
-  private remember(caller: Caller, answer: PastAnswer): void {
-    if (this.options.rememberedCallers <= 0) return;
-    const past = this.pastAnswers.get(caller.key) ?? [];
-    this.pastAnswers.set(caller.key, [...past.slice(1 - ANSWERS_PER_CALLER), answer]);
-  }
-
   /**
    * Reads the user, decides the update from what was read, and writes it with its change stamp in one atomic
-   * write that only lands if nobody wrote the user in between; otherwise reads again and decides again.
+   * write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads
+   * again and decides again.
    */
   private async write(userId: string, decide: (current: UserRecord, now: Date) => PresenceUpdate): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
@@ -205,15 +202,14 @@ export class PresenceService {
       if (current === null) throw new UnknownUserError();
       const now = this.clock.now();
       const update = decide(current, now);
-      const visible = isVisibleChange(current, update, now);
-      // The cached snapshot must go: for a visible change, and for an expiry moved earlier, which the snapshot's
-      // own validity (its earliest expiry) would otherwise not notice. A snapshot read in flight is not kept.
-      if (visible || expiresEarlier(current, update)) this.localVersion += 1;
-      const written = await this.store.writePresence(userId, current.presenceRevision, {
-        ...update,
-        presenceChangedAt: changeStampAfterWrite(current, update, now),
-        updatedAt: now,
-      });
+      const presenceSeen = rocketChatPresenceOf({ ...current, ...update });
+      const after = { ...current, ...update, presenceSeen };
+      const visible = isVisibleChange(current, after, now);
+      const written = await this.store.writePresence(
+        userId,
+        { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) },
+        { ...update, presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now },
+      );
       if (written !== null) {
         if (visible) {
           this.observer.changeRecorded();
@@ -225,15 +221,12 @@ export class PresenceService {
     throw new WriteContentionError();
   }
 
-  private async readPresentUsers(version: number): Promise<PresentSnapshot> {
-    const position = await this.feed.sync();
+  private async readPresentUsers(position: number): Promise<PresentSnapshot> {
     const takenAt = this.clock.now();
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
-    const users = (await this.store.findUsersWithPresenceAfter(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
+    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
-    if (version === this.localVersion) {
-      this.cached = { snapshot, version, validUntilMs: snapshotValidUntil(users, takenAt.getTime(), this.options.cacheMaxAgeMs) };
-    }
+    if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };
     return snapshot;
   }
 }

@@ -2,6 +2,7 @@ import type { AccountService } from './accountService';
 import type { Clock } from './clock';
 import { TooManyStreamsError } from './errors';
 import type { Identity } from './identity';
+import { formatCursor, parseCursor } from './presenceCursor';
 import type { FeedBatch } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceReading, PresenceService } from './presenceService';
@@ -83,20 +84,25 @@ export class PresenceStreams {
     let registered: OpenStream | undefined;
     try {
       const feed = this.presence.feed;
-      if (lastEventId !== undefined && feed.positionOf(lastEventId) !== undefined) await feed.sync();
-      const resumeAt = lastEventId === undefined ? undefined : feed.positionOf(lastEventId);
-      let position: number;
-      if (resumeAt !== undefined) {
-        position = resumeAt;
+      // Every change the feed reads after this position reaches the stream through it; the read below has the rest.
+      const position = await feed.sync();
+      const cursorMs = lastEventId === undefined ? undefined : parseCursor(lastEventId);
+      const plan = this.presence.planSince(cursorMs === undefined ? undefined : new Date(cursorMs));
+      let currentToMs: number;
+      if (plan.kind === 'changes') {
+        // A resume, on this instance or any other: what changed since the cursor (less the overlap), no snapshot.
+        const { users, now } = await this.presence.changesSince(plan.since);
+        const missed = among(this.presence.readAll(users, now), wanted);
+        currentToMs = now.getTime();
+        if (missed.length > 0) sink.send({ cursor: formatCursor(currentToMs), full: false, readings: missed });
       } else {
         const initial = await this.initialReadings(wanted);
-        position = initial.position;
-        sink.send({ cursor: feed.cursorOf(position), full: true, readings: initial.readings });
+        currentToMs = initial.currentToMs;
+        sink.send({ cursor: formatCursor(currentToMs), full: true, readings: initial.readings });
       }
       // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
-      const caughtUp = feed.usersChangedAfter(position) ?? [];
-      const missed = among(this.readingsOf(caughtUp), wanted);
-      if (missed.length > 0) sink.send({ cursor: feed.cursorOf(feed.current), full: false, readings: missed });
+      const caughtUp = among(this.readingsOf(feed.usersChangedAfter(position)), wanted);
+      if (caughtUp.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, feed.lastReadAtMs)), full: false, readings: caughtUp });
       registered = { identity, ids: wanted, sink };
       this.streams.add(registered);
       this.index(registered);
@@ -135,10 +141,13 @@ export class PresenceStreams {
     else this.perUser.set(userId, left);
   }
 
-  private async initialReadings(ids: ReadonlySet<string> | undefined): Promise<{ position: number; readings: PresenceReading[] }> {
-    if (ids !== undefined) return this.presence.presentAmong([...ids]);
-    const snapshot = await this.presence.presentUsers();
-    return { position: snapshot.position, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+  private async initialReadings(ids: ReadonlySet<string> | undefined): Promise<{ currentToMs: number; readings: readonly PresenceReading[] }> {
+    if (ids !== undefined) {
+      const { readings, now } = await this.presence.presentAmong([...ids]);
+      return { currentToMs: now.getTime(), readings };
+    }
+    const { snapshot, currentToMs } = await this.presence.presentUsers();
+    return { currentToMs, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
   }
 
   private readingsOf(users: readonly UserRecord[]): PresenceReading[] {
@@ -147,7 +156,7 @@ export class PresenceStreams {
 
   private deliver(batch: FeedBatch): void {
     const readings = this.readingsOf(batch.users);
-    const cursor = this.presence.feed.cursorOf(batch.position);
+    const cursor = formatCursor(batch.readAtMs);
     for (const stream of this.watchingAll) stream.sink.send({ cursor, full: false, readings });
     const byStream = new Map<OpenStream, PresenceReading[]>();
     for (const reading of readings) {

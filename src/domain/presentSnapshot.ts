@@ -1,3 +1,4 @@
+import { isRocketChatPresence } from './rocketChatPresence';
 import type { UserRecord } from './userRecord';
 
 /**
@@ -12,12 +13,13 @@ export interface PresentSnapshot {
 }
 
 /**
- * A snapshot stays right until this instance writes a change, the first listed presence expires, or `maxAgeMs`
- * passes (the bound on how long a change made through another instance can go unseen).
+ * A snapshot stays right until the feed reads a change or the first listed presence of this service expires (ms
+ * since the epoch; Infinity when none will).
  */
-export function snapshotValidUntil(users: readonly UserRecord[], takenAtMs: number, maxAgeMs: number): number {
-  let validUntil = takenAtMs + maxAgeMs;
+export function snapshotValidUntil(users: readonly UserRecord[]): number {
+  let validUntil = Number.POSITIVE_INFINITY;
   for (const user of users) {
+    if (isRocketChatPresence(user)) continue;
     const expiresAtMs = (user.presenceExpiresAt as Date).getTime();
     if (expiresAtMs < validUntil) validUntil = expiresAtMs;
   }

@@ -8,8 +8,20 @@ export interface LoginToken {
 }
 
 /**
- * A user as stored, in Rocket.Chat's document shape so a document copied from a Rocket.Chat database works here.
- * `status` is the status the user chose; whether it is current depends on `presenceExpiresAt` (see effectiveStatus).
+ * Rocket.Chat's own presence fields, as its presence service (`status`, `statusConnection`) and `setUserStatus`
+ * (`status`, `statusDefault`, `statusText`) write them into the user's document.
+ */
+export interface RocketChatPresence {
+  status: string;
+  statusText: string;
+  statusDefault: string | null;
+  statusConnection: string | null;
+}
+
+/**
+ * A user as stored, in Rocket.Chat's document shape so a document copied from, or living in, a Rocket.Chat database
+ * works here. `status` is the status last written, by this service or by Rocket.Chat; what every API reports is
+ * decided by effectiveStatus (this service's presences expire, Rocket.Chat's last as long as Rocket.Chat says).
  */
 export interface UserRecord {
   _id: string;
@@ -19,23 +31,41 @@ export interface UserRecord {
   utcOffset: number;
   active: boolean;
   roles: string[];
-  status: Status;
+  /** As written, by this service or Rocket.Chat (which knows more statuses, such as `disabled`). */
+  status: string;
   statusText: string;
-  /** The exact string last set through pnut; null when the presence was last set through Rocket.Chat. */
+  /** Rocket.Chat's chosen status and connection status, when Rocket.Chat has written them; never written here. */
+  statusDefault?: string;
+  statusConnection?: string;
+  /** The exact string last set through pnut; null when the presence was last set otherwise. */
   presenceText: string | null;
+  /**
+   * When this service's presence ends. null when the presence is not this service's: never set, ended
+   * (invisible), or last written by Rocket.Chat, which decides how long it lasts.
+   */
   presenceExpiresAt: Date | null;
+  /**
+   * Rocket.Chat's presence fields as this service last wrote or recorded them: when the document's differ,
+   * Rocket.Chat has written the presence since (see rocketChatPresence.ts). Absent on a user this service never
+   * wrote.
+   */
+  presenceSeen?: RocketChatPresence;
   /** When the user last set a presence, through either API; null if never. */
   lastSeenAt: Date | null;
   /** When clients last saw this presence change (see changeStampAfterWrite); null if never. */
   presenceChangedAt: Date | null;
-  /** Counts this user's presence writes, so a write based on a stale read is refused instead of undoing another. */
+  /** Counts this service's writes of the presence, so a write based on a stale read is refused instead of undoing another. */
   presenceRevision: number;
   lastLogin?: Date;
   avatarETag?: string;
   createdAt: Date;
   /** Rocket.Chat's own "last modified", bumped by every write as Rocket.Chat does. */
   _updatedAt?: Date;
-  services: {
+  /**
+   * Credentials: only the finders that need them return them (login: the password hash and token list; token
+   * look-ups: the matching tokens). Every other read leaves them in the database.
+   */
+  services?: {
     password?: { bcrypt: string };
     resume?: { loginTokens: LoginToken[] };
   };
@@ -47,11 +77,27 @@ export interface PresenceUpdate {
   statusText: string;
   presenceText: string | null;
   presenceExpiresAt: Date | null;
-  lastSeenAt: Date;
+  lastSeenAt: Date | null;
 }
 
 /** What one presence write stores: the update, the change stamp the domain decided, and the time of the write. */
 export interface PresenceWrite extends PresenceUpdate {
   presenceChangedAt: Date | null;
+  presenceSeen: RocketChatPresence;
   updatedAt: Date;
+}
+
+/**
+ * What a write is decided from, and may only land on: this service's revision of the presence, and Rocket.Chat's
+ * presence fields (Rocket.Chat does not count revisions; a write of its in between changes these instead).
+ */
+export interface PresenceVersion {
+  presenceRevision: number;
+  rocketChat: RocketChatPresence;
+}
+
+/** Recording a presence change Rocket.Chat wrote: the change stamp, and that the presence is now Rocket.Chat's. */
+export interface RocketChatChangeRecord {
+  presenceChangedAt: Date | null;
+  presenceSeen: RocketChatPresence;
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config/loadConfig';
 import { MemoryStore } from './memory/memoryStore';
 import { MongoStore } from './mongo/mongoStore';
 import type { PresenceStore } from '../domain/presenceStore';
-import { withTimeout } from './withTimeout';
+import { withTimeout } from './storeWrappers';
 
 /** How long the embedded store indexes change stamps: no delta window, widened by its overlap, reaches further back. */
 export function changeRetentionSeconds(config: Pick<Config, 'deltaWindowSeconds' | 'deltaOverlapSeconds'>): number {
@@ -17,11 +17,14 @@ export function changeRetentionSeconds(config: Pick<Config, 'deltaWindowSeconds'
  */
 export async function createStore(config: Config): Promise<PresenceStore> {
   if (config.mongodbUri === undefined) return new MemoryStore(changeRetentionSeconds(config) * 1000);
-  // A write lands at most the operation limit after its stamp; the overlap also covers instance clocks apart.
+  // A stamped write lands within half the overlap after its stamp (the server abandons it later than that); the
+  // other half covers the difference between instances' clocks (and Rocket.Chat servers' clocks).
+  const overlapMs = config.deltaOverlapSeconds * 1000;
   const store = await MongoStore.connect({
     uri: config.mongodbUri,
     operationTimeoutMs: config.storeTimeoutMs,
-    lateWriteWindowMs: config.deltaOverlapSeconds * 1000,
+    stampedWriteTimeoutMs: Math.min(config.storeTimeoutMs, Math.floor(overlapMs / 2)),
+    lateWriteWindowMs: overlapMs,
   });
   return withTimeout(store, config.storeTimeoutMs);
 }

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { PresenceApp } from '../../src/app';
 import type { PresenceWrite } from '../../src/domain/userRecord';
-import { StoreUnavailableError } from '../../src/storage/storeUnavailableError';
+import { StoreUnavailableError } from '../../src/domain/presenceStore';
+import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
 import { expectCleanJsonError, expectRocketChatJson, withHeldWrites, type PresenceBody, type PresenceUserView } from '../api/rocketchat/rocketChatKit';
 import { storeKinds, type StoreKind } from '../support/stores';
 import { buildSecondInstance, buildTestApp, type SeededUser, type TestApp } from '../support/testApp';
@@ -15,7 +16,8 @@ import { buildSecondInstance, buildTestApp, type SeededUser, type TestApp } from
 type Instance = { app: PresenceApp };
 
 const TTL_SECONDS = 900;
-const CACHE_MAX_AGE_MS = 2000;
+/** DELTA_OVERLAP_SECONDS in the test configuration: a change this close before `from` may come again. */
+const OVERLAP_SECONDS = 2;
 const PRESENCE_CURSOR = 'x-presence-cursor';
 
 function setStatus(on: Instance, who: SeededUser, body: { status?: string; message?: string }): Promise<request.Response> {
@@ -227,6 +229,7 @@ describe.each(storeKinds())('no change is lost or overwritten ($name store)', (k
       t.clock.advance(100);
       const next = await presence(t, bob, { from: afterQuiet });
       expect(next.body.users).toEqual([view(alice, 'busy', 'on a call')]);
+      t.clock.advanceSeconds(OVERLAP_SECONDS);
       const fromAfterNext = nowIso();
       t.clock.advanceSeconds(1);
       expect((await presence(t, bob, { from: fromAfterNext })).body.users).toEqual([]);
@@ -253,9 +256,9 @@ describe.each(storeKinds())('no change is lost or overwritten ($name store)', (k
   describe('two instances over one database', () => {
     beforeEach(() => setUp(kind));
 
-    it('a change made through A reaches B’s delta at once and B’s full list within the cache age, with cursors', async () => {
+    it('a change made through A reaches B’s delta, full list and ids answer at once, each with its cursor', async () => {
       const before = await presence(b, bob); // B now caches its snapshot
-      expect(before.cursor).toEqual(expect.any(String));
+      expect(before.cursor).toBe(String(t.clock.now().getTime()));
       expect(entriesOf(before.body, alice)).toEqual([]);
       const from = nowIso();
       t.clock.advance(100);
@@ -265,69 +268,102 @@ describe.each(storeKinds())('no change is lost or overwritten ($name store)', (k
 
       for (const poller of [carol, bob]) {
         const delta = await presence(b, poller, { from });
-        expect(delta.cursor).toEqual(expect.any(String));
+        expect(delta.cursor).toBe(String(t.clock.now().getTime()));
         expect(delta.body.full).toBe(false);
         expect(entriesOf(delta.body, alice)).toEqual([view(alice, 'busy', 'on a call')]);
       }
 
-      t.clock.advance(CACHE_MAX_AGE_MS);
       const full = await presence(b, bob);
-      expect(full.cursor).toEqual(expect.any(String));
+      expect(full.cursor).toBe(String(t.clock.now().getTime()));
       expect(full.body.full).toBe(true);
       expect(entriesOf(full.body, alice)).toEqual([view(alice, 'busy', 'on a call')]);
 
       const byIds = await presence(b, bob, { ids: alice.user._id });
-      expect(byIds.cursor).toEqual(expect.any(String));
+      expect(byIds.cursor).toBe(String(t.clock.now().getTime()));
       expect(byIds.body.users).toEqual([view(alice, 'busy', 'on a call')]);
     });
   });
 
-  describe('deltas are exact, without repeats', () => {
+  describe('a delta never misses a change; one may come again only if made within the overlap before `from`', () => {
     beforeEach(() => setUp(kind));
 
-    it('a delta right after a full list is empty although others changed a moment before it', async () => {
+    it('from=<now> with nothing changed within the overlap is empty (Rocket.Chat\'s own expectation)', async () => {
       expect((await setStatus(t, alice, { status: 'away' })).status).toBe(200);
-      expect((await setStatus(t, carol, { status: 'busy' })).status).toBe(200);
-      const full = await presence(t, bob); // same millisecond as both changes
-      expect(full.body.full).toBe(true);
-      expect(entriesOf(full.body, alice)).toEqual([view(alice, 'away')]);
-
-      const next = await presence(t, bob, { from: nowIso() });
-      expect(next.body).toEqual({ users: [], full: false, success: true });
+      t.clock.advanceSeconds(OVERLAP_SECONDS + 1);
+      expect((await presence(t, bob, { from: nowIso() })).body).toEqual({ users: [], full: false, success: true });
     });
 
-    it('a change after an answer comes exactly once, and the poll after that is empty', async () => {
+    it('a delta right after a full list repeats only what changed within the overlap before it', async () => {
       expect((await setStatus(t, alice, { status: 'away' })).status).toBe(200);
+      t.clock.advanceSeconds(OVERLAP_SECONDS);
+      expect((await setStatus(t, carol, { status: 'busy' })).status).toBe(200);
+      t.clock.advance(1);
+      const full = await presence(t, bob);
+      expect(full.body.users).toEqual(expect.arrayContaining([view(alice, 'away'), view(carol, 'busy')]));
+      const next = await presence(t, bob, { from: nowIso() });
+      expect(next.body).toEqual({ users: [view(carol, 'busy')], full: false, success: true });
+    });
+
+    it('a change after an answer comes in the next poll, and once the overlap has passed no more', async () => {
       await presence(t, bob);
-      expect((await presence(t, bob, { from: nowIso() })).body.users).toEqual([]);
       t.clock.advance(20); // the answer reaches the client, which takes `from` from its clock
       const from = nowIso();
-
       t.clock.advance(500);
       expect((await setStatus(t, carol, { status: 'busy' })).status).toBe(200);
       t.clock.advance(1500);
-      const next = await presence(t, bob, { from });
-      expect(next.body).toEqual({ users: [view(carol, 'busy')], full: false, success: true });
+      expect((await presence(t, bob, { from })).body).toEqual({ users: [view(carol, 'busy')], full: false, success: true });
       t.clock.advance(20);
-      const fromAfter = nowIso();
-
-      t.clock.advanceSeconds(2);
-      expect((await presence(t, bob, { from: fromAfter })).body).toEqual({ users: [], full: false, success: true });
+      // 1.52 s after the change: still within the overlap, so it comes again; 2 s after it, no more.
+      expect((await presence(t, bob, { from: nowIso() })).body.users).toEqual([view(carol, 'busy')]);
+      t.clock.advance(480);
+      expect((await presence(t, bob, { from: nowIso() })).body.users).toEqual([view(carol, 'busy')]);
+      t.clock.advance(1);
+      expect((await presence(t, bob, { from: nowIso() })).body).toEqual({ users: [], full: false, success: true });
     });
 
-    it('a client clock 3 s ahead still gets a change made 1 s after its previous answer', async () => {
-      const clientNow = () => new Date(t.clock.now().getTime() + 3000).toISOString();
-      await presence(t, bob);
-      t.clock.advance(500);
-      expect((await presence(t, bob, { from: clientNow() })).body.users).toEqual([]);
-      t.clock.advance(20);
-      const from = clientNow(); // server time + 3 s
-
+    it('two consumers of one login token: however often one polls, the other still gets the change', async () => {
+      const tabA = await presence(t, bob);
+      expect(entriesOf(tabA.body, carol)).toEqual([]);
+      const fromA = nowIso();
+      t.clock.advance(300);
+      expect((await setStatus(t, carol, { status: 'busy', message: 'call' })).status).toBe(200);
+      // Tab B, same token, polls eight times and more in between, on both instances.
+      for (let poll = 0; poll < 10; poll += 1) {
+        t.clock.advance(200);
+        await presence(poll % 2 === 0 ? t : b, bob, { from: nowIso() });
+      }
       t.clock.advanceSeconds(1);
+      for (const on of [t, b]) expect((await presence(on, bob, { from: fromA })).body.users).toEqual([view(carol, 'busy', 'call')]);
+    });
+
+    it('a poller alternating instances misses nothing', async () => {
+      const seenChanges: string[] = [];
+      await presence(b, bob);
+      let from = nowIso();
+      for (let step = 0; step < 8; step += 1) {
+        t.clock.advance(700);
+        const who = step % 2 === 0 ? alice : carol;
+        expect((await setStatus(step % 2 === 0 ? b : t, who, { message: `step ${step}`, status: 'online' })).status).toBe(200);
+        t.clock.advance(300);
+        const answer = await presence(step % 2 === 0 ? t : b, bob, { from });
+        from = nowIso();
+        for (const user of answer.body.users) seenChanges.push(`${user.username}:${user.statusText}`);
+      }
+      for (let step = 0; step < 8; step += 1) expect(seenChanges).toContain(`${step % 2 === 0 ? 'alice' : 'carol'}:step ${step}`);
+    });
+
+    it.each([
+      ['ahead of the server by less than the overlap', 1500],
+      ['behind the server by several seconds', -5000],
+    ])('a client clock %s still gets a change made just after its previous answer', async (_label, skewMs) => {
+      const clientNow = () => new Date(t.clock.now().getTime() + skewMs).toISOString();
+      await presence(t, bob);
+      t.clock.advance(20);
+      const from = clientNow();
+      t.clock.advance(100);
       expect((await setStatus(t, carol, { status: 'busy' })).status).toBe(200);
       t.clock.advanceSeconds(1);
-      const next = await presence(t, bob, { from });
-      expect(next.body).toEqual({ users: [view(carol, 'busy')], full: false, success: true });
+      expect((await presence(t, bob, { from })).body.users).toEqual([view(carol, 'busy')]);
     });
 
     it('the same `from` sent again (its answer was lost) gets the change again', async () => {
@@ -360,13 +396,15 @@ describe.each(storeKinds())('no change is lost or overwritten ($name store)', (k
         presenceExpiresAt: new Date(now.getTime() + TTL_SECONDS * 1000),
         lastSeenAt: now,
         presenceChangedAt: now,
+        presenceSeen: { status: 'busy', statusText: 'first', statusDefault: null, statusConnection: null },
         updatedAt: now,
       };
+      const version = { presenceRevision: before.presenceRevision, rocketChat: rocketChatPresenceOf(before) };
 
-      const landed = await t.store.writePresence(alice.user._id, before.presenceRevision, write);
+      const landed = await t.store.writePresence(alice.user._id, version, write);
       expect(landed).toEqual(expect.objectContaining({ status: 'busy', statusText: 'first', presenceRevision: before.presenceRevision + 1 }));
-      expect(await t.store.writePresence(alice.user._id, before.presenceRevision, write)).toBeNull();
-      expect(await t.store.writePresence(alice.user._id, before.presenceRevision, { ...write, statusText: 'second' })).toBeNull();
+      expect(await t.store.writePresence(alice.user._id, version, write)).toBeNull();
+      expect(await t.store.writePresence(alice.user._id, version, { ...write, statusText: 'second' })).toBeNull();
 
       const after = await t.store.findUserById(alice.user._id);
       expect(after).toEqual(expect.objectContaining({ status: 'busy', statusText: 'first', presenceRevision: before.presenceRevision + 1 }));

@@ -5,6 +5,10 @@ import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
 import { buildHarness, listen, type Listening } from './support/harness';
 import { send, type RawAnswer } from './support/http';
 import { expectRocketChatError } from './support/shapes';
+import type { Express } from 'express';
+import request from 'supertest';
+import { storeKinds } from '../support/stores';
+import { buildSecondInstance, buildTestApp, type TestApp } from '../support/testApp';
 
 const LIMIT = 3;
 
@@ -155,18 +159,83 @@ describe('login rate limit: failures only (the production limit of 10)', () => {
 });
 
 describe('login rate limit window', () => {
-  it('lets the client in again once Retry-After has passed', async () => {
-    const h = buildHarness({ config: { loginRateLimit: 1, loginRateWindowSeconds: 1 } });
+  it('lets the client in again once Retry-After has passed, and says when in X-RateLimit-Reset', async () => {
+    const h = buildHarness({ config: { loginRateLimit: 1, loginRateWindowSeconds: 60 } });
     await h.seed({ username: 'carol' });
     const server = await listen(h.app);
     try {
+      const windowEnds = h.clock.now().getTime() + 60_000;
       expect((await login(server, { user: 'carol', password: 'guess' })).status).toBe(401);
+      h.clock.advanceSeconds(20);
       const limited = await login(server, { user: 'carol', password: TEST_PASSWORD });
-      expectRocketChatError(limited, 429);
-      expect(limited.headers['retry-after']).toBe('1');
-      // A real wait: the limiter keeps its own wall-clock window (1 s here).
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expectRateLimited(limited, 1);
+      expect(limited.headers['retry-after']).toBe('40');
+      expect(limited.headers['x-ratelimit-reset']).toBe(String(Math.ceil(windowEnds / 1000)));
+      h.clock.advanceSeconds(39);
+      expectRateLimited(await login(server, { user: 'carol', password: TEST_PASSWORD }), 1);
+      h.clock.advanceSeconds(1);
       expect((await login(server, { user: 'carol', password: TEST_PASSWORD })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe.each(storeKinds())('login rate limit across instances ($name store)', (kind) => {
+  let t: TestApp;
+  let second: Awaited<ReturnType<typeof buildSecondInstance>>;
+  beforeEach(async () => {
+    t = await buildTestApp(kind, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 });
+    second = await buildSecondInstance(t, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 });
+    await t.seedUser({ username: 'erin' });
+  });
+  afterEach(async () => {
+    await second.close();
+    await t.close();
+  });
+  const attempt = (on: { app: Express }, body: Record<string, string>) => request(on.app).post('/api/v1/login').send(body);
+
+  it('counts the failures of one account on every instance together, whatever spelling of the name', async () => {
+    const instances = [t, second, t];
+    for (let i = 0; i < LIMIT; i += 1) expect((await attempt(instances[i], { user: i === 1 ? 'ERIN' : 'erin', password: 'guess' })).status).toBe(401);
+    for (const on of [t, second]) {
+      const res = await attempt(on, { user: 'erin', password: TEST_PASSWORD });
+      expect(res.status).toBe(429);
+      expect(res.body).toEqual({ success: false, error: expect.stringMatching(/^Error, too many requests\. Please slow down\. You must wait \d+ seconds before trying this endpoint again\.$/) });
+    }
+  });
+
+  it('counts the failures of one address on every instance together', async () => {
+    for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i % 2 === 0 ? t : second, { user: `nobody${i}`, password: 'guess' })).status).toBe(401);
+    expect((await attempt(second, { user: 'nobody9', password: 'guess' })).status).toBe(429);
+    expect((await attempt(t, { user: 'erin', password: TEST_PASSWORD })).status).toBe(429);
+  });
+});
+
+describe('a flood of logins with made-up names', () => {
+  it('is refused before anything is counted when malformed, and past the address limit counts no more names', async () => {
+    const h = buildHarness({ config: { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 } });
+    await h.seed({ username: 'frank' });
+    const counted: string[] = [];
+    const count = h.inner.countLoginAttempt.bind(h.inner);
+    h.inner.countLoginAttempt = async (key, now, windowMs) => {
+      counted.push(key);
+      return count(key, now, windowMs);
+    };
+    const server = await listen(h.app);
+    try {
+      const names = Array.from({ length: 2000 }, (_, i) => `${i}-${'n'.repeat(250)}`);
+      const statuses: number[] = [];
+      for (const name of names) statuses.push((await login(server, { user: name }, { from: '127.0.3.1' })).status);
+      expect(new Set(statuses)).toEqual(new Set([400]));
+      expect(counted).toEqual([]);
+      for (const name of names.slice(0, 200)) statuses.push((await login(server, { user: name, password: 'guess' }, { from: '127.0.3.2' })).status);
+      expect(statuses.slice(2000, 2000 + LIMIT)).toEqual([401, 401, 401]);
+      expect(new Set(statuses.slice(2000 + LIMIT))).toEqual(new Set([429]));
+      // Each refused attempt counts against its address only: no key per made-up name past the limit.
+      expect(counted.filter((key) => key.startsWith('login:'))).toHaveLength(LIMIT);
+      expect(new Set(counted.filter((key) => key.startsWith('address:')))).toEqual(new Set([counted[0]]));
+      expect((await login(server, { user: 'frank', password: TEST_PASSWORD }, { from: '127.0.3.3' })).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -73,7 +73,7 @@ describe('GET /metrics', () => {
     await request(limited.app).put('/v0/users/me/presence').set(carol.bearer).send({ presence: 'online' }).expect(200);
     const text = await scrape(limited);
     expect(sample(text, 'presence_login_failures_total')).toBe(2);
-    expect(sample(text, 'presence_rate_limited_requests_total{limit="ip"}')).toBe(1);
+    expect(sample(text, 'presence_rate_limited_requests_total{limit="address"}')).toBe(1);
     expect(sample(text, 'presence_present_users')).toBe(1);
   });
 

@@ -5,9 +5,9 @@ import { MongoStore } from '../../src/storage/mongo/mongoStore';
 import type { PresenceStore } from '../../src/domain/presenceStore';
 import { mongoTestUri } from './mongoTestUri';
 
-export const TEST_RETENTION_SECONDS = 600 + 10 + 60;
-/** As production sets it from DELTA_OVERLAP_SECONDS: MongoDB writes may land this long after their stamp. */
-export const TEST_LATE_WRITE_WINDOW_MS = 10_000;
+export const TEST_RETENTION_SECONDS = 600 + 2 + 60;
+/** As production sets it from DELTA_OVERLAP_SECONDS (2 s): MongoDB writes may land this long after their stamp. */
+export const TEST_LATE_WRITE_WINDOW_MS = 2_000;
 
 export interface StoreKind {
   name: 'memory' | 'mongo';
@@ -40,7 +40,12 @@ function mongo(uri: string): StoreKind {
     async create() {
       const url = new URL(uri);
       url.pathname = `/presence_test_${randomBytes(6).toString('hex')}`;
-      const connect = () => MongoStore.connect({ uri: url.toString(), operationTimeoutMs: 5000, lateWriteWindowMs: TEST_LATE_WRITE_WINDOW_MS });
+      const connect = () => MongoStore.connect({
+        uri: url.toString(),
+        operationTimeoutMs: 5000,
+        stampedWriteTimeoutMs: 5000,
+        lateWriteWindowMs: TEST_LATE_WRITE_WINDOW_MS,
+      });
       const store = await connect();
       const twin = async () => {
         const second = await connect();

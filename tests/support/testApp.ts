@@ -9,7 +9,7 @@ import type { StoreKind, TestStore } from './stores';
 
 export const TEST_CONFIG: AppConfig = {
   deltaWindowSeconds: 600,
-  deltaOverlapSeconds: 10,
+  deltaOverlapSeconds: 2,
   presenceTtlSeconds: 900,
   cacheMaxAgeMs: 2000,
   authCacheMaxEntries: 1000,
@@ -28,6 +28,7 @@ export const TEST_CONFIG: AppConfig = {
   metricsToken: undefined,
   slowRequestMs: 1000,
   loginExpirationDays: 90,
+  rocketChatScanMs: 1000,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';

@@ -1,5 +1,5 @@
 import { createMetrics } from '../../src/metrics/createMetrics';
-import { instrumentStore } from '../../src/storage/instrumentStore';
+import { instrumentStore } from '../../src/storage/storeWrappers';
 
 class BaseStore {
   async ping(): Promise<void> {}

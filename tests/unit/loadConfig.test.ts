@@ -8,7 +8,7 @@ describe('loadConfig', () => {
       adminUsername: 'admin',
       adminPassword: undefined,
       deltaWindowSeconds: 600,
-      deltaOverlapSeconds: 10,
+      deltaOverlapSeconds: 2,
       presenceTtlSeconds: 900,
       logLevel: 'info',
       storeTimeoutMs: 2000,
@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       metricsToken: undefined,
       slowRequestMs: 1000,
       loginExpirationDays: 90,
+      rocketChatScanMs: 1000,
     });
   });
 
@@ -93,7 +94,8 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses a cache that may be older than the delta overlap covers', () => {
-    expect(() => loadConfig({ CACHE_MAX_AGE_MS: '10000', DELTA_OVERLAP_SECONDS: '10' })).toThrow(/CACHE_MAX_AGE_MS/);
+  it('refuses no overlap with MongoDB, where writes land after their stamp; accepts it on the embedded store', () => {
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017/presence', DELTA_OVERLAP_SECONDS: '0' })).toThrow(/DELTA_OVERLAP_SECONDS must be at least 1/);
+    expect(loadConfig({ DELTA_OVERLAP_SECONDS: '0' }).deltaOverlapSeconds).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { PresenceFeed } from '../../src/domain/presenceFeed';
 import type { PresenceStore } from '../../src/domain/presenceStore';
 import type { UserRecord } from '../../src/domain/userRecord';
+import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
 import { MemoryStore } from '../../src/storage/memory/memoryStore';
 import { FakeClock } from '../support/fakeClock';
 
@@ -9,7 +10,7 @@ const KEEP_MS = 600_000;
 function aUser(id: string): UserRecord {
   return {
     _id: id, username: id, name: id, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '', presenceText: null,
-    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: new Date(0), services: {},
+    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: new Date(0),
   };
 }
 
@@ -24,14 +25,15 @@ describe('PresenceFeed', () => {
     const current = (await store.findUserById(userId)) as UserRecord;
     const now = clock.now();
     const stamp = new Date(now.getTime() - stampedMsAgo + current.presenceRevision);
-    await store.writePresence(userId, current.presenceRevision, {
-      status: current.presenceRevision % 2 === 0 ? 'online' : 'away', statusText: '', presenceText: null,
+    const status = current.presenceRevision % 2 === 0 ? 'online' : 'away';
+    await store.writePresence(userId, { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) }, {
+      status, statusText: '', presenceText: null, presenceSeen: rocketChatPresenceOf({ ...current, status, statusText: '' }),
       presenceExpiresAt: new Date(now.getTime() + ttlMs), lastSeenAt: now, presenceChangedAt: stamp, updatedAt: now,
     });
   }
 
-  function feedOver(over: PresenceStore): PresenceFeed {
-    return new PresenceFeed(over, clock, { keepMs: KEEP_MS, pollIntervalMs: 10 });
+  function feedOver(over: PresenceStore, recordExternalWrites?: (since: Date) => Promise<void>): PresenceFeed {
+    return new PresenceFeed(over, clock, { keepMs: KEEP_MS, pollIntervalMs: 10 }, recordExternalWrites);
   }
 
   beforeEach(async () => {
@@ -42,16 +44,33 @@ describe('PresenceFeed', () => {
   });
   afterEach(() => feed.stop());
 
-  it('learns what is there on its first read without reporting it, then reports each later change once', async () => {
+  it('reports each change once, from its first read on, with the time every change before it was read', async () => {
     await change('a');
-    expect(await feed.sync()).toBe(0);
+    expect(await feed.sync()).toBe(1);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
     await change('b');
     clock.advance(1);
-    expect(await feed.sync()).toBe(1);
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['b']);
+    expect(await feed.sync()).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['b']);
+    expect(feed.lastReadAtMs).toBe(clock.now().getTime());
     clock.advance(1);
+    expect(await feed.sync()).toBe(2);
+    expect(feed.usersChangedAfter(2)).toEqual([]);
+    expect(feed.lastReadAtMs).toBe(clock.now().getTime());
+  });
+
+  it('records the writes of other programs (Rocket.Chat) before each read, from the same point it reads from', async () => {
+    const recordedFrom: number[] = [];
+    feed = feedOver(Object.assign(Object.create(store) as MemoryStore, { lateWriteWindowMs: 2000 }), async (since) => {
+      recordedFrom.push(since.getTime());
+      await change('c');
+    });
+    const start = clock.now().getTime();
     expect(await feed.sync()).toBe(1);
-    expect(feed.usersChangedAfter(1)).toEqual([]);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['c']);
+    clock.advance(500);
+    await feed.sync();
+    expect(recordedFrom).toEqual([start - 2000, start - 2000]);
   });
 
   it('gives the latest record of a user that changed twice after a position', async () => {
@@ -60,7 +79,7 @@ describe('PresenceFeed', () => {
     await feed.sync();
     await change('a');
     await feed.sync();
-    const [user] = feed.usersChangedAfter(0) as UserRecord[];
+    const [user] = feed.usersChangedAfter(0);
     expect(user.presenceRevision).toBe(2);
     expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
   });
@@ -82,12 +101,12 @@ describe('PresenceFeed', () => {
 
   it('reports an expiry when a read after it comes, stamped with the expiry', async () => {
     await change('a', { ttlMs: 5000 });
-    await feed.sync();
-    clock.advance(4999);
-    expect(await feed.sync()).toBe(0);
-    clock.advance(1);
     expect(await feed.sync()).toBe(1);
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+    clock.advance(4999);
+    expect(await feed.sync()).toBe(1);
+    clock.advance(1);
+    expect(await feed.sync()).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
   });
 
   it('makes a caller who asks during a read wait for a read that starts after it asked', async () => {
@@ -112,30 +131,30 @@ describe('PresenceFeed', () => {
     expect(await late).toBe(1);
   });
 
-  it('keeps positions for `keepMs`: an older one, or another feed\'s, is unknown', async () => {
-    await feed.sync();
+  it('keeps what it read for `keepMs`, then lets it go', async () => {
     await change('a');
     await feed.sync();
-    const cursor = feed.cursorOf(0);
-    expect(feed.positionOf(cursor)).toBe(0);
-    expect(feed.positionOf(feedOver(store).cursorOf(0))).toBeUndefined();
-    expect(feed.positionOf(feed.cursorOf(2))).toBeUndefined();
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
     clock.advance(KEEP_MS + 1);
     await change('b');
     await feed.sync();
-    expect(feed.positionOf(cursor)).toBeUndefined();
-    expect(feed.usersChangedAfter(0)).toBeUndefined();
-    expect(ids(feed.usersChangedAfter(1))).toEqual(['b']);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['b']);
   });
 
   it('calls its listeners with each batch, reading by itself every poll interval while any listen', async () => {
-    await feed.sync();
-    const batches: string[][] = [];
-    const stop = feed.subscribe((batch) => batches.push(batch.users.map((user) => user._id)));
-    await change('c', { ttlMs: 1000 });
-    clock.advance(1000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    stop();
-    expect(batches).toEqual([['c']]);
+    jest.useFakeTimers({ doNotFake: ['Date', 'performance'] });
+    try {
+      await feed.sync();
+      const batches: { ids: string[]; readAtMs: number }[] = [];
+      const stop = feed.subscribe((batch) => batches.push({ ids: batch.users.map((user) => user._id), readAtMs: batch.readAtMs }));
+      await change('c', { ttlMs: 1000 });
+      clock.advance(1000);
+      await jest.advanceTimersByTimeAsync(10);
+      stop();
+      await jest.advanceTimersByTimeAsync(50);
+      expect(batches).toEqual([{ ids: ['c'], readAtMs: clock.now().getTime() }]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,16 +1,15 @@
 import { snapshotValidUntil } from '../../src/domain/presentSnapshot';
 import type { UserRecord } from '../../src/domain/userRecord';
 
-const expiringAt = (ms: number) => ({ presenceExpiresAt: new Date(ms) }) as UserRecord;
+const expiringAt = (ms: number) => ({ status: 'online', statusText: '', presenceExpiresAt: new Date(ms) }) as UserRecord;
+const rocketChatPresence = { status: 'online', statusText: '', presenceExpiresAt: null } as UserRecord;
 
 describe('snapshotValidUntil', () => {
-  it('is the maximum age when no presence expires sooner', () => {
-    expect(snapshotValidUntil([expiringAt(10_000)], 1000, 2000)).toBe(3000);
+  it('is the first expiry among the listed users', () => {
+    expect(snapshotValidUntil([expiringAt(5000), expiringAt(1500)])).toBe(1500);
   });
-  it('is the first expiry among the listed users when it comes sooner', () => {
-    expect(snapshotValidUntil([expiringAt(5000), expiringAt(1500)], 1000, 2000)).toBe(1500);
-  });
-  it('is the taking time itself with a zero maximum age (no caching)', () => {
-    expect(snapshotValidUntil([], 1000, 0)).toBe(1000);
+  it('never ends by itself for presences without an expiry of this service (Rocket.Chat\'s): only a change ends it', () => {
+    expect(snapshotValidUntil([rocketChatPresence])).toBe(Number.POSITIVE_INFINITY);
+    expect(snapshotValidUntil([])).toBe(Number.POSITIVE_INFINITY);
   });
 });

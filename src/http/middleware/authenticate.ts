@@ -19,14 +19,15 @@ const TICKET_MAX = 64;
 /**
  * Accepts either API's credentials on every route, and leaves the caller's identity for the handlers. With
  * `streamTicket`, a `ticket` query parameter (see StreamTicket) stands for them: what a browser's EventSource,
- * which cannot send headers, can give.
+ * which cannot send headers, can give. The ticket is only checked for shape here and redeemed by redeemTicket,
+ * after the request's other parameters are validated: a request refused for them does not spend it.
  */
 export function authenticate(accounts: AccountService, options: { streamTicket?: boolean } = {}) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const { ticket } = req.query;
     if (options.streamTicket === true && ticket !== undefined) {
       if (typeof ticket !== 'string' || ticket.length > TICKET_MAX) throw new InvalidParamError('ticket', 'must be a single string');
-      res.locals.identity = await accounts.redeemStreamTicket(ticket);
+      res.locals.pendingTicket = ticket;
       return next();
     }
     const token = tokenOf(req);
@@ -35,6 +36,15 @@ export function authenticate(accounts: AccountService, options: { streamTicket?:
     // Node joins repeated X-User-Id headers into one string, which then matches no user.
     const userId = req.headers['x-user-id'] as string | undefined;
     res.locals.identity = await accounts.authenticate(token, userId === undefined || userId === '' ? undefined : userId);
+    next();
+  };
+}
+
+/** Redeems the stream ticket authenticate left (the request's identity from then on); nothing without one. */
+export function redeemTicket(accounts: AccountService) {
+  return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const ticket = res.locals.pendingTicket as string | undefined;
+    if (ticket !== undefined) res.locals.identity = await accounts.redeemStreamTicket(ticket);
     next();
   };
 }

@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError, InvalidParamError } from '../../domain/errors';
 
-class UnsupportedMediaTypeError extends DomainError {
+/** A body that is neither JSON nor a form (415). */
+export class UnsupportedMediaTypeError extends DomainError {
   constructor() {
-    super(415, 'unsupported-media-type', 'The request body must be application/json or application/x-www-form-urlencoded');
+    super('unsupported-media-type', 'The request body must be application/json or application/x-www-form-urlencoded');
   }
 }
 

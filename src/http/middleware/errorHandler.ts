@@ -1,12 +1,21 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { DomainError } from '../../domain/errors';
-import { StoreUnavailableError } from '../../storage/storeUnavailableError';
+import {
+  DomainError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  NotFoundError,
+  TooManyLoginAttemptsError,
+  TooManyStreamsError,
+  UnauthorizedError,
+  WriteContentionError,
+} from '../../domain/errors';
+import { StoreUnavailableError } from '../../domain/presenceStore';
+import { UnsupportedMediaTypeError } from './bodyShape';
 import { apiOf } from '../apiOf';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
 import { requestSummary } from './observeRequests';
-import { RateLimitedError } from './rateLimited';
 
 interface Failure {
   status: number;
@@ -33,18 +42,36 @@ function bodyParserFailure(error: { type?: unknown; status?: unknown }): Failure
   return undefined;
 }
 
+/** The HTTP status of each domain failure; any other DomainError is a request refused as it stands (400). */
+function statusOf(error: DomainError): number {
+  if (error instanceof UnauthorizedError || error instanceof InvalidCredentialsError) return 401;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
+  if (error instanceof TooManyLoginAttemptsError || error instanceof TooManyStreamsError) return 429;
+  if (error instanceof WriteContentionError) return 503;
+  return 400;
+}
+
 function failureOf(error: unknown): Failure | undefined {
-  if (error instanceof DomainError) return { status: error.httpStatus, message: error.message, errorType: error.code };
+  if (error instanceof DomainError) return { status: statusOf(error), message: error.message, errorType: error.code };
   if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
-  if (error instanceof RateLimitedError) return { status: 429, message: error.message };
   if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
   return undefined;
+}
+
+/** Rocket.Chat's rate-limit headers, on a refused login. */
+function setRateLimitHeaders(res: Response, error: TooManyLoginAttemptsError): void {
+  res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  res.setHeader('X-RateLimit-Limit', String(error.limit));
+  res.setHeader('X-RateLimit-Remaining', '0');
+  res.setHeader('X-RateLimit-Reset', String(Math.ceil(error.resetAt.getTime() / 1000)));
 }
 
 /** Rocket.Chat's failure shapes, by status, as its REST API writes them. */
 function rocketChatBody(failure: Failure): object {
   if (failure.status === 401) return { success: false, error: failure.message, status: 'error', message: failure.message };
-  if (failure.status === 400 && failure.errorType !== undefined) {
+  if (failure.status === 400 && failure.errorType !== undefined && failure.errorType !== '') {
     return { success: false, error: `${failure.message} [${failure.errorType}]`, errorType: failure.errorType };
   }
   return { success: false, error: failure.message };
@@ -67,7 +94,7 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof TooManyLoginAttemptsError) setRateLimitHeaders(res, error);
     if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
     else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
   };

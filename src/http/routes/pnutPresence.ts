@@ -32,7 +32,7 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
   );
 
   router.get('/presence', ...auth, async (req: Request, res: Response) => {
-    renderList(await presence.presentUsers()).send(req, res);
+    renderList((await presence.presentUsers()).snapshot).send(req, res);
   });
 
   router.get('/users/:user_id/presence', ...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {

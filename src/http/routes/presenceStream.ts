@@ -6,7 +6,7 @@ import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess } from '../responses/rocketChat';
 import { ServerSentEvents, type SseOptions } from '../stream/serverSentEvents';
 import { rejectInvalid } from '../validation/rejectInvalid';
-import { idsParam, optionalString, parseIds, whenGiven } from '../validation/params';
+import { optionalString, parseIds, streamIdsParam, whenGiven } from '../validation/params';
 
 export interface StreamRouteOptions extends SseOptions {
   ticketTtlMs: number;
@@ -23,12 +23,13 @@ function lastEventIdOf(req: Request): string | undefined {
 
 /**
  * users.presence.stream (Server-Sent Events) and the ticket a browser opens it with, on the Rocket.Chat router.
- * `streamAuth` accepts a stream ticket besides the login headers.
+ * `streamAuth` accepts a stream ticket besides the login headers: `before` validation it checks the credentials'
+ * shape (and login tokens), `after` it redeems a ticket, so a refused request does not spend one.
  */
 export function addPresenceStreamRoutes(
   router: Router,
   auth: RequestHandler[],
-  streamAuth: RequestHandler[],
+  streamAuth: { before: RequestHandler; after: RequestHandler[] },
   accounts: AccountService,
   streams: PresenceStreams,
   options: StreamRouteOptions,
@@ -40,10 +41,11 @@ export function addPresenceStreamRoutes(
 
   router.get(
     '/users.presence.stream',
-    ...streamAuth,
-    idsParam,
+    streamAuth.before,
+    streamIdsParam,
     whenGiven('query', 'lastEventId', optionalString(query, 'lastEventId', CURSOR_MAX)),
     rejectInvalid,
+    ...streamAuth.after,
     async (req: Request, res: Response) => {
       const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
       let gone = false;

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body } from 'express-validator';
 import type { AccountService, LoginRequest } from '../../domain/accountService';
-import { InvalidCredentialsError, InvalidParamError } from '../../domain/errors';
+import { InvalidCredentialsError, InvalidParamError, TooManyLoginAttemptsError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresenceStreams } from '../../domain/presenceStreams';
 import type { Metrics } from '../../metrics/createMetrics';
@@ -23,15 +23,16 @@ function loginRequestOf(req: Request): LoginRequest {
   return { login, password };
 }
 
-/** POST /login's handlers: no authentication needed, so they are mounted before the auth middleware. */
+/**
+ * POST /login's handlers: no authentication needed, so they are mounted before the auth middleware. Input is
+ * validated before anything is counted: a malformed request is no failed login.
+ */
 export function rocketChatLogin(
   accounts: AccountService,
   presence: PresenceService,
-  rateLimit: RequestHandler[],
-  metrics: Pick<Metrics, 'loginFailures'>,
+  metrics: Pick<Metrics, 'loginFailures' | 'rateLimited'>,
 ): RequestHandler[] {
   return [
-    ...rateLimit,
     optionalString(body, 'user', LOGIN_MAX),
     optionalString(body, 'username', LOGIN_MAX),
     optionalString(body, 'email', LOGIN_MAX),
@@ -39,8 +40,10 @@ export function rocketChatLogin(
     optionalString(body, 'resume', LOGIN_MAX),
     rejectInvalid,
     async (req: Request, res: Response) => {
-      const { user, token } = await accounts.login(loginRequestOf(req)).catch((error: unknown) => {
+      // req.ip is the client's address, or with TRUST_PROXY the one the proxy appended to X-Forwarded-For.
+      const { user, token } = await accounts.login(loginRequestOf(req), req.ip ?? '').catch((error: unknown) => {
         if (error instanceof InvalidCredentialsError) metrics.loginFailures.inc();
+        if (error instanceof TooManyLoginAttemptsError) metrics.rateLimited.inc({ limit: error.scope });
         throw error;
       });
       const me = rocketChatOwnUser(user, presence.read(user, presence.now()).status);
@@ -52,11 +55,14 @@ export function rocketChatLogin(
 /** logout, me and users.create, on the Rocket.Chat router behind authentication. */
 export function addRocketChatAccountRoutes(router: Router, auth: RequestHandler[], accounts: AccountService, presence: PresenceService, streams: PresenceStreams): void {
 
-  router.post('/logout', ...auth, async (req: Request, res: Response) => {
+  const logout = async (req: Request, res: Response) => {
     await accounts.logout(identityOf(res));
     streams.closeToken(identityOf(res).hashedToken);
     sendRocketChatJson(req, res, 200, JSON.stringify({ status: 'success', data: { message: "You've been logged out!" } }));
-  });
+  };
+  router.post('/logout', ...auth, logout);
+  // Rocket.Chat still accepts GET, and its Node SDK logs out with it (and would swallow a 404, the token left alive).
+  router.get('/logout', ...auth, logout);
 
   router.get('/me', ...auth, async (req: Request, res: Response) => {
     const user = await accounts.findUser(identityOf(res).userId);

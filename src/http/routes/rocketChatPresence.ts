@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
+import { effectiveStatus } from '../../domain/effectiveStatus';
 import { InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/presenceService';
 import type { PresentSnapshot } from '../../domain/presentSnapshot';
@@ -12,12 +13,12 @@ import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser } from '../views/rocketChatUser';
 
 const STATUS_MESSAGE_MAX = 1024;
-/** The feed position an answer is current to: a stream opened with it as Last-Event-ID continues without a gap. */
+/** The cursor an answer is current to: a stream opened with it as Last-Event-ID, on any instance, misses nothing after it. */
 export const PRESENCE_CURSOR_HEADER = 'X-Presence-Cursor';
 
 /** The full list as bytes with its ETag: converting a large string to UTF-8 on every answer would cost more than the rest. */
 function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string } {
-  const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: user.status }));
+  const users = snapshot.users.map((user) => rocketChatPresenceUser({ user, status: effectiveStatus(user, snapshot.takenAt) }));
   const json = JSON.stringify({ users, full: true, success: true });
   return { body: Buffer.from(json), etag: etagOf(json) };
 }
@@ -34,7 +35,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     const { from } = req.query as { from?: Date };
     const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
     const identity = identityOf(res);
-    const list = await presence.listPresence({ from, ids, caller: { userId: identity.userId, key: identity.hashedToken } });
+    const list = await presence.listPresence({ from, ids, callerId: identity.userId });
     res.setHeader(PRESENCE_CURSOR_HEADER, list.cursor);
     if (list.full) {
       const { body, etag } = fullList(list.snapshot);

@@ -61,15 +61,25 @@ export function parseIds(value: unknown): string[] | undefined {
   return undefined;
 }
 
-export const idsParam = whenGiven('query', 'ids', query('ids')
-  .optional()
-  .custom((value: unknown) => {
-    const ids = parseIds(value);
-    if (ids === undefined) throw new Error('must be a list of user ids');
-    if (ids.length > MAX_PRESENCE_IDS) throw new Error(`must list at most ${MAX_PRESENCE_IDS} ids`);
-    if (!ids.every((id) => ID_PATTERN.test(id))) throw new Error('must hold only user ids');
-    return true;
-  }));
+/**
+ * `ids`: at most 500 user ids. users.presence answers an empty list for none (`ids=`); a stream refuses it, as it
+ * would watch nobody.
+ */
+function idsOf(options: { allowEmpty: boolean }) {
+  return whenGiven('query', 'ids', query('ids')
+    .optional()
+    .custom((value: unknown) => {
+      const ids = parseIds(value);
+      if (ids === undefined) throw new Error('must be a list of user ids');
+      if (ids.length === 0 && !options.allowEmpty) throw new Error('must list at least one user id');
+      if (ids.length > MAX_PRESENCE_IDS) throw new Error(`must list at most ${MAX_PRESENCE_IDS} ids`);
+      if (!ids.every((id) => ID_PATTERN.test(id))) throw new Error('must hold only user ids');
+      return true;
+    }));
+}
+
+export const idsParam = idsOf({ allowEmpty: true });
+export const streamIdsParam = idsOf({ allowEmpty: false });
 
 export const userIdPathParam = param('user_id')
   .custom((value: string) => value === 'me' || ID_PATTERN.test(value))

@@ -1,8 +1,10 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type PresenceStore } from '../../domain/presenceStore';
+import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/presenceStore';
+import type { Status } from '../../domain/status';
 import type { StreamTicket } from '../../domain/streamTicket';
-import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
-import { streamTicketSchema, userSchema } from './schemas';
+import type { LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/userRecord';
+import { ensureIndexes } from './ensureIndexes';
+import { CASE_INSENSITIVE, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
 
 /** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
 const WITHOUT_CREDENTIALS = { services: 0 };
@@ -14,12 +16,16 @@ const WITHOUT_CREDENTIALS = { services: 0 };
 const WITH_LOGIN_TOKENS = {
   ...Object.fromEntries(
     [
-      'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'presenceText', 'presenceExpiresAt',
-      'presenceChangedAt', 'presenceRevision', 'lastSeenAt', 'lastLogin', 'avatarETag', 'createdAt', '_updatedAt',
+      'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection',
+      'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
+      'avatarETag', 'createdAt', '_updatedAt',
     ].map((field) => [field, 1]),
   ),
   'services.resume.loginTokens': 1,
 };
+
+/** Statuses other than offline: present, whoever wrote them. */
+const PRESENT: Status[] = ['online', 'away', 'busy'];
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -30,7 +36,13 @@ interface StoredTicket {
   expiresAt: Date;
 }
 
-/** Fills the fields a document copied from Rocket.Chat may lack, so the domain always sees a whole record. */
+interface StoredAttempts {
+  _id: string;
+  count: number;
+  resetAt: Date;
+}
+
+/** Fills the fields a document written by Rocket.Chat may lack, so the domain always sees a whole record. */
 function toUserRecord(doc: StoredUser | null): UserRecord | null {
   if (doc === null) return null;
   return {
@@ -48,7 +60,6 @@ function toUserRecord(doc: StoredUser | null): UserRecord | null {
     presenceRevision: doc.presenceRevision ?? 0,
     lastSeenAt: doc.lastSeenAt ?? null,
     createdAt: doc.createdAt ?? new Date(0),
-    services: doc.services ?? {},
   };
 }
 
@@ -56,9 +67,31 @@ function toUserRecords(docs: StoredUser[]): UserRecord[] {
   return docs.map((doc) => toUserRecord(doc) as UserRecord);
 }
 
-/** A Rocket.Chat user this service never wrote has no revision yet: that reads as revision 0. */
-function revisionIs(revision: number): object {
-  return revision === 0 ? { $in: [0, null] } : { $eq: revision };
+/** The user with only those of its login tokens whose hashes are wanted. */
+function withMatchingTokens(doc: StoredUser, hashedTokens: ReadonlySet<string>): UserRecord {
+  const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => hashedTokens.has(token.hashedToken));
+  return toUserRecord({ ...doc, services: { resume: { loginTokens } } }) as UserRecord;
+}
+
+/** A field the domain reads as `value`: that value, or a missing field where a missing one reads as it (toUserRecord). */
+function storedAs(value: string | null, missingReadsAs: string | null): object {
+  return value === missingReadsAs ? { $in: [value, null] } : { $eq: value };
+}
+
+/**
+ * The user at the version a write was decided from: this service's revision (a Rocket.Chat user this service never
+ * wrote has none: revision 0), and Rocket.Chat's presence fields, which Rocket.Chat changes without a revision.
+ */
+function atVersion(userId: string, expected: PresenceVersion): object {
+  const { rocketChat } = expected;
+  return {
+    _id: { $eq: userId },
+    presenceRevision: expected.presenceRevision === 0 ? { $in: [0, null] } : { $eq: expected.presenceRevision },
+    status: storedAs(rocketChat.status, 'offline'),
+    statusText: storedAs(rocketChat.statusText, ''),
+    statusDefault: storedAs(rocketChat.statusDefault, null),
+    statusConnection: storedAs(rocketChat.statusConnection, null),
+  };
 }
 
 export interface MongoStoreOptions {
@@ -69,23 +102,33 @@ export interface MongoStoreOptions {
    * ships, so the limit goes with each operation.)
    */
   operationTimeoutMs: number;
-  /** How long after its stamp a write may become visible: the operation limit plus the instances' clock skew. */
+  /** The time limit of writes that carry a change stamp: they land this soon after their stamp, or not at all. */
+  stampedWriteTimeoutMs: number;
+  /** How long after its stamp a write may become visible: the stamped-write limit plus the clocks' difference. */
   lateWriteWindowMs: number;
 }
 
 /**
  * The production store. It holds no state of its own beyond the connection, so any number of instances can share
- * one replica set (or one standalone server). Every write is one single-document update: nothing here needs a
- * session or a transaction. Values from clients are always compared with `$eq`, so none can act as an operator.
+ * one replica set (or one standalone server), beside Rocket.Chat on its database if wanted. Every write is one
+ * single-document update: nothing here needs a session or a transaction. Values from clients are always compared
+ * with `$eq`, so none can act as an operator.
  */
 export class MongoStore implements PresenceStore {
+  /** Rocket.Chat may share the database and write presence itself. */
+  readonly externalWriters = true;
+
   private constructor(
     private readonly connection: Connection,
     private readonly users: Model<StoredUser>,
     private readonly tickets: Model<StoredTicket>,
-    private readonly maxTimeMs: number,
-    readonly lateWriteWindowMs: number,
+    private readonly attempts: Model<StoredAttempts>,
+    private readonly options: MongoStoreOptions,
   ) {}
+
+  get lateWriteWindowMs(): number {
+    return this.options.lateWriteWindowMs;
+  }
 
   static async connect(options: MongoStoreOptions): Promise<MongoStore> {
     const connection = mongoose.createConnection(options.uri, {
@@ -97,25 +140,29 @@ export class MongoStore implements PresenceStore {
     });
     await connection.asPromise();
     const users = connection.model<StoredUser>('User', userSchema);
-    // Creates the missing indexes only; an index already there with the same keys and options is left as it is,
-    // and none is ever dropped (syncIndexes would drop a Rocket.Chat index this schema does not declare).
-    await users.createIndexes();
     const tickets = connection.model<StoredTicket>('StreamTicket', streamTicketSchema);
-    await tickets.createIndexes();
-    return new MongoStore(connection, users, tickets, options.operationTimeoutMs, options.lateWriteWindowMs);
+    const attempts = connection.model<StoredAttempts>('LoginAttempts', loginAttemptSchema);
+    await ensureIndexes(users);
+    await ensureIndexes(tickets);
+    await ensureIndexes(attempts);
+    return new MongoStore(connection, users, tickets, attempts, options);
+  }
+
+  private get maxTimeMs(): number {
+    return this.options.operationTimeoutMs;
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return toUserRecord(await this.users.findOne({ username: { $eq: username } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.findByUsername(username, WITHOUT_CREDENTIALS));
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
-    const byUsername = await this.findUserByUsername(login);
-    if (byUsername !== null) return byUsername;
+    const byUsername = await this.findByUsername(login, {});
+    if (byUsername !== null) return toUserRecord(byUsername);
     return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
@@ -124,10 +171,7 @@ export class MongoStore implements PresenceStore {
       .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITH_LOGIN_TOKENS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser>();
-    if (doc === null) return null;
-    // Only the matching token goes on: its `when` decides whether it has expired.
-    const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => token.hashedToken === hashedToken);
-    return toUserRecord({ ...doc, services: { resume: { loginTokens } } });
+    return doc === null ? null : withMatchingTokens(doc, new Set([hashedToken]));
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -136,25 +180,44 @@ export class MongoStore implements PresenceStore {
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ 'services.resume.loginTokens.hashedToken': { $in: [...hashedTokens] } }, { username: 1, active: 1, 'services.resume.loginTokens': 1 })
+      .find({ 'services.resume.loginTokens.hashedToken': { $in: [...hashedTokens] } }, WITH_LOGIN_TOKENS)
+      .maxTimeMS(this.maxTimeMs)
+      .lean<StoredUser[]>();
+    const wanted = new Set(hashedTokens);
+    return docs.map((doc) => withMatchingTokens(doc, wanted));
+  }
+
+  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+    const docs = await this.users
+      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
   }
 
-  async findUsersWithPresenceAfter(now: Date): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ presenceExpiresAt: { $gt: now } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
-  }
-
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now }, status: { $ne: 'offline' } }] }, WITHOUT_CREDENTIALS)
+      .maxTimeMS(this.maxTimeMs)
+      .lean<StoredUser[]>();
+    return toUserRecords(docs);
+  }
+
+  async findUsersUpdatedSince(since: Date): Promise<UserRecord[]> {
+    return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+  }
+
+  async findUsersWithRocketChatPresence(): Promise<UserRecord[]> {
+    const docs = await this.users
+      .find({ $or: [{ status: { $in: PRESENT } }, { 'presenceSeen.status': { $in: PRESENT } }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
   }
 
   async createUser(user: UserRecord): Promise<void> {
+    // Where Rocket.Chat's own case-insensitive index (not unique) stands in for this service's, this is the check.
+    if ((await this.findByUsername(user.username, { _id: 1 })) !== null) throw new DuplicateUserError('username');
     try {
       await this.users.create(user);
     } catch (error) {
@@ -166,13 +229,15 @@ export class MongoStore implements PresenceStore {
     }
   }
 
-  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, expiredBefore: Date): Promise<void> {
+  async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
     // Two updates: MongoDB refuses $pull and $push on the same array in one.
-    await this.users.updateOne(
-      { _id: { $eq: userId } },
-      { $pull: { 'services.resume.loginTokens': { when: { $lt: expiredBefore } } } },
-      { maxTimeMS: this.maxTimeMs },
-    );
+    if (pruned.length > 0) {
+      await this.users.updateOne(
+        { _id: { $eq: userId } },
+        { $pull: { 'services.resume.loginTokens': { hashedToken: { $in: [...pruned] } } } },
+        { maxTimeMS: this.maxTimeMs },
+      );
+    }
     await this.users.updateOne(
       { _id: { $eq: userId } },
       { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },
@@ -188,17 +253,13 @@ export class MongoStore implements PresenceStore {
     );
   }
 
-  async writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null> {
+  async writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
     const { updatedAt, ...presence } = write;
-    const doc = await this.users
-      .findOneAndUpdate(
-        { _id: { $eq: userId }, presenceRevision: revisionIs(expectedRevision) },
-        { $set: { ...presence, _updatedAt: updatedAt, presenceRevision: expectedRevision + 1 } },
-        { returnDocument: 'after', projection: WITHOUT_CREDENTIALS },
-      )
-      .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser>();
-    return toUserRecord(doc);
+    return this.updateAtVersion(userId, expected, { ...presence, _updatedAt: updatedAt });
+  }
+
+  async recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
+    return this.updateAtVersion(userId, expected, { ...record, presenceExpiresAt: null, presenceText: null });
   }
 
   async saveStreamTicket(ticket: StreamTicket): Promise<void> {
@@ -210,6 +271,32 @@ export class MongoStore implements PresenceStore {
     return doc === null ? null : { hashedTicket: doc._id, userId: doc.userId, hashedToken: doc.hashedToken, expiresAt: doc.expiresAt };
   }
 
+  async countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
+    for (;;) {
+      const running = await this.attempts
+        .findOneAndUpdate({ _id: key, resetAt: { $gt: now } }, { $inc: { count: 1 } }, { returnDocument: 'after' })
+        .maxTimeMS(this.maxTimeMs)
+        .lean<StoredAttempts>();
+      if (running !== null) return { count: running.count, resetAt: running.resetAt };
+      try {
+        // No window running: open one (or reopen the ended one). Another instance doing the same at once makes
+        // this upsert a duplicate: then count in the window it opened.
+        const opened = await this.attempts
+          .findOneAndUpdate({ _id: key, resetAt: { $lte: now } }, { $set: { count: 1, resetAt: new Date(now.getTime() + windowMs) } }, { upsert: true, returnDocument: 'after' })
+          .maxTimeMS(this.maxTimeMs)
+          .lean<StoredAttempts>();
+        const { count, resetAt } = opened as StoredAttempts;
+        return { count, resetAt };
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+    }
+  }
+
+  async forgetLoginAttempt(key: string, now: Date): Promise<void> {
+    await this.attempts.updateOne({ _id: key, resetAt: { $gt: now }, count: { $gt: 0 } }, { $inc: { count: -1 } }, { maxTimeMS: this.maxTimeMs });
+  }
+
   async ping(): Promise<void> {
     const db = this.connection.db;
     if (db === undefined) throw new Error('MongoNotConnectedError: client must be connected');
@@ -218,5 +305,18 @@ export class MongoStore implements PresenceStore {
 
   async close(): Promise<void> {
     await this.connection.close();
+  }
+
+  /** By username in any letter case, through the case-insensitive index (this service's or Rocket.Chat's). */
+  private findByUsername(username: string, projection: object): Promise<StoredUser | null> {
+    return this.users.findOne({ username: { $eq: username } }, projection).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>().exec();
+  }
+
+  private async updateAtVersion(userId: string, expected: PresenceVersion, fields: object): Promise<UserRecord | null> {
+    const doc = await this.users
+      .findOneAndUpdate(atVersion(userId, expected), { $set: { ...fields, presenceRevision: expected.presenceRevision + 1 } }, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
+      .maxTimeMS(this.options.stampedWriteTimeoutMs)
+      .lean<StoredUser>();
+    return toUserRecord(doc);
   }
 }

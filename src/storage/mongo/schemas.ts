@@ -1,8 +1,11 @@
 import { Schema } from 'mongoose';
 
+/** Compares strings regardless of letter case (and indexes them so): Rocket.Chat's own username_insensitive. */
+export const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
+
 /**
  * Rocket.Chat's `users` document shape, plus the presence fields this service adds. Every query MongoStore runs
- * is served by an index declared here; docs/storage.md lists query by query.
+ * is served by an index declared here (or by Rocket.Chat's own on the same keys); docs/storage.md lists query by query.
  */
 export const userSchema = new Schema(
   {
@@ -16,10 +19,13 @@ export const userSchema = new Schema(
     roles: { type: [String], default: undefined },
     status: String,
     statusText: String,
+    statusDefault: String,
+    statusConnection: String,
     presenceText: String,
     presenceExpiresAt: Date,
     presenceChangedAt: Date,
     presenceRevision: Number,
+    presenceSeen: { type: { _id: false, status: String, statusText: String, statusDefault: String, statusConnection: String }, default: undefined },
     lastSeenAt: Date,
     lastLogin: Date,
     avatarETag: String,
@@ -32,18 +38,28 @@ export const userSchema = new Schema(
   },
   { collection: 'users', versionKey: false, strict: false, strictQuery: true },
 );
-// The three below have exactly the keys and options Meteor's accounts package gives them in a Rocket.Chat
-// database, so pointing MONGODB_URI at one finds them already there: creating them again is a no-op.
+// The four below have exactly the keys and options Rocket.Chat (Meteor's accounts package, its Users model) gives
+// them, so pointing MONGODB_URI at a Rocket.Chat database finds them already there: creating them again is a no-op.
 // Login by username, and uniqueness.
 userSchema.index({ username: 1 }, { unique: true, sparse: true });
 // Login by email, and uniqueness among users that have one.
 userSchema.index({ 'emails.address': 1 }, { unique: true, sparse: true });
 // Authentication by the token hash.
 userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 }, { unique: true, sparse: true });
+// Usernames in any letter case, unique regardless of case where this service creates the index (Rocket.Chat's own,
+// when there, is not unique: then creation checks before it inserts).
+userSchema.index({ username: 1 }, { name: 'username_insensitive', unique: true, sparse: true, collation: CASE_INSENSITIVE });
 // The service's own: the present list (expires after now) and the expiries inside a delta window.
 userSchema.index({ presenceExpiresAt: 1 }, { sparse: true });
 // The service's own: the changes inside a delta window, and the feed's reads.
 userSchema.index({ presenceChangedAt: 1 }, { sparse: true });
+// The service's own: present users without an expiry of this service's (Rocket.Chat's presence), and Rocket.Chat
+// 6's writes, found by status.
+userSchema.index({ status: 1, presenceExpiresAt: 1 });
+// The service's own: users recorded present, whose presence Rocket.Chat 6 may have ended without touching _updatedAt.
+userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
+// The service's own: what Rocket.Chat 7 wrote since a read (its model bumps _updatedAt on every write).
+userSchema.index({ _updatedAt: 1 });
 
 /** Stream tickets: a few seconds' life each, deleted by MongoDB's TTL monitor once expired (it runs every minute). */
 export const streamTicketSchema = new Schema(
@@ -51,3 +67,10 @@ export const streamTicketSchema = new Schema(
   { collection: 'presence_stream_tickets', versionKey: false, strictQuery: true },
 );
 streamTicketSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+/** Login attempts per key and window, shared by every instance; TTL-deleted once their window has ended. */
+export const loginAttemptSchema = new Schema(
+  { _id: { type: String, required: true }, count: Number, resetAt: Date },
+  { collection: 'presence_login_attempts', versionKey: false, strictQuery: true },
+);
+loginAttemptSchema.index({ resetAt: 1 }, { expireAfterSeconds: 0 });

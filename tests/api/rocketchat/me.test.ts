@@ -33,8 +33,8 @@ describe.each(storeKinds())('Rocket.Chat me ($name store)', (kind) => {
     const res = await request(t.app).get('/api/v1/me').set(alice.headers);
     expect(res.body).not.toHaveProperty('services');
     expect(res.text).not.toContain(alice.token);
-    expect(res.text).not.toContain(alice.user.services.password?.bcrypt as string);
-    expect(res.text).not.toContain(alice.user.services.resume?.loginTokens[0].hashedToken as string);
+    expect(res.text).not.toContain(alice.user.services!.password?.bcrypt as string);
+    expect(res.text).not.toContain(alice.user.services!.resume?.loginTokens[0].hashedToken as string);
     expect(res.text).not.toMatch(/hashedToken|bcrypt|loginTokens|"password"/);
   });
 

@@ -1,8 +1,19 @@
 import { EventEmitter } from 'node:events';
 import type { PresenceStore } from '../../../src/domain/presenceStore';
 
-export type StoreOperation = Exclude<keyof PresenceStore, 'lateWriteWindowMs'>;
-type Args<K extends StoreOperation> = Parameters<PresenceStore[K]>;
+export type StoreOperation = Exclude<keyof PresenceStore, 'lateWriteWindowMs' | 'externalWriters' | 'close'>;
+
+/** Every store call a FaultyStore can delay, hang or fail: the port's methods but close. */
+const OPERATIONS: readonly StoreOperation[] = [
+  'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findUsersByHashedTokens',
+  'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUsersWithRocketChatPresence', 'createUser',
+  'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChange', 'saveStreamTicket', 'takeStreamTicket',
+  'countLoginAttempt', 'forgetLoginAttempt', 'ping',
+];
+
+// The port's methods are added in the constructor, one per operation, each through `run`.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface FaultyStore extends PresenceStore {}
 
 /** Errors the MongoDB driver and Mongoose throw while the database is unreachable. */
 export const CONNECTIVITY_ERRORS: { name: string; make(): Error }[] = [
@@ -18,17 +29,28 @@ export const CONNECTIVITY_ERRORS: { name: string; make(): Error }[] = [
  * back would); `reject()` makes every call fail at once; `slow()` delays one operation. Emits `call` with the
  * operation name when a call starts, and records the order of calls and of `close`.
  */
-export class FaultyStore implements PresenceStore {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class FaultyStore {
   readonly events = new EventEmitter();
   readonly calls: string[] = [];
   private mode: { kind: 'ok' } | { kind: 'hang' } | { kind: 'reject'; make: () => Error } = { kind: 'ok' };
   private readonly delays = new Map<string, number>();
   private parked: (() => void)[] = [];
 
-  constructor(readonly inner: PresenceStore) {}
+  constructor(readonly inner: PresenceStore) {
+    for (const operation of OPERATIONS) {
+      // Looked up on each call, so a method replaced on the inner store later (a test's spy) is the one called.
+      (this as unknown as Record<string, unknown>)[operation] = (...args: unknown[]) =>
+        this.run(operation, () => (inner[operation] as (...params: unknown[]) => Promise<unknown>).apply(inner, args));
+    }
+  }
 
   get lateWriteWindowMs(): number {
     return this.inner.lateWriteWindowMs;
+  }
+
+  get externalWriters(): boolean {
+    return this.inner.externalWriters;
   }
 
   hang(): void {
@@ -75,51 +97,6 @@ export class FaultyStore implements PresenceStore {
     return call();
   }
 
-  findUserById(...args: Args<'findUserById'>): ReturnType<PresenceStore['findUserById']> {
-    return this.run('findUserById', () => this.inner.findUserById(...args));
-  }
-  findUserByUsername(...args: Args<'findUserByUsername'>): ReturnType<PresenceStore['findUserByUsername']> {
-    return this.run('findUserByUsername', () => this.inner.findUserByUsername(...args));
-  }
-  findUserByLogin(...args: Args<'findUserByLogin'>): ReturnType<PresenceStore['findUserByLogin']> {
-    return this.run('findUserByLogin', () => this.inner.findUserByLogin(...args));
-  }
-  findUserByHashedToken(...args: Args<'findUserByHashedToken'>): ReturnType<PresenceStore['findUserByHashedToken']> {
-    return this.run('findUserByHashedToken', () => this.inner.findUserByHashedToken(...args));
-  }
-  findUsersByIds(...args: Args<'findUsersByIds'>): ReturnType<PresenceStore['findUsersByIds']> {
-    return this.run('findUsersByIds', () => this.inner.findUsersByIds(...args));
-  }
-  findUsersByHashedTokens(...args: Args<'findUsersByHashedTokens'>): ReturnType<PresenceStore['findUsersByHashedTokens']> {
-    return this.run('findUsersByHashedTokens', () => this.inner.findUsersByHashedTokens(...args));
-  }
-  saveStreamTicket(...args: Args<'saveStreamTicket'>): ReturnType<PresenceStore['saveStreamTicket']> {
-    return this.run('saveStreamTicket', () => this.inner.saveStreamTicket(...args));
-  }
-  takeStreamTicket(...args: Args<'takeStreamTicket'>): ReturnType<PresenceStore['takeStreamTicket']> {
-    return this.run('takeStreamTicket', () => this.inner.takeStreamTicket(...args));
-  }
-  findUsersWithPresenceAfter(...args: Args<'findUsersWithPresenceAfter'>): ReturnType<PresenceStore['findUsersWithPresenceAfter']> {
-    return this.run('findUsersWithPresenceAfter', () => this.inner.findUsersWithPresenceAfter(...args));
-  }
-  findUsersChangedSince(...args: Args<'findUsersChangedSince'>): ReturnType<PresenceStore['findUsersChangedSince']> {
-    return this.run('findUsersChangedSince', () => this.inner.findUsersChangedSince(...args));
-  }
-  createUser(...args: Args<'createUser'>): ReturnType<PresenceStore['createUser']> {
-    return this.run('createUser', () => this.inner.createUser(...args));
-  }
-  addLoginToken(...args: Args<'addLoginToken'>): ReturnType<PresenceStore['addLoginToken']> {
-    return this.run('addLoginToken', () => this.inner.addLoginToken(...args));
-  }
-  removeLoginToken(...args: Args<'removeLoginToken'>): ReturnType<PresenceStore['removeLoginToken']> {
-    return this.run('removeLoginToken', () => this.inner.removeLoginToken(...args));
-  }
-  writePresence(...args: Args<'writePresence'>): ReturnType<PresenceStore['writePresence']> {
-    return this.run('writePresence', () => this.inner.writePresence(...args));
-  }
-  ping(...args: Args<'ping'>): ReturnType<PresenceStore['ping']> {
-    return this.run('ping', () => this.inner.ping(...args));
-  }
   async close(): Promise<void> {
     this.calls.push('close');
     this.events.emit('call', 'close');

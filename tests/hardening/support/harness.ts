@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
 import { MemoryStore } from '../../../src/storage/memory/memoryStore';
 import type { PresenceStore } from '../../../src/domain/presenceStore';
-import { withTimeout } from '../../../src/storage/withTimeout';
+import { withTimeout } from '../../../src/storage/storeWrappers';
 import { FakeClock } from '../../support/fakeClock';
 import type { UserRecord } from '../../../src/domain/userRecord';
 import { seedInto, TEST_CONFIG, type SeededUser } from '../../support/testApp';
