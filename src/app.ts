@@ -21,6 +21,7 @@ import { addHealthRoutes } from './http/routes/health';
 import { addMetricsRoute } from './http/routes/metrics';
 import { addOpenApiRoute } from './http/routes/openapi';
 import { addPnutPresenceRoutes } from './http/routes/pnutPresence';
+import { presencePage } from './http/routes/presencePage';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
@@ -123,6 +124,8 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
 
   app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
   app.use(parseQueryOnce);
+  // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
+  app.use(presencePage());
   app.use(helmet());
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));

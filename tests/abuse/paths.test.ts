@@ -116,7 +116,6 @@ describe.each(storeKinds())('malformed paths on $name store', (kind) => {
       ['rocketchat', '/api/v1/%2e%2e/%2e%2e/etc/passwd', 404],
       ['rocketchat', '/api/v2/me', 404],
       ['rocketchat', '//api/v1/me', 404],
-      ['rocketchat', '/', 404],
       ['rocketchat', '/index.html', 404],
       ['rocketchat', '/.env', 404],
       ['rocketchat', `/${'x'.repeat(8000)}`, 404],

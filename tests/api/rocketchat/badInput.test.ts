@@ -152,7 +152,7 @@ describe.each(storeKinds())('Rocket.Chat bad input ($name store)', (kind) => {
       expect(status.body.status).toBe('offline');
     });
 
-    it.each(['/', '/nope', '/api/v2/users.presence', '/api/v1.1/users.presence'])('answers GET %s with 404 JSON, never Express’s HTML page', async (path) => {
+    it.each(['/index.html', '/nope', '/api/v2/users.presence', '/api/v1.1/users.presence'])('answers GET %s with 404 JSON, never Express’s HTML page', async (path) => {
       const res = await request(t.app).get(path);
       expect(res.status).toBe(404);
       expectCleanJsonError(res);
