@@ -72,7 +72,7 @@ export interface AppDeps {
 const BODY_LIMIT = '16kb';
 /** How long the feed keeps what it read: a stream that opens catches up from it over its first reads (seconds). */
 const FEED_KEEP_MS = 60_000;
-const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
+const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id', 'X-Pretty-Json'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
 export function createApp({ store: givenStore, clock, config, logger, metrics = createMetrics() }: AppDeps): PresenceApp {
