@@ -1,12 +1,14 @@
 /**
- * `npm run soak`: the service in this process on a real port (127.0.0.1 only), hammered by concurrent clients that
- * mix pnut heartbeats (`update_presence=`), Rocket.Chat `users.setStatus` and `users.presence` delta polls that
- * take `from` from their own clock after each answer, as Rocket.Chat's web client does (a full list first, then
- * deltas), and stream subscribers that build their view from events alone. Every accepted status change (2xx) is
- * recorded. At the end, every accepted change must be reflected in
- * the final state (users.getStatus and the full users.presence list) and in every poller's view built from its
- * deltas alone. Prints the counts; exits 1 when a request failed (5xx, transport error, unexpected 4xx) or a
- * change was lost. Bounded in time and in requests; stops by itself.
+ * `npm run soak`: two instances of the service in this process over one store, each on a real port (127.0.0.1
+ * only), hammered by concurrent clients that mix pnut heartbeats (`update_presence=`), Rocket.Chat
+ * `users.setStatus` and `users.presence` delta polls that take `from` from their own clock after each answer, as
+ * Rocket.Chat's clients do (a full list first, then deltas), and stream subscribers that build their view from
+ * events alone. Each login token has several consumers (tabs), each with its own view and its own `from`, and every
+ * poll goes to the other instance than the one before; subscribers resume on the other instance. Every accepted
+ * status change (2xx) is recorded. At the end, every accepted change must be reflected in the final state
+ * (users.getStatus and the full users.presence list), in every consumer's view built from its deltas alone, and in
+ * every subscriber's view. Prints the counts; exits 1 when a request failed (5xx, transport error, unexpected 4xx)
+ * or a change was lost. Bounded in time and in requests; stops by itself.
  *
  * Settings (environment):
  *   SOAK_SECONDS=60            how long the clients run
@@ -14,11 +16,14 @@
  *   SOAK_USERS=250             users seeded (clients' users, plus passive ones nobody changes)
  *   SOAK_THINK_MS=0            pause between one client's requests (0: as fast as answers come)
  *   SOAK_MAX_REQUESTS=5000000  the clients stop after this many requests even if time is left
+ *   SOAK_CONSUMERS=3           consumers of each client's login token (tabs), polling in turn, each with its own view
  *   SOAK_SUBSCRIBERS=50        users.presence.stream subscribers beside the pollers; each drops its connection once,
- *                              half-way, and resumes with Last-Event-ID; each view built from events alone must
- *                              equal the final state
+ *                              half-way, and resumes with Last-Event-ID on the other instance; each view built from
+ *                              events alone must equal the final state
  *   LOG_LEVEL=warn             the service's log level; the service's other variables (.env.example) apply too
- *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database)
+ *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database), each
+ *                              instance with its own connection. The test emulator serves too:
+ *                              python3 tests/support/mongoEmulator/server.py, then MONGODB_URI=mongodb://127.0.0.1:<port>/soak
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +52,7 @@ const USERS = Math.max(intEnv('SOAK_USERS', 250, 1), CLIENTS);
 const THINK_MS = intEnv('SOAK_THINK_MS', 0, 0);
 const MAX_REQUESTS = intEnv('SOAK_MAX_REQUESTS', 5_000_000, 1);
 const SUBSCRIBERS = intEnv('SOAK_SUBSCRIBERS', 50, 0);
+const CONSUMERS = intEnv('SOAK_CONSUMERS', 3, 1);
 /** Subscribers are done when no event has come for this long after the clients stopped. */
 const STREAM_SETTLE_MS = 1500;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -217,43 +223,58 @@ interface PresenceListBody {
   success: boolean;
 }
 
-class Client {
-  /** This client's view of everybody else, built from users.presence answers only. */
+/** One consumer of a login token (a tab): its view of everybody else, from users.presence answers only. */
+class Consumer {
   readonly view = new Map<string, Presence>();
+  /** Its own clock's time after its previous answer; undefined before the first. */
+  from: Date | undefined;
+  fullAnswers = 0;
+}
+
+class Client {
+  /** The consumers of this client's login token, polling in turn. */
+  readonly consumers = Array.from({ length: CONSUMERS }, () => new Consumer());
   /** The last change of its own user that the service accepted. */
   lastAccepted: Presence | undefined;
   accepted = 0;
-  /** Rocket.Chat's web client: its own clock's time after the previous answer; undefined before the first. */
-  private from: Date | undefined;
-  fullAnswers = 0;
   inconsistentReplies = 0;
+  private polls = 0;
 
   constructor(
     readonly user: SoakUser,
-    private readonly call: ReturnType<typeof makeCaller>,
+    /** One caller per instance: each poll goes to the next. */
+    private readonly calls: readonly ReturnType<typeof makeCaller>[],
     private readonly stats: Stats,
   ) {}
+
+  /** Writes go to either instance. */
+  private get call(): ReturnType<typeof makeCaller> {
+    return pick(this.calls);
+  }
 
   private get rcHeaders() {
     return { 'X-User-Id': this.user.id, 'X-Auth-Token': this.user.token };
   }
 
   /** Applies a users.presence answer the way Rocket.Chat's client does. */
-  private apply(body: PresenceListBody): void {
+  private apply(consumer: Consumer, body: PresenceListBody): void {
     if (body.full) {
-      this.fullAnswers += 1;
+      consumer.fullAnswers += 1;
       // Everybody not listed is offline.
-      for (const id of this.view.keys()) this.view.set(id, { status: 'offline', text: '' });
+      for (const id of consumer.view.keys()) consumer.view.set(id, { status: 'offline', text: '' });
     }
-    for (const user of body.users) this.view.set(user._id, { status: user.status, text: user.statusText ?? '' });
+    for (const user of body.users) consumer.view.set(user._id, { status: user.status, text: user.statusText ?? '' });
   }
 
-  async poll(): Promise<boolean> {
-    const query = this.from === undefined ? '' : `?from=${encodeURIComponent(this.from.toISOString())}`;
-    const answer = await this.call('poll', 'GET', `/api/v1/users.presence${query}`, this.rcHeaders);
+  /** One poll by `consumer` (by default the next in turn), on the other instance than the previous poll. */
+  async poll(consumer = this.consumers[this.polls % this.consumers.length]): Promise<boolean> {
+    const call = this.calls[this.polls % this.calls.length];
+    this.polls += 1;
+    const query = consumer.from === undefined ? '' : `?from=${encodeURIComponent(consumer.from.toISOString())}`;
+    const answer = await call('poll', 'GET', `/api/v1/users.presence${query}`, this.rcHeaders);
     if (answer?.status !== 200) return false;
-    this.apply(answer.body as PresenceListBody);
-    this.from = new Date();
+    this.apply(consumer, answer.body as PresenceListBody);
+    consumer.from = new Date();
     return true;
   }
 
@@ -287,9 +308,11 @@ class Client {
     this.accepted += 1;
   }
 
-  /** On connect: the full list, as Rocket.Chat's client asks first. */
+  /** On connect: each consumer's full list, as Rocket.Chat's client asks first. */
   async connect(): Promise<void> {
-    if (!(await this.poll())) this.stats.problem(`${this.user.username}: the first full list failed`);
+    for (const consumer of this.consumers) {
+      if (!(await this.poll(consumer))) this.stats.problem(`${this.user.username}: the first full list failed`);
+    }
   }
 
   async run(until: number, budget: { left: number }): Promise<void> {
@@ -316,26 +339,32 @@ async function main(): Promise<number> {
   const users = await seedUsers(store, runId);
   const expected = new Map<string, Presence>(users.map((user) => [user.id, user.initial]));
 
-  const app = createApp({ store, clock: systemClock, config, logger });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  // Connections stay open for the whole run; no keep-alive race at the server's idle timeout.
-  server.keepAliveTimeout = 120_000;
-  const { port } = server.address() as AddressInfo;
+  // Two instances over the same data: the embedded store is one process's, so both share it; MongoDB gets a second
+  // connection, as a second process would have.
+  const secondStore = config.mongodbUri === undefined ? store : await createStore(config);
+  const instances = await Promise.all([store, secondStore].map(async (instanceStore) => {
+    const server = createApp({ store: instanceStore, clock: systemClock, config, logger }).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    // Connections stay open for the whole run; no keep-alive race at the server's idle timeout.
+    server.keepAliveTimeout = 120_000;
+    return { server, port: (server.address() as AddressInfo).port };
+  }));
+  const ports = instances.map((instance) => instance.port);
 
   const stats = new Stats();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 8 });
-  const call = makeCaller(port, agent, stats);
-  const clients = users.slice(0, CLIENTS).map((user) => new Client(user, call, stats));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * CLIENTS + 8 });
+  const calls = ports.map((port) => makeCaller(port, agent, stats));
+  const call = calls[0];
+  const clients = users.slice(0, CLIENTS).map((user) => new Client(user, calls, stats));
   const storeName = config.mongodbUri === undefined ? 'embedded store' : 'MongoDB';
-  process.stdout.write(`soak: ${CLIENTS} clients, ${USERS} users (${USERS - CLIENTS} passive), ${SECONDS} s, ${storeName}, on 127.0.0.1:${port}\n`);
+  process.stdout.write(`soak: ${CLIENTS} clients × ${CONSUMERS} consumers, ${USERS} users (${USERS - CLIENTS} passive), ${SECONDS} s, ${storeName}, two instances on 127.0.0.1:${ports.join(', ')}\n`);
 
   // Every client connects and reads the full list first, all at once. Kept out of the timed run: under full load
   // Node (libuv >= 1.45) accepts about one new connection per event-loop turn, so clients connecting into a
   // saturated server wait for their socket, which is not what this soak measures.
   const connectStarted = Date.now();
   await Promise.all(clients.map((client) => client.connect()));
-  const subscribers = users.slice(0, SUBSCRIBERS).map((user) => new StreamSubscriber(port, { 'X-User-Id': user.id, 'X-Auth-Token': user.token }));
+  const subscribers = users.slice(0, SUBSCRIBERS).map((user, index) => new StreamSubscriber(index % 2 === 0 ? ports : [...ports].reverse(), { 'X-User-Id': user.id, 'X-Auth-Token': user.token }));
   await Promise.all(subscribers.map((subscriber) => subscriber.start()));
   const connectMs = Date.now() - connectStarted;
   const connectRequests = stats.requests;
@@ -387,14 +416,16 @@ async function main(): Promise<number> {
   let viewComparisons = 0;
   let fullAfterFirst = 0;
   for (const client of clients) {
-    if (!(await client.poll())) lostInViews.push(`${client.user.username}: final delta poll failed`);
-    fullAfterFirst += Math.max(0, client.fullAnswers - 1);
-    for (const user of users) {
-      if (user.id === client.user.id) continue; // deltas never include the caller
-      viewComparisons += 1;
-      const seen = client.view.get(user.id) ?? { status: 'offline', text: '' };
-      const want = expected.get(user.id) as Presence;
-      if (!samePresence(seen, want)) lostInViews.push(`${client.user.username} sees ${user.username} as ${show(seen)}, last accepted ${show(want)}`);
+    for (const [index, consumer] of client.consumers.entries()) {
+      if (!(await client.poll(consumer))) lostInViews.push(`${client.user.username} #${index}: final delta poll failed`);
+      fullAfterFirst += Math.max(0, consumer.fullAnswers - 1);
+      for (const user of users) {
+        if (user.id === client.user.id) continue; // deltas never include the caller
+        viewComparisons += 1;
+        const seen = consumer.view.get(user.id) ?? { status: 'offline', text: '' };
+        const want = expected.get(user.id) as Presence;
+        if (!samePresence(seen, want)) lostInViews.push(`${client.user.username} #${index} sees ${user.username} as ${show(seen)}, last accepted ${show(want)}`);
+      }
     }
   }
   const inconsistentReplies = clients.reduce((sum, client) => sum + client.inconsistentReplies, 0);
@@ -419,18 +450,21 @@ async function main(): Promise<number> {
   const streamFullAfterFirst = subscribers.reduce((sum, subscriber) => sum + subscriber.fullEvents - 1, 0);
 
   agent.destroy();
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  for (const { server } of instances) {
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  }
   await store.close();
+  if (secondStore !== store) await secondStore.close();
 
   const lost = lostInState.length + lostInList.length + lostInViews.length + lostInStreams.length;
   const kinds = [...stats.byKind.entries()].map(([kind, count]) => `${kind} ${count}`).join(', ');
   const lines = [
     `requests: ${stats.requests} (${kinds}); ${loadRequests} in the ${(runMs / 1000).toFixed(1)} s run, ${Math.round(loadRequests / (runMs / 1000))}/s; ${clients.length} connects and full lists in ${connectMs} ms first`,
     `answers: 2xx ${stats.status2xx}, 4xx ${stats.status4xx}, 5xx ${stats.status5xx}, transport errors ${stats.transportErrors}`,
-    `accepted status changes: ${acceptedChanges}; read-your-write mismatches: ${inconsistentReplies}; full lists after the first: ${fullAfterFirst}`,
+    `accepted status changes: ${acceptedChanges}; read-your-write mismatches: ${inconsistentReplies}; full lists after the first: ${fullAfterFirst} (${clients.length * CONSUMERS} consumers polling both instances in turn)`,
     `stream subscribers: ${subscribers.length}, ${streamEvents} events, ${streamResumes} resumes, snapshots after the first: ${streamFullAfterFirst}`,
     `lost changes: ${lost} (users.getStatus ${lostInState.length}/${users.length}, full list ${lostInList.length}/${users.length}, poller views ${lostInViews.length}/${viewComparisons}, stream views ${lostInStreams.length}/${subscribers.length * users.length})`,
     `latency ms during the run: p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)}, max ${max.toFixed(1)}`,

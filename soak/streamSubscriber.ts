@@ -17,8 +17,8 @@ interface EventUser {
 /**
  * A client of users.presence.stream in the soak: it builds its view of everybody's presence from the events alone
  * (a full event replaces the view, a change updates the users it lists), drops its connection once in the middle
- * of the run and resumes with Last-Event-ID, as an EventSource does, and reconnects the same way whenever the
- * server ends the stream.
+ * of the run and resumes with Last-Event-ID on the next of the instances' ports, as an EventSource behind a load
+ * balancer does, and reconnects the same way whenever the server ends the stream.
  */
 export class StreamSubscriber {
   readonly view = new Map<string, StreamedPresence>();
@@ -30,9 +30,11 @@ export class StreamSubscriber {
   private lastEventId: string | undefined;
   private request: http.ClientRequest | undefined;
   private stopped = false;
+  private connections = 0;
 
+  /** @param ports the instances' ports: each (re)connection goes to the next one, the first to `ports[0]` */
   constructor(
-    private readonly port: number,
+    private readonly ports: readonly number[],
     private readonly headers: Record<string, string>,
   ) {}
 
@@ -55,7 +57,9 @@ export class StreamSubscriber {
     const headers = this.lastEventId === undefined ? this.headers : { ...this.headers, 'Last-Event-ID': this.lastEventId };
     if (this.lastEventId !== undefined) this.resumes += 1;
     let firstEvent = onFirstEvent;
-    const req = http.request({ host: '127.0.0.1', port: this.port, path: '/api/v1/users.presence.stream', headers, agent: false }, (res) => {
+    const port = this.ports[this.connections % this.ports.length];
+    this.connections += 1;
+    const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/users.presence.stream', headers, agent: false }, (res) => {
       if (res.statusCode !== 200) {
         this.failures.push(`stream answered ${res.statusCode}`);
         res.resume();
