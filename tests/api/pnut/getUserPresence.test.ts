@@ -56,6 +56,21 @@ describe.each(storeKinds())('GET /v0/users/{user_id}/presence ($name store)', (k
     expect((await get(bob.user._id)).last_seen_at).toBe(renewedAt.toISOString());
   });
 
+  it('last_seen_at does not move while the user is invisible, whatever calls he makes', async () => {
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
+    const lastShown = t.clock.now().toISOString();
+    t.clock.advanceSeconds(60);
+    await request(t.app).post('/api/v1/users.setStatus').set(bob.headers).send({ status: 'offline' }).expect(200);
+    t.clock.advanceSeconds(60);
+    await request(t.app).get('/v0/presence').query({ update_presence: 'offline' }).set(bob.bearer).expect(200);
+    await request(t.app).post('/api/v1/users.setStatus').set(bob.headers).send({ message: 'still here' }).expect(200);
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: '0' }).expect(200);
+    expect(await get(bob.user._id)).toEqual({ id: bob.user._id, username: bob.user.username, name: bob.user.name, presence: 'offline', last_seen_at: lastShown });
+    t.clock.advanceSeconds(60);
+    await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'away' }).expect(200);
+    expect((await get(bob.user._id)).last_seen_at).toBe(t.clock.now().toISOString());
+  });
+
   it('a deleted presence reads offline', async () => {
     await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
     await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: '0' }).expect(200);

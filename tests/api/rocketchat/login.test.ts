@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import request from 'supertest';
+import { hashLoginToken } from '../../../src/domain/credentials';
 import { storeKinds } from '../../support/stores';
 import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
 import { expectRocketChatJson, LOGIN_REFUSED } from './rocketChatKit';
@@ -117,5 +120,43 @@ describe.each(storeKinds())('Rocket.Chat login and logout ($name store)', (kind)
     expectRocketChatJson(res);
     expect(res.body).toEqual({ status: 'success', data: { message: "You've been logged out!" } });
     expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(401);
+  });
+
+  it('logs out on a GET too, as Rocket.Chat still accepts and its Node SDK sends', async () => {
+    const res = await request(t.app).get('/api/v1/logout').set(alice.headers);
+    expect(res.status).toBe(200);
+    expectRocketChatJson(res);
+    expect(res.body).toEqual({ status: 'success', data: { message: "You've been logged out!" } });
+    expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(401);
+    expect((await request(t.app).get('/api/v1/logout')).status).toBe(401);
+  });
+
+  it('logs in with the username in any letter case, as Rocket.Chat', async () => {
+    const res = await login({ user: 'ALICE', password: TEST_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body.data.userId).toBe(alice.user._id);
+    expect(res.body.data.me.username).toBe('alice');
+  });
+
+  it('keeps at most 50 login tokens: the oldest goes, the newest and personal access tokens stay', async () => {
+    // 49 logins of the last days, and a personal access token, stored as Rocket.Chat would have them.
+    const now = t.clock.now().getTime();
+    const old = Array.from({ length: 49 }, (_, i) => ({ token: `old-token-${i}`, when: new Date(now - (49 - i) * 60_000) }));
+    await t.store.createUser({
+      _id: 'tokenKeeper00001', username: 'keeper', name: 'Keeper', utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '',
+      presenceText: null, presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: t.clock.now(),
+      services: {
+        password: { bcrypt: bcrypt.hashSync(createHash('sha256').update('keeper password').digest('hex'), 4) },
+        resume: { loginTokens: [...old.map(({ token, when }) => ({ when, hashedToken: hashLoginToken(token) })), { hashedToken: hashLoginToken('pat'), type: 'personalAccessToken' } as never] },
+      },
+    });
+    const fresh: string[] = [];
+    for (let i = 0; i < 2; i += 1) fresh.push((await login({ user: 'keeper', password: 'keeper password' })).body.data.authToken as string);
+    expect((await t.store.findUserByLogin('keeper'))?.services?.resume?.loginTokens).toHaveLength(51);
+    const me = (token: string) => request(t.app).get('/api/v1/me').set({ 'X-User-Id': 'tokenKeeper00001', 'X-Auth-Token': token });
+    // The first login filled the 50 places; the second made room by removing the oldest.
+    expect((await me(old[0].token)).status).toBe(401);
+    expect((await me(old[1].token)).status).toBe(200);
+    for (const token of [...fresh, 'pat']) expect((await me(token)).status).toBe(200);
   });
 });

@@ -80,6 +80,13 @@ describe.each(storeKinds())('Rocket.Chat users.create ($name store)', (kind) => 
     expect(res.body).toEqual({ success: false, error: 'carol is already in use :( [error-field-unavailable]', errorType: 'error-field-unavailable' });
   });
 
+  it('refuses a username that differs from another only in letter case, as Rocket.Chat', async () => {
+    expect((await create(admin, { username: 'carol', name: 'Carol', password: 'pw' })).status).toBe(200);
+    const res = await create(admin, { username: 'CAROL', name: 'Shouting Carol', password: 'pw2' });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ success: false, error: 'CAROL is already in use :( [error-field-unavailable]', errorType: 'error-field-unavailable' });
+  });
+
   it('refuses the username of a seeded user too', async () => {
     const res = await create(admin, { username: 'boss', name: 'Impostor', password: 'pw' });
     expect(res.status).toBe(400);

@@ -161,6 +161,9 @@ describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreK
       const badIds = await open(`${STREAM}?ids=not%20an%20id`, alice.headers);
       expect(badIds.status).toBe(400);
       expect(badIds.body).toMatchObject({ success: false, errorType: 'invalid-params' });
+      const noIds = await open(`${STREAM}?ids=`, alice.headers);
+      expect(noIds.status).toBe(400);
+      expect(noIds.body).toEqual({ success: false, error: 'The parameter "ids" must list at least one user id [invalid-params]', errorType: 'invalid-params' });
       const twoCursors = await open(`${STREAM}?lastEventId=a&lastEventId=b`, alice.headers);
       expect(twoCursors.status).toBe(400);
       expect(String((twoCursors.body as { error: string }).error)).toMatch(/"lastEventId"/);
@@ -197,6 +200,26 @@ describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreK
         const again = await open(`${STREAM}?ticket=${ticket}`, {});
         expect(again.status).toBe(401);
         expect(again.body).toEqual(NOT_LOGGED_IN);
+      });
+
+      it('is refused once its login token has expired, though the ticket itself has not', async () => {
+        const { ticket } = await ticketFor(alice);
+        // alice's token was made when she was seeded, 60 s before; it lives LOGIN_EXPIRATION_DAYS (90).
+        t.clock.advance(90 * 86_400_000 - 60_000 - 10_000);
+        const { ticket: lastMinute } = await ticketFor(alice);
+        t.clock.advance(20_000);
+        expect((await open(`${STREAM}?ticket=${lastMinute}`, {})).status).toBe(401);
+        expect(ticket).not.toBe(lastMinute);
+      });
+
+      it('is not used up by a request refused for its other parameters', async () => {
+        const { ticket } = await ticketFor(alice);
+        const refused = await open(`${STREAM}?ticket=${ticket}&ids=not%20an%20id`, {});
+        expect(refused.status).toBe(400);
+        expect(refused.body).toMatchObject({ success: false, errorType: 'invalid-params' });
+        const client = await open(`${STREAM}?ticket=${ticket}`, {});
+        expect(client.status).toBe(200);
+        expect((await client.event(0)).data.full).toBe(true);
       });
 
       it('is refused once expired, or unknown', async () => {
