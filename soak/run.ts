@@ -19,9 +19,14 @@
  *                              equal the final state
  *   LOG_LEVEL=warn             the service's log level; the service's other variables (.env.example) apply too
  *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database)
+ *   DATA_DIR                   the embedded store's directory; unset: a fresh one under the system's temporary
+ *                              directory, removed at the end
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig, type LogLevel } from '../src/config/loadConfig';
 import { systemClock } from '../src/domain/clock';
@@ -309,7 +314,9 @@ class Client {
 
 async function main(): Promise<number> {
   // The service's own settings (DELTA_OVERLAP_SECONDS, CACHE_MAX_AGE_MS, …) apply as in production; PORT does not.
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const ownDataDir = process.env.DATA_DIR ? undefined : mkdtempSync(path.join(os.tmpdir(), 'presence-soak-'));
+  if (ownDataDir !== undefined) process.on('exit', () => rmSync(ownDataDir, { recursive: true, force: true }));
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DATA_DIR: process.env.DATA_DIR || ownDataDir });
   const logger = createLogger(config.logLevel as LogLevel);
   const store = await createStore(config);
   const runId = Math.random().toString(36).slice(2, 8);
