@@ -5,11 +5,16 @@
  *
  * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),
  * BENCH_CHANGE_EVERY_MS (0: no background changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
- * exactly as the server does. The log goes to stdout, which run.ts points at /dev/null: pino does all its work
- * (serialising, writing) and the terminal is not flooded.
+ * exactly as the server does, but DATA_DIR: the embedded store's file is this process's own, in a fresh directory
+ * under the system's temporary directory (on the disk, as in production), removed when the process exits. The log
+ * goes to stdout, which run.ts points at /dev/null: pino does all its work (serialising, writing) and the terminal
+ * is not flooded.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/loadConfig';
 import { rocketChatPresenceOf } from '../src/domain/rocketChatPresence';
@@ -32,6 +37,7 @@ function intFromEnv(name: string, fallback: number): number {
 const USERS = intFromEnv('BENCH_USERS', 10_000);
 const TOKENS = intFromEnv('BENCH_TOKENS', 200);
 const CHANGE_EVERY_MS = intFromEnv('BENCH_CHANGE_EVERY_MS', 0);
+const SEED_BATCH = 1000;
 /** Recent changes are spread over this many of the latest changes' intervals before the load starts. */
 const SEEDED_CHANGES = 10;
 
@@ -56,6 +62,7 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
   const nowMs = Date.now();
   const handedOut: BenchUser[] = [];
   const onlineIds: string[] = [];
+  const seeding: Promise<void>[] = [];
   for (let i = 0; i < USERS; i += 1) {
     const online = i % 2 === 0;
     const userId = newUserId();
@@ -84,15 +91,20 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
         resume: { loginTokens: [{ when: new Date(nowMs - 3_600_000), hashedToken: hashLoginToken(token) }] },
       },
     };
-    await store.createUser(user);
+    // A thousand at a time: the writes of one turn share one commit, as concurrent requests' writes do.
+    seeding.push(store.createUser(user));
+    if (seeding.length === SEED_BATCH) await Promise.all(seeding.splice(0));
     if (online) onlineIds.push(userId);
     if (i < TOKENS) handedOut.push({ userId, token });
   }
+  await Promise.all(seeding);
   return { handedOut, onlineIds };
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'presence-bench-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
   if (config.mongodbUri !== undefined) throw new Error('the bench runs on the embedded store; unset MONGODB_URI');
   const logger = createLogger(config.logLevel);
   const store = await createStore(config);

@@ -24,9 +24,14 @@
  *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database), each
  *                              instance with its own connection. The test emulator serves too:
  *                              python3 tests/support/mongoEmulator/server.py, then MONGODB_URI=mongodb://127.0.0.1:<port>/soak
+ *   DATA_DIR                   the embedded store's directory; unset: a fresh one under the system's temporary
+ *                              directory, removed at the end
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig, type LogLevel } from '../src/config/loadConfig';
 import { systemClock } from '../src/domain/clock';
@@ -332,7 +337,9 @@ class Client {
 
 async function main(): Promise<number> {
   // The service's own settings (DELTA_OVERLAP_SECONDS, CACHE_MAX_AGE_MS, …) apply as in production; PORT does not.
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const ownDataDir = process.env.DATA_DIR ? undefined : mkdtempSync(path.join(os.tmpdir(), 'presence-soak-'));
+  if (ownDataDir !== undefined) process.on('exit', () => rmSync(ownDataDir, { recursive: true, force: true }));
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DATA_DIR: process.env.DATA_DIR || ownDataDir });
   const logger = createLogger(config.logLevel as LogLevel);
   const store = await createStore(config);
   const runId = Math.random().toString(36).slice(2, 8);

@@ -1,10 +1,14 @@
+import path from 'node:path';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
   port: number;
-  /** Unset: the embedded in-process store. */
+  /** Unset: the embedded store, a file in dataDir. */
   mongodbUri: string | undefined;
+  /** The embedded store's directory, absolute (DATA_DIR, relative to the working directory). */
+  dataDir: string;
   adminUsername: string;
   /** Unset: a password is generated and logged once, when the admin is first created. */
   adminPassword: string | undefined;
@@ -76,6 +80,8 @@ export function loadConfig(env: Env): Config {
   if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }
+  const dataDir = text('DATA_DIR') ?? 'data';
+  if (dataDir.includes('\0')) problems.push('DATA_DIR must be a directory path');
   const trustProxy = text('TRUST_PROXY') ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
@@ -89,6 +95,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     port: integer('PORT', 3000, 0, 65535),
     mongodbUri,
+    dataDir: path.resolve(dataDir),
     adminUsername,
     adminPassword: text('ADMIN_PASS'),
     deltaWindowSeconds: integer('DELTA_WINDOW_SECONDS', 600, 1, 86400),

@@ -2,10 +2,9 @@ import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { createMetrics } from '../../src/metrics/createMetrics';
-import { MemoryStore } from '../../src/storage/memory/memoryStore';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_CONFIG } from '../support/testApp';
-import { buildHarness, type Harness } from './support/harness';
+import { buildHarness, embeddedStore, type Harness } from './support/harness';
 
 /** The value of one sample line of the Prometheus text, by its exact name and labels; undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -90,7 +89,7 @@ describe('GET /metrics', () => {
 
   it("includes Node's process metrics when asked, once per app", async () => {
     const build = () => createApp({
-      store: new MemoryStore(60_000),
+      store: embeddedStore(),
       clock: new FakeClock(),
       config: TEST_CONFIG,
       logger: pino({ level: 'silent' }),

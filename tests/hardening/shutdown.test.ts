@@ -3,9 +3,11 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { shutDown } from '../../src/server';
+import { SqliteStore } from '../../src/storage/sqlite/sqliteStore';
 import type { SeededUser } from '../support/testApp';
 import { buildHarness, captureLogs, listen, type Harness, type Listening } from './support/harness';
 import { send } from './support/http';
+import { tempDataDir } from '../support/stores';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -79,8 +81,10 @@ describe('graceful shutdown (shutDown)', () => {
     const answers = await Promise.all(calls);
     expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
     await done;
-    // The accepted write really happened.
-    expect((await h.inner.findUserById(alice.user._id))?.status).toBe('away');
+    // The accepted write really happened: it is in the file the store closed.
+    const reopened = SqliteStore.open({ dataDir: path.dirname(h.inner.file) });
+    expect((await reopened.findUserById(alice.user._id))?.status).toBe('away');
+    await reopened.close();
   });
 
   it('does not wait for idle keep-alive connections', async () => {
@@ -137,6 +141,8 @@ const refusesConnections = (port: number) => expectRefused(port).then(() => true
 
 interface Child {
   process: ChildProcess;
+  /** The service's DATA_DIR, its own. */
+  dataDir: ReturnType<typeof tempDataDir>;
   /** stdout and stderr together, and each alone. */
   output: { text: string; stdout: string; stderr: string };
   exited: Promise<number | null>;
@@ -144,6 +150,7 @@ interface Child {
 
 function startService(port: number, env: Record<string, string | undefined> = {}): Child {
   const output = { text: '', stdout: '', stderr: '' };
+  const dataDir = tempDataDir();
   const child = spawn(process.execPath, ['-r', path.join(__dirname, 'support/registerTs.js'), path.join(ROOT, 'src/server.ts')], {
     cwd: ROOT,
     env: {
@@ -153,6 +160,7 @@ function startService(port: number, env: Record<string, string | undefined> = {}
       ADMIN_USERNAME: 'admin',
       ADMIN_PASS: 'sigterm-test-password',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      DATA_DIR: dataDir.dir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -166,14 +174,18 @@ function startService(port: number, env: Record<string, string | undefined> = {}
     output.stderr += data.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, output, exited };
+  return { process: child, dataDir, output, exited };
 }
 
 describe('the real entry point (src/server.ts) in a child process', () => {
   let child: Child | undefined;
-  afterEach(() => {
+  afterEach(async () => {
     const running = child?.process;
-    if (running !== undefined && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+    if (running !== undefined && running.exitCode === null && running.signalCode === null) {
+      running.kill('SIGKILL');
+      await child?.exited;
+    }
+    child?.dataDir.remove();
   });
 
   it('on SIGTERM stops accepting, finishes the in-flight request and exits 0', async () => {

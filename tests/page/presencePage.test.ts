@@ -38,9 +38,9 @@ let grace: SeededUser;
 let alan: SeededUser;
 
 beforeAll(async () => {
-  const memory = storeKinds().find((kind) => kind.name === 'memory');
-  if (memory === undefined) throw new Error('no embedded store kind');
-  store = await memory.create();
+  const embedded = storeKinds().find((kind) => kind.name === 'embedded');
+  if (embedded === undefined) throw new Error('no embedded store kind');
+  store = await embedded.create();
   app = createApp({ store, clock: systemClock, config: TEST_CONFIG, logger: pino({ level: 'silent' }) });
   server = await listen(app);
   ada = await seedInto(store, systemClock, { username: 'ada', name: 'Ada Lovelace' });

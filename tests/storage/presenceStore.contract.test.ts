@@ -264,7 +264,7 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   describe('stream tickets', () => {
     it('gives a ticket once', async () => {
       const ticket = { hashedTicket: 'ticket-hash', userId: 'u', hashedToken: 'tok', expiresAt: at(30) };
-      await store.saveStreamTicket(ticket);
+      await store.saveStreamTicket(ticket, at(0));
       expect(await store.takeStreamTicket('ticket-hash')).toEqual(ticket);
       expect(await store.takeStreamTicket('ticket-hash')).toBeNull();
     });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
 
 describe('loadConfig', () => {
@@ -5,6 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       mongodbUri: undefined,
+      dataDir: path.resolve('data'),
       adminUsername: 'admin',
       adminPassword: undefined,
       deltaWindowSeconds: 600,
@@ -74,6 +76,13 @@ describe('loadConfig', () => {
     ['LOGIN_EXPIRATION_DAYS', 'forever'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads DATA_DIR as a directory, relative to the working directory unless absolute', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/presence' }).dataDir).toBe('/var/lib/presence');
+    expect(loadConfig({ DATA_DIR: 'state/presence' }).dataDir).toBe(path.join(process.cwd(), 'state/presence'));
+    expect(loadConfig({ DATA_DIR: '' }).dataDir).toBe(path.join(process.cwd(), 'data'));
+    expect(() => loadConfig({ DATA_DIR: 'data\0' })).toThrow(/DATA_DIR must be a directory path/);
   });
 
   it('treats an empty METRICS_TOKEN as unset', () => {

@@ -2,8 +2,9 @@ import { PresenceFeed } from '../../src/domain/presenceFeed';
 import type { PresenceStore } from '../../src/domain/presenceStore';
 import type { UserRecord } from '../../src/domain/userRecord';
 import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
-import { MemoryStore } from '../../src/storage/memory/memoryStore';
+import { SqliteStore } from '../../src/storage/sqlite/sqliteStore';
 import { FakeClock } from '../support/fakeClock';
+import { tempDataDir } from '../support/stores';
 
 const KEEP_MS = 600_000;
 
@@ -16,7 +17,8 @@ function aUser(id: string): UserRecord {
 
 describe('PresenceFeed', () => {
   let clock: FakeClock;
-  let store: MemoryStore;
+  let dataDir: ReturnType<typeof tempDataDir>;
+  let store: SqliteStore;
   let feed: PresenceFeed;
   const ids = (users: UserRecord[] | undefined) => users?.map((user) => user._id).sort();
 
@@ -38,11 +40,16 @@ describe('PresenceFeed', () => {
 
   beforeEach(async () => {
     clock = new FakeClock('2026-06-01T00:00:00.000Z');
-    store = new MemoryStore(KEEP_MS * 2);
+    dataDir = tempDataDir();
+    store = SqliteStore.open({ dataDir: dataDir.dir });
     for (const id of ['a', 'b', 'c']) await store.createUser(aUser(id));
     feed = feedOver(store);
   });
-  afterEach(() => feed.stop());
+  afterEach(async () => {
+    feed.stop();
+    await store.close();
+    dataDir.remove();
+  });
 
   it('reports each change once, from its first read on, with the time every change before it was read', async () => {
     await change('a');
@@ -61,7 +68,7 @@ describe('PresenceFeed', () => {
 
   it('records the writes of other programs (Rocket.Chat) before each read, from the same point it reads from', async () => {
     const recordedFrom: number[] = [];
-    feed = feedOver(Object.assign(Object.create(store) as MemoryStore, { lateWriteWindowMs: 2000 }), async (since) => {
+    feed = feedOver(Object.assign(Object.create(store) as SqliteStore, { lateWriteWindowMs: 2000 }), async (since) => {
       recordedFrom.push(since.getTime());
       await change('c');
     });
@@ -85,7 +92,7 @@ describe('PresenceFeed', () => {
   });
 
   it('reports a write that lands late, inside the store\'s late-write window, exactly once', async () => {
-    const lateStore = Object.assign(Object.create(store) as MemoryStore, { lateWriteWindowMs: 10_000 });
+    const lateStore = Object.assign(Object.create(store) as SqliteStore, { lateWriteWindowMs: 10_000 });
     feed = feedOver(lateStore);
     await feed.sync();
     clock.advance(3000);
@@ -112,7 +119,7 @@ describe('PresenceFeed', () => {
   it('makes a caller who asks during a read wait for a read that starts after it asked', async () => {
     let hold: Promise<void> | undefined;
     let release!: () => void;
-    const holding = Object.assign(Object.create(store) as MemoryStore, {
+    const holding = Object.assign(Object.create(store) as SqliteStore, {
       findUsersChangedSince: async (since: Date, now: Date) => {
         const found = await store.findUsersChangedSince(since, now);
         await hold;

@@ -4,10 +4,11 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
-import { MemoryStore } from '../../../src/storage/memory/memoryStore';
 import type { PresenceStore } from '../../../src/domain/presenceStore';
+import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { withTimeout } from '../../../src/storage/storeWrappers';
 import { FakeClock } from '../../support/fakeClock';
+import { tempDataDir } from '../../support/stores';
 import type { UserRecord } from '../../../src/domain/userRecord';
 import { seedInto, TEST_CONFIG, type SeededUser } from '../../support/testApp';
 import { FaultyStore } from './faultyStore';
@@ -38,8 +39,8 @@ export function captureLogs(level: pino.LevelWithSilent = 'trace'): CapturedLogs
 
 export interface Harness {
   app: Express;
-  /** The MemoryStore underneath, untouched by faults. */
-  inner: MemoryStore;
+  /** The embedded store underneath, untouched by faults. */
+  inner: SqliteStore;
   /** Switch faults on and off here. */
   faulty: FaultyStore;
   /** What the app talks to: the faulty store behind the production timeout guard. */
@@ -54,12 +55,29 @@ export interface HarnessOptions {
   storeTimeoutMs?: number;
 }
 
+const opened: { store: SqliteStore; remove(): void }[] = [];
+// The stores this test file opened are closed, and their directories removed, once its tests are done.
+afterAll(async () => {
+  for (const { store, remove } of opened.splice(0)) {
+    await store.close();
+    remove();
+  }
+});
+
+/** The embedded store on a data file of its own, closed and removed after the test file. */
+export function embeddedStore(): SqliteStore {
+  const dataDir = tempDataDir();
+  const store = SqliteStore.open({ dataDir: dataDir.dir });
+  opened.push({ store, remove: dataDir.remove });
+  return store;
+}
+
 /**
- * The app as production builds it (createApp over withTimeout), on a MemoryStore that can be made to hang or fail.
- * Users are seeded straight into the inner store so that seeding works while the store is "down".
+ * The app as production builds it (createApp over withTimeout), on the embedded store, wrapped so it can be made to
+ * hang or fail. Users are seeded straight into the inner store so that seeding works while the store is "down".
  */
 export function buildHarness(options: HarnessOptions = {}): Harness {
-  const inner = new MemoryStore((600 + 10 + 60) * 1000);
+  const inner = embeddedStore();
   const faulty = new FaultyStore(inner);
   const store = withTimeout(faulty, options.storeTimeoutMs ?? 200);
   const clock = new FakeClock();

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema';
+
+export const DATA_FILE_NAME = 'presence.sqlite';
+
+/** The data file cannot be used: start-up stops with this message, which names the file, rather than start afresh. */
+export class DataFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataFileError';
+  }
+}
+
+/**
+ * A SQLite failure's message and result code (SQLITE_BUSY…). Read from the fields, not by instanceof: the native
+ * addon keeps the SqliteError class of the first copy of better-sqlite3 a process loaded, and a test runner loads
+ * one per test file, each in its own realm.
+ */
+function describeFailure(error: unknown): { message: string; code: string | undefined } {
+  const { message, code } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; code?: unknown };
+  return { message: typeof message === 'string' ? message : String(error), code: typeof code === 'string' ? code : undefined };
+}
+
+function refusal(file: string, error: unknown): DataFileError {
+  if (error instanceof DataFileError) return error;
+  const { message, code } = describeFailure(error);
+  if (code === 'SQLITE_BUSY') {
+    return new DataFileError(`${file} is in use by another process (another instance of this service on the same DATA_DIR?); only one process may use a data file`);
+  }
+  if (code === 'SQLITE_NOTADB') return new DataFileError(`${file} is not a database of this service (not a SQLite database: ${message}); move it away or set DATA_DIR elsewhere`);
+  if (code?.startsWith('SQLITE_CORRUPT')) return new DataFileError(`${file} is damaged (${message}); restore it from a backup or move it away`);
+  return new DataFileError(`${file} cannot be used: ${message}`);
+}
+
+/**
+ * Opens (creating it and its directory when missing) this service's data file in `dataDir`, for this process alone,
+ * or throws a DataFileError naming the file:
+ *
+ * - another process has it open (SQLite's exclusive locking mode: the lock is taken before anything is read and held
+ *   until the connection closes, and the operating system drops it when a process dies, even by `kill -9`);
+ * - it is not this service's (a SQLite file without this application id, or not SQLite at all);
+ * - it was written by a later schema version than this one knows;
+ * - it is damaged (`PRAGMA quick_check`).
+ *
+ * A file of an earlier schema version is migrated. Writes go through the write-ahead log with `synchronous=FULL`: a
+ * committed transaction is on disk (fsync) before its commit returns.
+ */
+export function openDataFile(dataDir: string): { db: Database.Database; file: string } {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new DataFileError(`DATA_DIR ${dataDir} cannot be used: ${describeFailure(error).message}`);
+  }
+  const file = path.join(dataDir, DATA_FILE_NAME);
+  let db: Database.Database;
+  try {
+    // timeout 0: a file another process holds is refused at once instead of waited for.
+    db = new Database(file, { timeout: 0 });
+  } catch (error) {
+    throw refusal(file, error);
+  }
+  try {
+    // Before the first read, so the first read takes the lock and keeps it: only this process may use the file.
+    db.pragma('locking_mode = EXCLUSIVE');
+    const { applicationId, version, objects } = db.transaction(() => ({
+      applicationId: db.pragma('application_id', { simple: true }) as number,
+      version: db.pragma('user_version', { simple: true }) as number,
+      objects: db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number,
+    })).exclusive();
+    const fresh = applicationId === 0 && version === 0 && objects === 0;
+    if (!fresh && applicationId !== APPLICATION_ID) {
+      throw new DataFileError(`${file} is not a database of this service (application_id ${applicationId}, not ${APPLICATION_ID}); move it away or set DATA_DIR elsewhere`);
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new DataFileError(`${file} was written by a later version of this service (schema ${version}; this one knows up to ${SCHEMA_VERSION})`);
+    }
+    if (!fresh) {
+      const problems = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
+      if (problems.length !== 1 || problems[0].quick_check !== 'ok') {
+        throw new DataFileError(`${file} is damaged (quick_check: ${problems.slice(0, 3).map((row) => row.quick_check.replace(/\s+/g, ' ')).join('; ')}); restore it from a backup or move it away`);
+      }
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    if (version < SCHEMA_VERSION) migrate(db, version);
+    return { db, file };
+  } catch (error) {
+    db.close();
+    throw refusal(file, error);
+  }
+}

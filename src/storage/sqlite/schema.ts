@@ -1,0 +1,106 @@
+import type { Database } from 'better-sqlite3';
+
+/** `PRAGMA application_id` of this service's data file ("PRES"): a SQLite file without it is someone else's. */
+export const APPLICATION_ID = 0x50524553;
+
+/**
+ * The first version of the schema. Every query SqliteStore runs is served by one of these indexes
+ * (tests/storage/sqliteStore.test.ts checks each query's plan; docs/storage.md lists them).
+ *
+ * A user is one row: the fields that are queried or written on their own in typed columns (times as milliseconds
+ * since the epoch, NULL for a field that is null or absent, as the record says which), the arrays and objects as
+ * JSON. Emails (lower-cased, for login and uniqueness) and login tokens (in the order they were added) have tables
+ * of their own, each keyed by what is looked up. The password hash is a column no finder but login's selects.
+ */
+const VERSION_1 = `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  emails TEXT,
+  utc_offset REAL NOT NULL,
+  active INTEGER NOT NULL,
+  roles TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_text TEXT NOT NULL,
+  status_default TEXT,
+  status_connection TEXT,
+  presence_text TEXT,
+  presence_expires_at INTEGER,
+  presence_seen TEXT,
+  last_seen_at INTEGER,
+  presence_changed_at INTEGER,
+  presence_revision INTEGER NOT NULL,
+  last_login INTEGER,
+  avatar_etag TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER,
+  password_bcrypt TEXT
+) STRICT;
+-- The present list (expires after now) and the expiries inside a delta window.
+CREATE INDEX users_by_expiry ON users (presence_expires_at) WHERE presence_expires_at IS NOT NULL;
+-- The changes inside a delta window: the feed's and the deltas' reads.
+CREATE INDEX users_by_change ON users (presence_changed_at) WHERE presence_changed_at IS NOT NULL;
+-- Present users without an expiry of this service's (a presence recorded as Rocket.Chat's).
+CREATE INDEX users_present_without_expiry ON users (id) WHERE presence_expires_at IS NULL AND status <> 'offline';
+
+CREATE TABLE user_emails (
+  address_key TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- The rowid keeps each user's tokens in the order they were added.
+CREATE TABLE login_tokens (
+  hashed_token TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL,
+  issued_at INTEGER,
+  type TEXT
+) STRICT;
+CREATE INDEX login_tokens_by_user ON login_tokens (user_id);
+
+CREATE TABLE stream_tickets (
+  hashed_ticket TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  hashed_token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stream_tickets_by_expiry ON stream_tickets (expires_at);
+
+CREATE TABLE login_attempts (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX login_attempts_by_reset ON login_attempts (reset_at);
+
+-- How many rows login_attempts holds, kept by its triggers in the same transaction as the rows: the cap's check is
+-- one lookup, and right whatever is undone.
+CREATE TABLE row_counts (name TEXT PRIMARY KEY, count INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+INSERT INTO row_counts (name, count) VALUES ('login_attempts', 0);
+CREATE TRIGGER login_attempts_inserted AFTER INSERT ON login_attempts
+  BEGIN UPDATE row_counts SET count = count + 1 WHERE name = 'login_attempts'; END;
+CREATE TRIGGER login_attempts_deleted AFTER DELETE ON login_attempts
+  BEGIN UPDATE row_counts SET count = count - 1 WHERE name = 'login_attempts'; END;
+`;
+
+/**
+ * The steps from each schema version to the next: MIGRATIONS[v] takes a file at `PRAGMA user_version` v to v + 1.
+ * A new file (version 0) takes them all. A later version of the schema adds a step here, never edits one.
+ */
+const MIGRATIONS: ((db: Database) => void)[] = [
+  (db) => {
+    db.exec(VERSION_1);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings a file at schema version `from` to SCHEMA_VERSION, in one transaction: all the steps or none. */
+export function migrate(db: Database, from: number): void {
+  db.transaction(() => {
+    for (let version = from; version < SCHEMA_VERSION; version += 1) MIGRATIONS[version](db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

@@ -1,0 +1,299 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/presenceStore';
+import type { StreamTicket } from '../../domain/streamTicket';
+import type { LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/userRecord';
+import { openDataFile } from './dataFile';
+import { GroupCommit } from './groupCommit';
+import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
+
+/**
+ * At most this many login-attempt counters are kept: past it, a new one replaces the one whose window ends first,
+ * so a flood of distinct addresses or names cannot grow the file without bound.
+ */
+const MAX_ATTEMPT_KEYS = 100_000;
+
+type TokenUserRow = UserRow & TokenRow;
+
+interface AttemptRow {
+  count: number;
+  reset_at: number;
+}
+
+interface TicketRow {
+  hashed_ticket: string;
+  user_id: string;
+  hashed_token: string;
+  expires_at: number;
+}
+
+/** The version a write was decided from, as the parameters of the WHERE clause that checks it. */
+function versionParams(userId: string, expected: PresenceVersion): Record<string, string | number | null> {
+  const { rocketChat } = expected;
+  return {
+    id: userId,
+    expected_revision: expected.presenceRevision,
+    expected_status: rocketChat.status,
+    expected_status_text: rocketChat.statusText,
+    expected_status_default: rocketChat.statusDefault,
+    expected_status_connection: rocketChat.statusConnection,
+  };
+}
+
+/** Only the user at the version a write was decided from: this service's revision and Rocket.Chat's presence fields. */
+const AT_VERSION = `id = @id AND presence_revision = @expected_revision AND status = @expected_status AND status_text = @expected_status_text
+  AND status_default IS @expected_status_default AND status_connection IS @expected_status_connection`;
+
+export interface SqliteStoreOptions {
+  /** The directory of the data file (created if missing). */
+  dataDir: string;
+  /** Login-attempt counters kept at most; MAX_ATTEMPT_KEYS unless a test wants to reach the cap. */
+  maxLoginAttemptKeys?: number;
+}
+
+/**
+ * The embedded store: a SQLite file in DATA_DIR (see openDataFile), for one process, with nothing to set up.
+ * Every write is committed, in the write-ahead log and fsynced, before its promise resolves: a write that was
+ * answered survives a crash or a `kill -9`. Writes asked for in the same turn of the event loop share one commit
+ * (GroupCommit). better-sqlite3 is synchronous: each statement runs to its end on the spot and touches only the rows
+ * its index finds, so none holds the event loop for long. The password hash and the login tokens are columns and a
+ * table that only the finders that need them read, so no other finder can hand them out.
+ */
+export class SqliteStore implements PresenceStore {
+  /**
+   * A write is visible the moment it is stamped: the finders of changes first commit the writes already asked for,
+   * and one process stamps and asks in the same turn of the event loop.
+   */
+  readonly lateWriteWindowMs = 0;
+  /** Nothing but this service writes here. */
+  readonly externalWriters = false;
+  private readonly writes: GroupCommit;
+  private readonly maxAttemptKeys: number;
+  private readonly statements: Record<keyof typeof STATEMENTS, Statement>;
+
+  private constructor(
+    private readonly db: Database,
+    /** The data file's path, for messages. */
+    readonly file: string,
+    options: SqliteStoreOptions,
+  ) {
+    this.writes = new GroupCommit(db);
+    this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
+    this.statements = prepareStatements(db);
+  }
+
+  /** @throws DataFileError naming the file when it cannot be used (see openDataFile) */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const { db, file } = openDataFile(options.dataDir);
+    return new SqliteStore(db, file, options);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | null> {
+    return this.userOrNull(this.statements.userById.get(id) as UserRow | undefined);
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.userOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
+  }
+
+  async findUserByLogin(login: string): Promise<UserRecord | null> {
+    const key = login.toLowerCase();
+    const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as (UserRow & { password_bcrypt: string | null }) | undefined;
+    if (row === undefined) return null;
+    const loginTokens = (this.statements.tokensOfUser.all(row.id) as TokenRow[]).map(toLoginToken);
+    const services: NonNullable<UserRecord['services']> = { resume: { loginTokens } };
+    if (row.password_bcrypt !== null) services.password = { bcrypt: row.password_bcrypt };
+    return { ...toUserRecord(row), services };
+  }
+
+  async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
+    const row = this.statements.userByToken.get(hashedToken) as TokenUserRow | undefined;
+    return row === undefined ? null : { ...toUserRecord(row), services: { resume: { loginTokens: [toLoginToken(row)] } } };
+  }
+
+  async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    return (this.statements.usersByIds.all(JSON.stringify(ids)) as UserRow[]).map(toUserRecord);
+  }
+
+  async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
+    if (hashedTokens.length === 0) return [];
+    const byUser = new Map<string, UserRecord & { services: { resume: { loginTokens: LoginToken[] } } }>();
+    for (const row of this.statements.usersByTokens.all(JSON.stringify(hashedTokens)) as TokenUserRow[]) {
+      const found = byUser.get(row.id);
+      if (found === undefined) byUser.set(row.id, { ...toUserRecord(row), services: { resume: { loginTokens: [toLoginToken(row)] } } });
+      else found.services.resume.loginTokens.push(toLoginToken(row));
+    }
+    return [...byUser.values()];
+  }
+
+  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+    this.writes.flush();
+    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all() as UserRow[];
+    return [...withExpiry, ...withoutExpiry].map(toUserRecord);
+  }
+
+  async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
+    // Every write stamped before this read has been asked for by now: commit it, so the read sees it.
+    this.writes.flush();
+    return (this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as UserRow[]).map(toUserRecord);
+  }
+
+  async findUsersUpdatedSince(): Promise<UserRecord[]> {
+    return [];
+  }
+
+  async findUsersWithRocketChatPresence(): Promise<UserRecord[]> {
+    return [];
+  }
+
+  createUser(user: UserRecord): Promise<void> {
+    return this.writes.runInSavepoint(() => {
+      const s = this.statements;
+      if (s.userIdByUsernameKey.get(user.username.toLowerCase()) !== undefined) throw new DuplicateUserError('username');
+      const addresses = [...new Set((user.emails ?? []).map((email) => email.address.toLowerCase()))];
+      if (addresses.some((address) => s.userIdByEmail.get(address) !== undefined)) throw new DuplicateUserError('email');
+      if (s.userById.get(user._id) !== undefined) throw new DuplicateUserError('username');
+      s.insertUser.run(userParams(user));
+      for (const address of addresses) s.insertEmail.run(address, user._id);
+      for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
+    });
+  }
+
+  addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
+    return this.writes.runInSavepoint(() => {
+      const s = this.statements;
+      if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return;
+      for (const hashedToken of pruned) s.deleteToken.run(hashedToken, userId);
+      s.insertToken.run(tokenParams(userId, token));
+    });
+  }
+
+  removeLoginToken(userId: string, hashedToken: string): Promise<void> {
+    return this.writes.run(() => {
+      this.statements.deleteToken.run(hashedToken, userId);
+    });
+  }
+
+  writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
+    return this.writes.run(() => this.userOrNull(this.statements.writePresence.get({
+      ...versionParams(userId, expected),
+      status: write.status,
+      status_text: write.statusText,
+      presence_text: write.presenceText,
+      presence_expires_at: write.presenceExpiresAt?.getTime() ?? null,
+      last_seen_at: write.lastSeenAt?.getTime() ?? null,
+      presence_changed_at: write.presenceChangedAt?.getTime() ?? null,
+      presence_seen: JSON.stringify(write.presenceSeen),
+      updated_at: write.updatedAt.getTime(),
+    }) as UserRow | undefined));
+  }
+
+  recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
+    return this.writes.run(() => this.userOrNull(this.statements.recordRocketChatChange.get({
+      ...versionParams(userId, expected),
+      presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
+      presence_seen: JSON.stringify(record.presenceSeen),
+    }) as UserRow | undefined));
+  }
+
+  saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
+    return this.writes.runInSavepoint(() => {
+      // The tickets expired by now go through the expiry index: each ticket is deleted once, so each costs the same.
+      this.statements.deleteExpiredTickets.run(now.getTime());
+      this.statements.insertTicket.run({ hashed_ticket: ticket.hashedTicket, user_id: ticket.userId, hashed_token: ticket.hashedToken, expires_at: ticket.expiresAt.getTime() });
+    });
+  }
+
+  takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
+    return this.writes.run(() => {
+      const row = this.statements.takeTicket.get(hashedTicket) as TicketRow | undefined;
+      return row === undefined ? null : { hashedTicket: row.hashed_ticket, userId: row.user_id, hashedToken: row.hashed_token, expiresAt: new Date(row.expires_at) };
+    });
+  }
+
+  countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
+    return this.writes.runInSavepoint(() => {
+      const s = this.statements;
+      const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
+      if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
+      // A new window: the ended ones go first (this key's among them), through the reset_at index.
+      s.deleteEndedAttempts.run(now.getTime());
+      if ((s.attemptRows.get() as number) >= this.maxAttemptKeys) s.deleteFirstEndingAttempt.run();
+      const resetAt = now.getTime() + windowMs;
+      s.insertAttempts.run(key, resetAt);
+      return { count: 1, resetAt: new Date(resetAt) };
+    });
+  }
+
+  forgetLoginAttempt(key: string, now: Date): Promise<void> {
+    return this.writes.run(() => {
+      this.statements.forgetAttempt.run(key, now.getTime());
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.statements.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.writes.flush();
+    this.db.close();
+  }
+
+  private userOrNull(row: UserRow | undefined): UserRecord | null {
+    return row === undefined ? null : toUserRecord(row);
+  }
+}
+
+const TOKEN_AND_USER = `t.hashed_token, t.issued_at, t.type, ${USER_COLUMNS.split(', ').map((column) => `u.${column}`).join(', ')}`;
+
+/** Every statement the store runs; each is served by an index of schema.ts (docs/storage.md lists them). */
+export const STATEMENTS = {
+  userById: `SELECT ${USER_COLUMNS} FROM users WHERE id = ?`,
+  userByUsernameKey: `SELECT ${USER_COLUMNS} FROM users WHERE username_key = ?`,
+  userIdByUsernameKey: 'SELECT id FROM users WHERE username_key = ?',
+  userIdByEmail: 'SELECT user_id FROM user_emails WHERE address_key = ?',
+  loginByUsernameKey: `SELECT ${USER_COLUMNS}, password_bcrypt FROM users WHERE username_key = ?`,
+  loginByEmail: `SELECT ${USER_COLUMNS}, password_bcrypt FROM users WHERE id = (SELECT user_id FROM user_emails WHERE address_key = ?)`,
+  tokensOfUser: 'SELECT hashed_token, issued_at, type FROM login_tokens WHERE user_id = ? ORDER BY rowid',
+  userByToken: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id WHERE t.hashed_token = ?`,
+  usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+  usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
+  presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
+  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'`,
+  // One index per branch of the OR (SQLite's multi-index OR), each row once.
+  changedSince: `SELECT ${USER_COLUMNS} FROM users
+    WHERE presence_changed_at >= @since OR (presence_expires_at BETWEEN @since AND @now AND status <> 'offline')`,
+  insertUser: `INSERT INTO users (${USER_COLUMNS}, username_key, password_bcrypt) VALUES (${USER_COLUMNS.split(', ').map((column) => `@${column}`).join(', ')}, @username_key, @password_bcrypt)`,
+  insertEmail: 'INSERT INTO user_emails (address_key, user_id) VALUES (?, ?)',
+  insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',
+  deleteToken: 'DELETE FROM login_tokens WHERE hashed_token = ? AND user_id = ?',
+  setLastLogin: 'UPDATE users SET last_login = @at, updated_at = @at WHERE id = @id',
+  writePresence: `UPDATE users SET status = @status, status_text = @status_text, presence_text = @presence_text,
+      presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, presence_changed_at = @presence_changed_at,
+      presence_seen = @presence_seen, updated_at = @updated_at, presence_revision = presence_revision + 1
+    WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
+  recordRocketChatChange: `UPDATE users SET presence_changed_at = @presence_changed_at, presence_seen = @presence_seen,
+      presence_expires_at = NULL, presence_text = NULL, presence_revision = presence_revision + 1
+    WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
+  deleteExpiredTickets: 'DELETE FROM stream_tickets WHERE expires_at <= ?',
+  insertTicket: 'INSERT INTO stream_tickets (hashed_ticket, user_id, hashed_token, expires_at) VALUES (@hashed_ticket, @user_id, @hashed_token, @expires_at)',
+  takeTicket: 'DELETE FROM stream_tickets WHERE hashed_ticket = ? RETURNING hashed_ticket, user_id, hashed_token, expires_at',
+  countInWindow: 'UPDATE login_attempts SET count = count + 1 WHERE key = ? AND reset_at > ? RETURNING count, reset_at',
+  deleteEndedAttempts: 'DELETE FROM login_attempts WHERE reset_at <= ?',
+  attemptRows: "SELECT count FROM row_counts WHERE name = 'login_attempts'",
+  deleteFirstEndingAttempt: 'DELETE FROM login_attempts WHERE key = (SELECT key FROM login_attempts ORDER BY reset_at LIMIT 1)',
+  insertAttempts: 'INSERT INTO login_attempts (key, count, reset_at) VALUES (?, 1, ?)',
+  forgetAttempt: 'UPDATE login_attempts SET count = max(0, count - 1) WHERE key = ? AND reset_at > ?',
+  ping: 'SELECT 1',
+};
+
+/** Each statement prepared once, for the life of the connection. */
+function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
+  const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
+  statements.attemptRows.pluck();
+  return statements;
+}

@@ -1,0 +1,111 @@
+import type { LoginToken, RocketChatPresence, UserRecord } from '../../domain/userRecord';
+
+/** A row of `users` as the finders select it: every column but the password hash. */
+export interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  emails: string | null;
+  utc_offset: number;
+  active: number;
+  roles: string;
+  status: string;
+  status_text: string;
+  status_default: string | null;
+  status_connection: string | null;
+  presence_text: string | null;
+  presence_expires_at: number | null;
+  presence_seen: string | null;
+  last_seen_at: number | null;
+  presence_changed_at: number | null;
+  presence_revision: number;
+  last_login: number | null;
+  avatar_etag: string | null;
+  created_at: number;
+  updated_at: number | null;
+}
+
+/** The columns of UserRow, for SELECT and RETURNING. */
+export const USER_COLUMNS = [
+  'id', 'username', 'name', 'emails', 'utc_offset', 'active', 'roles', 'status', 'status_text', 'status_default',
+  'status_connection', 'presence_text', 'presence_expires_at', 'presence_seen', 'last_seen_at', 'presence_changed_at',
+  'presence_revision', 'last_login', 'avatar_etag', 'created_at', 'updated_at',
+].join(', ');
+
+export interface TokenRow {
+  hashed_token: string;
+  issued_at: number | null;
+  type: string | null;
+}
+
+const millis = (date: Date | null | undefined): number | null => (date === null || date === undefined ? null : date.getTime());
+const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/** The named parameters of a new user's row (password included), from the record. */
+export function userParams(user: UserRecord): Record<string, string | number | null> {
+  return {
+    id: user._id,
+    username: user.username,
+    username_key: user.username.toLowerCase(),
+    name: user.name,
+    emails: user.emails === undefined ? null : JSON.stringify(user.emails),
+    utc_offset: user.utcOffset,
+    active: user.active ? 1 : 0,
+    roles: JSON.stringify(user.roles),
+    status: user.status,
+    status_text: user.statusText,
+    status_default: user.statusDefault ?? null,
+    status_connection: user.statusConnection ?? null,
+    presence_text: user.presenceText,
+    presence_expires_at: millis(user.presenceExpiresAt),
+    presence_seen: user.presenceSeen === undefined ? null : JSON.stringify(user.presenceSeen),
+    last_seen_at: millis(user.lastSeenAt),
+    presence_changed_at: millis(user.presenceChangedAt),
+    presence_revision: user.presenceRevision,
+    last_login: millis(user.lastLogin),
+    avatar_etag: user.avatarETag ?? null,
+    created_at: user.createdAt.getTime(),
+    updated_at: millis(user._updatedAt),
+    password_bcrypt: user.services?.password?.bcrypt ?? null,
+  };
+}
+
+/** The record a row holds: the same record that was stored (optional fields absent where the column is NULL). */
+export function toUserRecord(row: UserRow): UserRecord {
+  const user: UserRecord = {
+    _id: row.id,
+    username: row.username,
+    name: row.name,
+    utcOffset: row.utc_offset,
+    active: row.active === 1,
+    roles: JSON.parse(row.roles) as string[],
+    status: row.status,
+    statusText: row.status_text,
+    presenceText: row.presence_text,
+    presenceExpiresAt: dateOrNull(row.presence_expires_at),
+    lastSeenAt: dateOrNull(row.last_seen_at),
+    presenceChangedAt: dateOrNull(row.presence_changed_at),
+    presenceRevision: row.presence_revision,
+    createdAt: new Date(row.created_at),
+  };
+  if (row.emails !== null) user.emails = JSON.parse(row.emails) as UserRecord['emails'];
+  if (row.status_default !== null) user.statusDefault = row.status_default;
+  if (row.status_connection !== null) user.statusConnection = row.status_connection;
+  if (row.presence_seen !== null) user.presenceSeen = JSON.parse(row.presence_seen) as RocketChatPresence;
+  if (row.last_login !== null) user.lastLogin = new Date(row.last_login);
+  if (row.avatar_etag !== null) user.avatarETag = row.avatar_etag;
+  if (row.updated_at !== null) user._updatedAt = new Date(row.updated_at);
+  return user;
+}
+
+export function toLoginToken(row: TokenRow): LoginToken {
+  // A personal access token of Rocket.Chat's carries no `when`.
+  const token = { hashedToken: row.hashed_token } as LoginToken;
+  if (row.issued_at !== null) token.when = new Date(row.issued_at);
+  if (row.type !== null) token.type = row.type;
+  return token;
+}
+
+export function tokenParams(userId: string, token: LoginToken): Record<string, string | number | null> {
+  return { hashed_token: token.hashedToken, user_id: userId, issued_at: millis(token.when), type: token.type ?? null };
+}

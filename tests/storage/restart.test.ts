@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { openStream } from '../api/stream/sseClient';
+import { send } from '../hardening/support/http';
+import { dataFileIn, writeDamagedDataFile, writeTextFile } from '../support/dataFiles';
+
+// Real time: these tests run the real service in child processes and kill one of them; every wait is bounded.
+
+const ROOT = path.resolve(__dirname, '../..');
+const ADMIN_PASS = 'restart-test-password';
+
+interface Service {
+  process: ChildProcess;
+  port: number;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** The real entry point, src/server.ts, run from the sources, on `dataDir`. */
+async function startService(dataDir: string): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tests/hardening/support/registerTs.js'), path.join(ROOT, 'src/server.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', ADMIN_PASS, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, port, output: () => output, exited };
+}
+
+/** Polls /healthz until it answers 200; fails after `timeoutMs`, or at once if the service exits. */
+async function healthy(service: Service, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (service.process.exitCode !== null) throw new Error(`the service exited (${service.process.exitCode}):\n${service.output()}`);
+    const answer = await send(service.port, { path: '/healthz' }).catch(() => undefined);
+    if (answer?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`no /healthz within ${timeoutMs} ms:\n${service.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The exit code of a service that must stop by itself; fails after `timeoutMs`. */
+async function exitCode(service: Service, timeoutMs = 20_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the service did not exit within ${timeoutMs} ms:\n${service.output()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([service.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const json = { 'Content-Type': 'application/json' };
+
+describe('the embedded store across restarts (the real service, in child processes)', () => {
+  let dataDir: string;
+  const running: Service[] = [];
+  const start = async (dir = dataDir) => {
+    const service = await startService(dir);
+    running.push(service);
+    return service;
+  };
+  beforeEach(() => {
+    // On the disk (os.tmpdir()), as in production.
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'presence-restart-'));
+  });
+  afterEach(async () => {
+    for (const service of running.splice(0)) {
+      if (service.process.exitCode === null && service.process.signalCode === null) {
+        service.process.kill('SIGKILL');
+        await service.exited;
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('after kill -9 right after a 200, serves the same token, the same presence, the `from` delta and the stream from its cursor', async () => {
+    const first = await start();
+    await healthy(first);
+    const logIn = async (port: number, user: string, password: string) => {
+      const answer = await send(port, { method: 'POST', path: '/api/v1/login', headers: json, body: JSON.stringify({ user, password }) });
+      expect(answer.status).toBe(200);
+      const { userId, authToken } = answer.json<{ data: { userId: string; authToken: string } }>().data;
+      return { userId, headers: { 'X-User-Id': userId, 'X-Auth-Token': authToken } };
+    };
+    const admin = await logIn(first.port, 'admin', ADMIN_PASS);
+    const created = await send(first.port, { method: 'POST', path: '/api/v1/users.create', headers: { ...admin.headers, ...json }, body: JSON.stringify({ username: 'ann', name: 'Ann', password: 'ann-password-1', email: 'ann@example.com' }) });
+    expect(created.status).toBe(200);
+    const ann = await logIn(first.port, 'ann@example.com', 'ann-password-1');
+    // What the admin's client holds before Ann's change: a cursor, and the time of its answer (a `from`).
+    const list = await send(first.port, { path: '/api/v1/users.presence', headers: admin.headers });
+    expect(list.status).toBe(200);
+    const cursor = list.headers['x-presence-cursor'] as string;
+    expect(cursor).toMatch(/^\d+$/);
+    const from = new Date().toISOString();
+    const set = await send(first.port, { method: 'POST', path: '/api/v1/users.setStatus', headers: { ...ann.headers, ...json }, body: JSON.stringify({ status: 'away', message: 'lunch' }) });
+    expect(set.status).toBe(200);
+    first.process.kill('SIGKILL');
+    expect(await exitCode(first)).toBeNull();
+
+    const second = await start();
+    await healthy(second);
+    const me = await send(second.port, { path: '/api/v1/me', headers: ann.headers });
+    expect(me.status).toBe(200);
+    expect(me.json()).toMatchObject({ _id: ann.userId, username: 'ann', status: 'away', statusText: 'lunch' });
+    const status = await send(second.port, { path: `/api/v1/users.getStatus?userId=${ann.userId}`, headers: admin.headers });
+    expect(status.json()).toEqual({ _id: ann.userId, message: 'lunch', status: 'away', success: true });
+    const delta = await send(second.port, { path: `/api/v1/users.presence?from=${encodeURIComponent(from)}`, headers: admin.headers });
+    expect(delta.status).toBe(200);
+    expect(delta.json()).toEqual({ full: false, users: [{ _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 }], success: true });
+    const stream = await openStream(second.port, '/api/v1/users.presence.stream', { ...admin.headers, 'Last-Event-ID': cursor });
+    try {
+      expect(stream.status).toBe(200);
+      const resumed = await stream.event(0, 5000);
+      expect(resumed.data).toEqual({ full: false, users: [{ _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 }] });
+    } finally {
+      stream.close();
+    }
+  }, 60_000);
+
+  it('refuses a second process on the same DATA_DIR, naming the file, while the first goes on serving', async () => {
+    const first = await start();
+    await healthy(first);
+    const second = await start();
+    expect(await exitCode(second)).toBe(1);
+    expect(second.output()).toContain(`presence service failed to start: ${dataFileIn(dataDir)} is in use by another process`);
+    expect((await send(first.port, { path: '/readyz' })).status).toBe(200);
+  }, 60_000);
+
+  it.each([
+    ['a file that is not a database', writeTextFile, 'is not a database of this service'],
+    ['a damaged data file', writeDamagedDataFile, 'is damaged'],
+  ])('stops start-up with exit code 1 on %s, naming the file', async (_what, write, problem) => {
+    await write(dataDir);
+    const service = await start();
+    expect(await exitCode(service)).toBe(1);
+    expect(service.output()).toContain(`presence service failed to start: ${dataFileIn(dataDir)} ${problem}`);
+  }, 60_000);
+});

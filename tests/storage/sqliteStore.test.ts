@@ -1,0 +1,250 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
+import { DuplicateUserError } from '../../src/domain/presenceStore';
+import type { UserRecord } from '../../src/domain/userRecord';
+import { DataFileError } from '../../src/storage/sqlite/dataFile';
+import { APPLICATION_ID, migrate, SCHEMA_VERSION } from '../../src/storage/sqlite/schema';
+import { SqliteStore, STATEMENTS } from '../../src/storage/sqlite/sqliteStore';
+import { dataFileIn, writeDamagedDataFile, writeOtherSqliteDatabase, writeTextFile } from '../support/dataFiles';
+import { tempDataDir } from '../support/stores';
+
+const T0 = new Date('2026-01-15T12:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+/** A user with every optional field set, so each must come back as it went in. */
+function fullUser(id: string, fields: Partial<UserRecord> = {}): UserRecord {
+  return {
+    _id: id,
+    username: `User.${id}`,
+    name: `Name ${id}`,
+    emails: [{ address: `${id}@Example.com`, verified: true }, { address: `${id}.second@example.com`, verified: false }],
+    utcOffset: 5.5,
+    active: true,
+    roles: ['user', 'admin'],
+    status: 'away',
+    statusText: 'at lunch',
+    statusDefault: 'online',
+    statusConnection: 'online',
+    presenceText: ' at lunch ',
+    presenceExpiresAt: at(900),
+    presenceSeen: { status: 'away', statusText: 'at lunch', statusDefault: null, statusConnection: 'online' },
+    lastSeenAt: at(-10),
+    presenceChangedAt: at(-10),
+    presenceRevision: 7,
+    lastLogin: at(-3600),
+    avatarETag: 'etag-1',
+    createdAt: at(-86_400),
+    _updatedAt: at(-10),
+    services: {
+      password: { bcrypt: '$2b$10$secret' },
+      resume: { loginTokens: [{ when: at(-60), hashedToken: `${id}-token-1` }, { hashedToken: `${id}-pat`, type: 'personalAccessToken' } as never, { when: at(-5), hashedToken: `${id}-token-2` }] },
+    },
+    ...fields,
+  };
+}
+
+/** A user with none of the optional fields: they must come back absent, not null or undefined. */
+function bareUser(id: string): UserRecord {
+  return {
+    _id: id, username: id, name: id, utcOffset: 0, active: false, roles: [], status: 'offline', statusText: '', presenceText: null,
+    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: at(0),
+  };
+}
+
+const withoutServices = ({ services: _services, ...record }: UserRecord): UserRecord => record;
+
+describe('SqliteStore, the embedded store', () => {
+  let dataDir: ReturnType<typeof tempDataDir>;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dataDir = tempDataDir();
+    store = SqliteStore.open({ dataDir: dataDir.dir });
+  });
+  afterEach(async () => {
+    await store.close();
+    dataDir.remove();
+  });
+  const reopen = async () => {
+    await store.close();
+    store = SqliteStore.open({ dataDir: dataDir.dir });
+  };
+
+  it('reads a user back as exactly the record stored: Dates as Dates, absent fields absent, arrays and objects whole', async () => {
+    const full = fullUser('full');
+    const bare = bareUser('bare');
+    await store.createUser(full);
+    await store.createUser(bare);
+    expect(await store.findUserById('full')).toStrictEqual(withoutServices(full));
+    expect(await store.findUserById('bare')).toStrictEqual(bare);
+    expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);
+    expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, services: { resume: { loginTokens: [] } } });
+    expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...withoutServices(full), services: { resume: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } } });
+  });
+
+  it('keeps everything when the file is opened again: users, credentials, presences, change stamps, tickets, login counts', async () => {
+    const user = fullUser('kept', { status: 'offline', presenceExpiresAt: null, presenceChangedAt: null, presenceRevision: 0 });
+    await store.createUser(user);
+    const read = (await store.findUserById('kept')) as UserRecord;
+    const written = await store.writePresence('kept', { presenceRevision: 0, rocketChat: rocketChatPresenceOf(read) }, {
+      status: 'busy', statusText: 'call', presenceText: 'busy:call', presenceExpiresAt: at(900), lastSeenAt: at(1), presenceChangedAt: at(1),
+      presenceSeen: { status: 'busy', statusText: 'call', statusDefault: 'online', statusConnection: 'online' }, updatedAt: at(1),
+    });
+    await store.addLoginToken('kept', { when: at(2), hashedToken: 'kept-token-3' }, at(2), ['kept-token-1']);
+    await store.saveStreamTicket({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) }, at(2));
+    await store.countLoginAttempt('ip:127.0.0.1', at(2), 60_000);
+    const login = await store.findUserByLogin('kept@example.com');
+
+    await reopen();
+
+    expect(await store.findUserById('kept')).toStrictEqual({ ...written, lastLogin: at(2), _updatedAt: at(2) });
+    expect(await store.findUserByLogin('USER.KEPT')).toStrictEqual(login);
+    expect(login?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
+    expect((await store.findUserByHashedToken('kept-token-3'))?._id).toBe('kept');
+    expect((await store.findUsersChangedSince(at(1), at(3))).map((found) => found._id)).toEqual(['kept']);
+    expect((await store.findPresentCandidates(at(3))).map((found) => found._id)).toEqual(['kept']);
+    expect(await store.takeStreamTicket('ticket')).toEqual({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) });
+    expect(await store.countLoginAttempt('ip:127.0.0.1', at(3), 60_000)).toEqual({ count: 2, resetAt: at(62) });
+    await expect(store.createUser(bareUser('user.KEPT'))).rejects.toEqual(new DuplicateUserError('username'));
+  });
+
+  it('commits the writes asked for in one turn together, each with its own check and its own result', async () => {
+    await store.createUser(bareUser('a'));
+    const version = { presenceRevision: 0, rocketChat: rocketChatPresenceOf(bareUser('a')) };
+    const presence = (statusText: string) => ({
+      status: 'online' as const, statusText, presenceText: null, presenceExpiresAt: at(900), lastSeenAt: at(1), presenceChangedAt: at(1),
+      presenceSeen: { status: 'online', statusText, statusDefault: null, statusConnection: null }, updatedAt: at(1),
+    });
+    const outcomes = await Promise.allSettled([
+      store.writePresence('a', version, presence('first')),
+      // Decided from the same read: the first write moved the revision on, so this one matches nothing.
+      store.writePresence('a', version, presence('second')),
+      store.createUser(bareUser('b')),
+      store.createUser(bareUser('B')),
+      store.countLoginAttempt('k', at(1), 60_000),
+    ]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: expect.objectContaining({ statusText: 'first', presenceRevision: 1 }) },
+      { status: 'fulfilled', value: null },
+      { status: 'fulfilled', value: undefined },
+      { status: 'rejected', reason: new DuplicateUserError('username') },
+      { status: 'fulfilled', value: { count: 1, resetAt: at(61) } },
+    ]);
+    await reopen();
+    expect(await store.findUserById('a')).toMatchObject({ statusText: 'first', presenceRevision: 1 });
+    expect((await store.findUserByUsername('b'))?._id).toBe('b');
+  });
+
+  it('forgets the stream tickets expired by the time a later one is saved', async () => {
+    const ticket = (name: string, issuedAt: Date) => ({ hashedTicket: name, userId: 'u', hashedToken: 'token', expiresAt: new Date(issuedAt.getTime() + 30_000) });
+    await store.saveStreamTicket(ticket('first', at(0)), at(0));
+    await store.saveStreamTicket(ticket('second', at(10)), at(10));
+    // 'first' expired at 30 s: a ticket saved at 31 s deletes it, and leaves 'second' (valid until 40 s).
+    await store.saveStreamTicket(ticket('third', at(31)), at(31));
+    expect(await store.takeStreamTicket('first')).toBeNull();
+    expect(await store.takeStreamTicket('second')).toEqual(ticket('second', at(10)));
+    expect(await store.takeStreamTicket('third')).toEqual(ticket('third', at(31)));
+  });
+
+  it('keeps at most its cap of login-attempt counters, letting the one whose window ends first go', async () => {
+    await store.close();
+    store = SqliteStore.open({ dataDir: dataDir.dir, maxLoginAttemptKeys: 3 });
+    await store.countLoginAttempt('one', at(0), 60_000);
+    await store.countLoginAttempt('two', at(1), 60_000);
+    await store.countLoginAttempt('three', at(2), 60_000);
+    await store.countLoginAttempt('three', at(3), 60_000);
+    expect(await store.countLoginAttempt('four', at(4), 60_000)).toEqual({ count: 1, resetAt: at(64) });
+    expect(await store.countLoginAttempt('one', at(5), 60_000)).toEqual({ count: 1, resetAt: at(65) });
+    expect(await store.countLoginAttempt('three', at(6), 60_000)).toEqual({ count: 3, resetAt: at(62) });
+  });
+
+  it('runs every query through an index, never a scan of a whole table', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0);
+    const plans = Object.entries(STATEMENTS).map(([name, sql]) => {
+      const named = [...sql.matchAll(/@(\w+)/g)].map((match) => match[1]);
+      const explain = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      const rows = (named.length > 0 ? explain.all(Object.fromEntries(named.map((param) => [param, 1]))) : explain.all(...(sql.match(/\?/g) ?? []).map(() => 1))) as { detail: string }[];
+      return { name, steps: rows.map((row) => row.detail) };
+    });
+    db.close();
+    expect(plans.length).toBe(Object.keys(STATEMENTS).length);
+    const tableSteps = plans.flatMap(({ name, steps }) => steps.filter((step) => /^(SCAN|SEARCH) (?!json_each|CONSTANT)/.test(step)).map((step) => `${name}: ${step}`));
+    expect(tableSteps.length).toBeGreaterThan(20);
+    // A SEARCH goes through a key or an index; the one SCAN allowed reads a partial index, which holds only what it finds,
+    // and the other reads the first entry of an index (LIMIT 1).
+    expect(tableSteps.filter((step) => !/ SEARCH \w+ USING (INDEX|PRIMARY KEY|COVERING INDEX) /.test(` ${step.split(': ')[1]} `))).toEqual([
+      'presentWithoutExpiry: SCAN users USING INDEX users_present_without_expiry',
+      'deleteFirstEndingAttempt: SCAN login_attempts USING COVERING INDEX login_attempts_by_reset',
+    ]);
+  });
+});
+
+describe('the data file', () => {
+  let dataDir: ReturnType<typeof tempDataDir>;
+  beforeEach(() => {
+    dataDir = tempDataDir();
+  });
+  afterEach(() => dataDir.remove());
+  const open = () => SqliteStore.open({ dataDir: dataDir.dir });
+  const refusal = (): DataFileError => {
+    try {
+      open();
+    } catch (error) {
+      return error as DataFileError;
+    }
+    throw new Error('the store opened');
+  };
+
+  it('is created with its directory (mode 0700), marked as this service\'s, at the current schema version', async () => {
+    const dir = path.join(dataDir.dir, 'nested', 'data');
+    const store = SqliteStore.open({ dataDir: dir });
+    await store.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const db = new Database(dataFileIn(dir), { readonly: true });
+    expect([db.pragma('application_id', { simple: true }), db.pragma('user_version', { simple: true }), db.pragma('journal_mode', { simple: true })]).toEqual([APPLICATION_ID, SCHEMA_VERSION, 'wal']);
+    db.close();
+  });
+
+  it('refuses a file that is not a database, naming it', () => {
+    writeTextFile(dataDir.dir);
+    const error = refusal();
+    expect(error).toBeInstanceOf(DataFileError);
+    expect(error.message).toBe(`${dataFileIn(dataDir.dir)} is not a database of this service (not a SQLite database: file is not a database); move it away or set DATA_DIR elsewhere`);
+  });
+
+  it.each([
+    ['without an application id', 0, 'application_id 0'],
+    ['with another application id', 0x12345678, `application_id ${0x12345678}`],
+  ])('refuses another program\'s SQLite database (%s), and leaves it as it was', (_what, applicationId, named) => {
+    writeOtherSqliteDatabase(dataDir.dir, applicationId);
+    const before = statSync(dataFileIn(dataDir.dir));
+    expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} is not a database of this service (${named}, not ${APPLICATION_ID}); move it away or set DATA_DIR elsewhere`);
+    const after = statSync(dataFileIn(dataDir.dir));
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+  });
+
+  it('refuses a file written by a later schema version', async () => {
+    await open().close();
+    const db = new Database(dataFileIn(dataDir.dir));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} was written by a later version of this service (schema ${SCHEMA_VERSION + 1}; this one knows up to ${SCHEMA_VERSION})`);
+  });
+
+  it('refuses a damaged file, naming it, rather than start afresh', async () => {
+    await writeDamagedDataFile(dataDir.dir);
+    expect(refusal().message).toMatch(new RegExp(`^${dataFileIn(dataDir.dir).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.+\\); restore it from a backup or move it away$`));
+  });
+
+  it('refuses a second opening while the first holds the file, and opens once the first has closed', async () => {
+    const first = open();
+    await first.createUser(bareUser('held'));
+    expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} is in use by another process (another instance of this service on the same DATA_DIR?); only one process may use a data file`);
+    await first.close();
+    const second = open();
+    expect((await second.findUserById('held'))?._id).toBe('held');
+    await second.close();
+  });
+});
