@@ -12,6 +12,8 @@ export interface ServiceReady {
   seededUsers: number;
   onlineUsers: number;
   users: BenchUser[];
+  /** Every seeded user's id, in seeding order (user i is online when i is even, or always with BENCH_ALL_ONLINE). */
+  ids: string[];
   seedMs: number;
   /** process.memoryUsage() right after seeding and a full garbage collection (bytes). */
   rssAfterSeed: number;

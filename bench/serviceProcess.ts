@@ -4,7 +4,8 @@
  * createStore makes it) on the embedded store, seeded directly through the store. Started by bench/run.ts; talks to it over IPC.
  *
  * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),
- * BENCH_CHANGE_EVERY_MS (0: no background changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
+ * BENCH_ALL_ONLINE (1: every user online, else every other one), BENCH_CHANGE_EVERY_MS (0: no background
+ * changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
  * exactly as the server does. The log goes to stdout, which run.ts points at /dev/null: pino does all its work
  * (serialising, writing) and the terminal is not flooded.
  */
@@ -30,6 +31,7 @@ function intFromEnv(name: string, fallback: number): number {
 
 const USERS = intFromEnv('BENCH_USERS', 10_000);
 const TOKENS = intFromEnv('BENCH_TOKENS', 200);
+const ALL_ONLINE = process.env.BENCH_ALL_ONLINE === '1';
 const CHANGE_EVERY_MS = intFromEnv('BENCH_CHANGE_EVERY_MS', 0);
 /** Recent changes are spread over this many of the latest changes' intervals before the load starts. */
 const SEEDED_CHANGES = 10;
@@ -45,18 +47,19 @@ function fullGc(): void {
 }
 
 /**
- * N users, every other one online. Each has its own login token and its own bcrypt string (one real hash, made
+ * N users, every other one online (or all of them). Each has its own login token and its own bcrypt string (one real hash, made
  * once, with a per-user tail: the shape and size of a stored hash without N bcrypt runs; these passwords are not
  * used). An online user was last seen within the past 5 minutes, so no presence expires during a run (the
  * presence time to live is 15 minutes) and the present set stays fixed unless the bench changes it.
  */
-async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[] }> {
+async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[]; ids: string[] }> {
   const realHash = await hashPassword('bench-password');
   const nowMs = Date.now();
   const handedOut: BenchUser[] = [];
   const onlineIds: string[] = [];
+  const ids: string[] = [];
   for (let i = 0; i < USERS; i += 1) {
-    const online = i % 2 === 0;
+    const online = ALL_ONLINE || i % 2 === 0;
     const userId = newUserId();
     const token = newLoginToken();
     const lastSeenAt = online || i % 4 === 1 ? new Date(nowMs - ((i * 7919) % 300_000)) : null;
@@ -84,10 +87,11 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
       },
     };
     await store.createUser(user);
+    ids.push(userId);
     if (online) onlineIds.push(userId);
     if (i < TOKENS) handedOut.push({ userId, token });
   }
-  return { handedOut, onlineIds };
+  return { handedOut, onlineIds, ids };
 }
 
 async function main(): Promise<void> {
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
   const ttlMs = config.presenceTtlSeconds * 1000;
 
   const seedStarted = Date.now();
-  const { handedOut, onlineIds } = await seed(store, ttlMs);
+  const { handedOut, onlineIds, ids } = await seed(store, ttlMs);
 
   // About SEEDED_CHANGES changes already in the window when the load starts, then one every CHANGE_EVERY_MS, so
   // a delta poll keeps finding about the same number of entries however long the run. Written through the
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
     seededUsers: USERS,
     onlineUsers: onlineIds.length,
     users: handedOut,
+    ids,
     seedMs,
     rssAfterSeed: memory.rss,
     heapUsedAfterSeed: memory.heapUsed,

@@ -7,7 +7,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { Child } from './children';
 import type { BenchUser, MarkReport, MemoryReport, ServiceReady } from './protocol';
-import { onSseBlocks } from './sseBlocks';
+import { onSseBlocks } from '../tools/sseParser';
 
 export interface StreamSettings {
   streams: number;
@@ -60,9 +60,8 @@ function subscribe(port: number, agent: Agent, user: BenchUser, ids: string[], o
           return;
         }
         onSseBlocks(res, (block) => {
-          const dataAt = block.indexOf('data: ');
-          if (dataAt === -1) return;
-          const data = JSON.parse(block.slice(dataAt + 6)) as { users: { statusText?: string }[]; full: boolean };
+          if (block.data === undefined) return;
+          const data = JSON.parse(block.data) as { users: { statusText?: string }[]; full: boolean };
           if (data.full) {
             state.snapshot = true;
             resolve(state);
