@@ -95,8 +95,9 @@ export class AccountService {
   /** A stream ticket for the caller, valid `ttlMs` and once. */
   async issueStreamTicket(identity: Identity, ttlMs: number): Promise<{ ticket: string; expiresAt: Date }> {
     const ticket = newLoginToken();
-    const expiresAt = new Date(this.clock.now().getTime() + ttlMs);
-    await this.store.saveStreamTicket({ hashedTicket: hashLoginToken(ticket), userId: identity.userId, hashedToken: identity.hashedToken, expiresAt });
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    await this.store.saveStreamTicket({ hashedTicket: hashLoginToken(ticket), userId: identity.userId, hashedToken: identity.hashedToken, expiresAt }, now);
     return { ticket, expiresAt };
   }
 

@@ -54,7 +54,8 @@ export interface PresenceStore {
    */
   writePresence(userId: string, expectedRevision: number, write: PresenceWrite): Promise<UserRecord | null>;
 
-  saveStreamTicket(ticket: StreamTicket): Promise<void>;
+  /** Saves a ticket issued at `now`, and forgets those expired by then (a ticket lives seconds, not longer). */
+  saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void>;
   /** Removes the ticket and returns it: a ticket can be taken once, by one instance. null when there is none. */
   takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null>;
 

@@ -49,7 +49,7 @@ export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceSt
     addLoginToken: (userId, token, lastLogin, expiredBefore) => guard('addLoginToken', () => store.addLoginToken(userId, token, lastLogin, expiredBefore)),
     removeLoginToken: (userId, hashed) => guard('removeLoginToken', () => store.removeLoginToken(userId, hashed)),
     writePresence: (userId, revision, write) => guard('writePresence', () => store.writePresence(userId, revision, write)),
-    saveStreamTicket: (ticket) => guard('saveStreamTicket', () => store.saveStreamTicket(ticket)),
+    saveStreamTicket: (ticket, now) => guard('saveStreamTicket', () => store.saveStreamTicket(ticket, now)),
     takeStreamTicket: (hashed) => guard('takeStreamTicket', () => store.takeStreamTicket(hashed)),
     ping: () => guard('ping', () => store.ping()),
     close: () => store.close(),

@@ -3,9 +3,8 @@ import type { StreamTicket } from '../../domain/streamTicket';
 import type { LoginToken, PresenceWrite, UserRecord } from '../../domain/userRecord';
 import { ChangeLog } from './changeLog';
 import { ExpiryIndex } from './expiryIndex';
+import { StreamTickets } from './streamTickets';
 
-/** A saved ticket outlived by a newer one by this much has expired for sure, whatever ticket lifetime is set. */
-const TICKET_GRACE_MS = 3_600_000;
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   const yes: T[] = [];
   const no: T[] = [];
@@ -29,7 +28,7 @@ export class MemoryStore implements PresenceStore {
   /** Change stamps, as written; a user's older entries stay until retention drops them (readers re-check). */
   private readonly changes: ChangeLog;
   private readonly expiries = new ExpiryIndex();
-  private readonly tickets = new Map<string, StreamTicket>();
+  private readonly tickets = new StreamTickets();
 
   /** @param changeRetentionMs how long change stamps are indexed: the delta window plus its overlap, with a margin. */
   constructor(changeRetentionMs: number) {
@@ -130,18 +129,12 @@ export class MemoryStore implements PresenceStore {
     return written;
   }
 
-  async saveStreamTicket(ticket: StreamTicket): Promise<void> {
-    this.tickets.set(ticket.hashedTicket, ticket);
-    // Expired tickets go as new ones come, so tickets never taken cannot pile up.
-    for (const [hashedTicket, kept] of this.tickets) {
-      if (kept.expiresAt.getTime() < ticket.expiresAt.getTime() - TICKET_GRACE_MS) this.tickets.delete(hashedTicket);
-    }
+  async saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
+    this.tickets.save(ticket, now);
   }
 
   async takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    const ticket = this.tickets.get(hashedTicket);
-    this.tickets.delete(hashedTicket);
-    return ticket ?? null;
+    return this.tickets.take(hashedTicket);
   }
 
   async ping(): Promise<void> {}
