@@ -1,5 +1,5 @@
 /**
- * The service under load, in its own process: the production app as src/server.ts builds it (helmet,
+ * The service under load, in its own process: the production app as src/server.ts builds it (security headers,
  * validation, auth, metrics with Node's process metrics, request logging at the configured level, the store as
  * createStore makes it) on the embedded store, seeded directly through the store. Started by bench/run.ts; talks to it over IPC.
  *

@@ -1,5 +1,4 @@
 import express, { Router, type Express } from 'express';
-import helmet from 'helmet';
 import qs from 'qs';
 import cors from 'cors';
 import type { Logger } from 'pino';
@@ -16,6 +15,7 @@ import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
 import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
+import { securityHeaders } from './http/middleware/securityHeaders';
 import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
 import { addMetricsRoute } from './http/routes/metrics';
@@ -113,7 +113,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
 
   app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
   app.use(parseQueryOnce);
-  app.use(helmet());
+  app.use(securityHeaders);
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
   }
