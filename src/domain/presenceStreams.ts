@@ -1,6 +1,6 @@
 import type { AccountService } from './accountService';
 import type { Clock } from './clock';
-import { TooManyStreamsError } from './errors';
+import { StreamsUnavailableError, TooManyStreamsError } from './errors';
 import type { Identity } from './identity';
 import type { FeedBatch } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
@@ -55,6 +55,8 @@ export class PresenceStreams {
   private readonly watchingAll = new Set<OpenStream>();
   private readonly perUser = new Map<string, number>();
   private reserved = 0;
+  /** Set by closeAll: a stream still opening then is refused, so none outlives the shutdown. */
+  private closing = false;
   private unsubscribe: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
 
@@ -72,10 +74,18 @@ export class PresenceStreams {
   }
 
   /**
+   * Whether a stream of this user would be let in now, without opening one (HEAD).
+   * @throws TooManyStreamsError, StreamsUnavailableError
+   */
+  admits(userId: string): void {
+    this.checkLimits(userId);
+  }
+
+  /**
    * Opens a stream: checks the limits (before anything is sent, so a refusal is a plain error answer), then sends
    * what the client lacks: after a known `lastEventId` the changes since, else every present user (of `ids`).
    * @returns stop, to call when the connection ends
-   * @throws TooManyStreamsError
+   * @throws TooManyStreamsError, StreamsUnavailableError (also when the instance began shutting down meanwhile)
    */
   async open(identity: Identity, ids: readonly string[] | undefined, lastEventId: string | undefined, sink: StreamSink): Promise<() => void> {
     this.reserve(identity.userId);
@@ -90,9 +100,11 @@ export class PresenceStreams {
         position = resumeAt;
       } else {
         const initial = await this.initialReadings(wanted);
+        if (this.closing) throw new StreamsUnavailableError('closing');
         position = initial.position;
         sink.send({ cursor: feed.cursorOf(position), full: true, readings: initial.readings });
       }
+      if (this.closing) throw new StreamsUnavailableError('closing');
       // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
       const caughtUp = feed.usersChangedAfter(position) ?? [];
       const missed = among(this.readingsOf(caughtUp), wanted);
@@ -115,17 +127,23 @@ export class PresenceStreams {
     for (const stream of this.streams) if (stream.identity.hashedToken === hashedToken) this.close(stream);
   }
 
-  /** Closes every stream (shutdown): clients resume elsewhere. */
+  /** Closes every stream (shutdown): clients resume elsewhere. Streams still opening are refused. */
   closeAll(): void {
+    this.closing = true;
     for (const stream of this.streams) this.close(stream);
     this.stopSharedWork();
   }
 
-  private reserve(userId: string): void {
-    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new TooManyStreamsError('instance');
+  private checkLimits(userId: string): number {
+    if (this.closing) throw new StreamsUnavailableError('closing');
+    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new StreamsUnavailableError('full');
     const ofUser = this.perUser.get(userId) ?? 0;
-    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError('user');
-    this.perUser.set(userId, ofUser + 1);
+    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError();
+    return ofUser;
+  }
+
+  private reserve(userId: string): void {
+    this.perUser.set(userId, this.checkLimits(userId) + 1);
     this.reserved += 1;
   }
 

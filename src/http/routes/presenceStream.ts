@@ -1,10 +1,11 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { query } from 'express-validator';
 import type { AccountService } from '../../domain/accountService';
+import { StreamsUnavailableError } from '../../domain/errors';
 import type { PresenceStreams } from '../../domain/presenceStreams';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess } from '../responses/rocketChat';
-import { ServerSentEvents, type SseOptions } from '../stream/serverSentEvents';
+import { ServerSentEvents, SSE_HEADERS, type SseOptions } from '../stream/serverSentEvents';
 import { rejectInvalid } from '../validation/rejectInvalid';
 import { idsParam, optionalString, parseIds, whenGiven } from '../validation/params';
 
@@ -19,6 +20,12 @@ function lastEventIdOf(req: Request): string | undefined {
   const header = req.headers['last-event-id'];
   if (typeof header === 'string' && header !== '') return header.slice(0, CURSOR_MAX);
   return req.query.lastEventId as string | undefined;
+}
+
+/** A refusal for want of room (or of a future: shutdown) says when to come back: when an EventSource would. */
+function withRetryAfter(error: unknown, res: Response, retryMs: number): never {
+  if (error instanceof StreamsUnavailableError) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryMs / 1000))));
+  throw error;
 }
 
 /**
@@ -38,24 +45,29 @@ export function addPresenceStreamRoutes(
     rocketChatSuccess(req, res, { ticket, expiresAt: expiresAt.toISOString() });
   });
 
-  router.get(
-    '/users.presence.stream',
-    ...streamAuth,
-    idsParam,
-    whenGiven('query', 'lastEventId', optionalString(query, 'lastEventId', CURSOR_MAX)),
-    rejectInvalid,
-    async (req: Request, res: Response) => {
-      const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
-      let gone = false;
-      res.on('close', () => {
-        gone = true;
-      });
-      const sink = new ServerSentEvents(res, options);
-      const stop = await streams.open(identityOf(res), ids, lastEventIdOf(req), sink);
-      // The client may have left while the snapshot was read.
-      if (gone) return stop();
-      res.on('close', stop);
-      sink.begin();
-    },
-  );
+  const lastEventIdParam = whenGiven('query', 'lastEventId', optionalString(query, 'lastEventId', CURSOR_MAX));
+
+  // HEAD says at once what a GET would get, opening nothing. Only the login headers: a ticket is not spent on it.
+  router.head('/users.presence.stream', ...auth, idsParam, lastEventIdParam, rejectInvalid, (_req: Request, res: Response) => {
+    try {
+      streams.admits(identityOf(res).userId);
+    } catch (error) {
+      withRetryAfter(error, res, options.retryMs);
+    }
+    res.writeHead(200, SSE_HEADERS).end();
+  });
+
+  router.get('/users.presence.stream', ...streamAuth, idsParam, lastEventIdParam, rejectInvalid, async (req: Request, res: Response) => {
+    const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+    });
+    const sink = new ServerSentEvents(res, options);
+    const stop = await streams.open(identityOf(res), ids, lastEventIdOf(req), sink).catch((error: unknown) => withRetryAfter(error, res, options.retryMs));
+    // The client may have left while the snapshot was read.
+    if (gone) return stop();
+    res.on('close', stop);
+    sink.begin();
+  });
 }

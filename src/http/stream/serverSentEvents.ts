@@ -10,6 +10,14 @@ export interface SseOptions {
   maxBufferedBytes: number;
 }
 
+/** A stream's status line headers (HEAD answers them too). */
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  // no-transform: no proxy may compress or rewrite it; X-Accel-Buffering: nginx passes each event on at once.
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+} as const;
+
 /** Each reading is rendered once, however many streams it goes to. */
 const renderedUsers = new WeakMap<PresenceReading, string>();
 
@@ -42,13 +50,7 @@ export class ServerSentEvents implements StreamSink {
   begin(): void {
     if (this.begun) return;
     this.begun = true;
-    this.res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      // no-transform: no proxy may compress or rewrite it; X-Accel-Buffering: nginx passes each event on at once.
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no',
-      Connection: 'keep-alive',
-    });
+    this.res.writeHead(200, { ...SSE_HEADERS, Connection: 'keep-alive' });
     this.write(`retry: ${this.options.retryMs}\n\n`);
   }
 
