@@ -5,6 +5,8 @@ import type { Identity } from './identity';
 import type { FeedBatch } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceReading, PresenceService } from './presenceService';
+import type { PresentSnapshot } from './presentSnapshot';
+import { StreamDelivery, type Delivered, type DeliveryOptions } from './streamDelivery';
 import type { UserRecord } from './userRecord';
 
 /** One event of a stream: the users whose presence it reports, and the cursor to resume after it. */
@@ -14,7 +16,10 @@ export interface StreamEvent {
   readings: readonly PresenceReading[];
 }
 
-/** Where a stream's events go; the HTTP layer writes them as Server-Sent Events. */
+/**
+ * Where a stream's events go; the HTTP layer writes them as Server-Sent Events. An event object may go to many
+ * sinks (the snapshot to every stream opening on it, a change to every stream without `ids`): render it once.
+ */
 export interface StreamSink {
   send(event: StreamEvent): void;
   keepAlive(): void;
@@ -28,12 +33,14 @@ export interface StreamLimits {
   keepAliveMs: number;
   /** How often open streams' login tokens are checked again, so a logout anywhere closes them. */
   revalidateMs: number;
+  /** How changes are written when they come faster than one core can write them (StreamDelivery). */
+  delivery: DeliveryOptions;
 }
 
 interface OpenStream {
   identity: Identity;
-  ids: ReadonlySet<string> | undefined;
   sink: StreamSink;
+  delivered: Delivered;
 }
 
 /** Token checks of open streams go to the store in batches of this many. */
@@ -44,15 +51,15 @@ function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | 
 }
 
 /**
- * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed,
- * keep-alives, and the limits. All streams share one feed subscription, and each batch's readings are made once.
+ * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed
+ * (through StreamDelivery, which indexes them by watched user and coalesces under load), keep-alives, and the
+ * limits. All streams share one feed subscription, and each batch's readings are made once.
  */
 export class PresenceStreams {
   private readonly streams = new Set<OpenStream>();
-  /** Streams with `ids`, by watched user, so a batch costs its deliveries, not the number of open streams. */
-  private readonly watching = new Map<string, Set<OpenStream>>();
-  /** Streams without `ids`: they get every batch. */
-  private readonly watchingAll = new Set<OpenStream>();
+  private readonly delivery: StreamDelivery;
+  /** The snapshot event of each present-user list, made once for every unfiltered stream that opens on it. */
+  private readonly snapshotEvents = new WeakMap<PresentSnapshot, StreamEvent>();
   private readonly perUser = new Map<string, number>();
   private reserved = 0;
   /** Set by closeAll: a stream still opening then is refused, so none outlives the shutdown. */
@@ -67,7 +74,9 @@ export class PresenceStreams {
     private readonly limits: StreamLimits,
     private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onRevalidateError: (error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.delivery = new StreamDelivery(clock, (position) => presence.feed.cursorOf(position), limits.delivery, undefined, observer);
+  }
 
   get count(): number {
     return this.streams.size;
@@ -99,19 +108,18 @@ export class PresenceStreams {
       if (resumeAt !== undefined) {
         position = resumeAt;
       } else {
-        const initial = await this.initialReadings(wanted);
+        const initial = await this.initialEvent(wanted);
         if (this.closing) throw new StreamsUnavailableError('closing');
         position = initial.position;
-        sink.send({ cursor: feed.cursorOf(position), full: true, readings: initial.readings });
+        sink.send(initial.event);
       }
       if (this.closing) throw new StreamsUnavailableError('closing');
       // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
       const caughtUp = feed.usersChangedAfter(position) ?? [];
       const missed = among(this.readingsOf(caughtUp), wanted);
       if (missed.length > 0) sink.send({ cursor: feed.cursorOf(feed.current), full: false, readings: missed });
-      registered = { identity, ids: wanted, sink };
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current) };
       this.streams.add(registered);
-      this.index(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
@@ -153,10 +161,20 @@ export class PresenceStreams {
     else this.perUser.set(userId, left);
   }
 
-  private async initialReadings(ids: ReadonlySet<string> | undefined): Promise<{ position: number; readings: PresenceReading[] }> {
-    if (ids !== undefined) return this.presence.presentAmong([...ids]);
+  /** The snapshot to open with; without `ids`, one event object per present-user list, shared by the streams opening on it. */
+  private async initialEvent(ids: ReadonlySet<string> | undefined): Promise<{ position: number; event: StreamEvent }> {
+    const feed = this.presence.feed;
+    if (ids !== undefined) {
+      const { position, readings } = await this.presence.presentAmong([...ids]);
+      return { position, event: { cursor: feed.cursorOf(position), full: true, readings } };
+    }
     const snapshot = await this.presence.presentUsers();
-    return { position: snapshot.position, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+    let event = this.snapshotEvents.get(snapshot);
+    if (event === undefined) {
+      event = { cursor: feed.cursorOf(snapshot.position), full: true, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+      this.snapshotEvents.set(snapshot, event);
+    }
+    return { position: snapshot.position, event };
   }
 
   private readingsOf(users: readonly UserRecord[]): PresenceReading[] {
@@ -164,42 +182,7 @@ export class PresenceStreams {
   }
 
   private deliver(batch: FeedBatch): void {
-    const readings = this.readingsOf(batch.users);
-    const cursor = this.presence.feed.cursorOf(batch.position);
-    for (const stream of this.watchingAll) stream.sink.send({ cursor, full: false, readings });
-    const byStream = new Map<OpenStream, PresenceReading[]>();
-    for (const reading of readings) {
-      for (const stream of this.watching.get(reading.user._id) ?? []) {
-        const mine = byStream.get(stream);
-        if (mine === undefined) byStream.set(stream, [reading]);
-        else mine.push(reading);
-      }
-    }
-    for (const [stream, mine] of byStream) stream.sink.send({ cursor, full: false, readings: mine });
-  }
-
-  private index(stream: OpenStream): void {
-    if (stream.ids === undefined) {
-      this.watchingAll.add(stream);
-      return;
-    }
-    for (const userId of stream.ids) {
-      let watchers = this.watching.get(userId);
-      if (watchers === undefined) {
-        watchers = new Set();
-        this.watching.set(userId, watchers);
-      }
-      watchers.add(stream);
-    }
-  }
-
-  private unindex(stream: OpenStream): void {
-    this.watchingAll.delete(stream);
-    for (const userId of stream.ids ?? []) {
-      const watchers = this.watching.get(userId);
-      watchers?.delete(stream);
-      if (watchers?.size === 0) this.watching.delete(userId);
-    }
+    this.delivery.deliver(batch.position, this.readingsOf(batch.users));
   }
 
   private close(stream: OpenStream): void {
@@ -210,7 +193,7 @@ export class PresenceStreams {
   /** false when it was already gone. */
   private remove(stream: OpenStream): boolean {
     if (!this.streams.delete(stream)) return false;
-    this.unindex(stream);
+    this.delivery.remove(stream.delivered);
     this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
     if (this.streams.size === 0) this.stopSharedWork();
@@ -229,6 +212,7 @@ export class PresenceStreams {
   }
 
   private stopSharedWork(): void {
+    this.delivery.stop();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     for (const timer of this.timers) clearInterval(timer);
