@@ -9,66 +9,81 @@
  *   BENCH_CONNECTIONS=50     concurrent keep-alive connections
  *   BENCH_ROUNDS=2           measured runs per target and scenario, interleaved service/Express/node:http
  *   BENCH_WARMUP_SECONDS=2   unmeasured run per target before the measured ones
- *   BENCH_SCENARIOS=1,ids,S  only these scenarios (default: all)
- *   BENCH_STREAMS=10000      scenario S: open streams, each watching BENCH_STREAM_WATCHED=100 users, while
- *                            BENCH_STREAM_CHANGES=200 changes a second are made for BENCH_STREAM_SECONDS=10 s
+ *   BENCH_SCENARIOS=1,ids,S  only these scenarios (default: all): polls 1 to 6, ids, small; streams S (and its
+ *                            floor), overload, files, snapshot
+ *   BENCH_STREAMS=10000      scenarios S and overload: open streams, each watching BENCH_STREAM_WATCHED=100 users,
+ *                            while BENCH_STREAM_CHANGES=200 changes a second (five times that for overload) are
+ *                            made for BENCH_STREAM_SECONDS=10 s
  *   BENCH_PROFILE=1|missed   after a scenario's measured runs (every scenario, or those that missed their target),
  *                            one more run against a fresh service under `node --cpu-prof` (bench-profiles/), not
  *                            counted in the table, summarised by self time
  *   BENCH_DOC=0|1            write docs/benchmarks.md: 1 always, 0 never, default only when every scenario ran
  *
- * The files: settings (the environment), pollScenarios and loadDriver (what a poll scenario requests and the
- * autocannon runs), probe, services and children (the processes), pollRun (one poll scenario end to end),
- * streamScenario and streamReport (the stream scenarios), report (verdicts and Markdown).
+ * The files: settings (the environment); pollScenarios, probe, loadDriver and pollRun (what a poll scenario
+ * requests, its checked answer, the autocannon runs, one scenario end to end); services, children, baselines,
+ * floor, serviceProcess and childMemory (the processes); streamClients, streamScenarios, streamLimits and
+ * streamMetrics (the stream scenarios); report and streamReport (verdicts and Markdown).
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { POLL_SCENARIOS } from './pollScenarios';
 import { log, profileScenario, runScenario, type ScenarioResult } from './pollRun';
-import { formatSummary, summariseProfile, type ProfileSummary } from './profileSummary';
+import { summariseProfile } from './profileSummary';
 import { machine, pollReport, verdict, writeDoc } from './report';
-import { profileFileOf, startService } from './services';
-import { intEnv, scenarioBudgetMs, selectedScenarioNames, settings } from './settings';
-import { streamSection } from './streamReport';
-import { runStreamScenario, type StreamResult, type StreamSettings } from './streamScenario';
+import { profileFileOf } from './services';
+import { scenarioBudgetMs, selectedScenarioNames, settings } from './settings';
+import { runFiles, runSnapshot } from './streamLimits';
+import { streamReport, streamVerdicts, type StreamRun } from './streamReport';
+import { overloadSettings, runFloorLoad, runServiceLoad, sSettings } from './streamScenarios';
 
-const STREAM_SCENARIO = 'S';
+const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot'];
+/** How long the stream scenarios may take, each. */
+const STREAM_BUDGET_MS = 15 * 60_000;
 
-const streamSettings: StreamSettings = {
-  streams: intEnv('BENCH_STREAMS', 10_000),
-  watched: intEnv('BENCH_STREAM_WATCHED', 100),
-  changesPerSecond: intEnv('BENCH_STREAM_CHANGES', 200),
-  seconds: intEnv('BENCH_STREAM_SECONDS', 10),
-};
-
-/** Scenario S, on a service under --cpu-prof when BENCH_PROFILE is set (profiled from when the streams are open). */
-async function runStream(): Promise<{ result: StreamResult; profile?: ProfileSummary }> {
-  const needs = { name: STREAM_SCENARIO, users: settings.users, tokens: settings.users, changeEveryMs: 0 };
-  const profiled = settings.profile !== 'off';
-  const service = await startService(needs, profiled);
-  let result: StreamResult;
-  try {
-    log(`(S) ${streamSettings.streams} streams × ${streamSettings.watched} users, ${streamSettings.changesPerSecond} changes/s for ${streamSettings.seconds} s`);
-    result = await runStreamScenario(service.child, service.ready, streamSettings);
-  } finally {
-    await service.child.stop(60_000);
+/** The stream scenarios chosen, in order; S runs on the service, then on the floor with the same users. */
+async function runStreams(names: string[]): Promise<StreamRun> {
+  const run: StreamRun = {};
+  if (names.includes('S')) {
+    log(`\n[S] ${sSettings.streams} streams × ${sSettings.watched} users, ${sSettings.changesPerSecond} changes/s for ${sSettings.seconds} s: the service${settings.profile === 'off' ? '' : ' (under --cpu-prof)'}`);
+    const profiled = settings.profile !== 'off';
+    const { result, ready } = await runServiceLoad('S', sSettings, { track: false, metrics: false, profiled });
+    log(`    p99 ${result.latency.p99.toFixed(1)} ms, CPU ${result.cpuPercent.toFixed(0)} %, RSS ${result.rssBeforeMb.toFixed(0)} → ${result.rssOpenMb.toFixed(0)} MB`);
+    const file = profileFileOf({ name: 'S' });
+    const profile = profiled && existsSync(file) ? summariseProfile(file, 15, result.changesStartedAtUs) : undefined;
+    log('[S] the same on the fan-out floor');
+    const floor = await runFloorLoad(ready.users, ready.ids, sSettings);
+    log(`    p99 ${floor.latency.p99.toFixed(1)} ms, CPU ${floor.cpuPercent.toFixed(0)} %, RSS ${floor.rssBeforeMb.toFixed(0)} → ${floor.rssOpenMb.toFixed(0)} MB`);
+    run.s = { service: result, floor, profile };
   }
-  const file = profileFileOf(needs);
-  if (!profiled || !existsSync(file)) return { result };
-  return { result, profile: summariseProfile(file, 15, result.changesStartedAtUs) };
+  if (names.includes('overload')) {
+    log(`\n[overload] ${overloadSettings.streams} streams × ${overloadSettings.watched} users, ${overloadSettings.changesPerSecond} changes/s for ${overloadSettings.seconds} s`);
+    run.overload = (await runServiceLoad('overload', overloadSettings, { track: true, metrics: true, profiled: false })).result;
+    log(`    p99 ${run.overload.latency.p99.toFixed(1)} ms, lost ${run.overload.lost}, widest window ${((run.overload.metrics?.maxWindowSeconds ?? 0) * 1000).toFixed(0)} ms`);
+  }
+  if (names.includes('files')) {
+    log('\n[files] as many streams as the open-file limit allows, mostly idle');
+    run.files = await runFiles();
+    log(`    ${run.files.opened} of ${run.files.maxStreams} opened, one more: ${run.files.refusal.status}`);
+  }
+  if (names.includes('snapshot')) {
+    log('\n[snapshot] 100 unfiltered streams at once on 20 000 present users');
+    run.snapshot = await runSnapshot();
+    log(`    first bytes max ${run.snapshot.firstBytes.max.toFixed(0)} ms, ${run.snapshot.complete} complete`);
+  }
+  return run;
 }
 
 async function main(): Promise<void> {
-  const known = [...POLL_SCENARIOS.map((scenario) => scenario.name), STREAM_SCENARIO];
+  const known = [...POLL_SCENARIOS.map((scenario) => scenario.name), ...STREAM_SCENARIOS];
   const names = selectedScenarioNames(known);
   const scenarios = POLL_SCENARIOS.filter((scenario) => names.includes(scenario.name));
-  const stream = names.includes(STREAM_SCENARIO);
+  const streams = STREAM_SCENARIOS.filter((name) => names.includes(name));
   const started = new Date();
   const loadBefore = os.loadavg();
   // Read now: what is measured is what was built at the start, whatever is committed during the run.
   const machineLines = machine();
-  const budget = (scenarios.length + (stream ? 1 : 0)) * scenarioBudgetMs() + 60_000;
+  const budget = scenarios.length * scenarioBudgetMs() + streams.length * STREAM_BUDGET_MS + 60_000;
   setTimeout(() => {
     process.stderr.write(`bench: not done after ${Math.round(budget / 1000)} s; giving up\n`);
     process.exit(1);
@@ -82,12 +97,13 @@ async function main(): Promise<void> {
     const missed = verdict(result, results).pass === false;
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) result.profile = await profileScenario(scenario);
   }
+  const streamRun = await runStreams(streams);
 
-  const streamRun = stream ? await runStream() : undefined;
-  const streamProfile = streamRun?.profile === undefined ? '' : `\n#### (S) service CPU profile, from the first change on\n\n${formatSummary(streamRun.profile)}\n`;
   const run = { started, machineLines, loadBefore, loadAfter: os.loadavg() };
-  const section = pollReport(results, run) + (streamRun === undefined ? '' : `\n${streamSection(streamRun.result, streamSettings)}${streamProfile}`);
+  const section = `${pollReport(results, run)}\n${streamReport(streamRun, sSettings, overloadSettings)}`;
   log(`\n${section}`);
+  const missedStreams = streamVerdicts(streamRun, sSettings).filter((v) => !v.pass).map((v) => v.name);
+  if (missedStreams.length > 0) log(`stream scenarios missing a target: ${missedStreams.join(', ')}`);
   const docSetting = process.env.BENCH_DOC;
   if (docSetting === '1' || (docSetting !== '0' && names.length === known.length)) {
     log(`\nwritten to ${path.relative(process.cwd(), writeDoc(section))}`);

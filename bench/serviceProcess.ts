@@ -15,12 +15,14 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/loadConfig';
 import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
+import { ConnectionDrain } from '../src/http/connectionDrain';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/createMetrics';
 import { createStore } from '../src/storage/createStore';
 import type { PresenceStore } from '../src/domain/presenceStore';
 import type { PresenceUpdate, UserRecord } from '../src/domain/userRecord';
-import { boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type MarkReport, type MemoryReport, type ParentMessage, type ServiceReady } from './protocol';
+import { answerMeasurements, fullGc } from './childMemory';
+import { benchProfile, boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type ServiceReady } from './protocol';
 
 boundChildLifetime(childMaxMsFromEnv());
 
@@ -39,11 +41,6 @@ const SEEDED_CHANGES = 10;
 /** A change clients can see (the status flips between online and away), so it is recorded like any other. */
 function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdate {
   return { status: sequence % 2 === 0 ? 'away' : 'online', statusText: '', presenceText: null, presenceExpiresAt: new Date(at.getTime() + ttlMs), lastSeenAt: at };
-}
-
-function fullGc(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc !== undefined) gc();
 }
 
 /**
@@ -65,10 +62,8 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
     const lastSeenAt = online || i % 4 === 1 ? new Date(nowMs - ((i * 7919) % 300_000)) : null;
     const user: UserRecord = {
       _id: userId,
-      username: `user${i}`,
-      name: `Bench User ${i}`,
+      ...benchProfile(i),
       emails: [{ address: `user${i}@bench.example`, verified: true }],
-      utcOffset: (i % 25) - 12,
       active: true,
       roles: ['user'],
       status: online ? 'online' : 'offline',
@@ -129,43 +124,17 @@ async function main(): Promise<void> {
   fullGc();
   const memory = process.memoryUsage();
 
-  let peakRss = memory.rss;
-  setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 200).unref();
-
   const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
   });
-
-  process.on('message', (message: ParentMessage) => {
-    if (message.type === 'memory') {
-      const now = process.memoryUsage();
-      const cpu = process.cpuUsage();
-      fullGc();
-      const afterGc = process.memoryUsage();
-      const report: MemoryReport = {
-        type: 'memory',
-        rss: now.rss,
-        peakRss: Math.max(peakRss, now.rss),
-        heapUsed: now.heapUsed,
-        heapTotal: now.heapTotal,
-        external: now.external,
-        heapUsedAfterGc: afterGc.heapUsed,
-        rssAfterGc: afterGc.rss,
-        cpuMicros: cpu.user + cpu.system,
-      };
-      toParent(report);
-    } else if (message.type === 'mark') {
-      const mark: MarkReport = { type: 'mark', atUs: Number(process.hrtime.bigint() / 1000n) };
-      toParent(mark);
-    } else if (message.type === 'stop') {
-      // A normal exit, so that --cpu-prof writes its profile.
-      server.closeAllConnections();
-      server.close(() => process.exit(0));
-      setTimeout(() => process.exit(0), 2000).unref();
-    }
+  // As src/server.ts installs it: part of what every request costs.
+  new ConnectionDrain(server);
+  answerMeasurements(() => {
+    // A normal exit, so that --cpu-prof writes its profile.
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
   });
 
   const ready: ServiceReady = {
@@ -175,6 +144,7 @@ async function main(): Promise<void> {
     onlineUsers: onlineIds.length,
     users: handedOut,
     ids,
+    maxStreams: config.streamMaxPerInstance,
     seedMs,
     rssAfterSeed: memory.rss,
     heapUsedAfterSeed: memory.heapUsed,

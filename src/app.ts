@@ -114,6 +114,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).users.length);
 
   const app = express();
+  parseQueryOnce(app);
   app.disable('x-powered-by');
   // ETags are set where they are worth it (presence lists), not computed by Express for every body.
   app.set('etag', false);
@@ -124,7 +125,6 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
   app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
-  app.use(parseQueryOnce);
   app.use(securityHeaders);
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));

@@ -22,6 +22,7 @@ export interface StreamEvent {
  */
 export interface StreamSink {
   send(event: StreamEvent): void;
+  /** Called twice a heartbeat: writes a comment unless something was written since the previous call. */
   keepAlive(): void;
   /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
   close(): void;
@@ -45,6 +46,8 @@ interface OpenStream {
 
 /** Token checks of open streams go to the store in batches of this many. */
 const REVALIDATE_BATCH = 1000;
+/** Keep-alives are written this many at a time between turns of the event loop. */
+const KEEP_ALIVE_SLICE = 1000;
 
 function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | undefined): readonly PresenceReading[] {
   return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user._id));
@@ -138,8 +141,9 @@ export class PresenceStreams {
   /** Closes every stream (shutdown): clients resume elsewhere. Streams still opening are refused. */
   closeAll(): void {
     this.closing = true;
-    for (const stream of this.streams) this.close(stream);
+    // First, so the delivery index is dropped whole rather than stream by stream.
     this.stopSharedWork();
+    for (const stream of this.streams) this.close(stream);
   }
 
   private checkLimits(userId: string): number {
@@ -203,12 +207,22 @@ export class PresenceStreams {
   private startSharedWork(): void {
     if (this.unsubscribe !== undefined) return;
     this.unsubscribe = this.presence.feed.subscribe((batch) => this.deliver(batch));
-    const keepAlive = setInterval(() => {
-      for (const stream of this.streams) stream.sink.keepAlive();
-    }, this.limits.keepAliveMs);
+    // Twice a heartbeat: a sink skips the comment when it wrote since the last call, so none is silent longer.
+    const keepAlive = setInterval(() => this.keepAliveRound(), this.limits.keepAliveMs / 2);
     const revalidate = setInterval(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs);
     this.timers = [keepAlive, revalidate];
     for (const timer of this.timers) timer.unref();
+  }
+
+  /** Keep-alives for every stream, a slice at a time, so thousands of idle streams never hold up deliveries. */
+  private keepAliveRound(): void {
+    const streams = [...this.streams];
+    const slice = (from: number): void => {
+      const to = Math.min(streams.length, from + KEEP_ALIVE_SLICE);
+      for (let k = from; k < to; k += 1) streams[k].sink.keepAlive();
+      if (to < streams.length) setImmediate(() => slice(to));
+    };
+    slice(0);
   }
 
   private stopSharedWork(): void {

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import { detachedString } from './detachedString';
 import { lastVisibleChangeAt } from './lastVisibleChange';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceReading } from './presenceService';
@@ -7,7 +8,7 @@ import type { StreamEvent, StreamSink } from './presenceStreams';
 export interface DeliveryOptions {
   /** The widest the window gets: how long a change may wait for its event however far deliveries fall behind. */
   maxWindowMs: number;
-  /** The share of the time deliveries may take: the window is the last round's working time divided by it. */
+  /** The share of the time deliveries may take: past it, the window widens; under it, it narrows. */
   busyShare: number;
   /** A round yields to the event loop after working this long, so polls are answered in the middle of one. */
   sliceMs: number;
@@ -31,8 +32,11 @@ export interface Delivered {
   readonly sink: StreamSink;
   /** The users it watches, as the index spells them (one string per user, however many streams watch it). */
   readonly ids: readonly string[] | undefined;
-  /** Changes waiting for its next event, each user's latest (streams with `ids`); undefined when none wait. */
-  pending: Map<string, PresenceReading> | undefined;
+  /**
+   * Changes waiting for its next event, each user's latest (streams with `ids`); undefined when none wait. A few
+   * at a time, even under load: a list searched by user beats a map made and dropped for every event.
+   */
+  pending: PresenceReading[] | undefined;
   /** The feed position its snapshot or catch-up was current to (it must not get those changes again); -1 once written to. */
   joinedAt: number;
   removed: boolean;
@@ -43,6 +47,18 @@ interface Waiting {
   position: number;
 }
 
+interface Round {
+  queue: Delivered[];
+  next: number;
+  /** What the streams without `ids` get this round, and the event made of it. */
+  shared: Map<string, Waiting> | undefined;
+  sharedEvent: StreamEvent | undefined;
+  /** The events of one change, by that change: shared by every stream that waits for it alone. */
+  single: Map<PresenceReading, StreamEvent>;
+  workedMs: number;
+  written: Set<PresenceReading>;
+}
+
 /** Checking the clock costs an allocation: a slice looks at it once per this many events. */
 const EVENTS_PER_CLOCK_LOOK = 32;
 
@@ -51,24 +67,30 @@ const EVENTS_PER_CLOCK_LOOK = 32;
  *
  * Changes wait, per stream, for the next round of deliveries: each user's latest state only. A round writes at
  * most one event to each stream that has something waiting; the next round starts a window after this one
- * ended. The window is the time the last round worked divided by `busyShare` (rounds may take that share of the
- * time), so it widens with the backlog and narrows again, halving round by round, as the backlog drains; at rest
- * it is 0 and a change goes out as soon as it is read. Every stream keeps every change: a busy stream gets fewer,
- * larger events, never a gap. Streams without `ids` share one event per round, rendered once.
+ * ended. At rest the window is 0 and a change goes out as soon as it is read. When a round worked more than
+ * `busyShare` of the time since the previous one ended, deliveries are falling behind: the window doubles (to at
+ * least that round's length), so changes pile up per stream and go out as fewer, larger events; when rounds take
+ * less, it halves, round by round, back to 0. It never passes `maxWindowMs`. Every stream keeps every change:
+ * a busy stream gets fewer events, never a gap. Streams without `ids` share one event per round, rendered once.
  */
 export class StreamDelivery {
-  /** Streams with `ids`, by watched user; the key's own string is the one every stream's `ids` holds. */
-  private readonly watching = new Map<string, { id: string; streams: Set<Delivered> }>();
+  /**
+   * Streams with `ids`, by watched user; the key's own string is the one every stream's `ids` holds. Arrays, not
+   * sets: a set spends about three times the memory per entry, and a stream is in a hundred of them for hours.
+   */
+  private readonly watching = new Map<string, { id: string; streams: Delivered[] }>();
   private readonly everyone = new Set<Delivered>();
   /** What waits for the streams without `ids`: each user's latest reading and the position it came with. */
   private everyonePending = new Map<string, Waiting>();
   /** Streams with `ids` whose changes wait for the next round. */
   private readonly waiting = new Set<Delivered>();
   private position = 0;
+  private cursor: string | undefined;
   private windowMs = 0;
   private lastRoundEndMs = Number.NEGATIVE_INFINITY;
   private scheduled: { cancel(): void } | undefined;
-  private round: { queue: Delivered[]; next: number; shared: Map<string, Waiting> | undefined; sharedEvent: StreamEvent | undefined; workedMs: number; written: Set<PresenceReading> } | undefined;
+  private cooling: { cancel(): void } | undefined;
+  private round: Round | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -101,10 +123,12 @@ export class StreamDelivery {
     for (const id of new Set(ids)) {
       let watchers = this.watching.get(id);
       if (watchers === undefined) {
-        watchers = { id, streams: new Set() };
-        this.watching.set(id, watchers);
+        // Kept for as long as anyone watches the user: not a view into the query of the stream that came first.
+        const own = detachedString(id);
+        watchers = { id: own, streams: [] };
+        this.watching.set(own, watchers);
       }
-      watchers.streams.add(stream);
+      watchers.streams.push(stream);
       spelled.push(watchers.id);
     }
     return stream;
@@ -120,14 +144,21 @@ export class StreamDelivery {
     }
     for (const id of stream.ids) {
       const watchers = this.watching.get(id);
-      watchers?.streams.delete(stream);
-      if (watchers?.streams.size === 0) this.watching.delete(id);
+      if (watchers === undefined) continue;
+      // Order does not matter: the last one takes its place.
+      const at = watchers.streams.indexOf(stream);
+      const last = watchers.streams.pop() as Delivered;
+      if (at !== -1 && at < watchers.streams.length) watchers.streams[at] = last;
+      if (watchers.streams.length === 0) this.watching.delete(id);
     }
   }
 
   /** Takes one batch of the feed: the readings of the users that changed, current to `position`. */
   deliver(position: number, readings: readonly PresenceReading[]): void {
-    this.position = position;
+    if (position !== this.position) {
+      this.position = position;
+      this.cursor = this.cursorOf(position);
+    }
     for (const reading of readings) {
       const userId = reading.user._id;
       if (this.everyone.size > 0) this.everyonePending.set(userId, { reading, position });
@@ -136,23 +167,30 @@ export class StreamDelivery {
       for (const stream of watchers.streams) {
         // A stream with changes waiting is already queued (for the next round, or in this one's queue still).
         if (stream.pending === undefined) {
-          stream.pending = new Map();
+          stream.pending = [reading];
           this.waiting.add(stream);
+          continue;
         }
-        stream.pending.set(userId, reading);
+        const at = stream.pending.findIndex((waiting) => waiting.user._id === userId);
+        if (at === -1) stream.pending.push(reading);
+        else stream.pending[at] = reading;
       }
     }
     this.report();
     this.schedule();
   }
 
-  /** Stops everything (shutdown): nothing more is written. */
+  /** Stops everything (shutdown, or no stream left): nothing more is written, and the index is emptied at once. */
   stop(): void {
     this.scheduled?.cancel();
     this.scheduled = undefined;
+    this.cooling?.cancel();
+    this.cooling = undefined;
     this.round = undefined;
     this.waiting.clear();
     this.everyonePending = new Map();
+    this.watching.clear();
+    this.everyone.clear();
   }
 
   private schedule(): void {
@@ -175,7 +213,7 @@ export class StreamDelivery {
     }
     this.everyonePending = new Map();
     const sharedEvent = shared === undefined ? undefined : this.event([...shared.values()].map((waiting) => waiting.reading));
-    this.round = { queue, next: 0, shared, sharedEvent, workedMs: 0, written: new Set() };
+    this.round = { queue, next: 0, shared, sharedEvent, single: new Map(), workedMs: 0, written: new Set() };
     this.continueRound();
   }
 
@@ -205,12 +243,21 @@ export class StreamDelivery {
     this.finishRound(round);
   }
 
-  private writeTo(stream: Delivered, round: NonNullable<StreamDelivery['round']>): void {
+  private writeTo(stream: Delivered, round: Round): void {
     let event: StreamEvent | undefined;
     if (stream.ids !== undefined) {
-      const readings = [...(stream.pending as Map<string, PresenceReading>).values()];
+      const readings = stream.pending as PresenceReading[];
       stream.pending = undefined;
-      event = this.event(readings);
+      // Most events hold one change, the same for all its watchers: one event object, rendered once, for all.
+      if (readings.length === 1) {
+        event = round.single.get(readings[0]);
+        if (event === undefined || event.cursor !== this.cursor) {
+          event = this.event(readings);
+          round.single.set(readings[0], event);
+        }
+      } else {
+        event = this.event(readings);
+      }
     } else if (round.shared !== undefined && round.sharedEvent !== undefined) {
       // A stream that joined while these changes waited has some of them already, in its snapshot or catch-up.
       event = round.sharedEvent;
@@ -225,23 +272,41 @@ export class StreamDelivery {
     for (const reading of event.readings) round.written.add(reading);
   }
 
-  private finishRound(round: NonNullable<StreamDelivery['round']>): void {
+  private finishRound(round: Round): void {
     this.round = undefined;
     const now = this.clock.now();
     for (const reading of round.written) {
       const stamp = lastVisibleChangeAt(reading.user, now);
       if (stamp !== null) this.observer.streamDelivered(Math.max(0, now.getTime() - stamp) / 1000);
     }
-    const wanted = Math.round(round.workedMs / this.options.busyShare);
-    const next = wanted >= this.windowMs ? wanted : Math.max(wanted, Math.floor(this.windowMs / 2));
-    this.windowMs = Math.min(this.options.maxWindowMs, next);
+    // The share of the time since the last round ended that this one worked: over `busyShare`, deliveries are
+    // falling behind and the window doubles (to at least this round's length); under half of it, the window
+    // halves; in between it stays, so it does not swing back and forth under a steady load.
+    const share = round.workedMs / Math.max(1, now.getTime() - this.lastRoundEndMs);
+    if (share > this.options.busyShare) this.windowMs = Math.min(this.options.maxWindowMs, Math.max(2 * this.windowMs, Math.ceil(round.workedMs)));
+    else if (share < this.options.busyShare / 2) this.windowMs = Math.floor(this.windowMs / 2);
     this.lastRoundEndMs = now.getTime();
     this.report();
     this.schedule();
+    if (this.scheduled === undefined) this.coolDown();
+  }
+
+  /** With nothing left to deliver, the window halves every window until it is 0 again, or changes come back. */
+  private coolDown(): void {
+    this.cooling?.cancel();
+    this.cooling = undefined;
+    if (this.windowMs === 0) return;
+    this.cooling = this.later(() => {
+      this.cooling = undefined;
+      if (this.scheduled !== undefined || this.round !== undefined) return;
+      this.windowMs = Math.floor(this.windowMs / 2);
+      this.report();
+      this.coolDown();
+    }, this.windowMs);
   }
 
   private event(readings: PresenceReading[]): StreamEvent {
-    return { cursor: this.cursorOf(this.position), full: false, readings };
+    return { cursor: this.cursor ?? this.cursorOf(this.position), full: false, readings };
   }
 
   private report(): void {

@@ -60,6 +60,21 @@ describe('ServerSentEvents', () => {
     expect(written).toEqual(['d\r\nretry: 2500\n\n\r\n', 'e\r\n: keep-alive\n\n\r\n', `${event.length.toString(16)}\r\n${event}\r\n`]);
   });
 
+  it('writes a keep-alive only when nothing was written since the previous call, so a busy stream gets none', () => {
+    const { res, written } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    sink.send(change(1));
+    sink.keepAlive();
+    expect(written).toHaveLength(2);
+    sink.keepAlive();
+    expect(written.at(-1)).toBe('e\r\n: keep-alive\n\n\r\n');
+    sink.keepAlive();
+    expect(written).toHaveLength(4);
+    sink.send(change(2));
+    sink.keepAlive();
+    expect(written).toHaveLength(5);
+  });
+
   it('sizes a chunk in bytes, not characters', () => {
     const { res, written } = unreadResponse();
     const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });

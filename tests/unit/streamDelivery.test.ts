@@ -118,64 +118,95 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(a.events).toEqual([]);
     later.runDue();
     expect(a.events).toEqual([{ cursor: 'c-1', full: false, readings: [change] }]);
-    expect(b.events).toEqual(a.events);
+    // One change for both: the same event object, which the sink renders once.
+    expect(b.events[0]).toBe(a.events[0]);
     expect(other.events).toEqual([]);
     expect(delivery.window).toBe(0);
     expect(later.pending).toBe(0);
     expect(delivered).toEqual([0]);
   });
 
-  it('widens the window with the backlog: a stream gets one event per window, holding each user\'s latest state, and loses nothing', () => {
-    // 200 streams whose events take 1 ms each to write: one round of all of them takes 200 ms.
-    const sinks = watchers(200, ['u1', 'u2', 'u3'], 1);
+  /** Two rounds back to back, each writing to every sink: the second worked all the time since the first ended. */
+  function fallBehind(): void {
     delivery.deliver(1, [readingOf('u1', 'away', clock)]);
     later.runDue();
-    expect(sinks.every((sink) => sink.events.length === 1)).toBe(true);
-    // Deliveries may take half the time: the next round waits 400 ms after this one.
-    expect(delivery.window).toBe(400);
-    expect(reports.at(-1)).toEqual({ windowSeconds: 0.4, waiting: 0 });
+    expect(delivery.window).toBe(0);
+    delivery.deliver(2, [readingOf('u1', 'busy', clock)]);
+    later.runDue();
+  }
+
+  it('widens the window when deliveries fall behind: a stream then gets one event per window, holding each user\'s latest state, and loses nothing', () => {
+    // 200 streams whose events take 1 ms each to write: one round takes 200 ms.
+    const sinks = watchers(200, ['u1', 'u2', 'u3'], 1);
+    fallBehind();
+    expect(sinks.every((sink) => sink.events.length === 2)).toBe(true);
+    expect(delivery.window).toBe(200);
+    expect(reports.at(-1)).toEqual({ windowSeconds: 0.2, waiting: 0 });
 
     // Changes keep coming every 10 ms; u2 changes twice.
     const last: Record<string, PresenceReading> = {};
     for (const [k, [userId, status]] of ([['u2', 'busy'], ['u3', 'away'], ['u2', 'online'], ['u1', 'offline']] as const).entries()) {
       last[userId] = readingOf(userId, status, clock);
-      delivery.deliver(2 + k, [last[userId]]);
+      delivery.deliver(3 + k, [last[userId]]);
       later.advance(10);
     }
-    expect(sinks[0].events).toHaveLength(1);
+    expect(sinks[0].events).toHaveLength(2);
     expect(delivery.backlog).toBe(200);
-    expect(reports.at(-1)).toEqual({ windowSeconds: 0.4, waiting: 200 });
+    expect(reports.at(-1)).toEqual({ windowSeconds: 0.2, waiting: 200 });
 
-    later.advance(400);
+    later.advance(160);
     for (const sink of sinks) {
-      expect(sink.events).toHaveLength(2);
-      expect(sink.events[1].cursor).toBe('c-5');
-      expect(usersOf(sink.events[1]).sort()).toEqual(['u1', 'u2', 'u3'].map((userId) => `${userId}:${last[userId].status}:${last[userId].user.statusText}`));
+      expect(sink.events).toHaveLength(3);
+      expect(sink.events[2].cursor).toBe('c-6');
+      expect(usersOf(sink.events[2]).sort()).toEqual(['u1', 'u2', 'u3'].map((userId) => `${userId}:${last[userId].status}:${last[userId].user.statusText}`));
     }
     expect(delivery.backlog).toBe(0);
   });
 
   it('never widens past the longest window, however slow the writes', () => {
     watchers(100, ['u1'], 20);
-    delivery.deliver(1, [readingOf('u1', 'away', clock)]);
-    later.advance(5000);
+    fallBehind();
     expect(delivery.window).toBe(500);
   });
 
   it('narrows the window again as the backlog drains, halving round by round down to 0', () => {
     const sinks = watchers(200, ['u1'], 1);
-    delivery.deliver(1, [readingOf('u1', 'away', clock)]);
-    later.runDue();
-    expect(delivery.window).toBe(400);
+    fallBehind();
+    expect(delivery.window).toBe(200);
     for (const sink of sinks) sink.costMs = 0;
     const windows: number[] = [];
     for (let k = 0; k < 10; k += 1) {
-      delivery.deliver(2 + k, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      delivery.deliver(3 + k, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
       later.advance(delivery.window);
       windows.push(delivery.window);
     }
-    expect(windows).toEqual([200, 100, 50, 25, 12, 6, 3, 1, 0, 0]);
-    expect(sinks[0].events).toHaveLength(11);
+    expect(windows).toEqual([100, 50, 25, 12, 6, 3, 1, 0, 0, 0]);
+    expect(sinks[0].events).toHaveLength(12);
+  });
+
+  it('narrows the window when changes stop coming, halving it every window and reporting it, down to 0', () => {
+    watchers(200, ['u1'], 1);
+    fallBehind();
+    expect(delivery.window).toBe(200);
+    later.advance(200);
+    expect(delivery.window).toBe(100);
+    later.advance(100 + 50 + 25 + 12 + 6 + 3 + 1);
+    expect(delivery.window).toBe(0);
+    expect(reports.map((report) => report.windowSeconds).slice(-9)).toEqual([0.2, 0.1, 0.05, 0.025, 0.012, 0.006, 0.003, 0.001, 0]);
+    expect(later.pending).toBe(0);
+  });
+
+  it('holds the window under a steady load that takes between a quarter and half of the time', () => {
+    const sinks = watchers(100, ['u1'], 1);
+    fallBehind();
+    expect(delivery.window).toBe(100);
+    // Each round works 100 ms of every 300 (a third of the time): the window neither widens nor narrows.
+    for (let k = 0; k < 5; k += 1) {
+      delivery.deliver(3 + k, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      later.advance(200);
+      expect(delivery.window).toBe(100);
+    }
+    expect(sinks[0].events).toHaveLength(7);
   });
 
   it('yields to the event loop in the middle of a long round; a stream already written to waits for the next round', () => {
@@ -183,16 +214,16 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     delivery.deliver(1, [readingOf('u1', 'away', clock)]);
     // The first slice stops once 20 ms of writes have passed (looked at every 32 events).
     expect(later.runNext()).toBe(true);
-    const written = sinks.filter((sink) => sink.events.length === 1).length;
-    expect(written).toBe(32);
+    expect(sinks.filter((sink) => sink.events.length === 1)).toHaveLength(32);
     expect(delivery.backlog).toBe(320 - 32);
     const again = readingOf('u1', 'busy', clock);
     delivery.deliver(2, [again]);
-    later.runDue();
-    // The rest of the round got the newest state; the first 32 get it in the next round, a window later.
+    while (sinks[319].events.length === 0) expect(later.runNext()).toBe(true);
+    // The rest of the round got the newest state; the first 32 get it in the next round.
     expect(sinks[319].events.map(usersOf)).toEqual([[`u1:busy:${again.user.statusText}`]]);
     expect(sinks[0].events).toHaveLength(1);
-    later.advance(delivery.window);
+    expect(delivery.backlog).toBe(32);
+    later.runDue();
     expect(sinks[0].events).toHaveLength(2);
     expect(sinks.every((sink) => sink.events.at(-1)?.readings[0] === again)).toBe(true);
   });

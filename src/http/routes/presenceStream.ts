@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { query } from 'express-validator';
 import type { AccountService } from '../../domain/accountService';
+import { detachedString } from '../../domain/detachedString';
 import { StreamsUnavailableError } from '../../domain/errors';
 import type { PresenceStreams } from '../../domain/presenceStreams';
 import { identityOf } from '../middleware/authenticate';
@@ -20,6 +21,25 @@ function lastEventIdOf(req: Request): string | undefined {
   const header = req.headers['last-event-id'];
   if (typeof header === 'string' && header !== '') return header.slice(0, CURSOR_MAX);
   return req.query.lastEventId as string | undefined;
+}
+
+/**
+ * What the request parsed to open a stream (the query with up to 500 ids, the URL holding them, the validators'
+ * records, the router's continuation), let go once the stream is open: a stream holds its request for hours,
+ * and each of these is kilobytes. What the request's log line and metrics need at its end (method, path, route,
+ * request id) stays.
+ */
+function releaseOpenedRequest(req: Request): void {
+  const open = req as Request & Record<string, unknown>;
+  const path = detachedString(req.originalUrl.split('?', 1)[0]);
+  req.originalUrl = path;
+  req.url = path;
+  req.query = {};
+  // Where express-validator keeps its records of a request's checks.
+  open['express-validator#contexts'] = undefined;
+  open._parsedUrl = undefined;
+  open._parsedOriginalUrl = undefined;
+  open.next = undefined;
 }
 
 /** A refusal for want of room (or of a future: shutdown) says when to come back: when an EventSource would. */
@@ -69,5 +89,6 @@ export function addPresenceStreamRoutes(
     if (gone) return stop();
     res.on('close', stop);
     sink.begin();
+    releaseOpenedRequest(req);
   });
 }

@@ -75,6 +75,7 @@ export class ServerSentEvents implements StreamSink {
   /** Bytes written to the socket, and how many of them the last snapshot ended at. */
   private written = 0;
   private snapshotEnd = 0;
+  private writtenSinceKeepAlive = false;
 
   constructor(
     private readonly res: Response,
@@ -95,8 +96,12 @@ export class ServerSentEvents implements StreamSink {
   }
 
   keepAlive(): void {
+    const quiet = !this.writtenSinceKeepAlive;
+    this.writtenSinceKeepAlive = false;
+    if (!quiet) return;
     this.begin();
     this.write(KEEP_ALIVE);
+    this.writtenSinceKeepAlive = false;
   }
 
   close(): void {
@@ -110,6 +115,7 @@ export class ServerSentEvents implements StreamSink {
     if (socket === null || socket === undefined || socket.destroyed || this.res.writableEnded) return;
     socket.write(chunk.data);
     this.written += chunk.bytes;
+    this.writtenSinceKeepAlive = true;
     if (snapshot) this.snapshotEnd = this.written;
     // The socket sends in order: what waits is the rest of the snapshot first, then what came after it.
     const unreadAfterSnapshot = Math.min(socket.writableLength, this.written - this.snapshotEnd);
