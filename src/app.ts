@@ -1,5 +1,4 @@
 import express, { Router, type Express } from 'express';
-import qs from 'qs';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
@@ -15,6 +14,7 @@ import { loginRateLimit } from './http/middleware/loginRateLimit';
 import { notFound } from './http/middleware/notFound';
 import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
+import { parseQueryString } from './http/queryString';
 import { securityHeaders } from './http/middleware/securityHeaders';
 import { updatePresence } from './http/middleware/updatePresence';
 import { addHealthRoutes } from './http/routes/health';
@@ -68,6 +68,7 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = '16kb';
+const QUERY_LIMITS = { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX_PRESENCE_IDS };
 /**
  * Stream deliveries may take half the time, and a change waits at most half a second for its round however far
  * they fall behind (issue 14: p99 within a second at five times the load one core can write); a round yields
@@ -114,13 +115,12 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).users.length);
 
   const app = express();
-  parseQueryOnce(app);
   app.disable('x-powered-by');
   // ETags are set where they are worth it (presence lists), not computed by Express for every body.
   app.set('etag', false);
-  // qs, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array. qs turns an array of more than
+  // qs's reading, as Rocket.Chat uses: `ids[]=a&ids[]=b` arrives as an array. qs turns an array of more than
   // `arrayLimit` entries into an object, so the limit is raised past the 500 ids users.presence accepts.
-  app.set('query parser', (text: string) => qs.parse(text, { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX_PRESENCE_IDS }));
+  parseQueryOnce(app, (text) => parseQueryString(text, QUERY_LIMITS));
   // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
