@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Response } from 'express';
-import type { PresenceReading } from '../../domain/presenceService';
 import type { StreamEvent, StreamSink } from '../../domain/presenceStreams';
-import { rocketChatPresenceUser } from '../views/rocketChatUser';
+import { rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
 export interface SseOptions {
   /** `retry:`: how soon an EventSource reconnects after the stream ends. */
@@ -22,8 +21,6 @@ export const SSE_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
-/** Each reading is rendered once, however many streams it goes to. */
-const renderedUsers = new WeakMap<PresenceReading, string>();
 /** Each event, as the chunk written to every stream it goes to (a snapshot as bytes: one copy for all of them). */
 const renderedEvents = new WeakMap<StreamEvent, Chunk>();
 
@@ -32,18 +29,9 @@ interface Chunk {
   bytes: number;
 }
 
-function userJson(reading: PresenceReading): string {
-  let json = renderedUsers.get(reading);
-  if (json === undefined) {
-    json = JSON.stringify(rocketChatPresenceUser(reading));
-    renderedUsers.set(reading, json);
-  }
-  return json;
-}
-
 /** `event: presence`, the cursor as `id:`, and `{"users":[…],"full":…}` as `data:` (JSON holds no newline). */
 export function presenceEventText(event: StreamEvent): string {
-  return `id: ${event.cursor}\nevent: presence\ndata: {"users":[${event.readings.map(userJson).join(',')}],"full":${event.full}}\n\n`;
+  return `id: ${event.cursor}\nevent: presence\ndata: {"users":[${event.readings.map(rocketChatPresenceUserJson).join(',')}],"full":${event.full}}\n\n`;
 }
 
 /** One chunk of HTTP/1.1's chunked transfer coding: its size in hex, the bytes, CRLF. */
