@@ -66,7 +66,7 @@ function sSection(run: NonNullable<StreamRun['s']>, s: LoadSettings): string[] {
     'Latency is from the moment the bench sent the write to the moment a subscriber parsed the event, at every subscriber. The subscribers and the writer run in the bench\'s own process on the same two cores. The floor (bench/floor.ts) is node:http with nothing but an index of streams by watched user and one `res.write` per event: no authentication, validation, store, feed or metrics.',
     '',
   ];
-  if (run.profile !== undefined) lines.push('#### (S) service CPU profile, from the first change on', '', formatSummary(run.profile), '');
+  if (run.profile !== undefined) lines.push('#### (S) service CPU profile, from the first change on (one more run under --cpu-prof, not counted above)', '', formatSummary(run.profile), '');
   return lines;
 }
 
