@@ -65,6 +65,13 @@ async function runStreams(names: string[]): Promise<StreamRun> {
     log(`\n[overload] ${overloadSettings.streams} streams × ${overloadSettings.watched} users, ${overloadSettings.changesPerSecond} changes/s for ${overloadSettings.seconds} s`);
     run.overload = (await runServiceLoad('overload', overloadSettings, { track: true, metrics: true, profiled: false })).result;
     log(`    p99 ${run.overload.latency.p99.toFixed(1)} ms, lost ${run.overload.lost}, widest window ${((run.overload.metrics?.maxWindowSeconds ?? 0) * 1000).toFixed(0)} ms`);
+    const missed = streamVerdicts(run, sSettings).some((v) => v.name === 'overload' && !v.pass);
+    if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) {
+      log('[overload] once more under --cpu-prof');
+      const profiled = await runServiceLoad('overload', overloadSettings, { track: true, metrics: true, profiled: true });
+      const file = profileFileOf({ name: 'overload' });
+      if (existsSync(file)) run.overloadProfile = summariseProfile(file, 15, profiled.result.changesStartedAtUs);
+    }
   }
   if (names.includes('files')) {
     log('\n[files] as many streams as the open-file limit allows, mostly idle');

@@ -15,6 +15,7 @@ const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} Ã—` : 'â
 export interface StreamRun {
   s?: { service: LoadResult; floor?: LoadResult; profile?: ProfileSummary };
   overload?: LoadResult;
+  overloadProfile?: ProfileSummary;
   files?: FilesResult;
   snapshot?: SnapshotResult;
 }
@@ -125,6 +126,7 @@ export function streamReport(run: StreamRun, s: LoadSettings, overload: LoadSett
   return [
     ...(run.s === undefined ? [] : sSection(run.s, s)),
     ...(run.overload === undefined ? [] : overloadSection(run.overload, overload)),
+    ...(run.overloadProfile === undefined ? [] : ['#### (overload) service CPU profile, from the first change on (one more run under --cpu-prof, not counted above)', '', formatSummary(run.overloadProfile), '']),
     ...(run.files === undefined ? [] : filesSection(run.files)),
     ...(run.snapshot === undefined ? [] : snapshotSection(run.snapshot)),
   ].join('\n');

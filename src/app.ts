@@ -74,7 +74,7 @@ const QUERY_LIMITS = { arrayLimit: 2 * MAX_PRESENCE_IDS, parameterLimit: 4 * MAX
  * they fall behind (issue 14: p99 within a second at five times the load one core can write); a round yields
  * every 20 ms so polls are answered in the middle of it.
  */
-const STREAM_DELIVERY = { maxWindowMs: 500, busyShare: 0.5, sliceMs: 20 };
+const STREAM_DELIVERY = { maxWindowMs: 500, busyShare: 0.4, sliceMs: 20 };
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */

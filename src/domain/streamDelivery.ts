@@ -280,11 +280,12 @@ export class StreamDelivery {
       if (stamp !== null) this.observer.streamDelivered(Math.max(0, now.getTime() - stamp) / 1000);
     }
     // The share of the time since the last round ended that this one worked: over `busyShare`, deliveries are
-    // falling behind and the window doubles (to at least this round's length); under half of it, the window
-    // halves; in between it stays, so it does not swing back and forth under a steady load.
+    // falling behind and the window doubles (to at least this round's length); under it, the window halves. A
+    // wider window only lightens the load once it merges changes, so under a steady overload it settles within
+    // a factor of two of the narrowest window that does; under a load one core carries, it goes back to 0.
     const share = round.workedMs / Math.max(1, now.getTime() - this.lastRoundEndMs);
     if (share > this.options.busyShare) this.windowMs = Math.min(this.options.maxWindowMs, Math.max(2 * this.windowMs, Math.ceil(round.workedMs)));
-    else if (share < this.options.busyShare / 2) this.windowMs = Math.floor(this.windowMs / 2);
+    else this.windowMs = Math.floor(this.windowMs / 2);
     this.lastRoundEndMs = now.getTime();
     this.report();
     this.schedule();
