@@ -6,12 +6,21 @@ export interface BenchUser {
   token: string;
 }
 
+/** The name, username and UTC offset of the i-th seeded user, wherever a bench process needs them. */
+export function benchProfile(i: number): { username: string; name: string; utcOffset: number } {
+  return { username: `user${i}`, name: `Bench User ${i}`, utcOffset: (i % 25) - 12 };
+}
+
 export interface ServiceReady {
   type: 'ready';
   port: number;
   seededUsers: number;
   onlineUsers: number;
   users: BenchUser[];
+  /** Every seeded user's id, in seeding order (user i is online when i is even, or always with BENCH_ALL_ONLINE). */
+  ids: string[];
+  /** STREAM_MAX_PER_INSTANCE as the service read it (by default, from its open-file limit). */
+  maxStreams: number;
   seedMs: number;
   /** process.memoryUsage() right after seeding and a full garbage collection (bytes). */
   rssAfterSeed: number;
@@ -54,7 +63,7 @@ export interface BaselineServe {
   etag?: string;
 }
 
-export type ParentMessage = BaselineServe | { type: 'memory' } | { type: 'mark' } | { type: 'stop' };
+export type ParentMessage = BaselineServe | FloorServe | { type: 'memory' } | { type: 'mark' } | { type: 'stop' };
 
 /** Sends a message to the parent, and exits when the parent has gone (nothing may outlive the bench). */
 export function toParent(message: object): void {
@@ -81,4 +90,11 @@ export function boundChildLifetime(maxMs: number): void {
 export function childMaxMsFromEnv(): number {
   const value = Number(process.env.BENCH_CHILD_MAX_MS);
   return Number.isFinite(value) && value > 0 ? value : 30 * 60 * 1000;
+}
+
+/** What the fan-out floor serves: the seeded users (in seeding order) and which of them are online. */
+export interface FloorServe {
+  type: 'floor';
+  ids: string[];
+  allOnline: boolean;
 }

@@ -1,14 +1,14 @@
 /**
- * The service under load, in its own process: the production app as src/server.ts builds it (helmet,
+ * The service under load, in its own process: the production app as src/server.ts builds it (security headers,
  * validation, auth, metrics with Node's process metrics, request logging at the configured level, the store as
  * createStore makes it) on the embedded store, seeded directly through the store. Started by bench/run.ts; talks to it over IPC.
  *
  * Environment (set by run.ts): BENCH_USERS, BENCH_TOKENS (how many users' tokens to hand to the load generator),
- * BENCH_CHANGE_EVERY_MS (0: no background changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig
- * exactly as the server does, but DATA_DIR: the embedded store's file is this process's own, in a fresh directory
- * under the system's temporary directory (on the disk, as in production), removed when the process exits. The log
- * goes to stdout, which run.ts points at /dev/null: pino does all its work (serialising, writing) and the terminal
- * is not flooded.
+ * BENCH_ALL_ONLINE (1: every user online, else every other one), BENCH_CHANGE_EVERY_MS (0: no background
+ * changes), BENCH_CHILD_MAX_MS. Everything else is read by loadConfig exactly as the server does, but DATA_DIR: the
+ * embedded store's file is this process's own, in a fresh directory under the system's temporary directory (on the
+ * disk, as in production), removed when the process exits. The log goes to stdout, which run.ts points at
+ * /dev/null: pino does all its work (serialising, writing) and the terminal is not flooded.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -20,12 +20,14 @@ import { loadConfig } from '../src/config/loadConfig';
 import { rocketChatPresenceOf } from '../src/domain/rocketChatPresence';
 import { systemClock } from '../src/domain/clock';
 import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/credentials';
+import { ConnectionDrain } from '../src/http/connectionDrain';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/createMetrics';
 import { createStore } from '../src/storage/createStore';
 import type { PresenceStore } from '../src/domain/presenceStore';
 import type { PresenceUpdate, UserRecord } from '../src/domain/userRecord';
-import { boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type MarkReport, type MemoryReport, type ParentMessage, type ServiceReady } from './protocol';
+import { answerMeasurements, fullGc } from './childMemory';
+import { benchProfile, boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type ServiceReady } from './protocol';
 
 boundChildLifetime(childMaxMsFromEnv());
 
@@ -36,6 +38,7 @@ function intFromEnv(name: string, fallback: number): number {
 
 const USERS = intFromEnv('BENCH_USERS', 10_000);
 const TOKENS = intFromEnv('BENCH_TOKENS', 200);
+const ALL_ONLINE = process.env.BENCH_ALL_ONLINE === '1';
 const CHANGE_EVERY_MS = intFromEnv('BENCH_CHANGE_EVERY_MS', 0);
 const SEED_BATCH = 1000;
 /** Recent changes are spread over this many of the latest changes' intervals before the load starts. */
@@ -46,34 +49,28 @@ function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdat
   return { status: sequence % 2 === 0 ? 'away' : 'online', statusText: '', presenceText: null, presenceExpiresAt: new Date(at.getTime() + ttlMs), lastSeenAt: at };
 }
 
-function fullGc(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc !== undefined) gc();
-}
-
 /**
- * N users, every other one online. Each has its own login token and its own bcrypt string (one real hash, made
+ * N users, every other one online (or all of them). Each has its own login token and its own bcrypt string (one real hash, made
  * once, with a per-user tail: the shape and size of a stored hash without N bcrypt runs; these passwords are not
  * used). An online user was last seen within the past 5 minutes, so no presence expires during a run (the
  * presence time to live is 15 minutes) and the present set stays fixed unless the bench changes it.
  */
-async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[] }> {
+async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[]; ids: string[] }> {
   const realHash = await hashPassword('bench-password');
   const nowMs = Date.now();
   const handedOut: BenchUser[] = [];
   const onlineIds: string[] = [];
   const seeding: Promise<void>[] = [];
+  const ids: string[] = [];
   for (let i = 0; i < USERS; i += 1) {
-    const online = i % 2 === 0;
+    const online = ALL_ONLINE || i % 2 === 0;
     const userId = newUserId();
     const token = newLoginToken();
     const lastSeenAt = online || i % 4 === 1 ? new Date(nowMs - ((i * 7919) % 300_000)) : null;
     const user: UserRecord = {
       _id: userId,
-      username: `user${i}`,
-      name: `Bench User ${i}`,
+      ...benchProfile(i),
       emails: [{ address: `user${i}@bench.example`, verified: true }],
-      utcOffset: (i % 25) - 12,
       active: true,
       roles: ['user'],
       status: online ? 'online' : 'offline',
@@ -94,11 +91,12 @@ async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: B
     // A thousand at a time: the writes of one turn share one commit, as concurrent requests' writes do.
     seeding.push(store.createUser(user));
     if (seeding.length === SEED_BATCH) await Promise.all(seeding.splice(0));
+    ids.push(userId);
     if (online) onlineIds.push(userId);
     if (i < TOKENS) handedOut.push({ userId, token });
   }
   await Promise.all(seeding);
-  return { handedOut, onlineIds };
+  return { handedOut, onlineIds, ids };
 }
 
 async function main(): Promise<void> {
@@ -111,7 +109,7 @@ async function main(): Promise<void> {
   const ttlMs = config.presenceTtlSeconds * 1000;
 
   const seedStarted = Date.now();
-  const { handedOut, onlineIds } = await seed(store, ttlMs);
+  const { handedOut, onlineIds, ids } = await seed(store, ttlMs);
 
   // About SEEDED_CHANGES changes already in the window when the load starts, then one every CHANGE_EVERY_MS, so
   // a delta poll keeps finding about the same number of entries however long the run. Written through the
@@ -139,43 +137,17 @@ async function main(): Promise<void> {
   fullGc();
   const memory = process.memoryUsage();
 
-  let peakRss = memory.rss;
-  setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 200).unref();
-
   const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
   });
-
-  process.on('message', (message: ParentMessage) => {
-    if (message.type === 'memory') {
-      const now = process.memoryUsage();
-      const cpu = process.cpuUsage();
-      fullGc();
-      const afterGc = process.memoryUsage();
-      const report: MemoryReport = {
-        type: 'memory',
-        rss: now.rss,
-        peakRss: Math.max(peakRss, now.rss),
-        heapUsed: now.heapUsed,
-        heapTotal: now.heapTotal,
-        external: now.external,
-        heapUsedAfterGc: afterGc.heapUsed,
-        rssAfterGc: afterGc.rss,
-        cpuMicros: cpu.user + cpu.system,
-      };
-      toParent(report);
-    } else if (message.type === 'mark') {
-      const mark: MarkReport = { type: 'mark', atUs: Number(process.hrtime.bigint() / 1000n) };
-      toParent(mark);
-    } else if (message.type === 'stop') {
-      // A normal exit, so that --cpu-prof writes its profile.
-      server.closeAllConnections();
-      server.close(() => process.exit(0));
-      setTimeout(() => process.exit(0), 2000).unref();
-    }
+  // As src/server.ts installs it: part of what every request costs.
+  new ConnectionDrain(server);
+  answerMeasurements(() => {
+    // A normal exit, so that --cpu-prof writes its profile.
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
   });
 
   const ready: ServiceReady = {
@@ -184,6 +156,8 @@ async function main(): Promise<void> {
     seededUsers: USERS,
     onlineUsers: onlineIds.length,
     users: handedOut,
+    ids,
+    maxStreams: config.streamMaxPerInstance,
     seedMs,
     rssAfterSeed: memory.rss,
     heapUsedAfterSeed: memory.heapUsed,

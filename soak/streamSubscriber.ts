@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { onSseBlocks } from '../bench/sseBlocks';
+import { onSseBlocks, type SseBlock } from '../tools/sseParser';
 
 type Status = 'online' | 'away' | 'busy' | 'offline';
 
@@ -86,13 +86,7 @@ export class StreamSubscriber {
     this.request = req;
   }
 
-  private apply(block: string): void {
-    let id: string | undefined;
-    let data: string | undefined;
-    for (const line of block.split('\n')) {
-      if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('data: ')) data = line.slice(6);
-    }
+  private apply({ id, data }: SseBlock): void {
     if (data === undefined) return;
     const event = JSON.parse(data) as { users: EventUser[]; full: boolean };
     this.events += 1;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { ConnectionDrain } from './http/connectionDrain';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { AccountService } from './domain/accountService';
 import { systemClock } from './domain/clock';
@@ -10,13 +11,22 @@ import type { PresenceStore } from './domain/presenceStore';
 import type { Logger } from 'pino';
 
 /**
- * Stops accepting connections, ends the presence streams (their clients resume on another instance), lets
- * in-flight requests finish (at most `timeoutMs`), then closes the store.
+ * Stops accepting connections, ends the presence streams (their clients resume on another instance) and refuses
+ * those still opening, lets in-flight requests finish (at most `timeoutMs`) on connections that close after
+ * them, then closes the store.
  */
-export async function shutDown(server: Server, store: PresenceStore, timeoutMs: number, logger: Logger, closeStreams: () => void = () => undefined): Promise<void> {
+export async function shutDown(
+  server: Server,
+  store: PresenceStore,
+  timeoutMs: number,
+  logger: Logger,
+  closeStreams: () => void = () => undefined,
+  connections?: ConnectionDrain,
+): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   closeStreams();
-  server.closeIdleConnections();
+  if (connections === undefined) server.closeIdleConnections();
+  else connections.drain();
   const deadline = setTimeout(() => {
     logger.warn({ timeoutMs }, 'requests still running at the shutdown deadline; closing their connections');
     server.closeAllConnections();
@@ -60,8 +70,9 @@ async function main(): Promise<void> {
 
   const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
   const server = app.listen(config.port, () => {
-    logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb' }, 'presence service listening');
+    logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb', maxStreams: config.streamMaxPerInstance }, 'presence service listening');
   });
+  const connections = new ConnectionDrain(server);
 
   // Requests Node refuses before Express sees them (malformed, headers too large) still get a JSON answer.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -76,7 +87,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    shutDown(server, store, config.shutdownTimeoutMs, logger, () => app.closeStreams()).then(
+    shutDown(server, store, config.shutdownTimeoutMs, logger, () => app.closeStreams(), connections).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readOpenFileLimit } from './openFileLimit';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,11 +55,30 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** What the process may hold, read from the system once at start-up. */
+export interface ProcessLimits {
+  /** The soft limit on open files (sockets included); undefined when it cannot be read or is unlimited. */
+  openFiles: number | undefined;
+}
+
+/** Where the open-file limit cannot be read (not Linux): the stream limit before it was derived from it. */
+const STREAMS_WITHOUT_A_KNOWN_LIMIT = 20000;
+
+/**
+ * How many streams a process with this open-file limit can hold: each stream is a socket, and a tenth of the
+ * files (at least 100) stay free for polls, the store's connections, log and profile files. 20 000 files hold
+ * 18 000 streams.
+ */
+export function streamsForOpenFiles(openFiles: number | undefined): number {
+  if (openFiles === undefined) return STREAMS_WITHOUT_A_KNOWN_LIMIT;
+  return Math.max(1, openFiles - Math.max(100, Math.ceil(openFiles / 10)));
+}
+
 /**
  * Reads and validates the whole configuration once, at start-up. Every problem is reported together so one
  * restart fixes them all. Each variable is documented in .env.example.
  */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOpenFileLimit() }): Config {
   const problems: string[] = [];
 
   const integer = (name: string, fallback: number, min: number, max: number): number => {
@@ -114,7 +134,7 @@ export function loadConfig(env: Env): Config {
     streamHeartbeatSeconds: integer('STREAM_HEARTBEAT_SECONDS', 15, 1, 3600),
     streamRetryMs: integer('STREAM_RETRY_MS', 3000, 0, 600000),
     streamMaxPerUser: integer('STREAM_MAX_PER_USER', 10, 1, 100000),
-    streamMaxPerInstance: integer('STREAM_MAX_PER_INSTANCE', 20000, 1, 1000000),
+    streamMaxPerInstance: integer('STREAM_MAX_PER_INSTANCE', Math.min(streamsForOpenFiles(limits.openFiles), 1000000), 1, 1000000),
     streamMaxBufferBytes: integer('STREAM_MAX_BUFFER_BYTES', 1048576, 1024, 1073741824),
     streamTicketSeconds: integer('STREAM_TICKET_SECONDS', 30, 1, 3600),
     // At most 5 s, so a logout on any instance closes the streams it opened within 5 s.
@@ -127,6 +147,11 @@ export function loadConfig(env: Env): Config {
   // With MongoDB a write may land after its stamp (half the overlap) and instances' clocks differ (the other half).
   if (config.mongodbUri !== undefined && config.deltaOverlapSeconds < 1) {
     problems.push('DELTA_OVERLAP_SECONDS must be at least 1 with MONGODB_URI: writes land up to half of it after their change stamp');
+  }
+  // Past it a new connection is dropped by the system before any answer: never a 503 the client can act on.
+  const holdable = streamsForOpenFiles(limits.openFiles);
+  if (limits.openFiles !== undefined && config.streamMaxPerInstance > holdable) {
+    problems.push(`STREAM_MAX_PER_INSTANCE (${config.streamMaxPerInstance}) is more than this process can hold with its open-file limit of ${limits.openFiles} (at most ${holdable}): raise the limit (ulimit -n) or lower it`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

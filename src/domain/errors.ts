@@ -64,10 +64,20 @@ export class WriteContentionError extends DomainError {
   }
 }
 
-/** A stream limit (per user or per instance) is reached. */
+/** The user already has as many streams open as one user may. */
 export class TooManyStreamsError extends DomainError {
-  constructor(readonly scope: 'user' | 'instance') {
-    super('error-too-many-streams', scope === 'user' ? 'Too many open presence streams for this user' : 'Too many open presence streams, try another instance');
+  constructor() {
+    super('error-too-many-streams', 'Too many open presence streams for this user');
+  }
+}
+
+/**
+ * This instance cannot hold another stream now: it holds as many as it can (its open-file limit), or it is
+ * shutting down. Another instance, or this one a little later, can.
+ */
+export class StreamsUnavailableError extends DomainError {
+  constructor(reason: 'full' | 'closing') {
+    super('error-streams-unavailable', reason === 'full' ? 'Too many open presence streams, try another instance' : 'This instance is shutting down, try another instance');
   }
 }
 

@@ -6,10 +6,16 @@ export interface PresenceObserver {
   expirySeen(): void;
   /** How many streams this instance has open now. */
   streamsOpen(count: number): void;
+  /** A change's event was written to the streams that watch it, this long after its change stamp (seconds). */
+  streamDelivered(seconds: number): void;
+  /** The streams' coalescing window now (seconds; 0 at rest), and the events waiting for the next round. */
+  streamBacklog(windowSeconds: number, waitingEvents: number): void;
 }
 
 export const ignoreEvents: PresenceObserver = {
   changeRecorded: () => undefined,
   expirySeen: () => undefined,
   streamsOpen: () => undefined,
+  streamDelivered: () => undefined,
+  streamBacklog: () => undefined,
 };

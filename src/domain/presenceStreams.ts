@@ -1,11 +1,13 @@
 import type { AccountService } from './accountService';
 import type { Clock } from './clock';
-import { TooManyStreamsError } from './errors';
+import { StreamsUnavailableError, TooManyStreamsError } from './errors';
 import type { Identity } from './identity';
 import { formatCursor, parseCursor } from './presenceCursor';
 import type { FeedBatch } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from './presenceObserver';
 import type { PresenceReading, PresenceService } from './presenceService';
+import type { PresentSnapshot } from './presentSnapshot';
+import { StreamDelivery, type Delivered, type DeliveryOptions } from './streamDelivery';
 import type { UserRecord } from './userRecord';
 
 /** One event of a stream: the users whose presence it reports, and the cursor to resume after it. */
@@ -15,9 +17,13 @@ export interface StreamEvent {
   readings: readonly PresenceReading[];
 }
 
-/** Where a stream's events go; the HTTP layer writes them as Server-Sent Events. */
+/**
+ * Where a stream's events go; the HTTP layer writes them as Server-Sent Events. An event object may go to many
+ * sinks (the snapshot to every stream opening on it, a change to every stream without `ids`): render it once.
+ */
 export interface StreamSink {
   send(event: StreamEvent): void;
+  /** Called twice a heartbeat: writes a comment unless something was written since the previous call. */
   keepAlive(): void;
   /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
   close(): void;
@@ -29,33 +35,39 @@ export interface StreamLimits {
   keepAliveMs: number;
   /** How often open streams' login tokens are checked again, so a logout anywhere closes them. */
   revalidateMs: number;
+  /** How changes are written when they come faster than one core can write them (StreamDelivery). */
+  delivery: DeliveryOptions;
 }
 
 interface OpenStream {
   identity: Identity;
-  ids: ReadonlySet<string> | undefined;
   sink: StreamSink;
+  delivered: Delivered;
 }
 
 /** Token checks of open streams go to the store in batches of this many. */
 const REVALIDATE_BATCH = 1000;
+/** Keep-alives are written this many at a time between turns of the event loop. */
+const KEEP_ALIVE_SLICE = 1000;
 
 function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | undefined): readonly PresenceReading[] {
   return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user._id));
 }
 
 /**
- * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed,
- * keep-alives, and the limits. All streams share one feed subscription, and each batch's readings are made once.
+ * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed
+ * (through StreamDelivery, which indexes them by watched user and coalesces under load), keep-alives, and the
+ * limits. All streams share one feed subscription, and each batch's readings are made once.
  */
 export class PresenceStreams {
   private readonly streams = new Set<OpenStream>();
-  /** Streams with `ids`, by watched user, so a batch costs its deliveries, not the number of open streams. */
-  private readonly watching = new Map<string, Set<OpenStream>>();
-  /** Streams without `ids`: they get every batch. */
-  private readonly watchingAll = new Set<OpenStream>();
+  private readonly delivery: StreamDelivery;
+  /** The snapshot event of each present-user list, made once for every unfiltered stream that opens on it. */
+  private readonly snapshotEvents = new WeakMap<PresentSnapshot, StreamEvent>();
   private readonly perUser = new Map<string, number>();
   private reserved = 0;
+  /** Set by closeAll: a stream still opening then is refused, so none outlives the shutdown. */
+  private closing = false;
   private unsubscribe: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
 
@@ -66,17 +78,27 @@ export class PresenceStreams {
     private readonly limits: StreamLimits,
     private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onRevalidateError: (error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.delivery = new StreamDelivery(clock, limits.delivery, undefined, observer);
+  }
 
   get count(): number {
     return this.streams.size;
   }
 
   /**
+   * Whether a stream of this user would be let in now, without opening one (HEAD).
+   * @throws TooManyStreamsError, StreamsUnavailableError
+   */
+  admits(userId: string): void {
+    this.checkLimits(userId);
+  }
+
+  /**
    * Opens a stream: checks the limits (before anything is sent, so a refusal is a plain error answer), then sends
    * what the client lacks: after a known `lastEventId` the changes since, else every present user (of `ids`).
    * @returns stop, to call when the connection ends
-   * @throws TooManyStreamsError
+   * @throws TooManyStreamsError, StreamsUnavailableError (also when the instance began shutting down meanwhile)
    */
   async open(identity: Identity, ids: readonly string[] | undefined, lastEventId: string | undefined, sink: StreamSink): Promise<() => void> {
     this.reserve(identity.userId);
@@ -96,16 +118,17 @@ export class PresenceStreams {
         currentToMs = now.getTime();
         if (missed.length > 0) sink.send({ cursor: formatCursor(currentToMs), full: false, readings: missed });
       } else {
-        const initial = await this.initialReadings(wanted);
+        const initial = await this.initialEvent(wanted);
+        if (this.closing) throw new StreamsUnavailableError('closing');
         currentToMs = initial.currentToMs;
-        sink.send({ cursor: formatCursor(currentToMs), full: true, readings: initial.readings });
+        sink.send(initial.event);
       }
+      if (this.closing) throw new StreamsUnavailableError('closing');
       // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
       const caughtUp = among(this.readingsOf(feed.usersChangedAfter(position)), wanted);
       if (caughtUp.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, feed.lastReadAtMs)), full: false, readings: caughtUp });
-      registered = { identity, ids: wanted, sink };
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current) };
       this.streams.add(registered);
-      this.index(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
@@ -121,17 +144,24 @@ export class PresenceStreams {
     for (const stream of this.streams) if (stream.identity.hashedToken === hashedToken) this.close(stream);
   }
 
-  /** Closes every stream (shutdown): clients resume elsewhere. */
+  /** Closes every stream (shutdown): clients resume elsewhere. Streams still opening are refused. */
   closeAll(): void {
-    for (const stream of this.streams) this.close(stream);
+    this.closing = true;
+    // First, so the delivery index is dropped whole rather than stream by stream.
     this.stopSharedWork();
+    for (const stream of this.streams) this.close(stream);
+  }
+
+  private checkLimits(userId: string): number {
+    if (this.closing) throw new StreamsUnavailableError('closing');
+    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new StreamsUnavailableError('full');
+    const ofUser = this.perUser.get(userId) ?? 0;
+    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError();
+    return ofUser;
   }
 
   private reserve(userId: string): void {
-    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new TooManyStreamsError('instance');
-    const ofUser = this.perUser.get(userId) ?? 0;
-    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError('user');
-    this.perUser.set(userId, ofUser + 1);
+    this.perUser.set(userId, this.checkLimits(userId) + 1);
     this.reserved += 1;
   }
 
@@ -141,13 +171,23 @@ export class PresenceStreams {
     else this.perUser.set(userId, left);
   }
 
-  private async initialReadings(ids: ReadonlySet<string> | undefined): Promise<{ currentToMs: number; readings: readonly PresenceReading[] }> {
+  /**
+   * The snapshot to open with, and the time it is current to; without `ids`, one event object per present-user list
+   * (and cursor), shared by the streams opening on it.
+   */
+  private async initialEvent(ids: ReadonlySet<string> | undefined): Promise<{ currentToMs: number; event: StreamEvent }> {
     if (ids !== undefined) {
       const { readings, now } = await this.presence.presentAmong([...ids]);
-      return { currentToMs: now.getTime(), readings };
+      return { currentToMs: now.getTime(), event: { cursor: formatCursor(now.getTime()), full: true, readings } };
     }
     const { snapshot, currentToMs } = await this.presence.presentUsers();
-    return { currentToMs, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+    const cursor = formatCursor(currentToMs);
+    let event = this.snapshotEvents.get(snapshot);
+    if (event === undefined || event.cursor !== cursor) {
+      event = { cursor, full: true, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+      this.snapshotEvents.set(snapshot, event);
+    }
+    return { currentToMs, event };
   }
 
   private readingsOf(users: readonly UserRecord[]): PresenceReading[] {
@@ -155,42 +195,7 @@ export class PresenceStreams {
   }
 
   private deliver(batch: FeedBatch): void {
-    const readings = this.readingsOf(batch.users);
-    const cursor = formatCursor(batch.readAtMs);
-    for (const stream of this.watchingAll) stream.sink.send({ cursor, full: false, readings });
-    const byStream = new Map<OpenStream, PresenceReading[]>();
-    for (const reading of readings) {
-      for (const stream of this.watching.get(reading.user._id) ?? []) {
-        const mine = byStream.get(stream);
-        if (mine === undefined) byStream.set(stream, [reading]);
-        else mine.push(reading);
-      }
-    }
-    for (const [stream, mine] of byStream) stream.sink.send({ cursor, full: false, readings: mine });
-  }
-
-  private index(stream: OpenStream): void {
-    if (stream.ids === undefined) {
-      this.watchingAll.add(stream);
-      return;
-    }
-    for (const userId of stream.ids) {
-      let watchers = this.watching.get(userId);
-      if (watchers === undefined) {
-        watchers = new Set();
-        this.watching.set(userId, watchers);
-      }
-      watchers.add(stream);
-    }
-  }
-
-  private unindex(stream: OpenStream): void {
-    this.watchingAll.delete(stream);
-    for (const userId of stream.ids ?? []) {
-      const watchers = this.watching.get(userId);
-      watchers?.delete(stream);
-      if (watchers?.size === 0) this.watching.delete(userId);
-    }
+    this.delivery.deliver(batch.position, formatCursor(batch.readAtMs), this.readingsOf(batch.users));
   }
 
   private close(stream: OpenStream): void {
@@ -201,7 +206,7 @@ export class PresenceStreams {
   /** false when it was already gone. */
   private remove(stream: OpenStream): boolean {
     if (!this.streams.delete(stream)) return false;
-    this.unindex(stream);
+    this.delivery.remove(stream.delivered);
     this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
     if (this.streams.size === 0) this.stopSharedWork();
@@ -211,15 +216,26 @@ export class PresenceStreams {
   private startSharedWork(): void {
     if (this.unsubscribe !== undefined) return;
     this.unsubscribe = this.presence.feed.subscribe((batch) => this.deliver(batch));
-    const keepAlive = setInterval(() => {
-      for (const stream of this.streams) stream.sink.keepAlive();
-    }, this.limits.keepAliveMs);
+    // Twice a heartbeat: a sink skips the comment when it wrote since the last call, so none is silent longer.
+    const keepAlive = setInterval(() => this.keepAliveRound(), this.limits.keepAliveMs / 2);
     const revalidate = setInterval(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs);
     this.timers = [keepAlive, revalidate];
     for (const timer of this.timers) timer.unref();
   }
 
+  /** Keep-alives for every stream, a slice at a time, so thousands of idle streams never hold up deliveries. */
+  private keepAliveRound(): void {
+    const streams = [...this.streams];
+    const slice = (from: number): void => {
+      const to = Math.min(streams.length, from + KEEP_ALIVE_SLICE);
+      for (let k = from; k < to; k += 1) streams[k].sink.keepAlive();
+      if (to < streams.length) setImmediate(() => slice(to));
+    };
+    slice(0);
+  }
+
   private stopSharedWork(): void {
+    this.delivery.stop();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     for (const timer of this.timers) clearInterval(timer);

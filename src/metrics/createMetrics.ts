@@ -23,6 +23,12 @@ export interface Metrics {
   readonly expiries: Counter;
   /** Live presence streams currently open. */
   readonly openStreams: Gauge;
+  /** From a change's stamp to its event being written to the streams that watch it. */
+  readonly streamDelivery: Histogram;
+  /** The streams' coalescing window now (0 at rest). */
+  readonly streamWindow: Gauge;
+  /** Stream events waiting for the next round of deliveries. */
+  readonly streamBacklog: Gauge;
   readPresentUsersFrom(source: PresentUsersSource): void;
 }
 
@@ -33,6 +39,8 @@ export interface MetricsOptions {
 
 /** Request latencies: a poll answers in about a millisecond, a login's bcrypt takes a hundred. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Stream deliveries: a few milliseconds at rest, up to the widest coalescing window (and past it) under load. */
+const DELIVERY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const STORE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -71,6 +79,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     changesRecorded: new Counter({ name: 'presence_changes_recorded_total', help: 'Visible presence changes recorded for deltas', registers }),
     expiries: new Counter({ name: 'presence_expiries_total', help: 'Presences that ended because their time ran out', registers }),
     openStreams: new Gauge({ name: 'presence_open_streams', help: 'Live presence streams currently open', registers }),
+    streamDelivery: new Histogram({
+      name: 'presence_stream_delivery_seconds',
+      help: 'From a presence change being recorded (its change stamp) to its event being written to the streams',
+      buckets: DELIVERY_BUCKETS,
+      registers,
+    }),
+    streamWindow: new Gauge({ name: 'presence_stream_coalesce_window_seconds', help: 'How long stream deliveries wait to coalesce now (0 at rest)', registers }),
+    streamBacklog: new Gauge({ name: 'presence_stream_backlog_events', help: 'Stream events waiting for the next round of deliveries', registers }),
     readPresentUsersFrom(source: PresentUsersSource): void {
       presentUsers = source;
     },

@@ -4,7 +4,8 @@ import { createApp } from '../../src/app';
 import { createMetrics } from '../../src/metrics/createMetrics';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_CONFIG } from '../support/testApp';
-import { buildHarness, embeddedStore, type Harness } from './support/harness';
+import { openStream } from '../api/stream/sseClient';
+import { buildHarness, embeddedStore, listen, type Harness } from './support/harness';
 
 /** The value of one sample line of the Prometheus text, by its exact name and labels; undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -74,6 +75,28 @@ describe('GET /metrics', () => {
     expect(sample(text, 'presence_login_failures_total')).toBe(2);
     expect(sample(text, 'presence_rate_limited_requests_total{limit="address"}')).toBe(1);
     expect(sample(text, 'presence_present_users')).toBe(1);
+  });
+
+  it('shows how long stream deliveries take from the change stamp, the coalescing window and the backlog', async () => {
+    const alice = await h.seed();
+    const bob = await h.seed();
+    const server = await listen(h.app);
+    try {
+      const stream = await openStream(server.port, '/api/v1/users.presence.stream', alice.headers);
+      await stream.event(0);
+      await request(h.app).post('/api/v1/users.setStatus').set(bob.headers).send({ status: 'away' }).expect(200);
+      expect((await stream.event(1, 2000)).data.full).toBe(false);
+      const text = await scrape(h);
+      expect(text).toContain('# TYPE presence_stream_delivery_seconds histogram');
+      expect(sample(text, 'presence_stream_delivery_seconds_count')).toBe(1);
+      // The fake clock stands still: the change went out 0 s after its stamp.
+      expect(sample(text, 'presence_stream_delivery_seconds_bucket{le="0.005"}')).toBe(1);
+      expect(sample(text, 'presence_stream_coalesce_window_seconds')).toBe(0);
+      expect(sample(text, 'presence_stream_backlog_events')).toBe(0);
+      stream.close();
+    } finally {
+      await server.close();
+    }
   });
 
   it('with METRICS_TOKEN, answers only a scraper that sends it as a bearer token', async () => {

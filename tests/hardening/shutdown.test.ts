@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { PresenceApp } from '../../src/app';
+import { ConnectionDrain } from '../../src/http/connectionDrain';
 import { shutDown } from '../../src/server';
 import { SqliteStore } from '../../src/storage/sqlite/sqliteStore';
 import type { SeededUser } from '../support/testApp';
@@ -97,6 +99,46 @@ describe('graceful shutdown (shutDown)', () => {
     agent.destroy();
   });
 
+  it('answers a request in flight on a keep-alive connection with Connection: close, and does not wait for that connection', async () => {
+    const drain = new ConnectionDrain(server.server);
+    const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60000 });
+    h.faulty.slow('findUserById', 300);
+    const reading = h.faulty.nextCall('findUserById');
+    const inFlight = send(server.port, { path: '/api/v1/me', headers: alice.headers, agent });
+    await reading;
+    const started = Date.now();
+    const done = shutDown(server.server, h.store, 5000, captureLogs().logger, () => undefined, drain);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    await done;
+    // The keep-alive timeout (5 s) would otherwise hold the server open.
+    expect(Date.now() - started).toBeLessThan(1500);
+    agent.destroy();
+  });
+
+  it('refuses a stream that finishes opening during shutdown with 503, Retry-After and Connection: close, and shuts down at once', async () => {
+    const drain = new ConnectionDrain(server.server);
+    // Authenticated once, so the stream's own request only waits for its snapshot.
+    expect((await send(server.port, { path: '/api/v1/me', headers: alice.headers })).status).toBe(200);
+    h.faulty.hang();
+    const snapshotRead = h.faulty.nextCall('findPresentCandidates');
+    const opening = send(server.port, { path: '/api/v1/users.presence.stream', headers: alice.headers });
+    const readsStarted = h.faulty.nextCall('findUsersChangedSince');
+    await readsStarted;
+    const started = Date.now();
+    const done = shutDown(server.server, h.store, 5000, captureLogs().logger, () => (h.app as PresenceApp).closeStreams(), drain);
+    h.faulty.heal();
+    await snapshotRead;
+    const res = await opening;
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.headers.connection).toBe('close');
+    expect(res.json()).toEqual({ success: false, error: 'This instance is shutting down, try another instance' });
+    await done;
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('closes requests still running at the deadline, logs it, and still closes the store', async () => {
     h.faulty.hang();
     const stuck = send(server.port, { path: '/api/v1/users.getStatus', headers: alice.headers }).then(
@@ -188,7 +230,7 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     child?.dataDir.remove();
   });
 
-  it('on SIGTERM stops accepting, finishes the in-flight request and exits 0', async () => {
+  it('on SIGTERM stops accepting, finishes the in-flight request with Connection: close and exits 0', async () => {
     const port = await freePort();
     child = startService(port);
     await eventually(`service answers /healthz; output:\n${child.output.text}`, () => answersHealthz(port), 20000);
@@ -196,7 +238,8 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     // An in-flight request the server cannot finish before the test lets it: the headers and part of the body
     // are sent now, the rest only after SIGTERM.
     const body = JSON.stringify({ user: 'admin', password: 'sigterm-test-password' });
-    const head = `POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    // Keep-alive, as every HTTP/1.1 client: the answer must tell it to close, so its next request goes elsewhere.
+    const head = `POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
     const socket = net.connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     let answer = '';
@@ -214,6 +257,7 @@ describe('the real entry point (src/server.ts) in a child process', () => {
     socket.write(body.slice(10));
     await answered;
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toContain('"authToken"');
 
     expect(await child.exited).toBe(0);

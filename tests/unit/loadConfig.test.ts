@@ -1,9 +1,13 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+import { ConfigError, loadConfig, streamsForOpenFiles } from '../../src/config/loadConfig';
+import { openFileLimitOf } from '../../src/config/openFileLimit';
+
+/** As on the machine the issue was measured on: `ulimit -n` is 20 000. */
+const TWENTY_THOUSAND_FILES = { openFiles: 20000 };
 
 describe('loadConfig', () => {
   it('has a default for everything, so an empty environment starts on the embedded store', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({}, TWENTY_THOUSAND_FILES)).toEqual({
       port: 3000,
       mongodbUri: undefined,
       dataDir: path.resolve('data'),
@@ -25,7 +29,7 @@ describe('loadConfig', () => {
       streamHeartbeatSeconds: 15,
       streamRetryMs: 3000,
       streamMaxPerUser: 10,
-      streamMaxPerInstance: 20000,
+      streamMaxPerInstance: 18000,
       streamMaxBufferBytes: 1048576,
       streamTicketSeconds: 30,
       streamRevalidateMs: 4000,
@@ -101,6 +105,40 @@ describe('loadConfig', () => {
       expect(problems.join('\n')).toContain('LOG_LEVEL');
       expect(problems.join('\n')).toContain('MONGODB_URI');
     }
+  });
+
+  describe('STREAM_MAX_PER_INSTANCE', () => {
+    it('defaults to the streams the process can hold: its open-file limit less a tenth (at least 100) for everything else', () => {
+      expect(streamsForOpenFiles(20000)).toBe(18000);
+      expect(streamsForOpenFiles(1024)).toBe(921);
+      expect(streamsForOpenFiles(150)).toBe(50);
+      expect(streamsForOpenFiles(1_048_576)).toBe(943_718);
+      expect(loadConfig({}, { openFiles: 1024 }).streamMaxPerInstance).toBe(921);
+      expect(loadConfig({}, { openFiles: 10_000_000 }).streamMaxPerInstance).toBe(1_000_000);
+    });
+
+    it('is 20 000 where the limit cannot be read', () => {
+      expect(loadConfig({}, { openFiles: undefined }).streamMaxPerInstance).toBe(20000);
+    });
+
+    it('may be set lower, and is refused above what the open-file limit lets the process hold', () => {
+      expect(loadConfig({ STREAM_MAX_PER_INSTANCE: '500' }, TWENTY_THOUSAND_FILES).streamMaxPerInstance).toBe(500);
+      expect(() => loadConfig({ STREAM_MAX_PER_INSTANCE: '20000' }, TWENTY_THOUSAND_FILES)).toThrow(
+        /STREAM_MAX_PER_INSTANCE \(20000\) is more than this process can hold with its open-file limit of 20000 \(at most 18000\)/,
+      );
+    });
+
+    it('reads the soft limit from /proc/self/limits', () => {
+      const limits = [
+        'Limit                     Soft Limit           Hard Limit           Units     ',
+        'Max processes             95648                95648                processes ',
+        'Max open files            20000                524288               files     ',
+        'Max locked memory         8388608              8388608              bytes     ',
+      ].join('\n');
+      expect(openFileLimitOf(limits)).toBe(20000);
+      expect(openFileLimitOf(limits.replace('20000  ', 'unlimited'))).toBeUndefined();
+      expect(openFileLimitOf('nothing here')).toBeUndefined();
+    });
   });
 
   it('refuses no overlap with MongoDB, where writes land after their stamp; accepts it on the embedded store', () => {

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { parseIsoDateTime } from '../../src/domain/parseIsoDateTime';
 
 describe('parseIsoDateTime', () => {
@@ -15,4 +16,14 @@ describe('parseIsoDateTime', () => {
     'refuses %p',
     (text) => expect(parseIsoDateTime(text)).toBeUndefined(),
   );
+
+  it('reads what toISOString writes as luxon does, without it, and refuses the impossible dates of that shape', () => {
+    for (let k = 0; k < 2000; k += 1) {
+      const text = new Date(Date.UTC(1970 + (k % 90), k % 12, 1 + (k % 28), k % 24, k % 60, (k * 7) % 60, k % 1000)).toISOString();
+      expect(parseIsoDateTime(text)?.getTime()).toBe(DateTime.fromISO(text, { zone: 'utc' }).toMillis());
+    }
+    for (const text of ['2026-02-30T10:00:00.000Z', '2026-13-01T10:00:00.000Z', '2026-01-01T10:60:00.000Z', '2026-01-01T10:00:60.000Z']) {
+      expect(parseIsoDateTime(text)).toBeUndefined();
+    }
+  });
 });

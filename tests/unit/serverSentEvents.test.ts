@@ -1,35 +1,45 @@
 import type { Response } from 'express';
 import { presenceEventText, ServerSentEvents } from '../../src/http/stream/serverSentEvents';
 import type { PresenceReading } from '../../src/domain/presenceService';
+import type { StreamEvent } from '../../src/domain/presenceStreams';
 import type { UserRecord } from '../../src/domain/userRecord';
 
-/** A response whose client reads nothing: every write stays buffered. */
+/** A response whose client reads nothing: every write stays queued on its socket. */
 function unreadResponse() {
-  const written: string[] = [];
+  const written: (string | Buffer)[] = [];
+  const socket = {
+    destroyed: false,
+    writableLength: 0,
+    write(data: string | Buffer) {
+      written.push(data);
+      this.writableLength += Buffer.byteLength(data);
+      return false;
+    },
+  };
   const res = {
     writableEnded: false,
     destroyed: false,
-    writableLength: 0,
+    socket,
     headers: undefined as Record<string, string> | undefined,
     writeHead(status: number, headers: Record<string, string>) {
       this.headers = { status: String(status), ...headers };
+      return this;
     },
-    write(text: string) {
-      written.push(text);
-      this.writableLength += Buffer.byteLength(text);
-      return false;
-    },
+    flushHeaders() {},
     destroy() {
       this.destroyed = true;
+      socket.destroyed = true;
     },
     end() {
       this.writableEnded = true;
     },
   };
-  return { res, written };
+  const text = () => written.map((data) => data.toString()).join('');
+  return { res, socket, written, text };
 }
 
 const reading = (id: string): PresenceReading => ({ user: { _id: id, name: id, username: id, utcOffset: 0, statusText: '' } as UserRecord, status: 'online' });
+const change = (n: number): StreamEvent => ({ cursor: `0a1b2c3d-${n}`, full: false, readings: [reading(`user${n}`)] });
 
 describe('presenceEventText', () => {
   it('is one `presence` event with the cursor as id and users.presence\'s user objects as data', () => {
@@ -40,11 +50,38 @@ describe('presenceEventText', () => {
 });
 
 describe('ServerSentEvents', () => {
-  it('writes the headers and the retry time before the first event', () => {
+  it('writes the headers, then the retry time and each event as one chunk of the chunked body', () => {
     const { res, written } = unreadResponse();
-    new ServerSentEvents(res as unknown as Response, { retryMs: 2500, maxBufferedBytes: 1 << 20 }).keepAlive();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 2500, maxBufferedBytes: 1 << 20 });
+    sink.keepAlive();
+    sink.send(change(1));
     expect(res.headers).toMatchObject({ status: '200', 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
-    expect(written).toEqual(['retry: 2500\n\n', ': keep-alive\n\n']);
+    const event = presenceEventText(change(1));
+    expect(written).toEqual(['d\r\nretry: 2500\n\n\r\n', 'e\r\n: keep-alive\n\n\r\n', `${event.length.toString(16)}\r\n${event}\r\n`]);
+  });
+
+  it('writes a keep-alive only when nothing was written since the previous call, so a busy stream gets none', () => {
+    const { res, written } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    sink.send(change(1));
+    sink.keepAlive();
+    expect(written).toHaveLength(2);
+    sink.keepAlive();
+    expect(written.at(-1)).toBe('e\r\n: keep-alive\n\n\r\n');
+    sink.keepAlive();
+    expect(written).toHaveLength(4);
+    sink.send(change(2));
+    sink.keepAlive();
+    expect(written).toHaveLength(5);
+  });
+
+  it('sizes a chunk in bytes, not characters', () => {
+    const { res, written } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    const user = { ...reading('u1'), user: { ...reading('u1').user, statusText: 'café ☕' } };
+    sink.send({ cursor: 'c-1', full: false, readings: [user] });
+    const [size, body] = String(written[1]).split('\r\n');
+    expect(parseInt(size, 16)).toBe(Buffer.byteLength(body));
   });
 
   it('cuts off a client that does not read once its unread output passes the limit, and writes nothing more', () => {
@@ -52,13 +89,42 @@ describe('ServerSentEvents', () => {
     const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 2000 });
     let sent = 0;
     while (!res.destroyed && sent < 1000) {
-      sink.send({ cursor: `0a1b2c3d-${sent}`, full: false, readings: [reading(`user${sent}`)] });
+      sink.send(change(sent));
       sent += 1;
     }
     expect(res.destroyed).toBe(true);
-    expect(res.writableLength).toBeLessThan(2000 + 200);
+    expect(sent).toBeGreaterThan(5);
     const writes = written.length;
-    sink.send({ cursor: '0a1b2c3d-x', full: false, readings: [reading('late')] });
+    sink.send(change(9999));
     expect(written).toHaveLength(writes);
+  });
+
+  it('writes a snapshot larger than the limit whole, and counts against the limit only what comes after it', () => {
+    const { res, socket, text } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 2000 });
+    const snapshot: StreamEvent = { cursor: '0a1b2c3d-1', full: true, readings: Array.from({ length: 500 }, (_, k) => reading(`user${k}`)) };
+    sink.send(snapshot);
+    expect(socket.writableLength).toBeGreaterThan(40_000);
+    expect(res.destroyed).toBe(false);
+    expect(text()).toContain(presenceEventText(snapshot));
+    let sent = 0;
+    while (!res.destroyed && sent < 1000) {
+      sink.send(change(sent));
+      sent += 1;
+    }
+    // Cut off once what follows the snapshot passes 2000 bytes: about 2000 / 150 events, however big the snapshot.
+    expect(res.destroyed).toBe(true);
+    const eventBytes = Buffer.byteLength(presenceEventText(change(10)));
+    expect(sent).toBeGreaterThanOrEqual(Math.floor(2000 / (eventBytes + 8)));
+    expect(sent).toBeLessThanOrEqual(Math.ceil(2000 / eventBytes) + 1);
+  });
+
+  it('renders an event once however many streams it goes to, and a snapshot as one shared buffer', () => {
+    const first = unreadResponse();
+    const second = unreadResponse();
+    const snapshot: StreamEvent = { cursor: '0a1b2c3d-1', full: true, readings: [reading('a'), reading('b')] };
+    for (const { res } of [first, second]) new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 }).send(snapshot);
+    expect(Buffer.isBuffer(first.written[1])).toBe(true);
+    expect(second.written[1]).toBe(first.written[1]);
   });
 });

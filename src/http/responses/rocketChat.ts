@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { answeredNotModified, etagOf } from './etag';
+import { answeredNotModified } from './etag';
 
 /**
  * Writes a Rocket.Chat answer as its REST router does: `Content-Type` exactly `application/json`, never cached.
@@ -15,10 +15,4 @@ export function sendRocketChatJson(req: Request, res: Response, status: number, 
 
 export function rocketChatSuccess(req: Request, res: Response, payload: object): void {
   sendRocketChatJson(req, res, 200, JSON.stringify({ ...payload, success: true }));
-}
-
-/** A success whose body carries a strong ETag, for answers clients poll (users.presence). */
-export function rocketChatSuccessWithEtag(req: Request, res: Response, payload: object): void {
-  const body = JSON.stringify({ ...payload, success: true });
-  sendRocketChatJson(req, res, 200, body, etagOf(body));
 }

@@ -14,12 +14,18 @@ type Location = typeof body;
 function plainString(chain: ValidationChain, maxLength: number): ValidationChain {
   return chain
     .custom((value: unknown) => {
-      if (typeof value !== 'string') throw new Error('must be a single string');
-      if (value.length > maxLength) throw new Error(`must be at most ${maxLength} characters long`);
-      if (/\p{Cs}/u.test(value)) throw new Error('must be valid Unicode text');
+      const problem = plainStringProblem(value, maxLength);
+      if (problem !== undefined) throw new Error(problem);
       return true;
     })
     .bail();
+}
+
+function plainStringProblem(value: unknown, maxLength: number): string | undefined {
+  if (typeof value !== 'string') return 'must be a single string';
+  if (value.length > maxLength) return `must be at most ${maxLength} characters long`;
+  if (/\p{Cs}/u.test(value)) return 'must be valid Unicode text';
+  return undefined;
 }
 
 /**
@@ -31,6 +37,24 @@ export function whenGiven(location: 'query' | 'body', name: string, chain: Valid
     const source = req[location] as Record<string, unknown> | undefined;
     if (source?.[name] === undefined) return next();
     return chain(req, res, next);
+  };
+}
+
+/**
+ * As whenGiven, for the parameters every poll sends: a value `accept` takes (what nearly every client sends) is
+ * stored in the form the chain would have left it and the chain is skipped; `accept` runs the chain's own checks,
+ * so it takes exactly what the chain would. Anything else goes to the chain, which says what is wrong with it.
+ * The chain's machinery (contexts, field selection, promises) was an eighth of a delta poll's time.
+ */
+function whenGivenUnlessAccepted(location: 'query', name: string, accept: (value: unknown) => unknown, chain: ValidationChain): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const source = req[location] as Record<string, unknown> | undefined;
+    const value = source?.[name];
+    if (value === undefined) return next();
+    const accepted = accept(value);
+    if (accepted === undefined) return chain(req, res, next);
+    (source as Record<string, unknown>)[name] = accepted;
+    return next();
   };
 }
 
@@ -46,10 +70,16 @@ export function requiredString(location: Location, name: string, maxLength: numb
  * `from`: ISO 8601, timezone, seconds and milliseconds optional. Once valid, `req.query.from` holds the Date. It is
  * parsed once (the sanitizer), then checked: every poll sends one, and a date parse is not cheap.
  */
-export const fromParam = whenGiven('query', 'from', optionalString(query, 'from', 64)
-  .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
-  .custom((value: unknown) => value instanceof Date)
-  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z'));
+const FROM_MAX = 64;
+export const fromParam = whenGivenUnlessAccepted(
+  'query',
+  'from',
+  (value) => (plainStringProblem(value, FROM_MAX) === undefined ? parseIsoDateTime(value as string) : undefined),
+  optionalString(query, 'from', FROM_MAX)
+    .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
+    .custom((value: unknown) => value instanceof Date)
+    .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z'),
+);
 
 export const MAX_PRESENCE_IDS = 500;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -61,25 +91,37 @@ export function parseIds(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/** What is wrong with an `ids` value, if anything; an empty list only where `allowEmpty`. */
+function idsProblem(value: unknown, allowEmpty: boolean): string | undefined {
+  const ids = parseIds(value);
+  if (ids === undefined) return 'must be a list of user ids';
+  if (ids.length === 0 && !allowEmpty) return 'must list at least one user id';
+  if (ids.length > MAX_PRESENCE_IDS) return `must list at most ${MAX_PRESENCE_IDS} ids`;
+  if (!ids.every((id) => ID_PATTERN.test(id))) return 'must hold only user ids';
+  return undefined;
+}
+
 /**
  * `ids`: at most 500 user ids. users.presence answers an empty list for none (`ids=`); a stream refuses it, as it
  * would watch nobody.
  */
-function idsOf(options: { allowEmpty: boolean }) {
-  return whenGiven('query', 'ids', query('ids')
-    .optional()
-    .custom((value: unknown) => {
-      const ids = parseIds(value);
-      if (ids === undefined) throw new Error('must be a list of user ids');
-      if (ids.length === 0 && !options.allowEmpty) throw new Error('must list at least one user id');
-      if (ids.length > MAX_PRESENCE_IDS) throw new Error(`must list at most ${MAX_PRESENCE_IDS} ids`);
-      if (!ids.every((id) => ID_PATTERN.test(id))) throw new Error('must hold only user ids');
-      return true;
-    }));
+function idsOf(allowEmpty: boolean): RequestHandler {
+  return whenGivenUnlessAccepted(
+    'query',
+    'ids',
+    (value) => (idsProblem(value, allowEmpty) === undefined ? value : undefined),
+    query('ids')
+      .optional()
+      .custom((value: unknown) => {
+        const problem = idsProblem(value, allowEmpty);
+        if (problem !== undefined) throw new Error(problem);
+        return true;
+      }),
+  );
 }
 
-export const idsParam = idsOf({ allowEmpty: true });
-export const streamIdsParam = idsOf({ allowEmpty: false });
+export const idsParam = idsOf(true);
+export const streamIdsParam = idsOf(false);
 
 export const userIdPathParam = param('user_id')
   .custom((value: string) => value === 'me' || ID_PATTERN.test(value))

@@ -20,6 +20,21 @@ export function rocketChatPresenceUser({ user, status }: PresenceReading): Rocke
   return view;
 }
 
+/** Each stored record's view as JSON, for its status: records are replaced on every write, never changed. */
+const renderedUsers = new WeakMap<UserRecord, { status: Status; json: string }>();
+
+/**
+ * rocketChatPresenceUser as JSON, made once per stored record and status: a poll of 50 ids, a delta and every
+ * stream event list the same few records again and again, and the embedded store hands out the same objects.
+ */
+export function rocketChatPresenceUserJson(reading: PresenceReading): string {
+  const rendered = renderedUsers.get(reading.user);
+  if (rendered !== undefined && rendered.status === reading.status) return rendered.json;
+  const json = JSON.stringify(rocketChatPresenceUser(reading));
+  renderedUsers.set(reading.user, { status: reading.status, json });
+  return json;
+}
+
 /** A user as `me`, login and users.create show it: the user's own fields, never tokens or password hashes. */
 export function rocketChatOwnUser(user: UserRecord, status: Status): Record<string, unknown> {
   return {

@@ -61,7 +61,10 @@ userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
 // The service's own: what Rocket.Chat 7 wrote since a read (its model bumps _updatedAt on every write).
 userSchema.index({ _updatedAt: 1 });
 
-/** Stream tickets: a few seconds' life each, deleted by MongoDB's TTL monitor once expired (it runs every minute). */
+/**
+ * Stream tickets: a few seconds' life each. Expired ones are deleted as new ones are saved (through this index), and
+ * by MongoDB's TTL monitor (every minute) when none are.
+ */
 export const streamTicketSchema = new Schema(
   { _id: { type: String, required: true }, userId: String, hashedToken: String, expiresAt: Date },
   { collection: 'presence_stream_tickets', versionKey: false, strictQuery: true },

@@ -153,6 +153,21 @@ describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreK
       expect(expiry.data).toEqual({ users: [plainView(bob, 'offline')], full: false });
     });
 
+    it('answers HEAD at once with the stream\'s headers and no body, opening no stream, and refuses it as GET would', async () => {
+      const head = await request(t.app).head(STREAM).set(alice.headers);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(head.headers['cache-control']).toBe('no-cache, no-transform');
+      expect(head.text).toBeUndefined();
+      expect((await request(t.app).get('/metrics')).text).toContain('presence_open_streams 0');
+      expect((await request(t.app).head(STREAM)).status).toBe(401);
+      expect((await request(t.app).head(`${STREAM}?ids=not%20an%20id`).set(alice.headers)).status).toBe(400);
+      // A ticket is not spent on a HEAD: it still opens its stream.
+      const { body } = await request(t.app).post('/api/v1/users.presence.stream.ticket').set(alice.headers).expect(200);
+      expect((await request(t.app).head(`${STREAM}?ticket=${body.ticket}`)).status).toBe(401);
+      expect((await open(`${STREAM}?ticket=${body.ticket}`, {})).status).toBe(200);
+    });
+
     it('refuses missing credentials and bad parameters with the usual JSON before any stream starts', async () => {
       const anonymous = await open(STREAM, {});
       expect(anonymous.status).toBe(401);
@@ -175,13 +190,24 @@ describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreK
       await client.until(() => client.ended, 'the stream to end', 1000);
     });
 
-    it('ends every stream at shutdown, and a client resumes from its last id', async () => {
+    it('ends every stream at shutdown and refuses new ones with 503; the client resumes from its last id on another instance', async () => {
       const client = await subscribed(alice);
       t.app.closeStreams();
       await client.until(() => client.ended, 'the stream to end', 1000);
       await goStatus(t, carol, 'away');
-      const resumed = await open(STREAM, { ...alice.headers, 'Last-Event-ID': client.events[0].id as string });
-      expect((await resumed.event(0, 1000)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
+      const refused = await open(STREAM, { ...alice.headers, 'Last-Event-ID': client.events[0].id as string });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('3');
+      expect(refused.body).toEqual({ success: false, error: 'This instance is shutting down, try another instance' });
+      const second = await buildSecondInstance(t);
+      const secondServer = await listen(second.app);
+      cleanups.push(async () => {
+        await secondServer.close();
+        await second.close();
+      });
+      const resumed = await open(STREAM, { ...alice.headers, 'Last-Event-ID': client.events[0].id as string }, secondServer.port);
+      expect(resumed.status).toBe(200);
+      expect((await resumed.event(0, 1000)).data.users).toContainEqual(plainView(carol, 'away'));
     });
 
     describe('stream tickets, for a browser\'s EventSource', () => {
@@ -315,13 +341,21 @@ describe.each(storeKinds())('users.presence.stream ($name store)', (kind: StoreK
       await subscribed(bob);
     });
 
-    it('caps the streams of one instance with 429 JSON, and frees a place when one closes', async () => {
+    it('refuses a stream past what the instance can hold with 503 JSON and Retry-After, keeps the open ones flowing, and frees a place when one closes', async () => {
       await start({ streamMaxPerInstance: 2 });
       const first = await subscribed(alice);
-      await subscribed(bob);
+      const second = await subscribed(bob);
       const third = await open(STREAM, carol.headers);
-      expect(third.status).toBe(429);
+      expect(third.status).toBe(503);
+      expect(third.headers['content-type']).toBe('application/json');
+      expect(third.headers['retry-after']).toBe('3');
       expect(third.body).toEqual({ success: false, error: 'Too many open presence streams, try another instance' });
+      const head = await request(t.app).head(STREAM).set(carol.headers);
+      expect(head.status).toBe(503);
+      expect(head.headers['retry-after']).toBe('3');
+      await goStatus(t, carol, 'away');
+      expect((await first.event(1, 1000)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
+      expect((await second.event(1, 1000)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
       first.close();
       // The server learns of the disconnection a moment later; a client retries, as EventSource does.
       let retried = third;

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { SseParser, type SseBlock } from '../../../tools/sseParser';
 
 export interface PresenceEvent {
   id: string | undefined;
@@ -29,7 +30,6 @@ export class SseClient {
   readonly comments: string[] = [];
   retry: number | undefined;
   ended = false;
-  private buffer = '';
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -37,15 +37,10 @@ export class SseClient {
     readonly headers: IncomingHttpHeaders,
     private readonly response: IncomingMessage,
   ) {
+    const parser = new SseParser((block) => this.take(block));
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let end = this.buffer.indexOf('\n\n');
-      while (end !== -1) {
-        this.parse(this.buffer.slice(0, end));
-        this.buffer = this.buffer.slice(end + 2);
-        end = this.buffer.indexOf('\n\n');
-      }
+      parser.push(chunk);
       this.wake();
     });
     const finish = () => {
@@ -83,17 +78,10 @@ export class SseClient {
     this.response.destroy();
   }
 
-  private parse(block: string): void {
-    const fields: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-      else {
-        const colon = line.indexOf(':');
-        fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
-      }
-    }
-    if (fields.retry !== undefined) this.retry = Number(fields.retry);
-    if (fields.data !== undefined) this.events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+  private take(block: SseBlock): void {
+    this.comments.push(...block.comments);
+    if (block.retry !== undefined) this.retry = block.retry;
+    if (block.data !== undefined) this.events.push({ id: block.id, event: block.event, data: JSON.parse(block.data) });
   }
 
   private wake(): void {

@@ -1,0 +1,194 @@
+/**
+ * The client side of the stream scenarios, in the bench's own process: subscribers that open streams and read
+ * their events (with the one text/event-stream parser the tests and the soak use), and a writer that makes
+ * changes at a steady rate. Every change sets a status text `b<seq>`, so a subscriber's event is matched to the
+ * moment its write was sent.
+ */
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { onSseBlocks } from '../tools/sseParser';
+import type { BenchUser } from './protocol';
+
+export interface Subscriber {
+  /** performance.now() when the response's headers arrived, and when its snapshot was parsed. */
+  firstByteAt: number;
+  snapshotAt: number;
+  snapshotUsers: number;
+  ended: boolean;
+  events: number;
+  keepAlives: number;
+  /** Each user's latest change sequence seen, when the scenario checks that no change was lost. */
+  latest: Map<string, number> | undefined;
+}
+
+export interface StreamRequest {
+  path: string;
+  headers: Record<string, string>;
+}
+
+/** Where a subscriber's deliveries go: `seq` is the change's sequence number. */
+export type OnDelivery = (seq: number, receivedAt: number) => void;
+
+interface EventUser {
+  _id: string;
+  statusText?: string;
+}
+
+export const streamAgent = () => new Agent({ keepAlive: false, maxSockets: Infinity });
+
+/** Opens one stream; resolves once its snapshot is in, rejects when it is refused. */
+export function subscribe(port: number, agent: Agent, request: StreamRequest, onDelivery: OnDelivery, track: boolean): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const sentAt = performance.now();
+    const subscriber: Subscriber = { firstByteAt: 0, snapshotAt: 0, snapshotUsers: 0, ended: false, events: 0, keepAlives: 0, latest: track ? new Map() : undefined };
+    const req = httpRequest({ host: '127.0.0.1', port, agent, path: request.path, headers: request.headers }, (res) => {
+      subscriber.firstByteAt = performance.now() - sentAt;
+      if (res.statusCode !== 200) {
+        reject(new Error(`stream refused: ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      onSseBlocks(res, (block) => {
+        if (block.comments.length > 0) subscriber.keepAlives += 1;
+        if (block.data === undefined) return;
+        const data = JSON.parse(block.data) as { users: EventUser[]; full: boolean };
+        if (data.full) {
+          subscriber.snapshotAt = performance.now() - sentAt;
+          subscriber.snapshotUsers = data.users.length;
+          resolve(subscriber);
+          return;
+        }
+        subscriber.events += 1;
+        const receivedAt = performance.now();
+        for (const user of data.users) {
+          if (user.statusText === undefined || !user.statusText.startsWith('b')) continue;
+          const seq = Number(user.statusText.slice(1));
+          onDelivery(seq, receivedAt);
+          subscriber.latest?.set(user._id, seq);
+        }
+      });
+      res.on('close', () => (subscriber.ended = true));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens `count` streams, `batch` at a time; stream k asks `requestFor(k)`. */
+export async function openMany(
+  port: number,
+  agent: Agent,
+  count: number,
+  requestFor: (k: number) => StreamRequest,
+  onDelivery: OnDelivery,
+  options: { batch: number; track: boolean },
+): Promise<{ subscribers: Subscriber[]; openMs: number }> {
+  const started = performance.now();
+  const subscribers: Subscriber[] = [];
+  for (let first = 0; first < count; first += options.batch) {
+    const batch: Promise<Subscriber>[] = [];
+    for (let k = first; k < Math.min(count, first + options.batch); k += 1) batch.push(subscribe(port, agent, requestFor(k), onDelivery, options.track));
+    subscribers.push(...(await Promise.all(batch)));
+  }
+  return { subscribers, openMs: performance.now() - started };
+}
+
+/** One request whose whole answer is read: a refusal's status, headers and JSON. */
+export function answerTo(port: number, request: StreamRequest): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, agent: false, path: request.path, headers: request.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      // A stream that opened after all: its first event is enough to know.
+      if (res.statusCode === 200) setTimeout(() => req.destroy(), 200);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface Writes {
+  sent: number;
+  failed: number;
+  /** performance.now() when change `seq` was sent (1-based). */
+  sentAt: Float64Array;
+  /** The last change sequence written for each user. */
+  lastSeqOf: Map<string, number>;
+}
+
+/**
+ * Makes `perSecond` changes a second for `seconds` through `POST /api/v1/users.setStatus`, on a schedule that
+ * catches up if the timer runs late; change `seq` is made by `writerOf(seq)` and sets status text `b<seq>`.
+ * `writes` fills in as the changes are sent; `done` resolves when every one was answered.
+ */
+export function writeChanges(port: number, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {
+  const total = perSecond * seconds;
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map() };
+  const inFlight: Promise<void>[] = [];
+  const send = (seq: number) => {
+    const writer = writerOf(seq);
+    const body = JSON.stringify({ status: seq % 2 === 0 ? 'away' : 'online', message: `b${seq}` });
+    writes.sentAt[seq] = performance.now();
+    writes.lastSeqOf.set(writer.userId, seq);
+    inFlight.push(
+      new Promise((resolve) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, agent, method: 'POST', path: '/api/v1/users.setStatus', headers: { 'Content-Type': 'application/json', 'X-User-Id': writer.userId, 'X-Auth-Token': writer.token } },
+          (res) => {
+            if (res.statusCode !== 200) writes.failed += 1;
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.on('error', () => {
+          writes.failed += 1;
+          resolve();
+        });
+        req.end(body);
+      }),
+    );
+  };
+  const started = performance.now();
+  const intervalMs = 1000 / perSecond;
+  const done = new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor((performance.now() - started) / intervalMs));
+      while (writes.sent < due) {
+        writes.sent += 1;
+        send(writes.sent);
+      }
+      if (writes.sent >= total) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 5);
+  }).then(async () => {
+    await Promise.all(inFlight);
+    agent.destroy();
+  });
+  return { writes, done };
+}
+
+/** Latencies as they come, in a growing typed array; percentiles at the end. */
+export class Latencies {
+  private values = new Float64Array(1 << 16);
+  count = 0;
+
+  add(ms: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count] = ms;
+    this.count += 1;
+  }
+
+  percentiles(): { p50: number; p99: number; max: number } {
+    const sorted = this.values.subarray(0, this.count).sort();
+    const at = (p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+    return { p50: at(50), p99: at(99), max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1] };
+  }
+}

@@ -1,0 +1,66 @@
+import { storeKinds } from '../../support/stores';
+import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { goStatus } from '../rocketchat/rocketChatKit';
+import { listen, openStream, type SseClient } from './sseClient';
+
+const STREAM = '/api/v1/users.presence.stream';
+const PRESENT = 20_000;
+
+// About the socket, not the store (the snapshot is read the same way from either): on the embedded store only,
+// where 20 000 users are seeded in a second.
+describe('users.presence.stream with 20 000 present users (embedded store)', () => {
+  let t: TestApp;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let alice: SeededUser;
+  const opened: SseClient[] = [];
+
+  beforeAll(async () => {
+    t = await buildTestApp(storeKinds()[0]);
+    server = await listen(t.app);
+    alice = await t.seedUser({ username: 'alice' });
+    const now = t.clock.now();
+    for (let k = 0; k < PRESENT; k += 1) {
+      await t.store.createUser({
+        _id: `present${String(k).padStart(6, '0')}`,
+        username: `present${k}`,
+        name: `Present User ${k}`,
+        utcOffset: 0,
+        active: true,
+        roles: ['user'],
+        status: 'online',
+        statusText: '',
+        presenceText: null,
+        presenceExpiresAt: new Date(now.getTime() + 600_000),
+        presenceChangedAt: new Date(now.getTime() - 60_000),
+        presenceRevision: 0,
+        lastSeenAt: now,
+        createdAt: now,
+        services: {},
+      });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of opened) client.close();
+    await server.close();
+    await t.close();
+  });
+
+  it('opens unfiltered streams whose snapshot is over STREAM_MAX_BUFFER_BYTES (1 MiB), all at once, then sends them changes', async () => {
+    const clients = await Promise.all(Array.from({ length: 5 }, () => openStream(server.port, STREAM, alice.headers)));
+    opened.push(...clients);
+    for (const client of clients) {
+      expect(client.status).toBe(200);
+      const snapshot = await client.event(0, 10_000);
+      expect(snapshot.data.full).toBe(true);
+      expect(snapshot.data.users).toHaveLength(PRESENT);
+      expect(Buffer.byteLength(JSON.stringify(snapshot.data))).toBeGreaterThan(1_048_576);
+    }
+    await goStatus(t, alice, 'busy');
+    for (const client of clients) {
+      const change = await client.event(1, 2000);
+      expect(change.data.full).toBe(false);
+      expect(change.data.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'busy' })]);
+    }
+  }, 30_000);
+});
