@@ -225,7 +225,7 @@ describeInBrowser('the presence page in Chromium', () => {
     const page = await loggedIn(ada);
     await entry(page, grace, 'Online', 'Back').waitFor({ timeout: LIVE_MS });
 
-    app.closeStreams();
+    server.dropConnections();
     await connection(page, 'reconnecting', 'Reconnecting…').waitFor({ timeout: LIVE_MS });
     expect(await page.locator('#connection').getAttribute('aria-live')).toBe('polite');
     await connection(page, 'live', 'Live').waitFor({ timeout: SLOW_MS });

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   InvalidCredentialsError,
   NotFoundError,
+  StreamsUnavailableError,
   TooManyLoginAttemptsError,
   TooManyStreamsError,
   UnauthorizedError,
@@ -49,7 +50,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof TooManyLoginAttemptsError || error instanceof TooManyStreamsError) return 429;
-  if (error instanceof WriteContentionError) return 503;
+  if (error instanceof WriteContentionError || error instanceof StreamsUnavailableError) return 503;
   return 400;
 }
 

@@ -10,12 +10,14 @@ export interface PresenceEvent {
 }
 
 /** A listening server for a test app: streams need a real socket, not supertest's one-shot request. */
-export async function listen(app: Express): Promise<{ port: number; close(): Promise<void> }> {
+export async function listen(app: Express): Promise<{ port: number; dropConnections(): void; close(): Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const started = app.listen(0, '127.0.0.1', () => resolve(started));
   });
   return {
     port: (server.address() as AddressInfo).port,
+    /** Cuts every open connection, streams included, as a network drop would; the server keeps listening. */
+    dropConnections: () => server.closeAllConnections(),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
