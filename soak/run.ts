@@ -34,11 +34,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig, type LogLevel } from '../src/config/loadConfig';
-import { systemClock } from '../src/domain/clock';
-import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/credentials';
+import { systemClock } from '../src/domain/ports/clock';
+import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/rules/accounts';
 import { createLogger } from '../src/logger';
 import { createStore } from '../src/storage/createStore';
-import type { UserRecord } from '../src/domain/userRecord';
+import type { UserRecord } from '../src/domain/ports/records';
 import { StreamSubscriber } from './streamSubscriber';
 
 type Status = 'online' | 'away' | 'busy' | 'offline';

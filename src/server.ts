@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConnectionDrain } from './http/connectionDrain';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
-import { AccountService } from './domain/accountService';
-import { systemClock } from './domain/clock';
+import { AccountService } from './domain/services/accountService';
+import { systemClock } from './domain/ports/clock';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
-import type { PresenceStore } from './domain/presenceStore';
+import type { PresenceStore } from './domain/ports/store';
 import type { Logger } from 'pino';
 
 /**

@@ -1,7 +1,7 @@
 import type { Config } from '../config/loadConfig';
 import { MongoStore } from './mongo/mongoStore';
 import { SqliteStore } from './sqlite/sqliteStore';
-import type { PresenceStore } from '../domain/presenceStore';
+import type { PresenceStore } from '../domain/ports/store';
 import { withTimeout } from './storeWrappers';
 
 /**

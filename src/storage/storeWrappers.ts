@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type PresenceStore } from '../domain/presenceStore';
+import { StoreUnavailableError, type PresenceStore } from '../domain/ports/store';
 import type { Metrics } from '../metrics/createMetrics';
 
 /** The names of every method an object has, own or inherited (class methods live on prototypes). */

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import type { PresenceApp } from '../../src/app';
-import type { PresenceWrite } from '../../src/domain/userRecord';
-import { StoreUnavailableError } from '../../src/domain/presenceStore';
-import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
+import type { PresenceWrite } from '../../src/domain/ports/records';
+import { StoreUnavailableError } from '../../src/domain/ports/store';
+import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
 import { expectCleanJsonError, expectRocketChatJson, withHeldWrites, type PresenceBody, type PresenceUserView } from '../api/rocketchat/rocketChatKit';
 import { storeKinds, type StoreKind } from '../support/stores';
 import { buildSecondInstance, buildTestApp, type SeededUser, type TestApp } from '../support/testApp';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp, type PresenceApp } from '../../src/app';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/domain/ports/clock';
 import { createMetrics, type Metrics } from '../../src/metrics/createMetrics';
 import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 import { storeKinds, type DisposableStore, type TestStore } from '../support/stores';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp, type PresenceApp } from '../../src/app';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/domain/ports/clock';
 import { createMetrics } from '../../src/metrics/createMetrics';
 import { listen, openStream } from '../api/stream/sseClient';
 import { storeKinds, type TestStore } from '../support/stores';

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { newUserId } from '../../src/domain/credentials';
-import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
+import { newUserId } from '../../src/domain/rules/accounts';
+import { TEST_PASSWORD, type SeededUser, buildSecondInstance, buildTestApp, type TestApp } from '../support/testApp';
 import { buildHarness, listen, type Listening } from './support/harness';
 import { send, type RawAnswer } from './support/http';
 import { expectRocketChatError } from './support/shapes';
 import type { Express } from 'express';
 import request from 'supertest';
 import { storeKinds } from '../support/stores';
-import { buildSecondInstance, buildTestApp, type TestApp } from '../support/testApp';
 
 const LIMIT = 3;
 

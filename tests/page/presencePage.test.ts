@@ -5,7 +5,7 @@ import pino from 'pino';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { createApp, type PresenceApp } from '../../src/app';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/domain/ports/clock';
 import { listen } from '../api/stream/sseClient';
 import { storeKinds, type TestStore } from '../support/stores';
 import { seedInto, TEST_CONFIG, TEST_PASSWORD, type SeededUser } from '../support/testApp';

@@ -1,6 +1,6 @@
-import { DuplicateUserError } from '../../src/domain/presenceStore';
-import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
-import type { PresenceWrite, UserRecord } from '../../src/domain/userRecord';
+import { DuplicateUserError } from '../../src/domain/ports/store';
+import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import type { PresenceWrite, UserRecord } from '../../src/domain/ports/records';
 import { storeKinds, type StoreKind } from '../support/stores';
 
 const T0 = new Date('2026-01-15T12:00:00.000Z');

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { rocketChatPresenceOf } from '../../src/domain/rocketChatPresence';
-import { DuplicateUserError } from '../../src/domain/presenceStore';
-import type { UserRecord } from '../../src/domain/userRecord';
+import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import { DuplicateUserError } from '../../src/domain/ports/store';
+import type { UserRecord } from '../../src/domain/ports/records';
 import { DataFileError } from '../../src/storage/sqlite/dataFile';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from '../../src/storage/sqlite/schema';
 import { SqliteStore, STATEMENTS } from '../../src/storage/sqlite/sqliteStore';

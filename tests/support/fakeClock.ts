@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/domain/clock';
+import type { Clock } from '../../src/domain/ports/clock';
 
 /** The start of the current minute, real time. */
 function thisMinute(): Date {

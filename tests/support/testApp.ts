@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/credentials';
-import type { PresenceStore } from '../../src/domain/presenceStore';
-import type { UserRecord } from '../../src/domain/userRecord';
-import type { Clock } from '../../src/domain/clock';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/rules/accounts';
+import type { PresenceStore } from '../../src/domain/ports/store';
+import type { UserRecord } from '../../src/domain/ports/records';
+import type { Clock } from '../../src/domain/ports/clock';
 import { FakeClock } from './fakeClock';
 import type { StoreKind, TestStore } from './stores';
 

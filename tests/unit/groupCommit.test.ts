@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../../src/domain/presenceStore';
+import { StoreUnavailableError } from '../../src/domain/ports/store';
 import { GroupCommit } from '../../src/storage/sqlite/groupCommit';
 import { tempDataDir } from '../support/stores';
 

@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { presenceEventText, ServerSentEvents } from '../../src/http/stream/serverSentEvents';
-import type { PresenceReading } from '../../src/domain/presenceService';
-import type { StreamEvent } from '../../src/domain/presenceStreams';
-import type { UserRecord } from '../../src/domain/userRecord';
+import type { PresenceReading } from '../../src/domain/services/presenceService';
+import type { StreamEvent } from '../../src/domain/services/presenceStreams';
+import type { UserRecord } from '../../src/domain/ports/records';
 
 /** A response whose client reads nothing: every write stays queued on its socket. */
 function unreadResponse() {

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AccountService } from '../../domain/accountService';
+import type { AccountService } from '../../domain/services/accountService';
 import { InvalidParamError, UnauthorizedError } from '../../domain/errors';
-import type { Identity } from '../../domain/identity';
+import type { Identity } from '../../domain/rules/accounts';
+import { bearerTokenOf } from '../requests';
 
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
 function tokenOf(req: Request): string | undefined {
@@ -10,8 +11,7 @@ function tokenOf(req: Request): string | undefined {
   if (authorizations.length > 1) return undefined;
   const authToken = req.headers['x-auth-token'];
   if (typeof authToken === 'string' && authToken !== '') return authToken;
-  const match = /^Bearer ([^\s,]+)$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
+  return bearerTokenOf(req.headers.authorization);
 }
 
 const TICKET_MAX = 64;

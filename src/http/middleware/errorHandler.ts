@@ -11,9 +11,9 @@ import {
   UnauthorizedError,
   WriteContentionError,
 } from '../../domain/errors';
-import { StoreUnavailableError } from '../../domain/presenceStore';
+import { StoreUnavailableError } from '../../domain/ports/store';
 import { UnsupportedMediaTypeError } from './bodyShape';
-import { apiOf } from '../apiOf';
+import { apiOf } from '../requests';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
 import { requestSummary } from './observeRequests';
@@ -99,4 +99,9 @@ export function errorHandler(logger: Logger) {
     if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
     else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
   };
+}
+
+/** Any route nobody serves: a JSON 404 through the error handler, never Express's HTML page. */
+export function notFound(req: Request): never {
+  throw new NotFoundError(`Not found: ${req.method} ${req.path}`);
 }

@@ -1,11 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { codePointLength } from '../../domain/codePoints';
-import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../domain/pnutPresence';
-import type { PresenceService } from '../../domain/presenceService';
+import { InvalidParamError } from '../../domain/errors';
+import type { PresenceService } from '../../domain/services/presenceService';
 import { identityOf } from './authenticate';
 import { requestSummary } from './observeRequests';
-import { apiOf } from '../apiOf';
+import { apiOf } from '../requests';
 
 /**
  * pnut's `update_presence=<value>` on any authenticated call, of either API: the caller's presence is updated
@@ -17,12 +16,13 @@ export function updatePresence(presence: PresenceService, logger: Logger) {
     const value = req.query.update_presence;
     if (value === undefined) return next();
     let updated = false;
-    if (typeof value === 'string' && codePointLength(value) <= PNUT_PRESENCE_MAX_CODE_POINTS) {
+    if (typeof value === 'string') {
       try {
         await presence.setPnutPresence(identityOf(res).userId, value);
         updated = true;
       } catch (error) {
-        logger.warn({ req: requestSummary(req, res), err: error }, 'update_presence failed');
+        // A value pnut refuses is the client's to fix, and the answer says so; anything else is worth a look.
+        if (!(error instanceof InvalidParamError)) logger.warn({ req: requestSummary(req, res), err: error }, 'update_presence failed');
       }
     }
     res.locals.updatedPresence = updated;

@@ -1,12 +1,11 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { ForbiddenError, NotFoundError, UnknownUserError } from '../../domain/errors';
-import type { PresenceService } from '../../domain/presenceService';
+import type { PresenceService } from '../../domain/services/presenceService';
 import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
 import { CachedPnutList, pnutSuccess } from '../responses/pnut';
-import { rejectInvalid } from '../validation/rejectInvalid';
-import { presenceString, userIdPathParam } from '../validation/params';
+import { presenceString, rejectInvalid, userIdPathParam } from '../validation/params';
 import { pnutPresenceObject } from '../views/pnutPresence';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 

@@ -1,14 +1,13 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { query } from 'express-validator';
-import type { AccountService } from '../../domain/accountService';
-import { detachedString } from '../../domain/detachedString';
+import type { AccountService } from '../../domain/services/accountService';
+import { detachedString } from '../../utils';
 import { StreamsUnavailableError } from '../../domain/errors';
-import type { PresenceStreams } from '../../domain/presenceStreams';
+import type { PresenceStreams } from '../../domain/services/presenceStreams';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess } from '../responses/rocketChat';
 import { ServerSentEvents, SSE_HEADERS, type SseOptions } from '../stream/serverSentEvents';
-import { rejectInvalid } from '../validation/rejectInvalid';
-import { optionalString, parseIds, streamIdsParam, whenGiven } from '../validation/params';
+import { optionalString, parseIds, rejectInvalid, streamIdsParam, whenGiven } from '../validation/params';
 
 export interface StreamRouteOptions extends SseOptions {
   ticketTtlMs: number;

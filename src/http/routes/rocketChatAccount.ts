@@ -1,14 +1,13 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body } from 'express-validator';
-import type { AccountService, LoginRequest } from '../../domain/accountService';
+import type { AccountService, LoginRequest } from '../../domain/services/accountService';
 import { InvalidCredentialsError, InvalidParamError, TooManyLoginAttemptsError } from '../../domain/errors';
-import type { PresenceService } from '../../domain/presenceService';
-import type { PresenceStreams } from '../../domain/presenceStreams';
+import type { PresenceService } from '../../domain/services/presenceService';
+import type { PresenceStreams } from '../../domain/services/presenceStreams';
 import type { Metrics } from '../../metrics/createMetrics';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { rejectInvalid } from '../validation/rejectInvalid';
-import { optionalString, requiredString } from '../validation/params';
+import { optionalString, rejectInvalid, requiredString } from '../validation/params';
 import { rocketChatOwnUser } from '../views/rocketChatUser';
 
 const LOGIN_MAX = 256;

@@ -1,14 +1,13 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
-import { effectiveStatus } from '../../domain/effectiveStatus';
+import { effectiveStatus } from '../../domain/rules/status';
 import { InvalidParamError } from '../../domain/errors';
-import type { PresenceService } from '../../domain/presenceService';
-import type { PresentSnapshot } from '../../domain/presentSnapshot';
+import type { PresenceReading, PresenceService } from '../../domain/services/presenceService';
+import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
 import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { rejectInvalid } from '../validation/rejectInvalid';
-import { fromParam, idsParam, optionalString, parseIds, userIdQueryParam } from '../validation/params';
+import { fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdQueryParam } from '../validation/params';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser, rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
@@ -23,8 +22,16 @@ function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string
   return { body: Buffer.from(json), etag: etagOf(json) };
 }
 
-function connectionStatusOf(status: string): 'online' | 'offline' {
-  return status === 'offline' ? 'offline' : 'online';
+/**
+ * What only the user himself is told of his presence, as Rocket.Chat does: his connection status (and, for
+ * users.getPresence, his last login); nothing for anybody else.
+ */
+function ownPresenceFields(reading: PresenceReading, callerId: string, withLastLogin: boolean): Record<string, unknown> {
+  if (reading.user._id !== callerId) return {};
+  return {
+    connectionStatus: reading.status === 'offline' ? 'offline' : 'online',
+    ...(withLastLogin && reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}),
+  };
 }
 
 /** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */
@@ -65,27 +72,17 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
 
   router.get('/users.getStatus', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
-    const own = reading.user._id === identityOf(res).userId;
-    // As Rocket.Chat: the connection status only for oneself.
     rocketChatSuccess(req, res, {
       _id: reading.user._id,
       ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
-      ...(own ? { connectionStatus: connectionStatusOf(reading.status) } : {}),
+      ...ownPresenceFields(reading, identityOf(res).userId, false),
       status: reading.status,
     });
   });
 
   router.get('/users.getPresence', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
-    if (reading.user._id !== identityOf(res).userId) {
-      rocketChatSuccess(req, res, { presence: reading.status });
-      return;
-    }
-    rocketChatSuccess(req, res, {
-      presence: reading.status,
-      connectionStatus: connectionStatusOf(reading.status),
-      ...(reading.user.lastLogin === undefined ? {} : { lastLogin: reading.user.lastLogin }),
-    });
+    rocketChatSuccess(req, res, { presence: reading.status, ...ownPresenceFields(reading, identityOf(res).userId, true) });
   });
 
 }

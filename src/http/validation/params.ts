@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { body, param, query, type ValidationChain } from 'express-validator';
-import { codePointLength } from '../../domain/codePoints';
-import { parseIsoDateTime } from '../../domain/parseIsoDateTime';
-import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../domain/pnutPresence';
+import { body, param, query, validationResult, type ValidationChain } from 'express-validator';
+import { InvalidParamError } from '../../domain/errors';
+import { parseIsoDateTime } from '../../utils';
+import { isPnutPresenceString, PNUT_PRESENCE_TOO_LONG } from '../../domain/rules/pnut';
 
 type Location = typeof body;
 
@@ -134,6 +134,15 @@ export function userIdQueryParam(name: string): ValidationChain {
 /** pnut presence strings: up to 100 Unicode code points. */
 export function presenceString(location: Location, name: string): ValidationChain {
   return optionalString(location, name, 400)
-    .custom((value: string) => codePointLength(value) <= PNUT_PRESENCE_MAX_CODE_POINTS)
-    .withMessage(`must be at most ${PNUT_PRESENCE_MAX_CODE_POINTS} characters long`);
+    .custom((value: string) => isPnutPresenceString(value))
+    .withMessage(PNUT_PRESENCE_TOO_LONG);
+}
+
+/** Ends the validation chains of a route: the first invalid parameter becomes a 400 naming it. */
+export function rejectInvalid(req: Request, _res: Response, next: NextFunction): void {
+  const result = validationResult(req);
+  if (result.isEmpty()) return next();
+  const [first] = result.array({ onlyFirstError: true });
+  const param = first.type === 'field' ? first.path : 'request';
+  throw new InvalidParamError(param, String(first.msg));
 }

@@ -1,5 +1,5 @@
-import { pnutPresenceOf } from '../../domain/pnutPresence';
-import type { UserRecord } from '../../domain/userRecord';
+import { pnutPresenceOf } from '../../domain/rules/pnut';
+import type { UserRecord } from '../../domain/ports/records';
 
 /** pnut's presence object; `last_seen_at` is absent for a user who never set a presence. */
 export interface PnutPresenceObject {

@@ -1,4 +1,4 @@
-import type { PresentSnapshot } from '../../domain/presentSnapshot';
+import type { PresentSnapshot } from '../../domain/rules/changes';
 
 /**
  * The present-user list is the same for every caller: render it once per snapshot, not once per request. The

@@ -1,6 +1,6 @@
-import type { PresenceReading } from '../../domain/presenceService';
-import type { UserRecord } from '../../domain/userRecord';
-import type { Status } from '../../domain/status';
+import type { PresenceReading } from '../../domain/services/presenceService';
+import type { UserRecord } from '../../domain/ports/records';
+import type { Status } from '../../domain/ports/records';
 
 /** A user in users.presence: exactly these keys, statusText and avatarETag only when the user has one. */
 export interface RocketChatPresenceUser {

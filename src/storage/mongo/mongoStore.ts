@@ -1,8 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/presenceStore';
-import type { Status } from '../../domain/status';
-import type { StreamTicket } from '../../domain/streamTicket';
-import type { LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/userRecord';
+import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
+import type { Status } from '../../domain/ports/records';
+import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import { CASE_INSENSITIVE, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
 

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers';
 import type { Database } from 'better-sqlite3';
-import { StoreUnavailableError } from '../../domain/presenceStore';
+import { StoreUnavailableError } from '../../domain/ports/store';
 
 interface QueuedWrite {
   write: () => unknown;

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/presenceStore';
-import type { StreamTicket } from '../../domain/streamTicket';
-import type { LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/userRecord';
+import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
+import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { openDataFile } from './dataFile';
 import { GroupCommit } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';

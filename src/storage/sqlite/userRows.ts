@@ -1,4 +1,4 @@
-import type { LoginToken, RocketChatPresence, UserRecord } from '../../domain/userRecord';
+import type { LoginToken, RocketChatPresence, UserRecord } from '../../domain/ports/records';
 
 /** A row of `users` as the finders select it: every column but the password hash. */
 export interface UserRow {

@@ -3,7 +3,7 @@ import bcrypt from 'bcryptjs';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../../src/app';
-import type { UserRecord } from '../../../src/domain/userRecord';
+import type { UserRecord } from '../../../src/domain/ports/records';
 import { storeKinds } from '../../support/stores';
 import { buildTestApp, TEST_CONFIG, type TestApp } from '../../support/testApp';
 import { expectRocketChatJson, NOT_LOGGED_IN } from './rocketChatKit';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
-import { hashLoginToken } from '../../../src/domain/credentials';
+import { hashLoginToken } from '../../../src/domain/rules/accounts';
 import { storeKinds } from '../../support/stores';
 import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
 import { expectRocketChatJson, LOGIN_REFUSED } from './rocketChatKit';

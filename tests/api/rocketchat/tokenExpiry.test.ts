@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashLoginToken } from '../../../src/domain/credentials';
+import { hashLoginToken } from '../../../src/domain/rules/accounts';
 import { storeKinds } from '../../support/stores';
 import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PresenceStore } from '../../../src/domain/presenceStore';
+import type { PresenceStore } from '../../../src/domain/ports/store';
 
 export type StoreOperation = Exclude<keyof PresenceStore, 'lateWriteWindowMs' | 'externalWriters' | 'close'>;
 

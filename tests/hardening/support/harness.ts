@@ -4,12 +4,12 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
-import type { PresenceStore } from '../../../src/domain/presenceStore';
+import type { PresenceStore } from '../../../src/domain/ports/store';
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { withTimeout } from '../../../src/storage/storeWrappers';
 import { FakeClock } from '../../support/fakeClock';
 import { tempDataDir } from '../../support/stores';
-import type { UserRecord } from '../../../src/domain/userRecord';
+import type { UserRecord } from '../../../src/domain/ports/records';
 import { seedInto, TEST_CONFIG, type SeededUser } from '../../support/testApp';
 import { FaultyStore } from './faultyStore';
 

@@ -1,0 +1,118 @@
+/** The four statuses Rocket.Chat knows; `offline` chosen by a user means "invisible". */
+export const STATUSES = ['online', 'away', 'busy', 'offline'] as const;
+
+export type Status = (typeof STATUSES)[number];
+
+export interface LoginToken {
+  when: Date;
+  hashedToken: string;
+  /** Rocket.Chat marks its personal access tokens (bots, integrations) `personalAccessToken`; they carry no `when`. */
+  type?: string;
+}
+
+/**
+ * Rocket.Chat's own presence fields, as its presence service (`status`, `statusConnection`) and `setUserStatus`
+ * (`status`, `statusDefault`, `statusText`) write them into the user's document.
+ */
+export interface RocketChatPresence {
+  status: string;
+  statusText: string;
+  statusDefault: string | null;
+  statusConnection: string | null;
+}
+
+/**
+ * A user as stored, in Rocket.Chat's document shape so a document copied from, or living in, a Rocket.Chat database
+ * works here. `status` is the status last written, by this service or by Rocket.Chat; what every API reports is
+ * decided by effectiveStatus (this service's presences expire, Rocket.Chat's last as long as Rocket.Chat says).
+ */
+export interface UserRecord {
+  _id: string;
+  username: string;
+  name: string;
+  emails?: { address: string; verified: boolean }[];
+  utcOffset: number;
+  active: boolean;
+  roles: string[];
+  /** As written, by this service or Rocket.Chat (which knows more statuses, such as `disabled`). */
+  status: string;
+  statusText: string;
+  /** Rocket.Chat's chosen status and connection status, when Rocket.Chat has written them; never written here. */
+  statusDefault?: string;
+  statusConnection?: string;
+  /** The exact string last set through pnut; null when the presence was last set otherwise. */
+  presenceText: string | null;
+  /**
+   * When this service's presence ends. null when the presence is not this service's: never set, ended
+   * (invisible), or last written by Rocket.Chat, which decides how long it lasts.
+   */
+  presenceExpiresAt: Date | null;
+  /**
+   * Rocket.Chat's presence fields as this service last wrote or recorded them: when the document's differ,
+   * Rocket.Chat has written the presence since (see rocketChatPresence.ts). Absent on a user this service never
+   * wrote.
+   */
+  presenceSeen?: RocketChatPresence;
+  /** When the user last set a presence, through either API; null if never. */
+  lastSeenAt: Date | null;
+  /** When clients last saw this presence change (see changeStampAfterWrite); null if never. */
+  presenceChangedAt: Date | null;
+  /** Counts this service's writes of the presence, so a write based on a stale read is refused instead of undoing another. */
+  presenceRevision: number;
+  lastLogin?: Date;
+  avatarETag?: string;
+  createdAt: Date;
+  /** Rocket.Chat's own "last modified", bumped by every write as Rocket.Chat does. */
+  _updatedAt?: Date;
+  /**
+   * Credentials: only the finders that need them return them (login: the password hash and token list; token
+   * look-ups: the matching tokens). Every other read leaves them in the database.
+   */
+  services?: {
+    password?: { bcrypt: string };
+    resume?: { loginTokens: LoginToken[] };
+  };
+}
+
+/** The presence fields a presence change sets together. */
+export interface PresenceUpdate {
+  status: Status;
+  statusText: string;
+  presenceText: string | null;
+  presenceExpiresAt: Date | null;
+  lastSeenAt: Date | null;
+}
+
+/** What one presence write stores: the update, the change stamp the domain decided, and the time of the write. */
+export interface PresenceWrite extends PresenceUpdate {
+  presenceChangedAt: Date | null;
+  presenceSeen: RocketChatPresence;
+  updatedAt: Date;
+}
+
+/**
+ * What a write is decided from, and may only land on: this service's revision of the presence, and Rocket.Chat's
+ * presence fields (Rocket.Chat does not count revisions; a write of its in between changes these instead).
+ */
+export interface PresenceVersion {
+  presenceRevision: number;
+  rocketChat: RocketChatPresence;
+}
+
+/** Recording a presence change Rocket.Chat wrote: the change stamp, and that the presence is now Rocket.Chat's. */
+export interface RocketChatChangeRecord {
+  presenceChangedAt: Date | null;
+  presenceSeen: RocketChatPresence;
+}
+
+/**
+ * A short-lived, single-use pass to open a presence stream: a browser's EventSource cannot send headers, and a
+ * login token in a URL would end up in proxy logs and browser history. The ticket is stored only as a hash,
+ * names the login token it was issued under (logging that token out closes the stream), and is gone once used.
+ */
+export interface StreamTicket {
+  hashedTicket: string;
+  userId: string;
+  hashedToken: string;
+  expiresAt: Date;
+}

@@ -1,0 +1,48 @@
+import type { RocketChatPresence } from '../ports/records';
+
+/** The fields this module reads. */
+export interface RocketChatPresenceFields {
+  status: string;
+  statusText: string;
+  statusDefault?: string;
+  statusConnection?: string;
+  presenceExpiresAt: Date | null;
+  presenceSeen?: RocketChatPresence;
+}
+
+/** Rocket.Chat's presence fields of a document, as compared and recorded. */
+export function rocketChatPresenceOf(user: RocketChatPresenceFields): RocketChatPresence {
+  return {
+    status: user.status,
+    statusText: user.statusText,
+    statusDefault: user.statusDefault ?? null,
+    statusConnection: user.statusConnection ?? null,
+  };
+}
+
+export function samePresence(a: RocketChatPresence, b: RocketChatPresence): boolean {
+  return a.status === b.status && a.statusText === b.statusText && a.statusDefault === b.statusDefault && a.statusConnection === b.statusConnection;
+}
+
+/** Whether Rocket.Chat wrote this user's presence fields after this service last wrote or recorded them. */
+export function rocketChatWroteSince(user: RocketChatPresenceFields): boolean {
+  return user.presenceSeen !== undefined && !samePresence(user.presenceSeen, rocketChatPresenceOf(user));
+}
+
+/**
+ * Whether the presence is Rocket.Chat's to end rather than this service's: it has no expiry of this service's (set
+ * by Rocket.Chat, recorded as such, never set, or ended), or Rocket.Chat wrote it after this service did. Whichever
+ * wrote last wins: a status Rocket.Chat set lasts as long as Rocket.Chat says (its connections and reaper decide).
+ */
+export function isRocketChatPresence(user: RocketChatPresenceFields): boolean {
+  return user.presenceExpiresAt === null || rocketChatWroteSince(user);
+}
+
+/**
+ * Whether Rocket.Chat changed the presence and no change stamp records it yet. A user this service never wrote is
+ * recorded once seen present; after that, any difference from what was recorded is Rocket.Chat's write.
+ */
+export function hasUnrecordedRocketChatWrite(user: RocketChatPresenceFields): boolean {
+  if (user.presenceSeen === undefined) return user.presenceExpiresAt === null && user.status !== 'offline';
+  return rocketChatWroteSince(user);
+}

@@ -1,0 +1,28 @@
+import { STATUSES, type Status } from '../ports/records';
+import { isRocketChatPresence, type RocketChatPresenceFields } from './rocketChatPresence';
+
+export function isStatus(value: unknown): value is Status {
+  return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
+}
+
+/** Rocket.Chat trims status text and silently cuts it to 120 characters (UTF-16 units, as JS counts them). */
+export const STATUS_TEXT_MAX_LENGTH = 120;
+
+export function normaliseStatusText(text: string): string {
+  const cut = text.trim().slice(0, STATUS_TEXT_MAX_LENGTH);
+  // Never leave half of a surrogate pair (an emoji cut in two) at the end.
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+export type PresenceFields = RocketChatPresenceFields;
+
+/**
+ * The status every read reports. A presence set through this service is the chosen status while it is current and
+ * `offline` once it has expired (computed at read time: no background job has to run for an expired user to read
+ * as offline). A presence Rocket.Chat set, or with no expiry of this service's, is the status as written.
+ */
+export function effectiveStatus(user: PresenceFields, now: Date): Status {
+  if (isRocketChatPresence(user)) return isStatus(user.status) ? user.status : 'offline';
+  if ((user.presenceExpiresAt as Date).getTime() <= now.getTime()) return 'offline';
+  return isStatus(user.status) ? user.status : 'offline';
+}

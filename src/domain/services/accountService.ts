@@ -1,0 +1,234 @@
+import type { PresenceStore } from '../ports/store';
+import { DuplicateUserError } from '../ports/store';
+import type { UserRecord } from '../ports/records';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../ports/clock';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
+import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors';
+import { sameString } from '../../utils';
+
+export type LoginRequest = { login: string; password: string } | { resume: string };
+
+export interface NewUser {
+  username: string;
+  name: string;
+  password: string;
+  email?: string;
+  roles?: string[];
+  active?: boolean;
+}
+
+export interface AccountOptions {
+  /** How long a verified token is trusted without asking the store: bounds how late a revocation elsewhere bites. */
+  authCacheTtlMs: number;
+  authCacheMaxEntries: number;
+  /** Login tokens older than this stop authenticating. */
+  loginExpirationDays: number;
+  /** Failed logins allowed per client address and per account in each window, counted across every instance. */
+  loginAttemptLimit: number;
+  loginAttemptWindowMs: number;
+}
+
+type CachedIdentity = Omit<Identity, 'hashedToken'>;
+
+/** Logins, tokens and users. Rocket.Chat's rules; the store does the I/O. */
+export class AccountService {
+  /** Verified tokens by hash; undefined when caching is off. */
+  private readonly identities: LRUCache<string, CachedIdentity> | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: Clock,
+    private readonly options: AccountOptions,
+  ) {
+    this.identities = options.authCacheTtlMs > 0 && options.authCacheMaxEntries > 0
+      ? new LRUCache({
+        max: options.authCacheMaxEntries,
+        ttl: options.authCacheTtlMs,
+        // The injected clock, so tests move time by hand; read on every check rather than through a timer per call.
+        perf: { now: () => this.clock.now().getTime() },
+        ttlResolution: 0,
+      })
+      : undefined;
+  }
+
+  /**
+   * Resolves a login token to its user. `claimedUserId` is X-User-Id when the client sent one; a valid token
+   * sent with another user's id is refused like an unknown one.
+   */
+  async authenticate(token: string, claimedUserId: string | undefined): Promise<Identity> {
+    const hashedToken = hashLoginToken(token);
+    let identity = this.identities?.get(hashedToken);
+    if (identity === undefined) {
+      const now = this.clock.now();
+      const found = await this.userWithLiveToken(hashedToken, now);
+      if (found === null || !found.user.active) throw new UnauthorizedError();
+      const { user, expiresAtMs } = found;
+      identity = { userId: user._id, username: user.username, roles: user.roles };
+      // lru-cache keeps an entry while its age is at most `ttl`: one millisecond less than the cache age, so an
+      // entry is gone once CACHE_MAX_AGE_MS has passed; and never past the token's own last valid millisecond.
+      const expiresInMs = expiresAtMs - now.getTime();
+      const ttl = Math.floor(Math.min(this.options.authCacheTtlMs - 1, expiresInMs));
+      if (ttl > 0) this.identities?.set(hashedToken, identity, { ttl });
+    }
+    if (claimedUserId !== undefined && !sameString(claimedUserId, identity.userId)) throw new UnauthorizedError();
+    return { ...identity, hashedToken };
+  }
+
+  /**
+   * @returns the user and a new login token; the same error whether the user is unknown or the password wrong.
+   * Attempts count against the client's address and the account tried, on every instance alike; one that
+   * succeeds is given back. Past the limit every attempt is refused, the right password too (else a success among
+   * the refusals would give it away).
+   * @throws TooManyLoginAttemptsError
+   */
+  async login(request: LoginRequest, clientAddress: string): Promise<{ user: UserRecord; token: string }> {
+    const counted: string[] = [];
+    try {
+      await this.countAttempt('address', loginAttemptKey('address', clientAddress), counted);
+      const result = await this.checkCredentials(request, counted);
+      await this.forgetAttempts(counted);
+      return result;
+    } catch (error) {
+      // Only refused credentials spend the budget: an unavailable store says nothing about a password.
+      if (!(error instanceof InvalidCredentialsError || error instanceof TooManyLoginAttemptsError)) await this.forgetAttempts(counted).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async checkCredentials(request: LoginRequest, counted: string[]): Promise<{ user: UserRecord; token: string }> {
+    if ('resume' in request) {
+      const found = await this.userWithLiveToken(hashLoginToken(request.resume), this.clock.now());
+      if (found === null || !found.user.active) throw new InvalidCredentialsError();
+      return { user: found.user, token: request.resume };
+    }
+    const user = await this.store.findUserByLogin(request.login);
+    await this.countAttempt('account', user === null ? loginAttemptKey('login', request.login) : loginAttemptKey('account', user._id), counted);
+    const passwordMatches = await verifyPassword(request.password, user?.services?.password?.bcrypt);
+    if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
+    const token = newLoginToken();
+    const now = this.clock.now();
+    const pruned = loginTokensToPrune(user.services?.resume?.loginTokens ?? [], now, this.options.loginExpirationDays);
+    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
+    const { services: _credentials, ...withoutCredentials } = user;
+    return { user: { ...withoutCredentials, lastLogin: now }, token };
+  }
+
+  /** Counts an attempt against `key` (remembered in `counted`); throws once it is past the limit. */
+  private async countAttempt(scope: 'address' | 'account', key: string, counted: string[]): Promise<void> {
+    const now = this.clock.now();
+    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs);
+    counted.push(key);
+    if (attempts.count > this.options.loginAttemptLimit) {
+      throw new TooManyLoginAttemptsError(scope, this.options.loginAttemptLimit, attempts.resetAt, Math.max(1, Math.ceil((attempts.resetAt.getTime() - now.getTime()) / 1000)));
+    }
+  }
+
+  private async forgetAttempts(keys: readonly string[]): Promise<void> {
+    const now = this.clock.now();
+    await Promise.all(keys.map((key) => this.store.forgetLoginAttempt(key, now)));
+  }
+
+  /** A stream ticket for the caller, valid `ttlMs` and once. */
+  async issueStreamTicket(identity: Identity, ttlMs: number): Promise<{ ticket: string; expiresAt: Date }> {
+    const ticket = newLoginToken();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    await this.store.saveStreamTicket({ hashedTicket: hashLoginToken(ticket), userId: identity.userId, hashedToken: identity.hashedToken, expiresAt }, now);
+    return { ticket, expiresAt };
+  }
+
+  /** The identity a stream ticket was issued to, while its login token is still valid; the ticket is used up. */
+  async redeemStreamTicket(ticket: string): Promise<Identity> {
+    const now = this.clock.now();
+    const taken = await this.store.takeStreamTicket(hashLoginToken(ticket));
+    if (taken === null || !isTicketCurrent(taken, now)) throw new UnauthorizedError();
+    const found = await this.userWithLiveToken(taken.hashedToken, now);
+    if (found === null || !found.user.active || found.user._id !== taken.userId) throw new UnauthorizedError();
+    return { userId: found.user._id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
+  }
+
+  /** Which of these token hashes still authenticate someone: one store read for any number of open streams. */
+  async liveTokenHashes(hashedTokens: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(hashedTokens);
+    const live = new Set<string>();
+    const now = this.clock.now();
+    for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
+      if (!user.active) continue;
+      for (const token of user.services?.resume?.loginTokens ?? []) {
+        if (wanted.has(token.hashedToken) && isTokenLive(token, now, this.options.loginExpirationDays)) live.add(token.hashedToken);
+      }
+    }
+    return live;
+  }
+
+  async logout(identity: Identity): Promise<void> {
+    this.identities?.delete(identity.hashedToken);
+    await this.store.removeLoginToken(identity.userId, identity.hashedToken);
+  }
+
+  /** The token's user and when the token stops working; null when nobody has it or it has expired. */
+  private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; expiresAtMs: number } | null> {
+    const user = await this.store.findUserByHashedToken(hashedToken);
+    const token = user?.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+    if (user === null || token === undefined || !isTokenLive(token, now, this.options.loginExpirationDays)) return null;
+    return { user, expiresAtMs: tokenExpiresAtMs(token, this.options.loginExpirationDays) };
+  }
+
+  async findUser(userId: string): Promise<UserRecord> {
+    const user = await this.store.findUserById(userId);
+    if (user === null) throw new UnauthorizedError();
+    return user;
+  }
+
+  async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
+    if (!isAdmin(actor)) throw new RejectedError('error-action-not-allowed', 'Adding user is not allowed');
+    return this.insertUser(input);
+  }
+
+  /**
+   * Makes sure the configured admin exists, as Rocket.Chat does with ADMIN_USERNAME / ADMIN_PASS. An existing
+   * user is left as it is. Without a configured password one is generated and returned, to be shown once.
+   */
+  async ensureAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
+    if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
+    const chosen = password ?? newLoginToken().slice(0, 20);
+    try {
+      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'] });
+    } catch (error) {
+      // Another instance created it first.
+      if (error instanceof RejectedError) return { created: false };
+      throw error;
+    }
+    return password === undefined ? { created: true, generatedPassword: chosen } : { created: true };
+  }
+
+  private async insertUser(input: NewUser): Promise<UserRecord> {
+    const user: UserRecord = {
+      _id: newUserId(),
+      username: input.username,
+      name: input.name,
+      ...(input.email === undefined ? {} : { emails: [{ address: input.email.toLowerCase(), verified: false }] }),
+      utcOffset: 0,
+      active: input.active ?? true,
+      roles: input.roles ?? ['user'],
+      status: 'offline',
+      statusText: '',
+      presenceText: null,
+      presenceExpiresAt: null,
+      lastSeenAt: null,
+      presenceChangedAt: null,
+      presenceRevision: 0,
+      createdAt: this.clock.now(),
+      services: { password: { bcrypt: await hashPassword(input.password) }, resume: { loginTokens: [] } },
+    };
+    try {
+      await this.store.createUser(user);
+    } catch (error) {
+      if (!(error instanceof DuplicateUserError)) throw error;
+      const taken = error.field === 'email' ? input.email : input.username;
+      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+    }
+    return user;
+  }
+}

@@ -1,0 +1,177 @@
+import type { Clock } from '../ports/clock';
+import { firstIndexAbove } from '../../utils';
+import { expiryChangeAt, lastVisibleChangeAt } from '../rules/changes';
+import { ignoreEvents, type PresenceObserver } from '../ports/observer';
+import type { PresenceStore } from '../ports/store';
+import type { UserRecord } from '../ports/records';
+
+export interface FeedOptions {
+  /** How long what the feed read is kept for streams catching up. */
+  keepMs: number;
+  /** How often the store is read while anyone listens, so changes made elsewhere and expiries arrive unasked. */
+  pollIntervalMs: number;
+}
+
+/** The users whose presence changed in one read; `position` orders batches, `readAtMs` is the read's start. */
+export interface FeedBatch {
+  position: number;
+  /** Every change committed before this instant is in this batch or an earlier one: the batch's cursor. */
+  readAtMs: number;
+  users: UserRecord[];
+}
+
+export type FeedListener = (batch: FeedBatch) => void;
+
+/** Records, before a read, the presence writes that programs other than this service made since `since`. */
+export type ExternalWritesRecorder = (since: Date) => Promise<void>;
+
+/**
+ * This instance's reader of presence changes, for its open streams: one read at a time, each from the previous
+ * read's start less the store's late-write window, recognising a change it has already passed on by its stamp. So
+ * a listener gets each change once, whichever instance (or Rocket.Chat) made it and however late it landed within
+ * the window. Expiries come in through the same read: an expired presence is a change stamped with its expiry.
+ * What it read is kept a while, so a stream that opens can catch up with what arrived during its first read.
+ */
+export class PresenceFeed {
+  private position = 0;
+  private lastReadAt = 0;
+  /** Entries in position order: the user that changed, its position, when it was read; `head` skips trimmed ones. */
+  private readonly entryUserIds: string[] = [];
+  private readonly entryPositions: number[] = [];
+  private readonly entryReadAtMs: number[] = [];
+  private head = 0;
+  /** The last record read of each user with a kept entry, and that entry's position. */
+  private readonly latest = new Map<string, { user: UserRecord; position: number }>();
+  /** Stamps already passed on that a read may still return: those inside the late-write window. */
+  private readonly seenStamps = new Map<string, number>();
+  private lastReadStartMs: number | undefined;
+  private inFlight: Promise<number> | undefined;
+  private queued: Promise<number> | undefined;
+  private readonly listeners = new Set<FeedListener>();
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: Clock,
+    private readonly options: FeedOptions,
+    private readonly recordExternalWrites: ExternalWritesRecorder | undefined,
+    private readonly observer: PresenceObserver = ignoreEvents,
+    private readonly onPollError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** The position of the last completed read. */
+  get current(): number {
+    return this.position;
+  }
+
+  /** When the last completed read started: every change committed before it has been read. */
+  get lastReadAtMs(): number {
+    return this.lastReadAt;
+  }
+
+  /**
+   * Reads the store for changes and resolves with the position that includes every change committed before this
+   * call. A read already running may have started too early, so such a call waits for the next one.
+   */
+  sync(): Promise<number> {
+    if (this.queued !== undefined) return this.queued;
+    if (this.inFlight === undefined) return this.launchRead();
+    this.queued = this.inFlight.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.launchRead();
+    });
+    return this.queued;
+  }
+
+  /** The latest record of each user that changed after `position`, a position this feed gave out and still keeps. */
+  usersChangedAfter(position: number): UserRecord[] {
+    const userIds = new Set<string>();
+    for (let i = firstIndexAbove(this.entryPositions, position, this.head); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
+    return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
+  }
+
+  /** Calls `listener` with every batch from now on, reading the store every poll interval while anyone listens. */
+  subscribe(listener: FeedListener): () => void {
+    this.listeners.add(listener);
+    if (this.poller === undefined) {
+      this.poller = setInterval(() => this.sync().catch(this.onPollError), this.options.pollIntervalMs);
+      this.poller.unref();
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** A change was just written through this instance: listeners should not wait for the next poll. */
+  changedLocally(): void {
+    if (this.listeners.size > 0) this.sync().catch(this.onPollError);
+  }
+
+  stop(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  private launchRead(): Promise<number> {
+    const read = this.read().finally(() => {
+      if (this.inFlight === read) this.inFlight = undefined;
+    });
+    this.inFlight = read;
+    return read;
+  }
+
+  private async read(): Promise<number> {
+    const startMs = this.clock.now().getTime();
+    const sinceMs = (this.lastReadStartMs ?? startMs) - this.store.lateWriteWindowMs;
+    const start = new Date(startMs);
+    if (this.recordExternalWrites !== undefined) await this.recordExternalWrites(new Date(sinceMs));
+    const candidates = await this.store.findUsersChangedSince(new Date(sinceMs), start);
+    const changed: UserRecord[] = [];
+    for (const user of candidates) {
+      const stamp = lastVisibleChangeAt(user, start);
+      if (stamp === null || stamp < sinceMs || this.seenStamps.get(user._id) === stamp) continue;
+      this.seenStamps.set(user._id, stamp);
+      if (stamp === expiryChangeAt(user, start)) this.observer.expirySeen();
+      changed.push(user);
+    }
+    this.lastReadStartMs = startMs;
+    this.lastReadAt = startMs;
+    this.forgetStampsBefore(startMs - this.store.lateWriteWindowMs);
+    this.trimReadBefore(startMs - this.options.keepMs);
+    if (changed.length === 0) return this.position;
+    this.position += 1;
+    for (const user of changed) {
+      this.entryUserIds.push(user._id);
+      this.entryPositions.push(this.position);
+      this.entryReadAtMs.push(startMs);
+      this.latest.set(user._id, { user, position: this.position });
+    }
+    const batch: FeedBatch = { position: this.position, readAtMs: startMs, users: changed };
+    for (const listener of this.listeners) listener(batch);
+    return this.position;
+  }
+
+  private forgetStampsBefore(cutoffMs: number): void {
+    for (const [userId, stamp] of this.seenStamps) if (stamp < cutoffMs) this.seenStamps.delete(userId);
+  }
+
+  private trimReadBefore(cutoffMs: number): void {
+    while (this.head < this.entryReadAtMs.length && this.entryReadAtMs[this.head] < cutoffMs) {
+      const userId = this.entryUserIds[this.head];
+      if (this.latest.get(userId)?.position === this.entryPositions[this.head]) this.latest.delete(userId);
+      this.head += 1;
+    }
+    // Cut the arrays in bulk, never on every read, so trimming never copies the whole log each time.
+    if (this.head > 1024 && this.head * 2 > this.entryUserIds.length) {
+      this.entryUserIds.splice(0, this.head);
+      this.entryPositions.splice(0, this.head);
+      this.entryReadAtMs.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import type { PresenceStore } from '../ports/store';
+import type { PresenceUpdate, UserRecord } from '../ports/records';
+import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
+import type { Clock } from '../ports/clock';
+import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
+import type { Status } from '../ports/records';
+import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
+import { isAdmin, type Identity } from '../rules/accounts';
+import { parsePnutPresence, resolveExpiration } from '../rules/pnut';
+import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
+import type { PresenceFeed } from './presenceFeed';
+import { ignoreEvents, type PresenceObserver } from '../ports/observer';
+import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
+
+export interface PresenceOptions extends DeltaWindow {
+  /** How long a presence lasts unless renewed (pnut: 15 minutes). */
+  presenceTtlMs: number;
+}
+
+/** A user's presence as read at `now`: the record, and the status every API reports for it. */
+export interface PresenceReading {
+  user: UserRecord;
+  status: Status;
+}
+
+/** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */
+export interface PresentList {
+  snapshot: PresentSnapshot;
+  currentToMs: number;
+}
+
+/** A users.presence answer, and the cursor it is current to (see presenceCursor.ts). */
+export type PresenceList =
+  | { full: true; snapshot: PresentSnapshot; cursor: string }
+  | { full: false; readings: PresenceReading[]; now: Date; cursor: string };
+
+/** A write refused because another changed the user since it was read is tried again, this often at most. */
+const MAX_WRITE_ATTEMPTS = 8;
+
+function byId(a: UserRecord, b: UserRecord): number {
+  return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
+}
+
+/** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
+export class PresenceService {
+  private cached: { snapshot: PresentSnapshot; validUntilMs: number } | undefined;
+  private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: Clock,
+    private readonly options: PresenceOptions,
+    readonly feed: PresenceFeed,
+    private readonly observer: PresenceObserver = ignoreEvents,
+  ) {}
+
+  /**
+   * Rocket.Chat's users.presence: the full list, the changes since `from`, or the listed `ids`. Every answer comes
+   * from the database as it is, whichever instance gives it and whoever else asks with the same login token.
+   */
+  async listPresence(query: { from?: Date; ids?: string[]; callerId: string }): Promise<PresenceList> {
+    if (query.ids !== undefined) {
+      const { readings, now } = await this.presentAmong(query.ids);
+      return { full: false, now, readings, cursor: formatCursor(now.getTime()) };
+    }
+    const plan = this.planSince(query.from);
+    if (plan.kind === 'full') {
+      const { snapshot, currentToMs } = await this.presentUsers();
+      return { full: true, snapshot, cursor: formatCursor(currentToMs) };
+    }
+    const { users, now } = await this.changesSince(plan.since);
+    const readings = this.readAll(users.filter((user) => user._id !== query.callerId), now);
+    return { full: false, now, readings, cursor: formatCursor(now.getTime()) };
+  }
+
+  /** What a client that has everything up to `point` needs (see planChangesSince). */
+  planSince(point: Date | undefined): PresenceQueryPlan {
+    return planChangesSince(point, this.clock.now(), this.options);
+  }
+
+  /**
+   * The users whose presence changed since `since`, as read at `now`: every change committed before `now` is in.
+   * Rocket.Chat's writes are recorded first where it shares the store, so none waits for a stream to be noticed.
+   */
+  async changesSince(since: Date): Promise<{ users: UserRecord[]; now: Date }> {
+    if (this.store.externalWriters) await this.feed.sync();
+    const now = this.clock.now();
+    const users = (await this.store.findUsersChangedSince(since, now)).filter((user) => changedSince(user, since, now));
+    return { users, now };
+  }
+
+  /** Those of `ids` whose presence is current, as read at `now`. */
+  async presentAmong(ids: readonly string[]): Promise<{ readings: PresenceReading[]; now: Date }> {
+    const now = this.clock.now();
+    const users = await this.store.findUsersByIds(ids);
+    return { now, readings: this.readAll(users, now).filter((reading) => reading.status !== 'offline') };
+  }
+
+  /**
+   * Everybody whose presence is current. The list read last is served again while the feed has seen no change and
+   * none of its presences has expired: what the database holds, read more cheaply.
+   */
+  async presentUsers(): Promise<PresentList> {
+    const position = await this.feed.sync();
+    // Reads after that position found nothing new: the list is current up to the last of them.
+    const syncedToMs = this.feed.current === position ? this.feed.lastReadAtMs : 0;
+    const snapshot = await this.snapshotAt(position);
+    return { snapshot, currentToMs: Math.max(snapshot.takenAt.getTime(), syncedToMs) };
+  }
+
+  private snapshotAt(position: number): Promise<PresentSnapshot> {
+    const cached = this.cached;
+    if (cached !== undefined && cached.snapshot.position === position && this.clock.now().getTime() < cached.validUntilMs) return Promise.resolve(cached.snapshot);
+    // Requests arriving while the store is read share that one read.
+    if (this.pendingRead !== undefined && this.pendingRead.position === position) return this.pendingRead.promise;
+    const promise = this.readPresentUsers(position).finally(() => {
+      if (this.pendingRead?.promise === promise) this.pendingRead = undefined;
+    });
+    this.pendingRead = { promise, position };
+    return promise;
+  }
+
+  async readUser(userId: string): Promise<PresenceReading> {
+    const user = await this.store.findUserById(userId);
+    if (user === null) throw new UnknownUserError();
+    return this.read(user, this.clock.now());
+  }
+
+  async readUserByUsername(username: string): Promise<PresenceReading> {
+    const user = await this.store.findUserByUsername(username);
+    if (user === null) throw new UnknownUserError();
+    return this.read(user, this.clock.now());
+  }
+
+  /**
+   * Rocket.Chat's users.setStatus. Either field may be missing (validation makes sure not both); a missing one
+   * keeps its value at the moment of the write, so concurrent calls setting different fields both land. A status
+   * other than offline renews the presence for the presence time to live; offline ("invisible") ends it.
+   */
+  async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string }): Promise<UserRecord> {
+    if (targetUserId !== actor.userId && !isAdmin(actor)) {
+      throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+    }
+    if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
+    const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
+    return this.write(targetUserId, (current, now) => {
+      // A message alone keeps the status others see: a user whose presence has expired stays offline.
+      const status = (input.status as Status | undefined) ?? effectiveStatus(current, now);
+      return {
+        status,
+        statusText: statusText ?? current.statusText,
+        presenceText: null,
+        presenceExpiresAt: status === 'offline' ? null : new Date(now.getTime() + this.options.presenceTtlMs),
+        lastSeenAt: lastSeenAfterWrite(current, status, now),
+      };
+    });
+  }
+
+  /**
+   * pnut's presence: `value` as pnut defines it (see parsePnutPresence), until `expiration` (Unix seconds) or for
+   * the presence time to live.
+   * @throws InvalidParamError naming `expiration` when it is not an acceptable time
+   */
+  async setPnutPresence(userId: string, value: string | undefined, expiration?: string): Promise<UserRecord> {
+    const expiry = resolveExpiration(expiration, this.clock.now(), this.options.presenceTtlMs);
+    if (!expiry.ok) throw new InvalidParamError('expiration', expiry.reason);
+    const request = parsePnutPresence(value);
+    return this.write(userId, (current, now) => {
+      const expiresAt = expiration === undefined ? new Date(now.getTime() + this.options.presenceTtlMs) : expiry.expiresAt;
+      return request.kind === 'clear'
+        ? { status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null, lastSeenAt: current.lastSeenAt }
+        : { status: request.status, statusText: request.statusText, presenceText: request.presenceText, presenceExpiresAt: expiresAt, lastSeenAt: now };
+    });
+  }
+
+  read(user: UserRecord, now: Date): PresenceReading {
+    return { user, status: effectiveStatus(user, now) };
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  readAll(users: readonly UserRecord[], now: Date): PresenceReading[] {
+    return users.map((user) => this.read(user, now));
+  }
+
+  /**
+   * Reads the user, decides the update from what was read, and writes it with its change stamp in one atomic
+   * write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads
+   * again and decides again.
+   */
+  private async write(userId: string, decide: (current: UserRecord, now: Date) => PresenceUpdate): Promise<UserRecord> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const current = await this.store.findUserById(userId);
+      if (current === null) throw new UnknownUserError();
+      const now = this.clock.now();
+      const update = decide(current, now);
+      const presenceSeen = rocketChatPresenceOf({ ...current, ...update });
+      const after = { ...current, ...update, presenceSeen };
+      const visible = isVisibleChange(current, after, now);
+      const written = await this.store.writePresence(
+        userId,
+        { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) },
+        { ...update, presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now },
+      );
+      if (written !== null) {
+        if (visible) {
+          this.observer.changeRecorded();
+          this.feed.changedLocally();
+        }
+        return written;
+      }
+    }
+    throw new WriteContentionError();
+  }
+
+  private async readPresentUsers(position: number): Promise<PresentSnapshot> {
+    const takenAt = this.clock.now();
+    // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
+    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
+    const snapshot: PresentSnapshot = { users, takenAt, position };
+    if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };
+    return snapshot;
+  }
+}

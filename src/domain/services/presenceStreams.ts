@@ -1,0 +1,258 @@
+import type { AccountService } from './accountService';
+import type { Clock } from '../ports/clock';
+import { StreamsUnavailableError, TooManyStreamsError } from '../errors';
+import type { Identity } from '../rules/accounts';
+import { formatCursor, parseCursor } from '../rules/cursors';
+import type { FeedBatch } from './presenceFeed';
+import { ignoreEvents, type PresenceObserver } from '../ports/observer';
+import type { PresenceReading, PresenceService } from './presenceService';
+import type { PresentSnapshot } from '../rules/changes';
+import { StreamDelivery, type Delivered, type DeliveryOptions } from './streamDelivery';
+import type { UserRecord } from '../ports/records';
+
+/** One event of a stream: the users whose presence it reports, and the cursor to resume after it. */
+export interface StreamEvent {
+  cursor: string;
+  full: boolean;
+  readings: readonly PresenceReading[];
+}
+
+/**
+ * Where a stream's events go; the HTTP layer writes them as Server-Sent Events. An event object may go to many
+ * sinks (the snapshot to every stream opening on it, a change to every stream without `ids`): render it once.
+ */
+export interface StreamSink {
+  send(event: StreamEvent): void;
+  /** Called twice a heartbeat: writes a comment unless something was written since the previous call. */
+  keepAlive(): void;
+  /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
+  close(): void;
+}
+
+export interface StreamLimits {
+  maxPerUser: number;
+  maxPerInstance: number;
+  keepAliveMs: number;
+  /** How often open streams' login tokens are checked again, so a logout anywhere closes them. */
+  revalidateMs: number;
+  /** How changes are written when they come faster than one core can write them (StreamDelivery). */
+  delivery: DeliveryOptions;
+}
+
+interface OpenStream {
+  identity: Identity;
+  sink: StreamSink;
+  delivered: Delivered;
+}
+
+/** Token checks of open streams go to the store in batches of this many. */
+const REVALIDATE_BATCH = 1000;
+/** Keep-alives are written this many at a time between turns of the event loop. */
+const KEEP_ALIVE_SLICE = 1000;
+
+function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | undefined): readonly PresenceReading[] {
+  return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user._id));
+}
+
+/**
+ * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed
+ * (through StreamDelivery, which indexes them by watched user and coalesces under load), keep-alives, and the
+ * limits. All streams share one feed subscription, and each batch's readings are made once.
+ */
+export class PresenceStreams {
+  private readonly streams = new Set<OpenStream>();
+  private readonly delivery: StreamDelivery;
+  /** The snapshot event of each present-user list, made once for every unfiltered stream that opens on it. */
+  private readonly snapshotEvents = new WeakMap<PresentSnapshot, StreamEvent>();
+  private readonly perUser = new Map<string, number>();
+  private reserved = 0;
+  /** Set by closeAll: a stream still opening then is refused, so none outlives the shutdown. */
+  private closing = false;
+  private unsubscribe: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly accounts: AccountService,
+    private readonly clock: Clock,
+    private readonly limits: StreamLimits,
+    private readonly observer: PresenceObserver = ignoreEvents,
+    private readonly onRevalidateError: (error: unknown) => void = () => undefined,
+  ) {
+    this.delivery = new StreamDelivery(clock, limits.delivery, undefined, observer);
+  }
+
+  get count(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Whether a stream of this user would be let in now, without opening one (HEAD).
+   * @throws TooManyStreamsError, StreamsUnavailableError
+   */
+  admits(userId: string): void {
+    this.checkLimits(userId);
+  }
+
+  /**
+   * Opens a stream: checks the limits (before anything is sent, so a refusal is a plain error answer), then sends
+   * what the client lacks: after a known `lastEventId` the changes since, else every present user (of `ids`).
+   * @returns stop, to call when the connection ends
+   * @throws TooManyStreamsError, StreamsUnavailableError (also when the instance began shutting down meanwhile)
+   */
+  async open(identity: Identity, ids: readonly string[] | undefined, lastEventId: string | undefined, sink: StreamSink): Promise<() => void> {
+    this.reserve(identity.userId);
+    const wanted = ids === undefined ? undefined : new Set(ids);
+    let registered: OpenStream | undefined;
+    try {
+      const feed = this.presence.feed;
+      // Every change the feed reads after this position reaches the stream through it; the read below has the rest.
+      const position = await feed.sync();
+      const cursorMs = lastEventId === undefined ? undefined : parseCursor(lastEventId);
+      const plan = this.presence.planSince(cursorMs === undefined ? undefined : new Date(cursorMs));
+      let currentToMs: number;
+      if (plan.kind === 'changes') {
+        // A resume, on this instance or any other: what changed since the cursor (less the overlap), no snapshot.
+        const { users, now } = await this.presence.changesSince(plan.since);
+        const missed = among(this.presence.readAll(users, now), wanted);
+        currentToMs = now.getTime();
+        if (missed.length > 0) sink.send({ cursor: formatCursor(currentToMs), full: false, readings: missed });
+      } else {
+        const initial = await this.initialEvent(wanted);
+        if (this.closing) throw new StreamsUnavailableError('closing');
+        currentToMs = initial.currentToMs;
+        sink.send(initial.event);
+      }
+      if (this.closing) throw new StreamsUnavailableError('closing');
+      // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
+      const caughtUp = among(this.readingsOf(feed.usersChangedAfter(position)), wanted);
+      if (caughtUp.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, feed.lastReadAtMs)), full: false, readings: caughtUp });
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current) };
+      this.streams.add(registered);
+      this.observer.streamsOpen(this.streams.size);
+      this.startSharedWork();
+    } finally {
+      this.reserved -= 1;
+      if (registered === undefined) this.release(identity.userId);
+    }
+    const stream = registered;
+    return () => this.remove(stream);
+  }
+
+  /** Closes the streams opened with this login token (its logout). */
+  closeToken(hashedToken: string): void {
+    for (const stream of this.streams) if (stream.identity.hashedToken === hashedToken) this.close(stream);
+  }
+
+  /** Closes every stream (shutdown): clients resume elsewhere. Streams still opening are refused. */
+  closeAll(): void {
+    this.closing = true;
+    // First, so the delivery index is dropped whole rather than stream by stream.
+    this.stopSharedWork();
+    for (const stream of this.streams) this.close(stream);
+  }
+
+  private checkLimits(userId: string): number {
+    if (this.closing) throw new StreamsUnavailableError('closing');
+    if (this.streams.size + this.reserved >= this.limits.maxPerInstance) throw new StreamsUnavailableError('full');
+    const ofUser = this.perUser.get(userId) ?? 0;
+    if (ofUser >= this.limits.maxPerUser) throw new TooManyStreamsError();
+    return ofUser;
+  }
+
+  private reserve(userId: string): void {
+    this.perUser.set(userId, this.checkLimits(userId) + 1);
+    this.reserved += 1;
+  }
+
+  private release(userId: string): void {
+    const left = (this.perUser.get(userId) ?? 1) - 1;
+    if (left === 0) this.perUser.delete(userId);
+    else this.perUser.set(userId, left);
+  }
+
+  /**
+   * The snapshot to open with, and the time it is current to; without `ids`, one event object per present-user list
+   * (and cursor), shared by the streams opening on it.
+   */
+  private async initialEvent(ids: ReadonlySet<string> | undefined): Promise<{ currentToMs: number; event: StreamEvent }> {
+    if (ids !== undefined) {
+      const { readings, now } = await this.presence.presentAmong([...ids]);
+      return { currentToMs: now.getTime(), event: { cursor: formatCursor(now.getTime()), full: true, readings } };
+    }
+    const { snapshot, currentToMs } = await this.presence.presentUsers();
+    const cursor = formatCursor(currentToMs);
+    let event = this.snapshotEvents.get(snapshot);
+    if (event === undefined || event.cursor !== cursor) {
+      event = { cursor, full: true, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+      this.snapshotEvents.set(snapshot, event);
+    }
+    return { currentToMs, event };
+  }
+
+  private readingsOf(users: readonly UserRecord[]): PresenceReading[] {
+    return this.presence.readAll(users, this.clock.now());
+  }
+
+  private deliver(batch: FeedBatch): void {
+    this.delivery.deliver(batch.position, formatCursor(batch.readAtMs), this.readingsOf(batch.users));
+  }
+
+  private close(stream: OpenStream): void {
+    if (!this.remove(stream)) return;
+    stream.sink.close();
+  }
+
+  /** false when it was already gone. */
+  private remove(stream: OpenStream): boolean {
+    if (!this.streams.delete(stream)) return false;
+    this.delivery.remove(stream.delivered);
+    this.observer.streamsOpen(this.streams.size);
+    this.release(stream.identity.userId);
+    if (this.streams.size === 0) this.stopSharedWork();
+    return true;
+  }
+
+  private startSharedWork(): void {
+    if (this.unsubscribe !== undefined) return;
+    this.unsubscribe = this.presence.feed.subscribe((batch) => this.deliver(batch));
+    // Twice a heartbeat: a sink skips the comment when it wrote since the last call, so none is silent longer.
+    const keepAlive = setInterval(() => this.keepAliveRound(), this.limits.keepAliveMs / 2);
+    const revalidate = setInterval(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs);
+    this.timers = [keepAlive, revalidate];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Keep-alives for every stream, a slice at a time, so thousands of idle streams never hold up deliveries. */
+  private keepAliveRound(): void {
+    const streams = [...this.streams];
+    const slice = (from: number): void => {
+      const to = Math.min(streams.length, from + KEEP_ALIVE_SLICE);
+      for (let k = from; k < to; k += 1) streams[k].sink.keepAlive();
+      if (to < streams.length) setImmediate(() => slice(to));
+    };
+    slice(0);
+  }
+
+  private stopSharedWork(): void {
+    this.delivery.stop();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  /** Closes the streams whose login token no longer authenticates (logged out or revoked on any instance). */
+  private async revalidate(): Promise<void> {
+    const checked = new Set([...this.streams].map((stream) => stream.identity.hashedToken));
+    const tokens = [...checked];
+    const live = new Set<string>();
+    for (let i = 0; i < tokens.length; i += REVALIDATE_BATCH) {
+      for (const token of await this.accounts.liveTokenHashes(tokens.slice(i, i + REVALIDATE_BATCH))) live.add(token);
+    }
+    // A stream opened during the check was authenticated just now: only the checked tokens are judged.
+    for (const stream of this.streams) {
+      if (checked.has(stream.identity.hashedToken) && !live.has(stream.identity.hashedToken)) this.close(stream);
+    }
+  }
+}

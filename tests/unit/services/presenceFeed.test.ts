@@ -1,0 +1,167 @@
+import { PresenceFeed } from '../../../src/domain/services/presenceFeed';
+import type { PresenceStore } from '../../../src/domain/ports/store';
+import type { UserRecord } from '../../../src/domain/ports/records';
+import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresence';
+import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
+import { FakeClock } from '../../support/fakeClock';
+import { tempDataDir } from '../../support/stores';
+
+const KEEP_MS = 600_000;
+
+function aUser(id: string): UserRecord {
+  return {
+    _id: id, username: id, name: id, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '', presenceText: null,
+    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: new Date(0),
+  };
+}
+
+describe('PresenceFeed', () => {
+  let clock: FakeClock;
+  let dataDir: ReturnType<typeof tempDataDir>;
+  let store: SqliteStore;
+  let feed: PresenceFeed;
+  const ids = (users: UserRecord[] | undefined) => users?.map((user) => user._id).sort();
+
+  /** Writes `userId` online for `ttlMs`, stamped `stampedMsAgo` before the clock's now. */
+  async function change(userId: string, { ttlMs = 900_000, stampedMsAgo = 0 } = {}): Promise<void> {
+    const current = (await store.findUserById(userId)) as UserRecord;
+    const now = clock.now();
+    const stamp = new Date(now.getTime() - stampedMsAgo + current.presenceRevision);
+    const status = current.presenceRevision % 2 === 0 ? 'online' : 'away';
+    await store.writePresence(userId, { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) }, {
+      status, statusText: '', presenceText: null, presenceSeen: rocketChatPresenceOf({ ...current, status, statusText: '' }),
+      presenceExpiresAt: new Date(now.getTime() + ttlMs), lastSeenAt: now, presenceChangedAt: stamp, updatedAt: now,
+    });
+  }
+
+  function feedOver(over: PresenceStore, recordExternalWrites?: (since: Date) => Promise<void>): PresenceFeed {
+    return new PresenceFeed(over, clock, { keepMs: KEEP_MS, pollIntervalMs: 10 }, recordExternalWrites);
+  }
+
+  beforeEach(async () => {
+    clock = new FakeClock('2026-06-01T00:00:00.000Z');
+    dataDir = tempDataDir();
+    store = SqliteStore.open({ dataDir: dataDir.dir });
+    for (const id of ['a', 'b', 'c']) await store.createUser(aUser(id));
+    feed = feedOver(store);
+  });
+  afterEach(async () => {
+    feed.stop();
+    await store.close();
+    dataDir.remove();
+  });
+
+  it('reports each change once, from its first read on, with the time every change before it was read', async () => {
+    await change('a');
+    expect(await feed.sync()).toBe(1);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+    await change('b');
+    clock.advance(1);
+    expect(await feed.sync()).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['b']);
+    expect(feed.lastReadAtMs).toBe(clock.now().getTime());
+    clock.advance(1);
+    expect(await feed.sync()).toBe(2);
+    expect(feed.usersChangedAfter(2)).toEqual([]);
+    expect(feed.lastReadAtMs).toBe(clock.now().getTime());
+  });
+
+  it('records the writes of other programs (Rocket.Chat) before each read, from the same point it reads from', async () => {
+    const recordedFrom: number[] = [];
+    feed = feedOver(Object.assign(Object.create(store) as SqliteStore, { lateWriteWindowMs: 2000 }), async (since) => {
+      recordedFrom.push(since.getTime());
+      await change('c');
+    });
+    const start = clock.now().getTime();
+    expect(await feed.sync()).toBe(1);
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['c']);
+    clock.advance(500);
+    await feed.sync();
+    expect(recordedFrom).toEqual([start - 2000, start - 2000]);
+  });
+
+  it('gives the latest record of a user that changed twice after a position', async () => {
+    await feed.sync();
+    await change('a');
+    await feed.sync();
+    await change('a');
+    await feed.sync();
+    const [user] = feed.usersChangedAfter(0);
+    expect(user.presenceRevision).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
+  });
+
+  it('reports a write that lands late, inside the store\'s late-write window, exactly once', async () => {
+    const lateStore = Object.assign(Object.create(store) as SqliteStore, { lateWriteWindowMs: 10_000 });
+    feed = feedOver(lateStore);
+    await feed.sync();
+    clock.advance(3000);
+    await feed.sync();
+    // Stamped before the last read started, visible only now: a write that was in flight during that read.
+    await change('c', { stampedMsAgo: 4000 });
+    clock.advance(500);
+    const position = await feed.sync();
+    expect(ids(feed.usersChangedAfter(position - 1))).toEqual(['c']);
+    clock.advance(500);
+    expect(await feed.sync()).toBe(position);
+  });
+
+  it('reports an expiry when a read after it comes, stamped with the expiry', async () => {
+    await change('a', { ttlMs: 5000 });
+    expect(await feed.sync()).toBe(1);
+    clock.advance(4999);
+    expect(await feed.sync()).toBe(1);
+    clock.advance(1);
+    expect(await feed.sync()).toBe(2);
+    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
+  });
+
+  it('makes a caller who asks during a read wait for a read that starts after it asked', async () => {
+    let hold: Promise<void> | undefined;
+    let release!: () => void;
+    const holding = Object.assign(Object.create(store) as SqliteStore, {
+      findUsersChangedSince: async (since: Date, now: Date) => {
+        const found = await store.findUsersChangedSince(since, now);
+        await hold;
+        return found;
+      },
+    });
+    feed = feedOver(holding);
+    await feed.sync();
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const early = feed.sync();
+    await change('b');
+    const late = feed.sync();
+    hold = undefined;
+    release();
+    expect(await early).toBe(0);
+    expect(await late).toBe(1);
+  });
+
+  it('keeps what it read for `keepMs`, then lets it go', async () => {
+    await change('a');
+    await feed.sync();
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+    clock.advance(KEEP_MS + 1);
+    await change('b');
+    await feed.sync();
+    expect(ids(feed.usersChangedAfter(0))).toEqual(['b']);
+  });
+
+  it('calls its listeners with each batch, reading by itself every poll interval while any listen', async () => {
+    jest.useFakeTimers({ doNotFake: ['Date', 'performance'] });
+    try {
+      await feed.sync();
+      const batches: { ids: string[]; readAtMs: number }[] = [];
+      const stop = feed.subscribe((batch) => batches.push({ ids: batch.users.map((user) => user._id), readAtMs: batch.readAtMs }));
+      await change('c', { ttlMs: 1000 });
+      clock.advance(1000);
+      await jest.advanceTimersByTimeAsync(10);
+      stop();
+      await jest.advanceTimersByTimeAsync(50);
+      expect(batches).toEqual([{ ids: ['c'], readAtMs: clock.now().getTime() }]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

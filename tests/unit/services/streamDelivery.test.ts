@@ -1,0 +1,266 @@
+import type { PresenceObserver } from '../../../src/domain/ports/observer';
+import type { PresenceReading } from '../../../src/domain/services/presenceService';
+import type { StreamEvent, StreamSink } from '../../../src/domain/services/presenceStreams';
+import { StreamDelivery, type Later } from '../../../src/domain/services/streamDelivery';
+import type { UserRecord } from '../../../src/domain/ports/records';
+import { FakeClock } from '../../support/fakeClock';
+
+/** Tasks run when the fake clock reaches them, in order: time only moves when the test moves it. */
+class ManualLater {
+  private tasks: { dueMs: number; seq: number; task: () => void }[] = [];
+  private seq = 0;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  readonly later: Later = (task, delayMs) => {
+    const entry = { dueMs: this.clock.now().getTime() + Math.max(0, delayMs), seq: (this.seq += 1), task };
+    this.tasks.push(entry);
+    return { cancel: () => (this.tasks = this.tasks.filter((other) => other !== entry)) };
+  };
+
+  /** Runs the first task due by now, if any; the task itself may move the clock. */
+  runNext(): boolean {
+    const nowMs = this.clock.now().getTime();
+    const due = this.tasks.filter((entry) => entry.dueMs <= nowMs).sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)[0];
+    if (due === undefined) return false;
+    this.tasks = this.tasks.filter((entry) => entry !== due);
+    due.task();
+    return true;
+  }
+
+  /** Runs every task due by now, and those they schedule for now (a runaway loop fails the test). */
+  runDue(): void {
+    for (let ran = 0; this.runNext(); ran += 1) if (ran > 100_000) throw new Error('tasks keep scheduling tasks');
+  }
+
+  /** Moves the clock by `ms`, running each task at its own time. */
+  advance(ms: number): void {
+    const endMs = this.clock.now().getTime() + ms;
+    for (let rounds = 0; ; rounds += 1) {
+      if (rounds > 100_000) throw new Error('tasks keep scheduling tasks');
+      this.runDue();
+      const next = this.tasks.map((entry) => entry.dueMs).filter((dueMs) => dueMs <= endMs).sort((a, b) => a - b)[0];
+      if (next === undefined) break;
+      this.clock.set(new Date(Math.max(Math.ceil(next), this.clock.now().getTime())));
+    }
+    if (this.clock.now().getTime() < endMs) this.clock.set(new Date(endMs));
+    this.runDue();
+  }
+
+  get pending(): number {
+    return this.tasks.length;
+  }
+}
+
+/** A sink that keeps its events; writing one takes `costMs` of the fake clock, as a busy socket would. */
+class RecordingSink implements StreamSink {
+  readonly events: StreamEvent[] = [];
+  costMs = 0;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  send(event: StreamEvent): void {
+    this.events.push(event);
+    this.clock.advance(this.costMs);
+  }
+
+  keepAlive(): void {}
+
+  close(): void {}
+}
+
+let revision = 0;
+function readingOf(userId: string, status: PresenceReading['status'], clock: FakeClock): PresenceReading {
+  revision += 1;
+  return { user: { _id: userId, statusText: `r${revision}`, presenceChangedAt: clock.now(), presenceExpiresAt: null, status } as unknown as UserRecord, status };
+}
+
+const OPTIONS = { maxWindowMs: 500, busyShare: 0.5, sliceMs: 20 };
+
+describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
+  let clock: FakeClock;
+  let later: ManualLater;
+  let reports: { windowSeconds: number; waiting: number }[];
+  let delivered: number[];
+  let delivery: StreamDelivery;
+
+  beforeEach(() => {
+    clock = new FakeClock('2026-03-01T10:00:00.000Z');
+    later = new ManualLater(clock);
+    reports = [];
+    delivered = [];
+    const observer: PresenceObserver = {
+      changeRecorded: () => undefined,
+      expirySeen: () => undefined,
+      streamsOpen: () => undefined,
+      streamDelivered: (seconds) => delivered.push(seconds),
+      streamBacklog: (windowSeconds, waiting) => reports.push({ windowSeconds, waiting }),
+    };
+    delivery = new StreamDelivery(clock, OPTIONS, later.later, observer);
+  });
+
+  function watchers(count: number, ids: string[] | undefined, costMs = 0): RecordingSink[] {
+    return Array.from({ length: count }, () => {
+      const sink = new RecordingSink(clock);
+      sink.costMs = costMs;
+      delivery.add(sink, ids, 0);
+      return sink;
+    });
+  }
+
+  const usersOf = (event: StreamEvent) => event.readings.map((reading) => `${reading.user._id}:${reading.status}:${reading.user.statusText}`);
+
+  it('at rest writes each change at once, one event per watcher, with a window of 0', () => {
+    const [a, b] = watchers(2, ['u1', 'u2']);
+    const [other] = watchers(1, ['u9']);
+    const change = readingOf('u1', 'away', clock);
+    delivery.deliver(1, 'c-1', [change]);
+    expect(a.events).toEqual([]);
+    later.runDue();
+    expect(a.events).toEqual([{ cursor: 'c-1', full: false, readings: [change] }]);
+    // One change for both: the same event object, which the sink renders once.
+    expect(b.events[0]).toBe(a.events[0]);
+    expect(other.events).toEqual([]);
+    expect(delivery.window).toBe(0);
+    expect(later.pending).toBe(0);
+    expect(delivered).toEqual([0]);
+  });
+
+  /** Two rounds back to back, each writing to every sink: the second worked all the time since the first ended. */
+  function fallBehind(): void {
+    delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
+    later.runDue();
+    expect(delivery.window).toBe(0);
+    delivery.deliver(2, 'c-2', [readingOf('u1', 'busy', clock)]);
+    later.runDue();
+  }
+
+  it('widens the window when deliveries fall behind: a stream then gets one event per window, holding each user\'s latest state, and loses nothing', () => {
+    // 200 streams whose events take 1 ms each to write: one round takes 200 ms.
+    const sinks = watchers(200, ['u1', 'u2', 'u3'], 1);
+    fallBehind();
+    expect(sinks.every((sink) => sink.events.length === 2)).toBe(true);
+    expect(delivery.window).toBe(200);
+    expect(reports.at(-1)).toEqual({ windowSeconds: 0.2, waiting: 0 });
+
+    // Changes keep coming every 10 ms; u2 changes twice.
+    const last: Record<string, PresenceReading> = {};
+    for (const [k, [userId, status]] of ([['u2', 'busy'], ['u3', 'away'], ['u2', 'online'], ['u1', 'offline']] as const).entries()) {
+      last[userId] = readingOf(userId, status, clock);
+      delivery.deliver(3 + k, `c-${3 + k}`, [last[userId]]);
+      later.advance(10);
+    }
+    expect(sinks[0].events).toHaveLength(2);
+    expect(delivery.backlog).toBe(200);
+    expect(reports.at(-1)).toEqual({ windowSeconds: 0.2, waiting: 200 });
+
+    later.advance(160);
+    for (const sink of sinks) {
+      expect(sink.events).toHaveLength(3);
+      expect(sink.events[2].cursor).toBe('c-6');
+      expect(usersOf(sink.events[2]).sort()).toEqual(['u1', 'u2', 'u3'].map((userId) => `${userId}:${last[userId].status}:${last[userId].user.statusText}`));
+    }
+    expect(delivery.backlog).toBe(0);
+  });
+
+  it('never widens past the longest window, however slow the writes', () => {
+    watchers(100, ['u1'], 20);
+    fallBehind();
+    expect(delivery.window).toBe(500);
+  });
+
+  it('narrows the window again as the backlog drains, halving round by round down to 0', () => {
+    const sinks = watchers(200, ['u1'], 1);
+    fallBehind();
+    expect(delivery.window).toBe(200);
+    for (const sink of sinks) sink.costMs = 0;
+    const windows: number[] = [];
+    for (let k = 0; k < 10; k += 1) {
+      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      later.advance(delivery.window);
+      windows.push(delivery.window);
+    }
+    expect(windows).toEqual([100, 50, 25, 12, 6, 3, 1, 0, 0, 0]);
+    expect(sinks[0].events).toHaveLength(12);
+  });
+
+  it('narrows the window when changes stop coming, halving it every window and reporting it, down to 0', () => {
+    watchers(200, ['u1'], 1);
+    fallBehind();
+    expect(delivery.window).toBe(200);
+    later.advance(200);
+    expect(delivery.window).toBe(100);
+    later.advance(100 + 50 + 25 + 12 + 6 + 3 + 1);
+    expect(delivery.window).toBe(0);
+    expect(reports.map((report) => report.windowSeconds).slice(-9)).toEqual([0.2, 0.1, 0.05, 0.025, 0.012, 0.006, 0.003, 0.001, 0]);
+    expect(later.pending).toBe(0);
+  });
+
+  it('goes back to 0 under a steady load one core carries, however wide a slow round made it', () => {
+    const sinks = watchers(100, ['u1'], 1);
+    fallBehind();
+    expect(delivery.window).toBe(100);
+    // Each round works 100 ms of every 300 (a third of the time, under the share deliveries may take).
+    const windows: number[] = [];
+    for (let k = 0; k < 8; k += 1) {
+      later.advance(200);
+      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      later.advance(100);
+      windows.push(delivery.window);
+    }
+    expect(windows.every((window, k) => k === 0 || window <= windows[k - 1])).toBe(true);
+    expect(windows.at(-1)).toBe(0);
+    expect(sinks[0].events).toHaveLength(10);
+  });
+
+  it('yields to the event loop in the middle of a long round; a stream already written to waits for the next round', () => {
+    const sinks = watchers(320, ['u1'], 1);
+    delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
+    // The first slice stops once 20 ms of writes have passed (looked at every 32 events).
+    expect(later.runNext()).toBe(true);
+    expect(sinks.filter((sink) => sink.events.length === 1)).toHaveLength(32);
+    expect(delivery.backlog).toBe(320 - 32);
+    const again = readingOf('u1', 'busy', clock);
+    delivery.deliver(2, 'c-2', [again]);
+    while (sinks[319].events.length === 0) expect(later.runNext()).toBe(true);
+    // The rest of the round got the newest state; the first 32 get it in the next round.
+    expect(sinks[319].events.map(usersOf)).toEqual([[`u1:busy:${again.user.statusText}`]]);
+    expect(sinks[0].events).toHaveLength(1);
+    expect(delivery.backlog).toBe(32);
+    later.runDue();
+    expect(sinks[0].events).toHaveLength(2);
+    expect(sinks.every((sink) => sink.events.at(-1)?.readings[0] === again)).toBe(true);
+  });
+
+  it('gives the streams without ids one shared event per round, and a stream that joined meanwhile only what is newer than its snapshot', () => {
+    const everyone = watchers(3, undefined, 1);
+    delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
+    later.runDue();
+    const before = readingOf('u2', 'busy', clock);
+    delivery.deliver(2, 'c-2', [before]);
+    const joined = new RecordingSink(clock);
+    // Its snapshot was taken at position 2: it has u2 already.
+    delivery.add(joined, undefined, 2);
+    const after = readingOf('u3', 'online', clock);
+    delivery.deliver(3, 'c-3', [after]);
+    later.advance(delivery.window);
+    expect(everyone.map((sink) => sink.events[1])).toEqual([everyone[0].events[1], everyone[0].events[1], everyone[0].events[1]]);
+    expect(everyone[1].events[1]).toBe(everyone[0].events[1]);
+    expect(everyone[0].events[1].readings).toEqual([before, after]);
+    expect(joined.events).toEqual([{ cursor: 'c-3', full: false, readings: [after] }]);
+  });
+
+  it('writes nothing to a stream once it is removed, and nothing at all once stopped', () => {
+    const [kept, removed] = [watchers(1, ['u1'])[0], new RecordingSink(clock)];
+    const handle = delivery.add(removed, ['u1'], 0);
+    delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
+    delivery.remove(handle);
+    later.runDue();
+    expect(kept.events).toHaveLength(1);
+    expect(removed.events).toEqual([]);
+    delivery.deliver(2, 'c-2', [readingOf('u1', 'busy', clock)]);
+    delivery.stop();
+    later.advance(1000);
+    expect(kept.events).toHaveLength(1);
+  });
+});
