@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { presenceEventText, ServerSentEvents } from '../../src/http/stream/serverSentEvents';
-import type { PresenceReading } from '../../src/domain/services/presenceService';
-import type { StreamEvent } from '../../src/domain/services/presenceStreams';
+import type { PresenceReading } from '../../src/domain/ports/records';
+import type { StreamEvent } from '../../src/domain/ports/streams';
 import type { UserRecord } from '../../src/domain/ports/records';
 
 /** A response whose client reads nothing: every write stays queued on its socket. */

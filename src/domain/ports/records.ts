@@ -116,3 +116,9 @@ export interface StreamTicket {
   hashedToken: string;
   expiresAt: Date;
 }
+
+/** A user's presence as read at a moment: the record, and the status every API reports for it then. */
+export interface PresenceReading {
+  user: UserRecord;
+  status: Status;
+}

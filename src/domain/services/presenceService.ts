@@ -1,9 +1,8 @@
 import type { PresenceStore } from '../ports/store';
-import type { PresenceUpdate, UserRecord } from '../ports/records';
+import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
-import type { Status } from '../ports/records';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
 import { parsePnutPresence, resolveExpiration } from '../rules/pnut';
@@ -15,12 +14,6 @@ import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
 export interface PresenceOptions extends DeltaWindow {
   /** How long a presence lasts unless renewed (pnut: 15 minutes). */
   presenceTtlMs: number;
-}
-
-/** A user's presence as read at `now`: the record, and the status every API reports for it. */
-export interface PresenceReading {
-  user: UserRecord;
-  status: Status;
 }
 
 /** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */

@@ -5,29 +5,12 @@ import type { Identity } from '../rules/accounts';
 import { formatCursor, parseCursor } from '../rules/cursors';
 import type { FeedBatch } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import type { PresenceReading, PresenceService } from './presenceService';
+import type { PresenceService } from './presenceService';
+import type { PresenceReading } from '../ports/records';
 import type { PresentSnapshot } from '../rules/changes';
 import { StreamDelivery, type Delivered, type DeliveryOptions } from './streamDelivery';
 import type { UserRecord } from '../ports/records';
-
-/** One event of a stream: the users whose presence it reports, and the cursor to resume after it. */
-export interface StreamEvent {
-  cursor: string;
-  full: boolean;
-  readings: readonly PresenceReading[];
-}
-
-/**
- * Where a stream's events go; the HTTP layer writes them as Server-Sent Events. An event object may go to many
- * sinks (the snapshot to every stream opening on it, a change to every stream without `ids`): render it once.
- */
-export interface StreamSink {
-  send(event: StreamEvent): void;
-  /** Called twice a heartbeat: writes a comment unless something was written since the previous call. */
-  keepAlive(): void;
-  /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
-  close(): void;
-}
+import type { StreamEvent, StreamSink } from '../ports/streams';
 
 export interface StreamLimits {
   maxPerUser: number;

@@ -2,8 +2,8 @@ import type { Clock } from '../ports/clock';
 import { detachedString } from '../../utils';
 import { lastVisibleChangeAt } from '../rules/changes';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import type { PresenceReading } from './presenceService';
-import type { StreamEvent, StreamSink } from './presenceStreams';
+import type { PresenceReading } from '../ports/records';
+import type { StreamEvent, StreamSink } from '../ports/streams';
 
 export interface DeliveryOptions {
   /** The widest the window gets: how long a change may wait for its event however far deliveries fall behind. */

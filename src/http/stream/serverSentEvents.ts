@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Response } from 'express';
-import type { StreamEvent, StreamSink } from '../../domain/services/presenceStreams';
+import type { StreamEvent, StreamSink } from '../../domain/ports/streams';
 import { rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
 export interface SseOptions {

@@ -1,4 +1,4 @@
-import type { PresenceReading } from '../../domain/services/presenceService';
+import type { PresenceReading } from '../../domain/ports/records';
 import type { UserRecord } from '../../domain/ports/records';
 import type { Status } from '../../domain/ports/records';
 

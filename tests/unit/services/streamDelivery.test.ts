@@ -1,6 +1,6 @@
 import type { PresenceObserver } from '../../../src/domain/ports/observer';
-import type { PresenceReading } from '../../../src/domain/services/presenceService';
-import type { StreamEvent, StreamSink } from '../../../src/domain/services/presenceStreams';
+import type { PresenceReading } from '../../../src/domain/ports/records';
+import type { StreamEvent, StreamSink } from '../../../src/domain/ports/streams';
 import { StreamDelivery, type Later } from '../../../src/domain/services/streamDelivery';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { FakeClock } from '../../support/fakeClock';
