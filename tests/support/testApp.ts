@@ -4,31 +4,19 @@ import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../sr
 import type { PresenceStore } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
+import { loadConfig } from '../../src/config/loadConfig';
 import { FakeClock } from './fakeClock';
-import type { StoreKind, TestStore } from './stores';
+import { storeKinds, type StoreKind, type TestStore } from './stores';
 
+/**
+ * The production defaults (loadConfig of an empty environment, on a process that may hold 20 000 files), but what a
+ * test needs otherwise: a login limit no suite meets by accident, streams polled often, a small token cache.
+ */
 export const TEST_CONFIG: AppConfig = {
-  deltaWindowSeconds: 600,
-  deltaOverlapSeconds: 2,
-  presenceTtlSeconds: 900,
-  cacheMaxAgeMs: 2000,
-  authCacheMaxEntries: 1000,
-  corsOrigins: [],
+  ...loadConfig({}, { openFiles: 20_000 }),
   loginRateLimit: 1000,
-  loginRateWindowSeconds: 60,
-  trustProxy: false,
   streamPollMs: 20,
-  streamHeartbeatSeconds: 15,
-  streamRetryMs: 3000,
-  streamMaxPerUser: 10,
-  streamMaxPerInstance: 20000,
-  streamMaxBufferBytes: 1048576,
-  streamTicketSeconds: 30,
-  streamRevalidateMs: 4000,
-  metricsToken: undefined,
-  slowRequestMs: 1000,
-  loginExpirationDays: 90,
-  rocketChatScanMs: 1000,
+  authCacheMaxEntries: 1000,
 };
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -54,12 +42,13 @@ export interface TestApp {
 
 let counter = 0;
 
-/** Inserts a user straight into a store, with a login token and TEST_PASSWORD (or `password`), as SeededUser. */
-export async function seedInto(store: PresenceStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
-  passwordHash ??= hashPassword(TEST_PASSWORD);
+/**
+ * A user as this service creates one (offline, never set a presence, no credentials), with a fresh id and a
+ * username of its own: the one user factory of the suites; `fields` replace any of it.
+ */
+export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
   counter += 1;
-  const token = newLoginToken();
-  const user: UserRecord = {
+  return {
     _id: newUserId(),
     username: `user${counter}`,
     name: `User ${counter}`,
@@ -73,13 +62,23 @@ export async function seedInto(store: PresenceStore, clock: Clock, fields: Parti
     lastSeenAt: null,
     presenceChangedAt: null,
     presenceRevision: 0,
+    createdAt: new Date('2026-01-01T00:00:00.000Z'),
+    ...fields,
+  };
+}
+
+/** Inserts a user straight into a store, with a login token and TEST_PASSWORD (or `password`), as SeededUser. */
+export async function seedInto(store: PresenceStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const token = newLoginToken();
+  const user = userRecord({
     createdAt: clock.now(),
     ...fields,
     services: {
       password: { bcrypt: password === undefined ? await passwordHash : await hashPassword(password) },
       resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
     },
-  };
+  });
   await store.createUser(user);
   return {
     user,
@@ -113,4 +112,33 @@ export async function buildSecondInstance(first: TestApp, config: Partial<AppCon
     await store.dispose();
   };
   return { app, store, close };
+}
+
+/**
+ * One describe block per store kind the suites run on (the embedded store always, MongoDB when there is one),
+ * titled `<title> (<kind> store)`.
+ */
+export function describeEachStore(title: string, body: (kind: StoreKind) => void): void {
+  describe.each(storeKinds())(`${title} ($name store)`, body);
+}
+
+/**
+ * A fresh test app on `kind` for every test of the enclosing describe, closed after it. Read `.t` inside tests and
+ * hooks (it is the current test's app).
+ */
+export function appPerTest(kind: StoreKind, config: Partial<AppConfig> = {}): { readonly t: TestApp } {
+  let current: TestApp | undefined;
+  beforeEach(async () => {
+    current = await buildTestApp(kind, config);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get t(): TestApp {
+      if (current === undefined) throw new Error('appPerTest: read .t inside a test or a hook');
+      return current;
+    },
+  };
 }
