@@ -11,7 +11,7 @@ const REST_HEADERS: Record<string, string> = {
   'content-security-policy': "frame-ancestors 'none'",
 };
 
-/** What only an HTML page needs (helmet's defaults beyond the REST set): a JSON API sends none of it. */
+/** What only an HTML page needs (the page's own set, and what other frameworks add by default): a JSON API sends none of it. */
 const PAGE_ONLY_HEADERS = [
   'cross-origin-opener-policy',
   'cross-origin-resource-policy',

@@ -66,6 +66,10 @@ describe('GET / and its files', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    // The API's no-store is not the page's: it is revalidated, not refetched.
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     // No inline script or style for the policy to refuse: the script and stylesheet are files of their own.

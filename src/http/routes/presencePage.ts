@@ -2,25 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
-import helmet from 'helmet';
+import { pageSecurityHeaders } from '../middleware/securityHeaders';
 
 /**
  * The page's folder: beside this module's folder, both in the source tree (tests) and in dist/, where
  * `npm run build` copies it (tsc copies no .html, .css or .js).
  */
 const PAGE_DIR = path.join(__dirname, '..', 'page');
-
-/** The page's own policy: every resource from this origin, no inline script or style, never framed. */
-const PAGE_CSP_DIRECTIVES = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  frameAncestors: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-};
 
 const PAGE_FILES: { route: string; file: string; type: string }[] = [
   { route: '/', file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -31,18 +19,14 @@ const PAGE_FILES: { route: string; file: string; type: string }[] = [
 /**
  * The live presence page at `GET /` and its stylesheet and script: three small files read once (a missing
  * file stops the start, not a visitor), each with a strong ETag and revalidated on every use (`no-cache`), so a
- * new release is seen at once. Its security headers are its own (helmet, with the page's policy), set only here.
+ * new release is seen at once. Its security headers are the page's own set (pageSecurityHeaders), not the API's.
  */
 export function presencePage(): Router {
   const router = Router();
-  const headers = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP_DIRECTIVES },
-    xFrameOptions: { action: 'deny' },
-  });
   for (const { route, file, type } of PAGE_FILES) {
     const body = readFileSync(path.join(PAGE_DIR, file));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    router.get(route, headers, (_req: Request, res: Response) => {
+    router.get(route, pageSecurityHeaders, (_req: Request, res: Response) => {
       res.setHeader('Content-Type', type);
       res.setHeader('Cache-Control', 'no-cache');
       res.setHeader('ETag', etag);
