@@ -142,3 +142,30 @@ export function appPerTest(kind: StoreKind, config: Partial<AppConfig> = {}): { 
     },
   };
 }
+
+/**
+ * appPerTest's app as a TestApp to hold at describe level (`const t = currentApp(appPerTest(kind))`): each member
+ * reads the current test's app, so it too may only be used inside tests and hooks.
+ */
+export function currentApp(perTest: { readonly t: TestApp }): TestApp {
+  return {
+    get app() {
+      return perTest.t.app;
+    },
+    get store() {
+      return perTest.t.store;
+    },
+    get clock() {
+      return perTest.t.clock;
+    },
+    seedUser: (fields) => perTest.t.seedUser(fields),
+    close: () => perTest.t.close(),
+  };
+}
+
+/** Seeds one user per argument (its fields, `{}` for none), in order, into `t`. */
+export async function seedUsers(t: TestApp, ...fields: Partial<UserRecord>[]): Promise<SeededUser[]> {
+  const users: SeededUser[] = [];
+  for (const each of fields) users.push(await t.seedUser(each));
+  return users;
+}

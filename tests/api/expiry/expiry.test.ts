@@ -1,24 +1,26 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, buildTestApp, currentApp, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../../support/testApp';
 import { expectPnutSuccess, unixSeconds } from '../pnut/pnutHelpers';
 
 type Json = Record<string, unknown>;
 
 const TTL = 900;
 
-describe.each(storeKinds())('presence expiry ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let bob: SeededUser;
+describeEachStore('presence expiry', (kind) => {
+  const standard = appPerTest(kind);
+  /** An app with other settings, for one test; closed after it. */
+  let configured: TestApp | undefined;
+  const t = currentApp({ get t() { return configured ?? standard.t; } });
+  afterEach(async () => {
+    await configured?.close();
+    configured = undefined;
+  });
+  let alice: SeededUser, bob: SeededUser;
   let t0: number;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser();
-    bob = await t.seedUser();
+    [alice, bob] = await seedUsers(t, {}, {});
     t0 = t.clock.now().getTime();
   });
-  afterEach(() => t.close());
 
   /** Moves the fake clock to `seconds` after the test's start. */
   function at(seconds: number): void {
@@ -164,10 +166,8 @@ describe.each(storeKinds())('presence expiry ($name store)', (kind) => {
     });
 
     it('honours a configured PRESENCE_TTL', async () => {
-      await t.close();
-      t = await buildTestApp(kind, { presenceTtlSeconds: 120 });
-      alice = await t.seedUser();
-      bob = await t.seedUser();
+      configured = await buildTestApp(kind, { presenceTtlSeconds: 120 });
+      [alice, bob] = await seedUsers(t, {}, {});
       t0 = t.clock.now().getTime();
       await pnutPut(alice, { presence: 'short' });
       at(119);

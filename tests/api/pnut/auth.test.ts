@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { buildTestApp, TEST_PASSWORD, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore } from '../../support/testApp';
 import { expectPnutError, expectPnutSuccess } from './pnutHelpers';
 
 const RC_UNAUTHORIZED = {
@@ -10,12 +9,8 @@ const RC_UNAUTHORIZED = {
   message: 'You must be logged in to do this.',
 };
 
-describe.each(storeKinds())('Bearer tokens on both APIs ($name store)', (kind) => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp(kind);
-  });
-  afterEach(() => t.close());
+describeEachStore('Bearer tokens on both APIs', (kind) => {
+  const t = currentApp(appPerTest(kind));
 
   describe('pnut (/v0)', () => {
     it('accepts Authorization: Bearer with a login token', async () => {

@@ -1,21 +1,18 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, type SeededUser, type TestApp } from '../../support/testApp';
 import { expectPnutError, expectPnutSuccess, unixSeconds } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
 const DAY = 86400;
 
-describe.each(storeKinds())('pnut bad input: 400 naming the parameter, never a 500 ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('pnut bad input: 400 naming the parameter, never a 500', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser();
     await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'before' }).expect(200);
   });
-  afterEach(() => t.close());
 
   async function expectUnchanged(): Promise<void> {
     const res = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);

@@ -1,22 +1,17 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectPnutSuccess } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-describe.each(storeKinds())('one presence model behind pnut and Rocket.Chat ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let bob: SeededUser;
+describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let alice: SeededUser, bob: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser();
-    bob = await t.seedUser();
+    [alice, bob] = await seedUsers(t, {}, {});
   });
-  afterEach(() => t.close());
 
   async function pnutPut(presence: string): Promise<void> {
     await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence }).expect(200);

@@ -1,16 +1,13 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectPnutError, expectPnutSuccess } from './pnutHelpers';
 
-describe.each(storeKinds())('pnut envelope on every /v0 answer ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('pnut envelope on every /v0 answer', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser();
   });
-  afterEach(() => t.close());
 
   describe('successes: {meta:{code:200}, data}', () => {
     it('GET /v0/presence wraps the list', async () => {

@@ -1,18 +1,15 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectPnutSuccess, expectPresenceObject } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
-describe.each(storeKinds())('GET /v0/presence ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('GET /v0/presence', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser();
   });
-  afterEach(() => t.close());
 
   async function list(caller: SeededUser = alice): Promise<PresenceObject[]> {
     return expectPnutSuccess(await request(t.app).get('/v0/presence').set(caller.bearer)) as PresenceObject[];

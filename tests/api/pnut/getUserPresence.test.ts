@@ -1,20 +1,15 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectPnutError, expectPnutSuccess, expectPresenceObject } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
-describe.each(storeKinds())('GET /v0/users/{user_id}/presence ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let bob: SeededUser;
+describeEachStore('GET /v0/users/{user_id}/presence', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let alice: SeededUser, bob: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser();
-    bob = await t.seedUser();
+    [alice, bob] = await seedUsers(t, {}, {});
   });
-  afterEach(() => t.close());
 
   async function get(path: string, caller: SeededUser = alice): Promise<PresenceObject> {
     const data = expectPnutSuccess(await request(t.app).get(`/v0/users/${path}/presence`).set(caller.bearer)) as PresenceObject;

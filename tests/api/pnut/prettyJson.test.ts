@@ -1,16 +1,13 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 
 /** pnut.io's docs: "If it is set at all, the JSON will be returned that way"; their examples indent by 4 spaces. */
-describe.each(storeKinds())('X-Pretty-Json on /v0 ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('X-Pretty-Json on /v0', (kind) => {
+  const t = currentApp(appPerTest(kind, { corsOrigins: ['https://chat.example.com'] }));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind, { corsOrigins: ['https://chat.example.com'] });
     alice = await t.seedUser({ username: 'alice', name: 'Alice' });
   });
-  afterEach(() => t.close());
 
   it('indents a presence object by 4 spaces, and that is the only difference from the compact answer', async () => {
     const compact = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);

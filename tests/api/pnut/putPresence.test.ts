@@ -1,18 +1,15 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, type SeededUser, type TestApp } from '../../support/testApp';
 import { expectPnutError, expectPnutSuccess, expectPresenceObject, unixSeconds } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
-describe.each(storeKinds())('PUT /v0/users/{user_id}/presence ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser();
   });
-  afterEach(() => t.close());
 
   async function readPresence(user: SeededUser, caller: SeededUser = alice): Promise<string> {
     const res = await request(t.app).get(`/v0/users/${user.user._id}/presence`).set(caller.bearer);

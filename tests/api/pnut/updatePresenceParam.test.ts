@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
-import { storeKinds } from '../../support/stores';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectPnutSuccess } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
@@ -8,16 +7,12 @@ type PresenceObject = Record<string, unknown>;
 const TOO_LONG = 'x'.repeat(101);
 const HUNDRED_EMOJI = '😀'.repeat(100);
 
-describe.each(storeKinds())('update_presence on any authenticated call ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let bob: SeededUser;
+describeEachStore('update_presence on any authenticated call', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let alice: SeededUser, bob: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser();
-    bob = await t.seedUser();
+    [alice, bob] = await seedUsers(t, {}, {});
   });
-  afterEach(() => t.close());
 
   /** Alice's presence as pnut reads it, through Bob, with no update_presence. */
   async function aliceReads(): Promise<string> {

@@ -4,17 +4,12 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../../src/app';
 import type { UserRecord } from '../../../src/domain/ports/records';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, TEST_CONFIG, type TestApp } from '../../support/testApp';
+import { TEST_CONFIG, appPerTest, currentApp, describeEachStore } from '../../support/testApp';
 import { expectRocketChatJson, NOT_LOGGED_IN } from './rocketChatKit';
 
 /** Authentication of every route but login: X-User-Id + X-Auth-Token, refused with Rocket.Chat's exact 401 body. */
-describe.each(storeKinds())('Rocket.Chat auth ($name store)', (kind) => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp(kind);
-  });
-  afterEach(() => t.close());
+describeEachStore('Rocket.Chat auth', (kind) => {
+  const t = currentApp(appPerTest(kind));
 
   async function expectNotLoggedIn(req: request.Test): Promise<void> {
     const res = await req;

@@ -1,17 +1,14 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, getPresenceList, goStatus, setStatus } from './rocketChatKit';
 
 /** Bad input: 400 in Rocket.Chat's failure shape naming the parameter; 404 / 400 JSON; never HTML, never a stack trace. */
-describe.each(storeKinds())('Rocket.Chat bad input ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat bad input', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser({ username: 'alice' });
   });
-  afterEach(() => t.close());
 
   const invalidParam = (param: string) => ({ success: false, error: expect.stringContaining(`"${param}"`), errorType: 'invalid-params' });
 

@@ -1,19 +1,14 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, expectRocketChatJson, goStatus } from './rocketChatKit';
 
 /** GET /api/v1/users.getStatus: own status, or another user's by userId / username. */
-describe.each(storeKinds())('Rocket.Chat users.getStatus ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let bob: SeededUser;
+describeEachStore('Rocket.Chat users.getStatus', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let alice: SeededUser, bob: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser({ username: 'alice' });
-    bob = await t.seedUser({ username: 'bob' });
+    [alice, bob] = await seedUsers(t, { username: 'alice' }, { username: 'bob' });
   });
-  afterEach(() => t.close());
 
   const getStatus = (who: SeededUser, query: Record<string, string> = {}) =>
     request(t.app).get('/api/v1/users.getStatus').query(query).set(who.headers);

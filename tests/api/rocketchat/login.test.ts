@@ -2,19 +2,16 @@ import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import { hashLoginToken } from '../../../src/domain/rules/accounts';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectRocketChatJson, LOGIN_REFUSED } from './rocketChatKit';
 
 /** POST /api/v1/login and /api/v1/logout, with Rocket.Chat's answers. */
-describe.each(storeKinds())('Rocket.Chat login and logout ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat login and logout', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     alice = await t.seedUser({ username: 'alice', name: 'Alice', emails: [{ address: 'alice@example.com', verified: true }] });
   });
-  afterEach(() => t.close());
 
   const login = (body: object) => request(t.app).post('/api/v1/login').send(body);
 

@@ -1,15 +1,10 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore } from '../../support/testApp';
 import { expectRocketChatJson, goStatus } from './rocketChatKit';
 
 /** GET /api/v1/me: the caller's own fields at the top level, never tokens or hashes. */
-describe.each(storeKinds())('Rocket.Chat me ($name store)', (kind) => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp(kind);
-  });
-  afterEach(() => t.close());
+describeEachStore('Rocket.Chat me', (kind) => {
+  const t = currentApp(appPerTest(kind));
 
   it('answers the caller’s own fields at the top level with success:true', async () => {
     const alice = await t.seedUser({ username: 'alice', name: 'Alice', utcOffset: -5, roles: ['user', 'bot'] });

@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { goStatus } from './rocketChatKit';
 
 /**
@@ -8,21 +7,15 @@ import { goStatus } from './rocketChatKit';
  * `[/users.presence]` and `[/users.getStatus]`), restated against this service. Rocket.Chat's suite checks
  * `rocket.cat`, a bot that is online and has an avatar; it is seeded here the same way.
  */
-describe.each(storeKinds())('Rocket.Chat’s own users.ts expectations ($name store)', (kind) => {
-  let t: TestApp;
-  let credentials: SeededUser;
-  let rocketCat: SeededUser;
-  let targetUser: SeededUser;
+describeEachStore('Rocket.Chat’s own users.ts expectations', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let credentials: SeededUser, rocketCat: SeededUser, targetUser: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    credentials = await t.seedUser({ username: 'rocketchat.internal.admin.test', roles: ['admin', 'user'] });
-    rocketCat = await t.seedUser({ _id: 'rocket.cat', username: 'rocket.cat', name: 'Rocket.Cat', roles: ['bot'], avatarETag: 'cat-etag' });
-    targetUser = await t.seedUser();
+    [credentials, rocketCat, targetUser] = await seedUsers(t, { username: 'rocketchat.internal.admin.test', roles: ['admin', 'user'] }, { _id: 'rocket.cat', username: 'rocket.cat', name: 'Rocket.Cat', roles: ['bot'], avatarETag: 'cat-etag' }, {});
     await goStatus(t, rocketCat, 'online');
     // Rocket.Chat's server has been up a while when its suite reaches these tests.
     t.clock.advanceSeconds(60);
   });
-  afterEach(() => t.close());
 
   const api = (method: string) => `/api/v1/${method}`;
 

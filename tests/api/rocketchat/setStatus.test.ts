@@ -1,19 +1,14 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, expectRocketChatJson, presenceList, setStatus } from './rocketChatKit';
 
 /** POST /api/v1/users.setStatus: status and status text, as Rocket.Chat takes them. */
-describe.each(storeKinds())('Rocket.Chat users.setStatus ($name store)', (kind) => {
-  let t: TestApp;
-  let alice: SeededUser;
-  let viewer: SeededUser;
+describeEachStore('Rocket.Chat users.setStatus', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let alice: SeededUser, viewer: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser({ username: 'alice' });
-    viewer = await t.seedUser({ username: 'viewer' });
+    [alice, viewer] = await seedUsers(t, { username: 'alice' }, { username: 'viewer' });
   });
-  afterEach(() => t.close());
 
   /** Alice as the viewer sees her in the full list; undefined when she is not listed. */
   async function aliceAsListed() {

@@ -1,20 +1,17 @@
 import request from 'supertest';
 import { hashLoginToken } from '../../../src/domain/rules/accounts';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 
 const DAY_MS = 86_400_000;
 const UNAUTHORIZED = { success: false, error: 'You must be logged in to do this.', status: 'error', message: 'You must be logged in to do this.' };
 
 /** Login tokens stop working LOGIN_EXPIRATION_DAYS after they were made, as Rocket.Chat's do. */
-describe.each(storeKinds())('login token expiry ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('login token expiry', (kind) => {
+  const t = currentApp(appPerTest(kind, { loginExpirationDays: 90 }));
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind, { loginExpirationDays: 90 });
     alice = await t.seedUser({ username: 'alice' });
   });
-  afterEach(() => t.close());
 
   /** One call of each kind a client makes with a token. */
   const everyUse = (user: SeededUser): [api: 'rocketchat' | 'pnut', call: () => request.Test][] => [
@@ -50,15 +47,14 @@ describe.each(storeKinds())('login token expiry ($name store)', (kind) => {
     await request(t.app).get('/api/v1/me').set(alice.headers).expect(401);
   });
 
-  it('follows LOGIN_EXPIRATION_DAYS', async () => {
-    const short = await buildTestApp(kind, { loginExpirationDays: 1 });
-    try {
+  describe('with LOGIN_EXPIRATION_DAYS=1', () => {
+    const short = currentApp(appPerTest(kind, { loginExpirationDays: 1 }));
+
+    it('follows LOGIN_EXPIRATION_DAYS', async () => {
       const bob = await short.seedUser();
       short.clock.advance(DAY_MS + 1);
       await request(short.app).get('/api/v1/me').set(bob.headers).expect(401);
-    } finally {
-      await short.close();
-    }
+    });
   });
 
   it('a new login gives a token that works, and prunes the user’s expired tokens', async () => {

@@ -1,17 +1,14 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, expectRocketChatJson, NOT_LOGGED_IN } from './rocketChatKit';
 
 /** POST /api/v1/users.create: admin only, Rocket.Chat's answers, no secrets in the user shown. */
-describe.each(storeKinds())('Rocket.Chat users.create ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat users.create', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let admin: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     admin = await t.seedUser({ username: 'boss', roles: ['admin', 'user'] });
   });
-  afterEach(() => t.close());
 
   const create = (who: SeededUser, body: object) => request(t.app).post('/api/v1/users.create').set(who.headers).send(body);
 

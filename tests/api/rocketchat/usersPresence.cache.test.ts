@@ -1,18 +1,15 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { goStatus } from './rocketChatKit';
 
 /** The full list is served from a cached snapshot; these are the ways it must still never be wrong or unstable. */
-describe.each(storeKinds())('Rocket.Chat users.presence cached full list ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat users.presence cached full list', (kind) => {
+  // A long cache age, so only the service's own invalidation can refresh the list.
+  const t = currentApp(appPerTest(kind, { cacheMaxAgeMs: 5000 }));
   let caller: SeededUser;
   beforeEach(async () => {
-    // A long cache age, so only the service's own invalidation can refresh the list.
-    t = await buildTestApp(kind, { cacheMaxAgeMs: 5000 });
     caller = await t.seedUser({ username: 'caller' });
   });
-  afterEach(() => t.close());
 
   const fullList = () => request(t.app).get('/api/v1/users.presence').set(caller.headers).expect(200);
 

@@ -1,19 +1,16 @@
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../../src/app';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, TEST_CONFIG, type SeededUser, type TestApp } from '../../support/testApp';
+import { TEST_CONFIG, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { getPresenceList, goStatus, idsOf, plainView, presenceList, sortedIds, statusById } from './rocketChatKit';
 
 /** GET /api/v1/users.presence?from=<within the window>: the users whose presence changed after `from`. */
-describe.each(storeKinds())('Rocket.Chat users.presence delta ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat users.presence delta', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let caller: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     caller = await t.seedUser({ username: 'caller' });
   });
-  afterEach(() => t.close());
 
   const secondsAgo = (seconds: number) => new Date(t.clock.now().getTime() - seconds * 1000).toISOString();
 

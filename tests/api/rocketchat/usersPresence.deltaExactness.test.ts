@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { goStatus, plainView, presenceList, statusById, withHeldWrites, type PresenceBody } from './rocketChatKit';
 
 /**
@@ -8,22 +7,16 @@ import { goStatus, plainView, presenceList, statusById, withHeldWrites, type Pre
  * does: it asks, and then takes `from` for the next question from its own clock. A change it was already sent may
  * come again (harmless); a change it never sees is a bug.
  */
-describe.each(storeKinds())('Rocket.Chat users.presence delta exactness ($name store)', (kind) => {
+describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
   const held = withHeldWrites(kind);
-  let t: TestApp;
-  let caller: SeededUser;
-  let bob: SeededUser;
-  let carol: SeededUser;
+  const t = currentApp(appPerTest(held.kind));
+  let caller: SeededUser, bob: SeededUser, carol: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(held.kind);
-    caller = await t.seedUser({ username: 'caller' });
-    bob = await t.seedUser({ username: 'bob' });
-    carol = await t.seedUser({ username: 'carol' });
+    [caller, bob, carol] = await seedUsers(t, { username: 'caller' }, { username: 'bob' }, { username: 'carol' });
     // Everybody settled well before the tests start.
     await goStatus(t, caller, 'online');
     t.clock.advanceSeconds(60);
   });
-  afterEach(() => t.close());
 
   const nowIso = () => t.clock.now().toISOString();
 

@@ -1,18 +1,15 @@
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectRocketChatJson, getPresenceList, goStatus, idsOf, plainView, presenceList, sortedIds, type PresenceBody } from './rocketChatKit';
 
 const byId = (body: PresenceBody) => [...body.users].sort((a, b) => a._id.localeCompare(b._id));
 
 /** GET /api/v1/users.presence without `from`, or with a `from` at least DELTA_WINDOW old: the full list. */
-describe.each(storeKinds())('Rocket.Chat users.presence full list ($name store)', (kind) => {
-  let t: TestApp;
+describeEachStore('Rocket.Chat users.presence full list', (kind) => {
+  const t = currentApp(appPerTest(kind));
   let caller: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
     caller = await t.seedUser({ username: 'caller' });
   });
-  afterEach(() => t.close());
 
   it('answers an empty full list when nobody is present', async () => {
     await t.seedUser();
@@ -83,9 +80,10 @@ describe.each(storeKinds())('Rocket.Chat users.presence full list ($name store)'
     expect(body).toEqual({ users: [], full: false, success: true });
   });
 
-  it('takes the window from DELTA_WINDOW_SECONDS', async () => {
-    const short = await buildTestApp(kind, { deltaWindowSeconds: 120 });
-    try {
+  describe('with DELTA_WINDOW_SECONDS=120', () => {
+    const short = currentApp(appPerTest(kind, { deltaWindowSeconds: 120 }));
+
+    it('takes the window from DELTA_WINDOW_SECONDS', async () => {
       const viewer = await short.seedUser();
       const other = await short.seedUser();
       await goStatus(short, other, 'online');
@@ -95,9 +93,7 @@ describe.each(storeKinds())('Rocket.Chat users.presence full list ($name store)'
       const old = await presenceList(short, viewer, { from: at(120) });
       expect(old.full).toBe(true);
       expect(idsOf(old)).toEqual(sortedIds(other));
-    } finally {
-      await short.close();
-    }
+    });
   });
 
   describe('ETag', () => {

@@ -1,30 +1,17 @@
-import { storeKinds } from '../../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, getPresenceList, goStatus, idsOf, plainView, presenceList, sortedIds } from './rocketChatKit';
 
 /** GET /api/v1/users.presence?ids=…: those users that are not offline, full:false; every form Rocket.Chat's clients send. */
-describe.each(storeKinds())('Rocket.Chat users.presence by ids ($name store)', (kind) => {
-  let t: TestApp;
-  let caller: SeededUser;
-  let online: SeededUser;
-  let away: SeededUser;
-  let invisible: SeededUser;
-  let idle: SeededUser;
-  let elsewhere: SeededUser;
+describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
+  const t = currentApp(appPerTest(kind));
+  let caller: SeededUser, online: SeededUser, away: SeededUser, invisible: SeededUser, idle: SeededUser, elsewhere: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    caller = await t.seedUser({ username: 'caller' });
-    online = await t.seedUser();
-    away = await t.seedUser();
-    invisible = await t.seedUser();
-    idle = await t.seedUser();
-    elsewhere = await t.seedUser();
+    [caller, online, away, invisible, idle, elsewhere] = await seedUsers(t, { username: 'caller' }, {}, {}, {}, {}, {});
     await goStatus(t, online, 'online');
     await goStatus(t, away, 'away', 'lunch');
     await goStatus(t, invisible, 'offline');
     await goStatus(t, elsewhere, 'busy'); // present but not asked for
   });
-  afterEach(() => t.close());
 
   const asked = () => [online, away, invisible, idle].map((who) => who.user._id);
 
