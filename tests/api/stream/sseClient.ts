@@ -54,23 +54,26 @@ export class SseClient {
     response.on('error', finish);
   }
 
-  /** Resolves when `predicate` holds, re-checked on every chunk; rejects after `timeoutMs`. */
-  async until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Resolves when `predicate` holds, re-checked on every chunk and when the stream ends; fails if the stream ends
+   * first. No timer: the test's jest timeout is the only bound. (`timeoutMs` is kept only for suites outside
+   * tests/api that still pass one: with it, the wait also fails after that much real time.)
+   */
+  async until(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     while (!predicate()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; events so far: ${JSON.stringify(this.events)}`);
+      if (this.ended) throw new Error(`the stream ended before ${what}; events so far: ${JSON.stringify(this.events)}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        this.waiters.push(resolve);
+        if (deadline !== undefined) setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
       });
+      if (deadline !== undefined && !predicate() && Date.now() >= deadline) {
+        throw new Error(`timed out waiting for ${what}; events so far: ${JSON.stringify(this.events)}`);
+      }
     }
   }
 
-  /** Resolves with the event at `index` (0 = the first one) once it has arrived. */
+  /** Resolves with the event at `index` (0 = the first one) once it has arrived (`timeoutMs`: see `until`). */
   async event(index: number, timeoutMs?: number): Promise<PresenceEvent> {
     await this.until(() => this.events.length > index, `event #${index}`, timeoutMs);
     return this.events[index];
