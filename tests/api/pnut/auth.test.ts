@@ -36,39 +36,39 @@ describeEachStore('Bearer tokens on both APIs', (kind) => {
 
     it('answers 401 in the envelope without credentials', async () => {
       await t.seedUser();
-      expectPnutError(await request(t.app).get('/v0/presence'), 401);
-      expectPnutError(await request(t.app).get('/v0/users/me/presence'), 401);
-      expectPnutError(await request(t.app).put('/v0/users/me/presence').send({ presence: 'x' }), 401);
+      expectPnutError(await request(t.app).get('/v0/presence'), 401, 'You must be logged in to do this.');
+      expectPnutError(await request(t.app).get('/v0/users/me/presence'), 401, 'You must be logged in to do this.');
+      expectPnutError(await request(t.app).put('/v0/users/me/presence').send({ presence: 'x' }), 401, 'You must be logged in to do this.');
     });
 
     it('answers 401 for an unknown token', async () => {
       await t.seedUser();
-      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', 'Bearer not-a-real-token'), 401);
+      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', 'Bearer not-a-real-token'), 401, 'You must be logged in to do this.');
     });
 
     it('answers 401 for a non-Bearer Authorization header', async () => {
       const alice = await t.seedUser();
       const basic = `Basic ${Buffer.from(`alice:${alice.token}`).toString('base64')}`;
-      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', basic), 401);
-      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', 'Bearer'), 401);
-      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', `Bearer ${alice.token} extra`), 401);
+      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', basic), 401, 'You must be logged in to do this.');
+      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', 'Bearer'), 401, 'You must be logged in to do this.');
+      expectPnutError(await request(t.app).get('/v0/presence').set('Authorization', `Bearer ${alice.token} extra`), 401, 'You must be logged in to do this.');
     });
 
     it('answers 401 for a deactivated user', async () => {
       const inactive = await t.seedUser({ active: false });
-      expectPnutError(await request(t.app).get('/v0/presence').set(inactive.bearer), 401);
+      expectPnutError(await request(t.app).get('/v0/presence').set(inactive.bearer), 401, 'You must be logged in to do this.');
     });
 
     it('refuses a token after Rocket.Chat logout done with that Bearer token', async () => {
       const alice = await t.seedUser();
       await request(t.app).get('/v0/presence').set(alice.bearer).expect(200);
       await request(t.app).post('/api/v1/logout').set(alice.bearer).send({}).expect(200);
-      expectPnutError(await request(t.app).get('/v0/presence').set(alice.bearer), 401);
+      expectPnutError(await request(t.app).get('/v0/presence').set(alice.bearer), 401, 'You must be logged in to do this.');
     });
 
     it('does not update presence when the call is not authenticated', async () => {
       const alice = await t.seedUser();
-      expectPnutError(await request(t.app).get('/v0/presence?update_presence=online').set('Authorization', 'Bearer nope'), 401);
+      expectPnutError(await request(t.app).get('/v0/presence?update_presence=online').set('Authorization', 'Bearer nope'), 401, 'You must be logged in to do this.');
       const res = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);
       expect((expectPnutSuccess(res) as Record<string, unknown>).presence).toBe('offline');
     });

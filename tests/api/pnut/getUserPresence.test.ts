@@ -73,6 +73,6 @@ describeEachStore('GET /v0/users/{user_id}/presence', (kind) => {
   });
 
   it('an unknown but well-formed user id is 404 in the envelope', async () => {
-    expectPnutError(await request(t.app).get('/v0/users/NoSuchUser1234567/presence').set(alice.bearer), 404);
+    expectPnutError(await request(t.app).get('/v0/users/NoSuchUser1234567/presence').set(alice.bearer), 404, 'User not found');
   });
 });

@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import type { SeededUser } from '../../support/testApp';
 
 /** The keys a pnut presence object may carry (CONTRACT.md). */
 export const PRESENCE_OBJECT_KEYS = ['id', 'username', 'name', 'avatar_image', 'presence', 'last_seen_at'];
@@ -14,16 +15,15 @@ export function expectPnutSuccess(res: Response, code = 200): unknown {
 }
 
 /**
- * A pnut error: HTTP status = meta.code, `meta.error_message` a non-empty string, and no `data`. With `param`, the
- * message must name that parameter.
+ * A pnut error: HTTP status = meta.code, exactly `message` in `meta.error_message`, and no `data` (meta may also tell
+ * updated_presence).
  */
-export function expectPnutError(res: Response, code: number, param?: string): void {
+export function expectPnutError(res: Response, code: number, message: string | RegExp): void {
   expect(res.status).toBe(code);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({ meta: expect.objectContaining({ code, error_message: expect.any(String) }) });
-  expect(res.body.meta.error_message).not.toBe('');
-  expect(res.body).not.toHaveProperty('data');
-  if (param !== undefined) expect(res.body.meta.error_message).toContain(param);
+  const errorMessage = typeof message === 'string' ? message : expect.stringMatching(message);
+  expect(res.body).toEqual({ meta: expect.objectContaining({ code, error_message: errorMessage }) });
+  expect(Object.keys(res.body.meta as object).filter((key) => key !== 'updated_presence').sort()).toEqual(['code', 'error_message']);
 }
 
 /** A presence object with only the documented keys and the right types. */
@@ -38,6 +38,11 @@ export function expectPresenceObject(value: unknown): void {
     expect(typeof object.last_seen_at).toBe('string');
     expect(new Date(object.last_seen_at as string).toISOString()).toBe(object.last_seen_at);
   }
+}
+
+/** The presence object pnut gives of a seeded user with `presence`, last seen at `lastSeenAt`. */
+export function presenceObject(who: SeededUser, presence: string, lastSeenAt: Date): Record<string, unknown> {
+  return { id: who.user._id, username: who.user.username, name: who.user.name, presence, last_seen_at: lastSeenAt.toISOString() };
 }
 
 export function unixSeconds(date: Date): number {

@@ -157,21 +157,21 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
       const bob = await t.seedUser();
       await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'bob here' }).expect(200);
       const res = await request(t.app).put(`/v0/users/${bob.user._id}/presence`).set(alice.bearer).send({ presence: 'hijacked' });
-      expectPnutError(res, 403);
+      expectPnutError(res, 403, 'You may only update your own presence');
       expect(await readPresence(bob)).toBe('bob here');
       expect(await readPresence(alice)).toBe('offline');
     });
 
     it('an admin may not set another user\'s pnut presence either', async () => {
       const admin = await t.seedUser({ roles: ['admin', 'user'] });
-      expectPnutError(await request(t.app).put(`/v0/users/${alice.user._id}/presence`).set(admin.bearer).send({ presence: 'x' }), 403);
+      expectPnutError(await request(t.app).put(`/v0/users/${alice.user._id}/presence`).set(admin.bearer).send({ presence: 'x' }), 403, 'You may only update your own presence');
       expect(await readPresence(alice)).toBe('offline');
     });
 
     it('a well-formed id of nobody is refused, never creates anything', async () => {
       const res = await request(t.app).put('/v0/users/NoSuchUser1234567/presence').set(alice.bearer).send({ presence: 'x' });
-      expect([403, 404]).toContain(res.status);
-      expectPnutError(res, res.status);
+      expectPnutError(res, 403, 'You may only update your own presence');
+      expect(await readPresence(alice)).toBe('offline');
     });
   });
 });
