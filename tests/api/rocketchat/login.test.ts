@@ -3,7 +3,7 @@ import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import { hashLoginToken } from '../../../src/domain/rules/accounts';
 import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
-import { expectRocketChatJson, LOGIN_REFUSED } from './rocketChatKit';
+import { expectRocketChatJson, LOGIN_REFUSED, LOGIN_TOKEN_FORMAT } from './rocketChatKit';
 
 /** POST /api/v1/login and /api/v1/logout, with Rocket.Chat's answers. */
 describeEachStore('Rocket.Chat login and logout', (kind) => {
@@ -34,7 +34,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     expectRocketChatJson(res);
     expect(res.body).toEqual({
       status: 'success',
-      data: { userId: alice.user._id, authToken: expect.any(String), me: expect.objectContaining({ _id: alice.user._id, username: 'alice' }) },
+      data: { userId: alice.user._id, authToken: expect.stringMatching(LOGIN_TOKEN_FORMAT), me: expect.objectContaining({ _id: alice.user._id, username: 'alice' }) },
       success: true,
     });
   });

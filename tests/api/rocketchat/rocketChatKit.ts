@@ -11,6 +11,12 @@ export const NOT_LOGGED_IN = {
   message: 'You must be logged in to do this.',
 };
 
+/** A login token as the service makes them: 32 random bytes in base64url. */
+export const LOGIN_TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/** A user id as the service makes them: 17 characters of Meteor's alphabet. */
+export const USER_ID_FORMAT = /^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$/;
+
 export const LOGIN_REFUSED = { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' };
 
 export interface PresenceUserView {

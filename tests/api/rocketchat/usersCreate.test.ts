@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
-import { expectCleanJsonError, expectRocketChatJson, NOT_LOGGED_IN } from './rocketChatKit';
+import { expectCleanJsonError, expectRocketChatJson, NOT_LOGGED_IN, USER_ID_FORMAT } from './rocketChatKit';
 
 /** POST /api/v1/users.create: admin only, Rocket.Chat's answers, no secrets in the user shown. */
 describeEachStore('Rocket.Chat users.create', (kind) => {
@@ -18,7 +18,7 @@ describeEachStore('Rocket.Chat users.create', (kind) => {
     expectRocketChatJson(res);
     expect(res.body).toEqual({
       user: expect.objectContaining({
-        _id: expect.any(String),
+        _id: expect.stringMatching(USER_ID_FORMAT),
         username: 'carol',
         name: 'Carol',
         emails: [{ address: 'carol@example.com', verified: false }],

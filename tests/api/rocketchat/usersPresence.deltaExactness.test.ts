@@ -101,7 +101,7 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
 
     const bobView = { ...plainView(bob, 'away'), statusText: 'coffee' };
     expect(first.users).toEqual([bobView]);
-    for (const user of second.users) expect(user).toEqual(bobView);
+    expect([[], [bobView]]).toContainEqual(second.users);
 
     // A client applying both answers in order ends up where the server is.
     const seen = new Map<string, PresenceBody['users'][number]>();

@@ -43,6 +43,7 @@ describe('users.presence.stream with 20 000 present users (embedded store)', () 
   it('opens unfiltered streams whose snapshot is over STREAM_MAX_BUFFER_BYTES (1 MiB), all at once, then sends them changes', async () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => openStream(server.port, STREAM, alice.headers)));
     opened.push(...clients);
+    expect(clients).toHaveLength(5);
     for (const client of clients) {
       expect(client.status).toBe(200);
       const snapshot = await client.event(0);
