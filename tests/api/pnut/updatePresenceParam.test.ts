@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
+import { listen, openStream } from '../stream/sseClient';
 import { expectPnutSuccess } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
@@ -18,6 +19,27 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
   async function aliceReads(): Promise<string> {
     const res = await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer);
     return (expectPnutSuccess(res) as PresenceObject).presence as string;
+  }
+
+  /**
+   * Makes `call` while Bob watches the presence stream, and answers it with the changes of Alice's the stream carried
+   * (the stream stops being read at a later change of Bob's, so nothing of Alice's can still be on its way).
+   */
+  async function watched(call: () => request.Test): Promise<{ res: request.Response; aliceChanges: Record<string, unknown>[] }> {
+    const server = await listen(t.app);
+    try {
+      const stream = await openStream(server.port, '/api/v1/users.presence.stream', bob.headers);
+      await stream.event(0);
+      const res = await call();
+      t.clock.advance(1000);
+      await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'watching' }).expect(200);
+      const changes = () => stream.events.slice(1).flatMap((event) => event.data.users);
+      await stream.until(() => changes().some((user) => user._id === bob.user._id), 'Bob\'s change');
+      stream.close();
+      return { res, aliceChanges: changes().filter((user) => user._id === alice.user._id) };
+    } finally {
+      await server.close();
+    }
   }
 
   async function aliceStatus(): Promise<Record<string, unknown>> {
@@ -100,56 +122,54 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
     });
   });
 
-  describe('pnut PUT: update_presence overrides the call, and only one update happens', () => {
+  describe('pnut PUT: update_presence overrides the call, and a watcher sees one change, never the call\'s own value', () => {
+    const online = (statusText: string) => [expect.objectContaining({ status: 'online', statusText })];
+
     it('over a JSON body', async () => {
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put('/v0/users/me/presence?update_presence=away').set(alice.bearer).send({ presence: 'from the body' });
+      const { res, aliceChanges } = await watched(() => request(t.app).put('/v0/users/me/presence?update_presence=away').set(alice.bearer).send({ presence: 'from the body' }));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('away');
       expect(res.body.meta.updated_presence).toBe(true);
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual([expect.objectContaining({ status: 'away' })]);
+      expect(aliceChanges[0]).not.toHaveProperty('statusText');
       expect(await aliceReads()).toBe('away');
     });
 
     it('over a form body', async () => {
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put('/v0/users/me/presence?update_presence=busy').set(alice.bearer).type('form').send('presence=from the form');
+      const { res, aliceChanges } = await watched(() => request(t.app).put('/v0/users/me/presence?update_presence=busy').set(alice.bearer).type('form').send('presence=from the form'));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('busy');
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual([expect.objectContaining({ status: 'busy' })]);
       expect(await aliceReads()).toBe('busy');
     });
 
     it('over a query `presence`', async () => {
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put('/v0/users/me/presence?presence=from%20the%20query&update_presence=override').set(alice.bearer).send({});
+      const { res, aliceChanges } = await watched(() => request(t.app).put('/v0/users/me/presence?presence=from%20the%20query&update_presence=override').set(alice.bearer).send({}));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('override');
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual(online('override'));
       expect(await aliceReads()).toBe('override');
     });
 
     it('also when update_presence deletes the presence', async () => {
       await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'here' }).expect(200);
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put('/v0/users/me/presence?update_presence=0').set(alice.bearer).send({ presence: 'still here' });
+      t.clock.advance(1000);
+      const { res, aliceChanges } = await watched(() => request(t.app).put('/v0/users/me/presence?update_presence=0').set(alice.bearer).send({ presence: 'still here' }));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('offline');
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual([expect.objectContaining({ status: 'offline' })]);
       expect(await aliceReads()).toBe('offline');
     });
 
     it('a bad update_presence: false, and the call\'s own presence applies, once', async () => {
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put(`/v0/users/me/presence?update_presence=${TOO_LONG}`).set(alice.bearer).send({ presence: 'own value' });
+      const { res, aliceChanges } = await watched(() => request(t.app).put(`/v0/users/me/presence?update_presence=${TOO_LONG}`).set(alice.bearer).send({ presence: 'own value' }));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('own value');
       expect(res.body.meta.updated_presence).toBe(false);
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual(online('own value'));
       expect(await aliceReads()).toBe('own value');
     });
 
     it('a repeated update_presence: false, and the call\'s own presence applies, once', async () => {
-      const writes = jest.spyOn(t.store, 'writePresence');
-      const res = await request(t.app).put('/v0/users/me/presence?update_presence=a&update_presence=b').set(alice.bearer).type('form').send('presence=own value');
+      const { res, aliceChanges } = await watched(() => request(t.app).put('/v0/users/me/presence?update_presence=a&update_presence=b').set(alice.bearer).type('form').send('presence=own value'));
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('own value');
       expect(res.body.meta.updated_presence).toBe(false);
-      expect(writes).toHaveBeenCalledTimes(1);
+      expect(aliceChanges).toEqual(online('own value'));
     });
   });
 
