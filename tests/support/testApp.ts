@@ -169,3 +169,37 @@ export async function seedUsers(t: TestApp, ...fields: Partial<UserRecord>[]): P
   for (const each of fields) users.push(await t.seedUser(each));
   return users;
 }
+
+/**
+ * Users seeded into `t` (currentApp's) before each test, one per entry of `fields`, in order, after the hooks
+ * declared before this call: `const { alice, bob } = usersPerTest(t, { alice: { username: 'alice' }, bob: {} })`.
+ * Each is the current test's user (read its members inside tests and hooks only).
+ */
+export function usersPerTest<N extends string>(t: TestApp, fields: Record<N, Partial<UserRecord>>): Record<N, SeededUser> {
+  const names = Object.keys(fields) as N[];
+  const current = new Map<N, SeededUser>();
+  beforeEach(async () => {
+    current.clear();
+    for (const name of names) current.set(name, await t.seedUser(fields[name]));
+  });
+  const read = (name: N): SeededUser => {
+    const seeded = current.get(name);
+    if (seeded === undefined) throw new Error(`usersPerTest: read ${name} inside a test or a hook`);
+    return seeded;
+  };
+  const forward = (name: N): SeededUser => ({
+    get user() {
+      return read(name).user;
+    },
+    get token() {
+      return read(name).token;
+    },
+    get headers() {
+      return read(name).headers;
+    },
+    get bearer() {
+      return read(name).bearer;
+    },
+  });
+  return Object.fromEntries(names.map((name) => [name, forward(name)])) as Record<N, SeededUser>;
+}

@@ -100,29 +100,17 @@ describeEachStore('presence expiry', (kind) => {
   }
 
   describe('after the TTL the user is offline in every read, with no background job', () => {
-    it('a presence set through pnut', async () => {
-      await pnutPut(alice, { presence: 'online' });
+    it.each([
+      ['a presence set through pnut', () => pnutPut(alice, { presence: 'online' }), () => presentEverywhere('online')],
+      ['a free-string presence set through pnut', () => pnutPut(alice, { presence: 'on the train' }), () => presentEverywhere('online', 'on the train')],
+      ['a status set through Rocket.Chat\'s users.setStatus', () => rcSetStatus(alice, { status: 'busy' }), () => presentEverywhere('busy')],
+    ])('%s', async (_name, set, present) => {
+      await set();
       at(TTL - 1);
-      expect(await aliceEverywhere()).toEqual(presentEverywhere('online'));
+      expect(await aliceEverywhere()).toEqual(present());
       at(TTL);
       expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
       at(TTL + 3600);
-      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
-    });
-
-    it('a free-string presence set through pnut', async () => {
-      await pnutPut(alice, { presence: 'on the train' });
-      at(TTL - 1);
-      expect(await aliceEverywhere()).toEqual(presentEverywhere('online', 'on the train'));
-      at(TTL);
-      expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
-    });
-
-    it('a status set through Rocket.Chat\'s users.setStatus expires the same way', async () => {
-      await rcSetStatus(alice, { status: 'busy' });
-      at(TTL - 1);
-      expect(await aliceEverywhere()).toEqual(presentEverywhere('busy'));
-      at(TTL);
       expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
     });
 
@@ -235,18 +223,13 @@ describeEachStore('presence expiry', (kind) => {
       expect((await delta(1650)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
     });
 
-    it('a presence deleted before its expiry yields no second, phantom change at the old expiry time', async () => {
-      await pnutPut(alice, { presence: 'online' });
+    it.each([
+      ['a presence deleted before its expiry (pnut 0)', () => pnutPut(alice, { presence: 'online' }), () => pnutPut(alice, { presence: '0' })],
+      ['an invisible (offline) status chosen through Rocket.Chat', () => rcSetStatus(alice, { status: 'away' }), () => rcSetStatus(alice, { status: 'offline' })],
+    ])('%s yields no later, phantom change at the old expiry time', async (_name, set, unset) => {
+      await set();
       at(10);
-      await pnutPut(alice, { presence: '0' });
-      at(TTL + 5);
-      expect((await delta(TTL - 60)).users).toEqual([]);
-    });
-
-    it('an invisible (offline) status chosen through Rocket.Chat yields no later expiry change', async () => {
-      await rcSetStatus(alice, { status: 'away' });
-      at(10);
-      await rcSetStatus(alice, { status: 'offline' });
+      await unset();
       at(TTL + 5);
       expect((await delta(TTL - 60)).users).toEqual([]);
     });

@@ -1,15 +1,12 @@
 import request from 'supertest';
-import { appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
-import { expectPnutSuccess, expectPresenceObject } from './pnutHelpers';
+import { appPerTest, currentApp, describeEachStore, usersPerTest, type SeededUser } from '../../support/testApp';
+import { expectPnutSuccess, expectPresenceObject, presenceObject } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
 describeEachStore('GET /v0/presence', (kind) => {
   const t = currentApp(appPerTest(kind));
-  let alice: SeededUser;
-  beforeEach(async () => {
-    alice = await t.seedUser();
-  });
+  const { alice } = usersPerTest(t, { alice: {} });
 
   async function list(caller: SeededUser = alice): Promise<PresenceObject[]> {
     return expectPnutSuccess(await request(t.app).get('/v0/presence').set(caller.bearer)) as PresenceObject[];
@@ -45,13 +42,7 @@ describeEachStore('GET /v0/presence', (kind) => {
     await put(alice, 'online');
     const [object] = await list();
     expectPresenceObject(object);
-    expect(object).toEqual({
-      id: alice.user._id,
-      username: alice.user.username,
-      name: alice.user.name,
-      presence: 'online',
-      last_seen_at: t.clock.now().toISOString(),
-    });
+    expect(object).toEqual(presenceObject(alice, 'online', t.clock.now()));
   });
 
   it('leaves out users whose presence was deleted with 0 or offline', async () => {

@@ -1,15 +1,12 @@
 import request from 'supertest';
-import { appPerTest, currentApp, describeEachStore, type SeededUser, type TestApp } from '../../support/testApp';
-import { expectPnutError, expectPnutSuccess, expectPresenceObject, unixSeconds } from './pnutHelpers';
+import { appPerTest, currentApp, describeEachStore, usersPerTest, type SeededUser, type TestApp } from '../../support/testApp';
+import { expectPnutError, expectPnutSuccess, expectPresenceObject, presenceObject, unixSeconds } from './pnutHelpers';
 
 type PresenceObject = Record<string, unknown>;
 
 describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
   const t = currentApp(appPerTest(kind));
-  let alice: SeededUser;
-  beforeEach(async () => {
-    alice = await t.seedUser();
-  });
+  const { alice } = usersPerTest(t, { alice: {} });
 
   async function readPresence(user: SeededUser, caller: SeededUser = alice): Promise<string> {
     const res = await request(t.app).get(`/v0/users/${user.user._id}/presence`).set(caller.bearer);
@@ -94,13 +91,7 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
       const res = await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'here' });
       const data = expectPnutSuccess(res);
       expectPresenceObject(data);
-      expect(data).toEqual({
-        id: alice.user._id,
-        username: alice.user.username,
-        name: alice.user.name,
-        presence: 'here',
-        last_seen_at: t.clock.now().toISOString(),
-      });
+      expect(data).toEqual(presenceObject(alice, 'here', t.clock.now()));
     });
 
     it('a later PUT replaces the earlier presence', async () => {

@@ -1,17 +1,12 @@
 import request from 'supertest';
-import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
-import { expectCleanJsonError, expectRocketChatJson, goStatus } from './rocketChatKit';
+import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, usersPerTest, type SeededUser } from '../../support/testApp';
+import { expectRocketChatError, expectRocketChatJson, goStatus, INVALID_USER, notASingleString, rcGet } from './rocketChatKit';
 
 /** GET /api/v1/users.getPresence: {presence}, and for oneself also connectionStatus and lastLogin. */
 describeEachStore('Rocket.Chat users.getPresence', (kind) => {
   const t = currentApp(appPerTest(kind));
-  let alice: SeededUser, bob: SeededUser;
-  beforeEach(async () => {
-    [alice, bob] = await seedUsers(t, { username: 'alice' }, { username: 'bob' });
-  });
-
-  const getPresence = (who: SeededUser, query: Record<string, string> = {}) =>
-    request(t.app).get('/api/v1/users.getPresence').query(query).set(who.headers);
+  const { alice, bob } = usersPerTest(t, { alice: { username: 'alice' }, bob: { username: 'bob' } });
+  const getPresence = (who: SeededUser, query: Record<string, string> | string = {}) => rcGet(t, 'users.getPresence', who, query);
 
   it('answers offline for a user who never connected', async () => {
     const res = await getPresence(alice, { userId: bob.user._id });
@@ -54,21 +49,14 @@ describeEachStore('Rocket.Chat users.getPresence', (kind) => {
     expect((await getPresence(bob, { userId: alice.user._id })).body).toEqual({ presence: 'offline', success: true });
   });
 
-  it('answers 400 error-invalid-user for an unknown user, as Rocket.Chat does', async () => {
-    for (const query of [{ userId: 'NoSuchUser1234567' }, { username: 'nobody' }] as Record<string, string>[]) {
-      const res = await getPresence(alice, query);
-      expect(res.status).toBe(400);
-      expectCleanJsonError(res);
-      expect(res.body).toEqual({ success: false, error: expect.stringContaining('[error-invalid-user]'), errorType: 'error-invalid-user' });
-    }
+  it.each<Record<string, string>>([{ userId: 'NoSuchUser1234567' }, { username: 'nobody' }])('answers 400 error-invalid-user for an unknown user (%j), as Rocket.Chat does', async (query) => {
+    expectRocketChatError(await getPresence(alice, query), 400, INVALID_USER);
   });
 
-  it('refuses a userId that is an operator or an array', async () => {
-    for (const query of ['userId[$ne]=x', `userId=${bob.user._id}&userId=${alice.user._id}`]) {
-      const res = await request(t.app).get('/api/v1/users.getPresence').query(query).set(alice.headers);
-      expect(res.status).toBe(400);
-      expectCleanJsonError(res);
-      expect(res.body).toEqual({ success: false, error: expect.stringContaining('"userId"'), errorType: 'invalid-params' });
-    }
+  it.each<[string | (() => string), string]>([
+    ['userId[$ne]=x', 'userId'],
+    [() => `userId=${bob.user._id}&userId=${alice.user._id}`, 'userId'],
+  ])('refuses %p, an operator or an array, with 400 naming %s', async (query, param) => {
+    expectRocketChatError(await getPresence(alice, typeof query === 'string' ? query : query()), 400, notASingleString(param));
   });
 });

@@ -1,17 +1,11 @@
-import request from 'supertest';
-import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
-import { expectCleanJsonError, expectRocketChatJson, goStatus } from './rocketChatKit';
+import { appPerTest, currentApp, describeEachStore, usersPerTest, type SeededUser } from '../../support/testApp';
+import { expectRocketChatError, expectRocketChatJson, goStatus, INVALID_USER, notASingleString, rcGet } from './rocketChatKit';
 
 /** GET /api/v1/users.getStatus: own status, or another user's by userId / username. */
 describeEachStore('Rocket.Chat users.getStatus', (kind) => {
   const t = currentApp(appPerTest(kind));
-  let alice: SeededUser, bob: SeededUser;
-  beforeEach(async () => {
-    [alice, bob] = await seedUsers(t, { username: 'alice' }, { username: 'bob' });
-  });
-
-  const getStatus = (who: SeededUser, query: Record<string, string> = {}) =>
-    request(t.app).get('/api/v1/users.getStatus').query(query).set(who.headers);
+  const { alice, bob } = usersPerTest(t, { alice: { username: 'alice' }, bob: { username: 'bob' } });
+  const getStatus = (who: SeededUser, query: Record<string, string> | string = {}) => rcGet(t, 'users.getStatus', who, query);
 
   it('answers the caller’s own status with connectionStatus', async () => {
     await goStatus(t, alice, 'away');
@@ -52,21 +46,15 @@ describeEachStore('Rocket.Chat users.getStatus', (kind) => {
     expect((await getStatus(alice, { userId: bob.user._id })).body.status).toBe('offline');
   });
 
-  it('answers 400 error-invalid-user for an unknown user, as Rocket.Chat does', async () => {
-    for (const query of [{ userId: 'NoSuchUser1234567' }, { username: 'nobody' }] as Record<string, string>[]) {
-      const res = await getStatus(alice, query);
-      expect(res.status).toBe(400);
-      expectCleanJsonError(res);
-      expect(res.body).toEqual({ success: false, error: expect.stringContaining('[error-invalid-user]'), errorType: 'error-invalid-user' });
-    }
+  it.each<Record<string, string>>([{ userId: 'NoSuchUser1234567' }, { username: 'nobody' }])('answers 400 error-invalid-user for an unknown user (%j), as Rocket.Chat does', async (query) => {
+    expectRocketChatError(await getStatus(alice, query), 400, INVALID_USER);
   });
 
-  it('refuses a userId that is an operator or an array', async () => {
-    for (const query of ['userId[$ne]=x', `userId=${bob.user._id}&userId=${alice.user._id}`, 'username[$regex]=.*']) {
-      const res = await request(t.app).get('/api/v1/users.getStatus').query(query).set(alice.headers);
-      expect(res.status).toBe(400);
-      expectCleanJsonError(res);
-      expect(res.body.errorType).toBe('invalid-params');
-    }
+  it.each<[string | (() => string), string]>([
+    ['userId[$ne]=x', 'userId'],
+    [() => `userId=${bob.user._id}&userId=${alice.user._id}`, 'userId'],
+    ['username[$regex]=.*', 'username'],
+  ])('refuses %p, an operator or an array, with 400 naming %s', async (query, param) => {
+    expectRocketChatError(await getStatus(alice, typeof query === 'string' ? query : query()), 400, notASingleString(param));
   });
 });

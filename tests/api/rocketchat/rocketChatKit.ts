@@ -61,6 +61,38 @@ export async function goStatus(t: TestApp, who: SeededUser, status: string, mess
   expect(res.status).toBe(200);
 }
 
+/** The forms a list of user ids takes in a query, as Rocket.Chat's clients send it: [name, query for `ids`]. */
+export const ID_FORMS: [string, (ids: string[]) => string][] = [
+  ['ids[]=', (ids) => ids.map((id) => `ids[]=${id}`).join('&')],
+  ['repeated ids=', (ids) => ids.map((id) => `ids=${id}`).join('&')],
+  ['comma-separated ids=', (ids) => `ids=${ids.join(',')}`],
+];
+
+/** GET /api/v1/<method> as `who`, with `query`. */
+export function rcGet(t: TestApp, method: string, who: SeededUser, query: Record<string, string> | string = {}): request.Test {
+  const req = request(t.app).get(`/api/v1/${method}`).set(who.headers);
+  return typeof query === 'string' ? req.query(query) : req.query(query);
+}
+
+/** A refusal as Rocket.Chat answers it: `status`, clean JSON, and exactly `body`. */
+export function expectRocketChatError(res: request.Response, status: number, body: object): void {
+  expect(res.status).toBe(status);
+  expectCleanJsonError(res);
+  expect(res.body).toEqual(body);
+}
+
+/** users.getStatus / users.getPresence for a user nobody is. */
+export const INVALID_USER = {
+  success: false,
+  error: 'The required "userId" or "username" param provided does not match any user [error-invalid-user]',
+  errorType: 'error-invalid-user',
+};
+
+/** A query parameter given as an operator object or an array. */
+export function notASingleString(param: string): object {
+  return { success: false, error: `The parameter "${param}" must be a single string [invalid-params]`, errorType: 'invalid-params' };
+}
+
 /** GET users.presence with a query given as an object or as a raw query string. */
 export function getPresenceList(t: TestApp, who: SeededUser, query: Record<string, string> | string = {}): request.Test {
   const req = request(t.app).get('/api/v1/users.presence').set(who.headers);

@@ -1,5 +1,5 @@
 import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
-import { expectCleanJsonError, getPresenceList, goStatus, idsOf, plainView, presenceList, sortedIds } from './rocketChatKit';
+import { expectCleanJsonError, getPresenceList, goStatus, ID_FORMS, idsOf, plainView, presenceList, sortedIds } from './rocketChatKit';
 
 /** GET /api/v1/users.presence?ids=…: those users that are not offline, full:false; every form Rocket.Chat's clients send. */
 describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
@@ -49,32 +49,20 @@ describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
   // 500 ids: the web client's `ids[]=` form is the one that must not break on a long list.
   const fiveHundred = () => [online.user._id, away.user._id, ...Array.from({ length: 498 }, (_, i) => `u${i}`)];
 
-  it.each([
-    ['ids[]=', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
-    ['repeated ids=', (ids: string[]) => ids.map((id) => `ids=${id}`).join('&')],
-    ['comma-separated ids=', (ids: string[]) => `ids=${ids.join(',')}`],
-  ])('accepts 500 ids in the %s form', async (_form, query) => {
+  it.each(ID_FORMS)('accepts 500 ids in the %s form', async (_form, query) => {
     const res = await getPresenceList(t, caller, query(fiveHundred()));
     expect(res.status).toBe(200);
     expect(idsOf(res.body)).toEqual(sortedIds(online, away));
   });
 
-  it.each([
-    ['ids[]=', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
-    ['repeated ids=', (ids: string[]) => ids.map((id) => `ids=${id}`).join('&')],
-    ['comma-separated ids=', (ids: string[]) => `ids=${ids.join(',')}`],
-  ])('accepts 21 ids in the %s form (more than qs’s default array limit)', async (_form, query) => {
+  it.each(ID_FORMS)('accepts 21 ids in the %s form (more than qs’s default array limit)', async (_form, query) => {
     const ids = [online.user._id, away.user._id, ...Array.from({ length: 19 }, (_, i) => `u${i}`)];
     const res = await getPresenceList(t, caller, query(ids));
     expect(res.status).toBe(200);
     expect(idsOf(res.body)).toEqual(sortedIds(online, away));
   });
 
-  it.each([
-    ['ids[]=', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
-    ['repeated ids=', (ids: string[]) => ids.map((id) => `ids=${id}`).join('&')],
-    ['comma-separated ids=', (ids: string[]) => `ids=${ids.join(',')}`],
-  ])('refuses more than 500 ids in the %s form with 400 naming ids', async (_form, query) => {
+  it.each(ID_FORMS)('refuses more than 500 ids in the %s form with 400 naming ids', async (_form, query) => {
     const res = await getPresenceList(t, caller, query([...fiveHundred(), 'u9999']));
     expect(res.status).toBe(400);
     expectCleanJsonError(res);

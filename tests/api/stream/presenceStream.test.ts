@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { AppConfig } from '../../../src/app';
 import type { StoreKind } from '../../support/stores';
 import { appPerTest, buildSecondInstance, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../../support/testApp';
-import { goStatus, NOT_LOGGED_IN, plainView, presenceList } from '../rocketchat/rocketChatKit';
+import { goStatus, ID_FORMS, NOT_LOGGED_IN, plainView, presenceList } from '../rocketchat/rocketChatKit';
 import { listen, openStream, type SseClient } from './sseClient';
 
 const STREAM = '/api/v1/users.presence.stream';
@@ -90,11 +90,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       expect(Number(client.events[2].id)).toBe(Number(change.id) + 1500);
     });
 
-    it.each([
-      ['ids[]=', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
-      ['repeated ids=', (ids: string[]) => ids.map((id) => `ids=${id}`).join('&')],
-      ['ids=a,b', (ids: string[]) => `ids=${ids.join(',')}`],
-    ])('narrows to the users of `ids` (%s), in the snapshot and in changes', async (_form, query) => {
+    it.each(ID_FORMS)('narrows to the users of `ids` (%s), in the snapshot and in changes', async (_form, query) => {
       await goStatus(t, carol, 'busy');
       const client = await subscribed(alice, `${STREAM}?${query([bob.user._id, alice.user._id])}`);
       expect(client.events[0].data).toEqual({ users: [plainView(bob, 'online')], full: true });
