@@ -25,6 +25,12 @@ const WITH_LOGIN_TOKENS = {
 
 /** Statuses other than offline: present, whoever wrote them. */
 const PRESENT: Status[] = ['online', 'away', 'busy'];
+/**
+ * A status that is offline, as a record reads it (a document without one reads `offline`): every other status,
+ * `disabled` and any Rocket.Chat adds included, makes a user without an expiry a candidate for the present list,
+ * as the port says and the embedded store answers; the domain decides what it reads as.
+ */
+const NOT_PRESENT = ['offline', null];
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -188,7 +194,7 @@ export class MongoStore implements PresenceStore {
 
   async findPresentCandidates(now: Date): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $nin: NOT_PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
