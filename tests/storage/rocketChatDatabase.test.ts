@@ -283,6 +283,45 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       expect(res.body).toMatchObject({ _id: alice.doc._id, username: 'rc.user1', name: 'RC User 1', utcOffset: 5.5, active: true, roles: ['user'], success: true });
     });
 
+    it('reads a Rocket.Chat user as the record the port names, from every finder: none of Rocket.Chat\'s other fields, credentials only for a login and a token look-up', async () => {
+      const doc = alice.doc as Doc & { services: { password: { bcrypt: string }; resume: { loginTokens: Doc[] } } };
+      const record = {
+        _id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
+        statusText: 'from Rocket.Chat', statusDefault: 'online', statusConnection: 'online', lastLogin: doc.lastLogin, avatarETag: 'etag1',
+        createdAt: doc.createdAt, _updatedAt: doc._updatedAt,
+        // The service's own fields, which this document never had, read as never set.
+        presenceText: null, presenceExpiresAt: null, presenceChangedAt: null, presenceRevision: 0, lastSeenAt: null,
+      };
+      const [login, pat] = doc.services.resume.loginTokens;
+      const loginToken = { when: login.when, hashedToken: login.hashedToken };
+      // A personal access token as the port knows it: its hash and type; its name and last part stay in the database.
+      const patToken = { hashedToken: pat.hashedToken, type: 'personalAccessToken' };
+      const aliceIn = (users: { _id: string }[]) => users.filter((user) => user._id === doc._id);
+      expect({
+        byId: await store.findUserById(doc._id as string),
+        byUsername: await store.findUserByUsername('RC.USER1'),
+        byIds: await store.findUsersByIds([doc._id as string]),
+        present: aliceIn(await store.findPresentCandidates(clock.now())),
+        updated: aliceIn(await store.findUsersUpdatedSince(doc._updatedAt as Date)),
+        rocketChat: aliceIn(await store.findUsersWithRocketChatPresence()),
+        byToken: await store.findUserByHashedToken(login.hashedToken as string),
+        byPat: await store.findUserByHashedToken(pat.hashedToken as string),
+        byTokens: await store.findUsersByHashedTokens([pat.hashedToken as string, login.hashedToken as string]),
+        login: await store.findUserByLogin('rc.user1@example.com'),
+      }).toStrictEqual({
+        byId: record,
+        byUsername: record,
+        byIds: [record],
+        present: [record],
+        updated: [record],
+        rocketChat: [record],
+        byToken: { ...record, services: { resume: { loginTokens: [loginToken] } } },
+        byPat: { ...record, services: { resume: { loginTokens: [patToken] } } },
+        byTokens: [{ ...record, services: { resume: { loginTokens: [loginToken, patToken] } } }],
+        login: { ...record, services: { password: { bcrypt: doc.services.password.bcrypt }, resume: { loginTokens: [loginToken, patToken] } } },
+      });
+    });
+
     it('logs in with the existing password, in any letter case of the username, adding one token and touching no other', async () => {
       const res = await request(app).post('/api/v1/login').send({ user: 'RC.User1', password: alice.password });
       expect(res.status).toBe(200);
