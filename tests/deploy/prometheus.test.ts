@@ -136,6 +136,7 @@ describeWithBinary(PROMETHEUS, 'prometheus', 'the Grafana dashboard and the aler
   });
 
   it('passes promtool check rules, and Prometheus loaded and evaluated every rule of the file without error', async () => {
+    // Real time: a promtool that hangs is killed after 10 s of the wall clock rather than left behind the test.
     const { stdout } = await promisify(execFile)(PROMTOOL, ['check', 'rules', RULES_FILE], { timeout: 10000 });
     const found = Number(/SUCCESS: (\d+) rules found/.exec(stdout)?.[1]);
     expect(found).toBe([...readFileSync(RULES_FILE, 'utf8').matchAll(/^\s*- (?:alert|record):/gm)].length);
