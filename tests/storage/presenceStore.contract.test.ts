@@ -1,40 +1,21 @@
 import { DuplicateUserError } from '../../src/domain/ports/store';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
-import type { PresenceWrite, UserRecord } from '../../src/domain/ports/records';
-import { storeKinds, type StoreKind } from '../support/stores';
-
-const T0 = new Date('2026-01-15T12:00:00.000Z');
-const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
-
-let counter = 0;
-function aUser(fields: Partial<UserRecord> = {}): UserRecord {
-  counter += 1;
-  return {
-    _id: `user${counter}id`,
-    username: `user${counter}`,
-    name: `User ${counter}`,
-    utcOffset: 0,
-    active: true,
-    roles: ['user'],
-    status: 'offline',
-    statusText: '',
-    presenceText: null,
-    presenceExpiresAt: null,
-    lastSeenAt: null,
-    presenceChangedAt: null,
-    presenceRevision: 0,
-    createdAt: T0,
-    services: { password: { bcrypt: '$2b$10$hash' }, resume: { loginTokens: [] } },
-    ...fields,
-  };
-}
+import type { LoginToken, PresenceWrite, UserRecord } from '../../src/domain/ports/records';
+import type { TestStore } from '../support/stores';
+import { describeEachStore, userRecord } from '../support/testApp';
+import { at, bareUser, everyFieldUser, T0, withoutCredentials } from './support/users';
 
 /** The version a write read: the revision and Rocket.Chat's fields of `user` as stored. */
 const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
 
+/** A user holding these login tokens (and no password). */
+const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ services: { resume: { loginTokens } } });
+
+const byId = (users: UserRecord[]) => [...users].sort((a, b) => a._id.localeCompare(b._id));
+
 /** Every PresenceStore behaves the same: the embedded store here, MongoDB in production. */
-describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: StoreKind) => {
-  let store: Awaited<ReturnType<StoreKind['create']>>;
+describeEachStore('PresenceStore contract', (kind) => {
+  let store: TestStore;
   beforeEach(async () => {
     store = await kind.create();
   });
@@ -50,11 +31,21 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
     const current = (await store.findUserById(userId)) as UserRecord;
     return store.writePresence(userId, versionOf(current), presenceWrite(expiresAt, changedAt, fields));
   };
+  /** New users, created in the store. */
+  const created = async (...users: UserRecord[]): Promise<UserRecord[]> => {
+    for (const user of users) await store.createUser(user);
+    return users;
+  };
+  /** A new user, created, then given each presence write in turn ([expiresAt, changedAt]). */
+  const writtenUser = async (...writes: [Date | null, Date][]): Promise<UserRecord> => {
+    const [user] = await created(userRecord());
+    for (const [expiresAt, changedAt] of writes) await write(user._id, expiresAt, changedAt);
+    return user;
+  };
 
   describe('users and credentials', () => {
     it('finds a created user by id, username, email and token hash', async () => {
-      const user = aUser({ emails: [{ address: 'ann@example.com', verified: true }], services: { resume: { loginTokens: [{ when: T0, hashedToken: 'hash-1' }] } } });
-      await store.createUser(user);
+      const [user] = await created(userRecord({ emails: [{ address: 'ann@example.com', verified: true }], ...holding({ when: T0, hashedToken: 'hash-1' }) }));
       expect((await store.findUserById(user._id))?.username).toBe(user.username);
       expect((await store.findUserByUsername(user.username))?._id).toBe(user._id);
       expect((await store.findUserByLogin('ann@example.com'))?._id).toBe(user._id);
@@ -65,76 +56,112 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
     });
 
     it('finds a username in any letter case, and refuses another that differs only in case', async () => {
-      const user = aUser({ username: 'Admin' });
-      await store.createUser(user);
+      const [user] = await created(userRecord({ username: 'Admin' }));
       expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);
       expect((await store.findUserByUsername('ADMIN'))?._id).toBe(user._id);
       expect((await store.findUserByLogin('aDmIn'))?._id).toBe(user._id);
-      await expect(store.createUser(aUser({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
     });
 
     it('refuses a second user with the same username or email', async () => {
-      await store.createUser(aUser({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
-      await expect(store.createUser(aUser({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));
-      await expect(store.createUser(aUser({ emails: [{ address: 'a@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
-    });
-
-    it('never hands out credentials from a finder that does not need them', async () => {
-      const user = aUser({ status: 'online', services: { password: { bcrypt: '$2b$10$secret' }, resume: { loginTokens: [{ when: T0, hashedToken: 'tok' }] } } });
-      await store.createUser(user);
-      const written = await write(user._id, at(900), at(1));
-      const reads: (UserRecord | null)[] = [
-        written,
-        await store.findUserById(user._id),
-        await store.findUserByUsername(user.username),
-        ...(await store.findUsersByIds([user._id])),
-        ...(await store.findPresentCandidates(at(2))),
-        ...(await store.findUsersChangedSince(at(0), at(2))),
-      ];
-      expect(reads).toHaveLength(6);
-      for (const read of reads) expect(read?.services).toBeUndefined();
-    });
-
-    it('gives a login the password hash and every login token', async () => {
-      const tokens = [{ when: at(-30), hashedToken: 'one' }, { when: at(-10), hashedToken: 'two' }];
-      const user = aUser({ services: { password: { bcrypt: '$2b$10$secret' }, resume: { loginTokens: tokens } } });
-      await store.createUser(user);
-      expect((await store.findUserByLogin(user.username))?.services).toEqual({ password: { bcrypt: '$2b$10$secret' }, resume: { loginTokens: tokens } });
-    });
-
-    it('finds users by token hash as true records, each with only the matching tokens and no password hash', async () => {
-      const user = aUser({
-        emails: [{ address: 'tok@example.com', verified: true }], statusText: 'here', avatarETag: 'av1', lastLogin: at(-60),
-        services: { password: { bcrypt: '$2b$10$secret' }, resume: { loginTokens: [{ when: at(-30), hashedToken: 'older' }, { when: at(-10), hashedToken: 'wanted' }, { when: at(-5), hashedToken: 'newer' }] } },
-      });
-      await store.createUser(user);
-      const record = (await store.findUserById(user._id)) as UserRecord;
-      const found = await store.findUserByHashedToken('wanted');
-      expect(found).toEqual({ ...record, services: { resume: { loginTokens: [{ when: at(-10), hashedToken: 'wanted' }] } } });
-      const inBulk = await store.findUsersByHashedTokens(['wanted', 'newer', 'unknown']);
-      expect(inBulk).toEqual([{ ...record, services: { resume: { loginTokens: [{ when: at(-10), hashedToken: 'wanted' }, { when: at(-5), hashedToken: 'newer' }] } } }]);
+      await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
+      await expect(store.createUser(userRecord({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ emails: [{ address: 'a@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
     });
 
     it('adds a login token, sets lastLogin, and removes the tokens a login prunes and a logout revokes', async () => {
-      const user = aUser({ services: { resume: { loginTokens: [{ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' }] } } });
-      await store.createUser(user);
-      await store.createUser(aUser({ services: { resume: { loginTokens: [{ when: at(-300), hashedToken: 'someone-elses' }] } } }));
+      const [user, other] = await created(
+        userRecord(holding({ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' })),
+        userRecord(holding({ when: at(-300), hashedToken: 'someone-elses' })),
+      );
       await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
       expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
       expect(await store.findUserByHashedToken('pruned')).toBeNull();
       expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
       expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
-      expect(await store.findUserByHashedToken('someone-elses')).not.toBeNull();
+      expect((await store.findUserByHashedToken('someone-elses'))?._id).toBe(other._id);
       await store.removeLoginToken(user._id, 'kept');
       expect(await store.findUserByHashedToken('kept')).toBeNull();
       expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
     });
   });
 
+  describe('credentials leave only the finders that need them, and every finder returns the record stored', () => {
+    // Present (away until at(900)), changed and updated at(-10): every finder below finds it.
+    let full: UserRecord;
+    let bare: UserRecord;
+    beforeEach(async () => {
+      [full, bare] = await created(everyFieldUser('full'), bareUser('bare'));
+    });
+
+    it('lists users for presence whole and without credentials: by id, username, ids, present, changed, updated', async () => {
+      const stored = withoutCredentials(full);
+      // Only a store other programs write to finds their writes; the embedded store answers [] by design.
+      const external = store.externalWriters ? [stored] : [];
+      expect({
+        byId: await store.findUserById('full'),
+        byUsername: await store.findUserByUsername('user.FULL'),
+        byIds: byId(await store.findUsersByIds(['full', 'bare'])),
+        present: await store.findPresentCandidates(at(0)),
+        changed: await store.findUsersChangedSince(at(-10), at(0)),
+        updated: await store.findUsersUpdatedSince(at(-10)),
+        rocketChat: await store.findUsersWithRocketChatPresence(),
+      }).toStrictEqual({
+        byId: stored,
+        byUsername: stored,
+        byIds: [withoutCredentials(bare), stored],
+        present: [stored],
+        changed: [stored],
+        updated: external,
+        rocketChat: external,
+      });
+    });
+
+    it('returns the written user whole and without credentials from a presence write and a Rocket.Chat record', async () => {
+      const written = await store.writePresence('full', versionOf(full), presenceWrite(at(1000), at(1), { status: 'busy', statusText: 'call' }));
+      const afterWrite = {
+        ...withoutCredentials(full), status: 'busy', statusText: 'call', presenceText: null, presenceExpiresAt: at(1000), lastSeenAt: T0, presenceChangedAt: at(1),
+        presenceSeen: { status: 'busy', statusText: 'call', statusDefault: null, statusConnection: null }, presenceRevision: 8, _updatedAt: at(1),
+      };
+      expect(written).toStrictEqual(afterWrite);
+      const seen = { status: 'busy', statusText: 'call', statusDefault: 'online', statusConnection: 'online' };
+      const recorded = await store.recordRocketChatChange('full', versionOf(afterWrite), { presenceChangedAt: at(2), presenceSeen: seen });
+      expect(recorded).toStrictEqual({ ...afterWrite, presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 9 });
+      expect(await store.findUserById('full')).toStrictEqual(recorded);
+    });
+
+    it('gives a login, by username or email, the record with the password hash and every login token in order', async () => {
+      expect(await store.findUserByLogin('USER.full')).toStrictEqual(full);
+      expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);
+      // No password: no hash, and no tokens yet.
+      expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, services: { resume: { loginTokens: [] } } });
+    });
+
+    it('gives a token look-up the whole record with only the matching token: no password hash, nothing padded', async () => {
+      const stored = withoutCredentials(full);
+      expect(await store.findUserByHashedToken('full-token-2')).toStrictEqual({ ...stored, services: { resume: { loginTokens: [{ when: at(-5), hashedToken: 'full-token-2' }] } } });
+      // Rocket.Chat's personal access token: its type kept, no `when` invented.
+      expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...stored, services: { resume: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } } });
+      await store.addLoginToken('bare', { when: at(1), hashedToken: 'bare-token' }, at(1), []);
+      // The optional fields stay absent: only what the login itself wrote (lastLogin, _updatedAt) is added.
+      expect(await store.findUserByHashedToken('bare-token')).toStrictEqual({ ...bare, lastLogin: at(1), _updatedAt: at(1), services: { resume: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } } });
+    });
+
+    it('gives a bulk token look-up each holder once, whole, with only its matching tokens in the order they were added', async () => {
+      await store.addLoginToken('bare', { when: at(1), hashedToken: 'bare-token' }, at(1), []);
+      const found = byId(await store.findUsersByHashedTokens(['full-token-2', 'bare-token', 'unknown', 'full-token-1']));
+      expect(found).toStrictEqual([
+        { ...bare, lastLogin: at(1), _updatedAt: at(1), services: { resume: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } } },
+        { ...withoutCredentials(full), services: { resume: { loginTokens: [{ when: at(-60), hashedToken: 'full-token-1' }, { when: at(-5), hashedToken: 'full-token-2' }] } } },
+      ]);
+      expect(await store.findUsersByHashedTokens(['unknown'])).toStrictEqual([]);
+      expect(await store.findUsersByHashedTokens([])).toStrictEqual([]);
+    });
+  });
+
   describe('presence writes', () => {
     it('writes a presence with its change stamp in one write, moves the revision on and returns the written user', async () => {
-      const user = aUser();
-      await store.createUser(user);
+      const [user] = await created(userRecord());
       const written = await write(user._id, at(900), at(1), { statusText: 'hi', presenceText: ' hi ' });
       const expected = {
         _id: user._id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1),
@@ -145,8 +172,7 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
     });
 
     it('refuses a write made from a stale read, and one for an unknown user, changing nothing', async () => {
-      const user = aUser();
-      await store.createUser(user);
+      const [user] = await created(userRecord());
       const read = (await store.findUserById(user._id)) as UserRecord;
       await store.writePresence(user._id, versionOf(read), presenceWrite(at(900), at(1), { statusText: 'first' }));
       expect(await store.writePresence(user._id, versionOf(read), presenceWrite(at(900), at(2), { statusText: 'stale' }))).toBeNull();
@@ -156,16 +182,14 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
     });
 
     it('refuses a write decided from other Rocket.Chat fields than the stored ones (Rocket.Chat wrote in between)', async () => {
-      const user = aUser({ status: 'away', statusDefault: 'away', statusConnection: 'online' });
-      await store.createUser(user);
+      const [user] = await created(userRecord({ status: 'away', statusDefault: 'away', statusConnection: 'online' }));
       const stale = { presenceRevision: 0, rocketChat: { status: 'online', statusText: '', statusDefault: 'online', statusConnection: 'online' } };
       expect(await store.writePresence(user._id, stale, presenceWrite(at(900), at(1)))).toBeNull();
       expect(await write(user._id, at(900), at(1))).toMatchObject({ status: 'online', presenceRevision: 1 });
     });
 
     it('records a presence Rocket.Chat wrote: the stamp and the fields seen, no expiry or pnut string, _updatedAt untouched', async () => {
-      const user = aUser({ status: 'busy', statusText: 'call', statusDefault: 'busy', statusConnection: 'online', _updatedAt: at(-5) });
-      await store.createUser(user);
+      const [user] = await created(userRecord({ status: 'busy', statusText: 'call', statusDefault: 'busy', statusConnection: 'online', _updatedAt: at(-5) }));
       await write(user._id, at(900), at(1), { presenceText: 'mine' });
       const current = (await store.findUserById(user._id)) as UserRecord;
       const seen = { status: 'online', statusText: '', statusDefault: 'busy', statusConnection: 'online' };
@@ -178,58 +202,88 @@ describe.each(storeKinds())('PresenceStore contract ($name store)', (kind: Store
   });
 
   describe('finding presences and changes', () => {
+    const ids = (users: UserRecord[]) => users.map((user) => user._id).sort();
+    const idsChangedSince = async (since: Date, now: Date) => ids(await store.findUsersChangedSince(since, now));
+
     it('lists the candidates for the present list: presences that expire after now, and present users without an expiry', async () => {
-      const [current, expired, never, rocketChats] = [aUser(), aUser(), aUser(), aUser({ status: 'away' })];
-      for (const user of [current, expired, never, rocketChats]) await store.createUser(user);
-      await write(current._id, at(100), T0);
-      await write(expired._id, at(10), T0);
-      const ids = (await store.findPresentCandidates(at(10))).map((user) => user._id).sort();
-      expect(ids).toEqual([current._id, rocketChats._id].sort());
+      const current = await writtenUser([at(100), T0]);
+      await writtenUser([at(10), T0]);
+      const [, rocketChats] = await created(userRecord(), userRecord({ status: 'away' }));
+      expect(ids(await store.findPresentCandidates(at(10)))).toEqual([current._id, rocketChats._id].sort());
     });
 
-    const idsChangedSince = async (since: Date, now: Date) => (await store.findUsersChangedSince(since, now)).map((user) => user._id).sort();
-
     it('lists the candidates for a delta: change stamps at or after `since`, two in the same millisecond included', async () => {
-      const [a, b, c] = [aUser(), aUser(), aUser()];
-      for (const user of [a, b, c]) await store.createUser(user);
-      await write(a._id, at(900), at(1));
-      await write(b._id, at(900), at(5));
-      await write(c._id, at(900), at(5));
+      const a = await writtenUser([at(900), at(1)]);
+      const b = await writtenUser([at(900), at(5)]);
+      const c = await writtenUser([at(900), at(5)]);
       expect(await idsChangedSince(at(1), at(6))).toEqual([a._id, b._id, c._id].sort());
       expect(await idsChangedSince(at(2), at(6))).toEqual([b._id, c._id].sort());
       expect(await idsChangedSince(at(6), at(6))).toEqual([]);
     });
 
     it('finds a user by the latest stamp only, after it moved on', async () => {
-      const user = aUser();
-      await store.createUser(user);
-      await write(user._id, at(900), at(1));
-      await write(user._id, at(900), at(8));
+      const user = await writtenUser([at(900), at(1)], [at(900), at(8)]);
       expect(await idsChangedSince(at(5), at(9))).toEqual([user._id]);
       expect(await idsChangedSince(at(9), at(9))).toEqual([]);
     });
 
     it('lists a presence expiring inside [since, now] as a candidate, and not before it expires', async () => {
-      const user = aUser();
-      await store.createUser(user);
-      await write(user._id, at(60), at(0));
+      const user = await writtenUser([at(60), at(0)]);
       expect(await idsChangedSince(at(30), at(59))).toEqual([]);
       expect(await idsChangedSince(at(30), at(60))).toEqual([user._id]);
       expect(await idsChangedSince(at(61), at(90))).toEqual([]);
     });
 
     it('forgets an expiry that a renewal replaced', async () => {
-      const user = aUser();
-      await store.createUser(user);
-      await write(user._id, at(60), at(0));
-      await write(user._id, at(120), at(0));
+      await writtenUser([at(60), at(0)], [at(120), at(0)]);
       expect(await idsChangedSince(at(30), at(90))).toEqual([]);
     });
 
     it('does not list an offline (invisible) user for an expiry: going invisible ended the presence', async () => {
-      const user = aUser({ status: 'offline', presenceExpiresAt: at(60) });
-      await store.createUser(user);
+      await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
       expect(await idsChangedSince(at(30), at(90))).toEqual([]);
+    });
+
+    describe('users whose presence expiry has passed, and users without one', () => {
+      // Each stamped at(-120), before every `since` below: only an expiry can make them delta candidates.
+      let offlinePast: UserRecord;
+      let onlinePast: UserRecord;
+      let offlineFuture: UserRecord;
+      let offlineNever: UserRecord;
+      let onlineNever: UserRecord;
+      let otherStatusNever: UserRecord;
+      beforeEach(async () => {
+        const stamped = (status: string, presenceExpiresAt: Date | null) => userRecord({ status, presenceExpiresAt, presenceChangedAt: at(-120), lastSeenAt: at(-120) });
+        [offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever] = await created(
+          stamped('offline', at(-60)),
+          stamped('online', at(-60)),
+          stamped('offline', at(60)),
+          stamped('offline', null),
+          stamped('online', null),
+          // A status Rocket.Chat knows and this service does not: not offline, so a candidate (the domain reads it as offline).
+          stamped('disabled', null),
+        );
+      });
+
+      it('lists for the present list the expiries after now, whatever the status, and the users without one that are not offline', async () => {
+        expect(ids(await store.findPresentCandidates(at(0)))).toEqual([offlineFuture._id, onlineNever._id, otherStatusNever._id].sort());
+        // Past every expiry: only those without one are left.
+        expect(ids(await store.findPresentCandidates(at(61)))).toEqual([onlineNever._id, otherStatusNever._id].sort());
+      });
+
+      it('lists an expiry inside [since, now] for a delta only when the user is not offline, and no one without an expiry', async () => {
+        expect(await idsChangedSince(at(-90), at(0))).toEqual([onlinePast._id]);
+        expect(await idsChangedSince(at(-90), at(90))).toEqual([onlinePast._id]);
+        expect(await idsChangedSince(at(-59), at(90))).toEqual([]);
+        // From their stamp on, every one of them is a candidate.
+        expect(await idsChangedSince(at(-120), at(0))).toEqual([offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever].map((user) => user._id).sort());
+      });
+
+      it('finds each of them, in bulk and one by one, with its expiry and status as stored', async () => {
+        const all = [offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever];
+        expect(byId(await store.findUsersByIds(all.map((user) => user._id)))).toStrictEqual(byId(all));
+        expect(await store.findUserById(offlinePast._id)).toStrictEqual(offlinePast);
+      });
     });
   });
 

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openStream } from '../api/stream/sseClient';
 import { send } from '../hardening/support/http';
+import { freePort } from '../deploy/support/processes';
 import { dataFileIn, writeDamagedDataFile, writeTextFile } from '../support/dataFiles';
+import { streamEvent } from '../support/waitFor';
 
-// Real time: these tests run the real service in child processes and kill one of them; every wait is bounded.
+// Real time: these tests run the real service in child processes (on the system clock) and kill one of them. Every
+// wait is for an event (a line of the service's log, its exit); the jest timeout bounds them.
 
 const ROOT = path.resolve(__dirname, '../..');
 const ADMIN_PASS = 'restart-test-password';
@@ -18,54 +20,41 @@ interface Service {
   output(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /** Resolves once the service logs that it listens; rejects, with its output, if it exits first. */
+  listening: Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+const LISTENING = 'presence service listening';
 
 /** The real entry point, src/server.ts, run from the sources, on `dataDir`. */
 async function startService(dataDir: string): Promise<Service> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tests/hardening/support/registerTs.js'), path.join(ROOT, 'src/server.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', ADMIN_PASS, DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'info', ADMIN_PASS, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  let heard: () => void = () => undefined;
+  const listening = new Promise<void>((resolve) => (heard = resolve));
+  const keep = (data: Buffer) => {
+    output += data.toString();
+    if (output.includes(LISTENING)) heard();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, port, output: () => output, exited };
+  const exitedFirst = exited.then((code) => Promise.reject(new Error(`the service exited (${code}) before it listened:\n${output}`)));
+  const listeningFirst = Promise.race([listening, exitedFirst]);
+  // A service meant to refuse to start never listens: its rejection is only an error where a test awaits it.
+  listeningFirst.catch(() => undefined);
+  return { process: child, port, output: () => output, exited, listening: listeningFirst };
 }
 
-/** Polls /healthz until it answers 200; fails after `timeoutMs`, or at once if the service exits. */
-async function healthy(service: Service, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (service.process.exitCode !== null) throw new Error(`the service exited (${service.process.exitCode}):\n${service.output()}`);
-    const answer = await send(service.port, { path: '/healthz' }).catch(() => undefined);
-    if (answer?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`no /healthz within ${timeoutMs} ms:\n${service.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The exit code of a service that must stop by itself; fails after `timeoutMs`. */
-async function exitCode(service: Service, timeoutMs = 20_000): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`the service did not exit within ${timeoutMs} ms:\n${service.output()}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([service.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Once the service says it listens, /healthz answers 200. */
+async function healthy(service: Service): Promise<void> {
+  await service.listening;
+  expect((await send(service.port, { path: '/healthz' })).status).toBe(200);
 }
 
 const json = { 'Content-Type': 'application/json' };
@@ -109,12 +98,14 @@ describe('the embedded store across restarts (the real service, in child process
     const list = await send(first.port, { path: '/api/v1/users.presence', headers: admin.headers });
     expect(list.status).toBe(200);
     const cursor = list.headers['x-presence-cursor'] as string;
-    expect(cursor).toMatch(/^\d+$/);
+    // A cursor (cursors.ts): the server's time in milliseconds, digits only; 13 of them in these years.
+    expect(cursor).toMatch(/^\d{13}$/);
+    // The service runs on the system clock: a client's `from` is that clock's time.
     const from = new Date().toISOString();
     const set = await send(first.port, { method: 'POST', path: '/api/v1/users.setStatus', headers: { ...ann.headers, ...json }, body: JSON.stringify({ status: 'away', message: 'lunch' }) });
     expect(set.status).toBe(200);
     first.process.kill('SIGKILL');
-    expect(await exitCode(first)).toBeNull();
+    expect(await first.exited).toBeNull();
 
     const second = await start();
     await healthy(second);
@@ -129,7 +120,7 @@ describe('the embedded store across restarts (the real service, in child process
     const stream = await openStream(second.port, '/api/v1/users.presence.stream', { ...admin.headers, 'Last-Event-ID': cursor });
     try {
       expect(stream.status).toBe(200);
-      const resumed = await stream.event(0, 5000);
+      const resumed = await streamEvent(stream, 0);
       expect(resumed.data).toEqual({ full: false, users: [{ _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 }] });
     } finally {
       stream.close();
@@ -140,7 +131,7 @@ describe('the embedded store across restarts (the real service, in child process
     const first = await start();
     await healthy(first);
     const second = await start();
-    expect(await exitCode(second)).toBe(1);
+    expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`presence service failed to start: ${dataFileIn(dataDir)} is in use by another process`);
     expect((await send(first.port, { path: '/readyz' })).status).toBe(200);
   }, 60_000);
@@ -151,7 +142,7 @@ describe('the embedded store across restarts (the real service, in child process
   ])('stops start-up with exit code 1 on %s, naming the file', async (_what, write, problem) => {
     await write(dataDir);
     const service = await start();
-    expect(await exitCode(service)).toBe(1);
+    expect(await service.exited).toBe(1);
     expect(service.output()).toContain(`presence service failed to start: ${dataFileIn(dataDir)} ${problem}`);
   }, 60_000);
 });

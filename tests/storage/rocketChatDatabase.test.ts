@@ -7,6 +7,7 @@ import { createApp, type PresenceApp } from '../../src/app';
 import { MongoStore } from '../../src/storage/mongo/mongoStore';
 import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 import { FakeClock } from '../support/fakeClock';
+import { streamEvent } from '../support/waitFor';
 import { startEmulator, type RunningEmulator } from '../support/mongoEmulator/startEmulator';
 import { mongoTestKind, mongoTestUri } from '../support/mongoTestUri';
 import { TEST_CONFIG } from '../support/testApp';
@@ -67,8 +68,11 @@ interface RocketChatUser {
   password: string;
 }
 
-/** A user as Rocket.Chat 7 stores it (recipes independent of the service's helpers), with none of the service's fields. */
-async function rocketChatUser(n: number, presence: Doc = {}): Promise<RocketChatUser> {
+/**
+ * A user as Rocket.Chat 7 stores it (recipes independent of the service's helpers), with none of the service's
+ * fields, logged in a week before `now`.
+ */
+async function rocketChatUser(n: number, now: Date, presence: Doc = {}): Promise<RocketChatUser> {
   const token = randomBytes(32).toString('base64url');
   const password = `rocket password ${n}`;
   const doc: Doc = {
@@ -79,8 +83,8 @@ async function rocketChatUser(n: number, presence: Doc = {}): Promise<RocketChat
       email2fa: { enabled: true, changedAt: new Date('2024-03-01T10:00:01.000Z') },
       resume: {
         loginTokens: [
-          // A login of last week: still inside LOGIN_EXPIRATION_DAYS (the test clock runs near real time).
-          { when: new Date(Date.now() - 7 * 86_400_000), hashedToken: sha256Base64(token) },
+          // A login of last week: still inside LOGIN_EXPIRATION_DAYS.
+          { when: new Date(now.getTime() - 7 * 86_400_000), hashedToken: sha256Base64(token) },
           // A personal access token, in Rocket.Chat's own shape (no `when`).
           { hashedToken: sha256Base64(`pat-${n}`), type: 'personalAccessToken', createdAt: new Date('2024-03-03T10:00:00.000Z'), lastTokenPart: 'a1b2c3', name: 'ci', bypassTwoFactor: false },
         ],
@@ -190,17 +194,17 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
     admin = await mongoose.createConnection(uri).asPromise();
     users = (admin.db as mongoose.mongo.Db).collection<Doc>('users');
     for (const [key, options] of ROCKET_CHAT_INDEXES) await users.createIndex(key as never, options);
-    alice = await rocketChatUser(1);
-    bob = await rocketChatUser(2, { status: 'online', statusText: '' });
-    carol = await rocketChatUser(3, { status: 'away', statusDefault: 'away', statusConnection: 'online', statusText: '' });
-    dave = await rocketChatUser(4, { status: 'offline', statusConnection: 'offline', statusText: '' });
+    clock = new FakeClock();
+    alice = await rocketChatUser(1, clock.now());
+    bob = await rocketChatUser(2, clock.now(), { status: 'online', statusText: '' });
+    carol = await rocketChatUser(3, clock.now(), { status: 'away', statusDefault: 'away', statusConnection: 'online', statusText: '' });
+    dave = await rocketChatUser(4, clock.now(), { status: 'offline', statusConnection: 'offline', statusText: '' });
     await users.insertMany([alice.doc, bob.doc, carol.doc, dave.doc]);
     indexesBefore = await listIndexes();
     aliceBefore = await rawUser(alice);
     bobBefore = await rawUser(bob);
 
     store = await connect();
-    clock = new FakeClock();
     app = createApp({ store, clock, config: TEST_CONFIG, logger: pino({ level: 'silent' }) });
   });
 
@@ -232,7 +236,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       await server.close();
     });
     expect(client.status).toBe(200);
-    await client.event(0);
+    await streamEvent(client, 0);
     return client;
   }
 
@@ -279,6 +283,45 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       expect(res.body).toMatchObject({ _id: alice.doc._id, username: 'rc.user1', name: 'RC User 1', utcOffset: 5.5, active: true, roles: ['user'], success: true });
     });
 
+    it('reads a Rocket.Chat user as the record the port names, from every finder: none of Rocket.Chat\'s other fields, credentials only for a login and a token look-up', async () => {
+      const doc = alice.doc as Doc & { services: { password: { bcrypt: string }; resume: { loginTokens: Doc[] } } };
+      const record = {
+        _id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
+        statusText: 'from Rocket.Chat', statusDefault: 'online', statusConnection: 'online', lastLogin: doc.lastLogin, avatarETag: 'etag1',
+        createdAt: doc.createdAt, _updatedAt: doc._updatedAt,
+        // The service's own fields, which this document never had, read as never set.
+        presenceText: null, presenceExpiresAt: null, presenceChangedAt: null, presenceRevision: 0, lastSeenAt: null,
+      };
+      const [login, pat] = doc.services.resume.loginTokens;
+      const loginToken = { when: login.when, hashedToken: login.hashedToken };
+      // A personal access token as the port knows it: its hash and type; its name and last part stay in the database.
+      const patToken = { hashedToken: pat.hashedToken, type: 'personalAccessToken' };
+      const aliceIn = (users: { _id: string }[]) => users.filter((user) => user._id === doc._id);
+      expect({
+        byId: await store.findUserById(doc._id as string),
+        byUsername: await store.findUserByUsername('RC.USER1'),
+        byIds: await store.findUsersByIds([doc._id as string]),
+        present: aliceIn(await store.findPresentCandidates(clock.now())),
+        updated: aliceIn(await store.findUsersUpdatedSince(doc._updatedAt as Date)),
+        rocketChat: aliceIn(await store.findUsersWithRocketChatPresence()),
+        byToken: await store.findUserByHashedToken(login.hashedToken as string),
+        byPat: await store.findUserByHashedToken(pat.hashedToken as string),
+        byTokens: await store.findUsersByHashedTokens([pat.hashedToken as string, login.hashedToken as string]),
+        login: await store.findUserByLogin('rc.user1@example.com'),
+      }).toStrictEqual({
+        byId: record,
+        byUsername: record,
+        byIds: [record],
+        present: [record],
+        updated: [record],
+        rocketChat: [record],
+        byToken: { ...record, services: { resume: { loginTokens: [loginToken] } } },
+        byPat: { ...record, services: { resume: { loginTokens: [patToken] } } },
+        byTokens: [{ ...record, services: { resume: { loginTokens: [loginToken, patToken] } } }],
+        login: { ...record, services: { password: { bcrypt: doc.services.password.bcrypt }, resume: { loginTokens: [loginToken, patToken] } } },
+      });
+    });
+
     it('logs in with the existing password, in any letter case of the username, adding one token and touching no other', async () => {
       const res = await request(app).post('/api/v1/login').send({ user: 'RC.User1', password: alice.password });
       expect(res.status).toBe(200);
@@ -290,7 +333,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       const tokens = ((doc.services as Doc).resume as { loginTokens: Doc[] }).loginTokens;
       expect(tokens).toHaveLength(tokensBefore.length + 1);
       expect(bytesOf({ kept: tokens.slice(0, tokensBefore.length) })).toEqual(bytesOf({ kept: tokensBefore }));
-      expect(tokens[tokensBefore.length]).toEqual({ when: expect.any(Date), hashedToken: sha256Base64(authToken) });
+      expect(tokens[tokensBefore.length]).toEqual({ when: clock.now(), hashedToken: sha256Base64(authToken) });
       // Nothing else in the credentials moved.
       expect(bytesOf(without(doc.services as Doc, ['resume']))).toEqual(bytesOf(without(aliceBefore.services as Doc, ['resume'])));
 
@@ -366,15 +409,15 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       expect((await presenceOf(app, { from: fromRevert })).users).toEqual([view(bob, 'online')]);
     });
 
-    it('a change Rocket.Chat makes reaches the open streams of every instance within 2 s', async () => {
+    it('a change Rocket.Chat makes reaches the open streams of every instance within 2 s of the service\'s clock', async () => {
       const second = await secondInstance();
       const streams = [await streamOn(app), await streamOn(second)];
       for (const stream of streams) expect(stream.events[0].data.users).toHaveLength(3);
       await presenceService(bob, 'offline', 'offline');
-      for (const stream of streams) expect((await stream.event(1, 2000)).data).toEqual({ users: [view(bob, 'offline')], full: false });
+      for (const stream of streams) expect((await streamEvent(stream, 1)).data).toEqual({ users: [view(bob, 'offline')], full: false });
       await presenceServiceOf6(carol, 'online', 'online');
       clock.advanceSeconds(2); // the next comparison of every present user is due
-      for (const stream of streams) expect((await stream.event(2, 2000)).data).toEqual({ users: [view(carol, 'online')], full: false });
+      for (const stream of streams) expect((await streamEvent(stream, 2)).data).toEqual({ users: [view(carol, 'online')], full: false });
     });
 
     it('whichever wrote last wins: this service\'s presence keeps its expiry, a later Rocket.Chat write takes over', async () => {

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { presenceEventText, ServerSentEvents } from '../../src/http/stream/serverSentEvents';
 import type { PresenceReading } from '../../src/domain/ports/records';
 import type { StreamEvent } from '../../src/domain/ports/streams';
-import type { UserRecord } from '../../src/domain/ports/records';
+import { userRecord } from '../support/testApp';
 
 /** A response whose client reads nothing: every write stays queued on its socket. */
 function unreadResponse() {
@@ -38,8 +38,21 @@ function unreadResponse() {
   return { res, socket, written, text };
 }
 
-const reading = (id: string): PresenceReading => ({ user: { _id: id, name: id, username: id, utcOffset: 0, statusText: '' } as UserRecord, status: 'online' });
+const reading = (id: string): PresenceReading => ({ user: userRecord({ _id: id, name: id, username: id }), status: 'online' });
 const change = (n: number): StreamEvent => ({ cursor: `0a1b2c3d-${n}`, full: false, readings: [reading(`user${n}`)] });
+
+/** The bytes of the chunk of the chunked body that carries `text`: its size in hex, CRLF, the text, CRLF. */
+const chunkBytes = (text: string) => Buffer.byteLength(text).toString(16).length + 2 + Buffer.byteLength(text) + 2;
+/** How many of change(0), change(1)… a client that reads nothing is sent until more than `limit` bytes wait after `already`. */
+function changesUntilPast(limit: number, already = 0): number {
+  let waiting = already;
+  let sent = 0;
+  while (waiting <= limit) {
+    waiting += chunkBytes(presenceEventText(change(sent)));
+    sent += 1;
+  }
+  return sent;
+}
 
 describe('presenceEventText', () => {
   it('is one `presence` event with the cursor as id and users.presence\'s user objects as data', () => {
@@ -93,7 +106,9 @@ describe('ServerSentEvents', () => {
       sent += 1;
     }
     expect(res.destroyed).toBe(true);
-    expect(sent).toBeGreaterThan(5);
+    // The retry line counts too: it waits unread like the rest.
+    expect(sent).toBe(changesUntilPast(2000, chunkBytes('retry: 1000\n\n')));
+    expect(sent).toBeGreaterThanOrEqual(10);
     const writes = written.length;
     sink.send(change(9999));
     expect(written).toHaveLength(writes);
@@ -104,6 +119,7 @@ describe('ServerSentEvents', () => {
     const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 2000 });
     const snapshot: StreamEvent = { cursor: '0a1b2c3d-1', full: true, readings: Array.from({ length: 500 }, (_, k) => reading(`user${k}`)) };
     sink.send(snapshot);
+    expect(socket.writableLength).toBe(chunkBytes('retry: 1000\n\n') + chunkBytes(presenceEventText(snapshot)));
     expect(socket.writableLength).toBeGreaterThan(40_000);
     expect(res.destroyed).toBe(false);
     expect(text()).toContain(presenceEventText(snapshot));
@@ -114,9 +130,7 @@ describe('ServerSentEvents', () => {
     }
     // Cut off once what follows the snapshot passes 2000 bytes: about 2000 / 150 events, however big the snapshot.
     expect(res.destroyed).toBe(true);
-    const eventBytes = Buffer.byteLength(presenceEventText(change(10)));
-    expect(sent).toBeGreaterThanOrEqual(Math.floor(2000 / (eventBytes + 8)));
-    expect(sent).toBeLessThanOrEqual(Math.ceil(2000 / eventBytes) + 1);
+    expect(sent).toBe(changesUntilPast(2000));
   });
 
   it('renders an event once however many streams it goes to, and a snapshot as one shared buffer', () => {

@@ -5,26 +5,39 @@ import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketCh
 import { ensureIndexes } from './ensureIndexes';
 import { CASE_INSENSITIVE, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
 
-/** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
-const WITHOUT_CREDENTIALS = { services: 0 };
-
 /**
- * A user with its login tokens and no password hash: an inclusion projection (it cannot be mixed with
- * `services: 0`), so every other field is named.
+ * The fields of a UserRecord, and only those: a Rocket.Chat document holds many more (settings, rooms, its other
+ * services), which no finder hands out, so every finder answers the same fields as the embedded store. An
+ * inclusion projection, so every field is named (`_id` comes with it).
  */
-const WITH_LOGIN_TOKENS = {
-  ...Object.fromEntries(
-    [
-      'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection',
-      'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
-      'avatarETag', 'createdAt', '_updatedAt',
-    ].map((field) => [field, 1]),
-  ),
-  'services.resume.loginTokens': 1,
-};
+const RECORD_FIELDS = Object.fromEntries(
+  [
+    'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection',
+    'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
+    'avatarETag', 'createdAt', '_updatedAt',
+  ].map((field) => [field, 1]),
+);
+
+/** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
+const WITHOUT_CREDENTIALS = RECORD_FIELDS;
+
+/** A login token as the port knows it: a token of Rocket.Chat's (a personal access token's name, its last part) keeps the rest. */
+const LOGIN_TOKEN_FIELDS = Object.fromEntries(['when', 'hashedToken', 'type'].map((field) => [`services.resume.loginTokens.${field}`, 1]));
+
+/** A user with its login tokens and no password hash. */
+const WITH_LOGIN_TOKENS = { ...RECORD_FIELDS, ...LOGIN_TOKEN_FIELDS };
+
+/** A user with what a login checks: the password hash and the login tokens; none of Rocket.Chat's other services. */
+const WITH_LOGIN_CREDENTIALS = { ...WITH_LOGIN_TOKENS, 'services.password.bcrypt': 1 };
 
 /** Statuses other than offline: present, whoever wrote them. */
 const PRESENT: Status[] = ['online', 'away', 'busy'];
+/**
+ * A status that is offline, as a record reads it (a document without one reads `offline`): every other status,
+ * `disabled` and any Rocket.Chat adds included, makes a user without an expiry a candidate for the present list,
+ * as the port says and the embedded store answers; the domain decides what it reads as.
+ */
+const NOT_PRESENT = ['offline', null];
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -160,9 +173,9 @@ export class MongoStore implements PresenceStore {
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
-    const byUsername = await this.findByUsername(login, {});
+    const byUsername = await this.findByUsername(login, WITH_LOGIN_CREDENTIALS);
     if (byUsername !== null) return toUserRecord(byUsername);
-    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }, WITH_LOGIN_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
@@ -188,7 +201,7 @@ export class MongoStore implements PresenceStore {
 
   async findPresentCandidates(now: Date): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $nin: NOT_PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);

@@ -33,25 +33,6 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Polls `probe` every `intervalMs` until it returns a value; fails after `timeoutMs` with `what` and the last error. */
-export async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** A child process whose output is kept for failure messages, and that `stop` ends (SIGTERM, SIGKILL after 5 s). */
 export interface RunningProcess {
   readonly child: ChildProcess;
@@ -79,6 +60,7 @@ export function startProcess(command: string, args: string[]): RunningProcess {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      // Real time: a child that ignores SIGTERM (a wedged nginx or Prometheus) is killed after 5 s of the wall clock.
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(killer);

@@ -19,7 +19,8 @@ describe('credentials', () => {
   it('makes 43-character URL-safe tokens and 17-character ids, different each time', () => {
     expect(newLoginToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(newUserId()).toMatch(/^[23456789A-HJ-NP-TW-Za-km-z]{17}$/);
-    expect(newLoginToken()).not.toBe(newLoginToken());
+    expect(new Set(Array.from({ length: 100 }, () => newLoginToken())).size).toBe(100);
+    expect(new Set(Array.from({ length: 100 }, () => newUserId())).size).toBe(100);
   });
 });
 
@@ -84,8 +85,12 @@ describe('how many login tokens a user keeps', () => {
 describe('login attempt keys', () => {
   it('count every spelling of an unknown login name together, and apart from the address and the account kinds', () => {
     expect(loginAttemptKey('login', 'Alice')).toBe(loginAttemptKey('login', 'alice'));
-    expect(loginAttemptKey('login', 'alice')).not.toBe(loginAttemptKey('account', 'alice'));
-    expect(loginAttemptKey('address', '10.0.0.1')).not.toBe(loginAttemptKey('address', '10.0.0.2'));
+    const keys = [loginAttemptKey('login', 'alice'), loginAttemptKey('account', 'alice'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
+    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'account:…', 'address:…', 'address:…']);
+    expect(new Set(keys).size).toBe(4);
+    // The same value under two kinds differs by the kind alone; two addresses by the hash.
+    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('account:'.length));
+    expect(keys[2]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
   });
 
   it('are of one bounded size and hold no name or address in clear, however long the input', () => {

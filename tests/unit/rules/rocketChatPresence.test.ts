@@ -1,16 +1,13 @@
 import { hasUnrecordedRocketChatWrite, isRocketChatPresence, rocketChatPresenceOf, rocketChatWroteSince } from '../../../src/domain/rules/rocketChatPresence';
 import { rocketChatChangeRecord } from '../../../src/domain/rules/changes';
 import type { UserRecord } from '../../../src/domain/ports/records';
+import { userRecord } from '../../support/testApp';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
 const seen = (status: string, statusText = '', statusConnection: string | null = null) => ({ status, statusText, statusDefault: null, statusConnection });
 
-function user(fields: Partial<UserRecord>): UserRecord {
-  return {
-    _id: 'u1', username: 'u1', name: 'U', utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '', presenceText: null,
-    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: now, ...fields,
-  };
-}
+/** The user u1, as created, with `fields`. */
+const user = (fields: Partial<UserRecord>): UserRecord => userRecord({ _id: 'u1', username: 'u1', name: 'U', createdAt: now, ...fields });
 
 describe('whose presence it is', () => {
   it('is this service\'s while its expiry is set and Rocket.Chat\'s fields are as it left them', () => {
@@ -18,12 +15,15 @@ describe('whose presence it is', () => {
     expect(isRocketChatPresence(ours)).toBe(false);
     expect(rocketChatWroteSince(ours)).toBe(false);
   });
-  it('is Rocket.Chat\'s once any of its presence fields differs: status, text, chosen or connection status', () => {
-    const base = { presenceExpiresAt: now, presenceSeen: seen('away', 'lunch') };
-    for (const fields of <Partial<UserRecord>[]>[{ status: 'online', statusText: 'lunch' }, { status: 'away', statusText: 'back' }, { status: 'away', statusText: 'lunch', statusDefault: 'away' }, { status: 'away', statusText: 'lunch', statusConnection: 'online' }]) {
-      expect(rocketChatWroteSince(user({ ...base, ...fields }))).toBe(true);
-      expect(isRocketChatPresence(user({ ...base, ...fields }))).toBe(true);
-    }
+  it.each(<[string, Partial<UserRecord>][]>[
+    ['status', { status: 'online', statusText: 'lunch' }],
+    ['text', { status: 'away', statusText: 'back' }],
+    ['chosen status', { status: 'away', statusText: 'lunch', statusDefault: 'away' }],
+    ['connection status', { status: 'away', statusText: 'lunch', statusConnection: 'online' }],
+  ])('is Rocket.Chat\'s once any of its presence fields differs: %s', (_field, fields) => {
+    const written = user({ presenceExpiresAt: now, presenceSeen: seen('away', 'lunch'), ...fields });
+    expect(rocketChatWroteSince(written)).toBe(true);
+    expect(isRocketChatPresence(written)).toBe(true);
   });
   it('is Rocket.Chat\'s without an expiry of this service', () => {
     expect(isRocketChatPresence(user({ status: 'online' }))).toBe(true);

@@ -5,15 +5,9 @@ import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresen
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { FakeClock } from '../../support/fakeClock';
 import { tempDataDir } from '../../support/stores';
+import { userRecord } from '../../support/testApp';
 
 const KEEP_MS = 600_000;
-
-function aUser(id: string): UserRecord {
-  return {
-    _id: id, username: id, name: id, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '', presenceText: null,
-    presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: new Date(0),
-  };
-}
 
 describe('PresenceFeed', () => {
   let clock: FakeClock;
@@ -42,7 +36,7 @@ describe('PresenceFeed', () => {
     clock = new FakeClock('2026-06-01T00:00:00.000Z');
     dataDir = tempDataDir();
     store = SqliteStore.open({ dataDir: dataDir.dir });
-    for (const id of ['a', 'b', 'c']) await store.createUser(aUser(id));
+    for (const id of ['a', 'b', 'c']) await store.createUser(userRecord({ _id: id, username: id }));
     feed = feedOver(store);
   });
   afterEach(async () => {
