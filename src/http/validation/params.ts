@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { body, param, query, validationResult, type ValidationChain } from 'express-validator';
 import { InvalidParamError } from '../../domain/errors';
 import { parseIsoDateTime } from '../../utils';
-import { isPnutPresenceString, PNUT_PRESENCE_TOO_LONG } from '../../domain/rules/pnut';
+import { isPnutPresenceString, PNUT_PRESENCE_MAX_CODE_POINTS, PNUT_PRESENCE_TOO_LONG } from '../../domain/rules/pnut';
 
 type Location = typeof body;
 
@@ -11,19 +11,20 @@ type Location = typeof body;
  * before anything else looks at it, so no client input can reach a query as an operator. One validator rather
  * than three: each step of a chain has a cost of its own, paid on every poll.
  */
-function plainString(chain: ValidationChain, maxLength: number): ValidationChain {
+/** `tooLong` is the message past `maxLength` UTF-16 units, where that is not the limit a client is told of. */
+function plainString(chain: ValidationChain, maxLength: number, tooLong = `must be at most ${maxLength} characters long`): ValidationChain {
   return chain
     .custom((value: unknown) => {
-      const problem = plainStringProblem(value, maxLength);
+      const problem = plainStringProblem(value, maxLength, tooLong);
       if (problem !== undefined) throw new Error(problem);
       return true;
     })
     .bail();
 }
 
-function plainStringProblem(value: unknown, maxLength: number): string | undefined {
+function plainStringProblem(value: unknown, maxLength: number, tooLong = `must be at most ${maxLength} characters long`): string | undefined {
   if (typeof value !== 'string') return 'must be a single string';
-  if (value.length > maxLength) return `must be at most ${maxLength} characters long`;
+  if (value.length > maxLength) return tooLong;
   if (/\p{Cs}/u.test(value)) return 'must be valid Unicode text';
   return undefined;
 }
@@ -131,9 +132,12 @@ export function userIdQueryParam(name: string): ValidationChain {
   return optionalString(query, name, 64).custom((value: string) => ID_PATTERN.test(value)).withMessage('must be a user id');
 }
 
-/** pnut presence strings: up to 100 Unicode code points. */
+/**
+ * pnut presence strings: up to 100 Unicode code points. 100 code points are at most 200 UTF-16 units: a longer
+ * string is refused before its code points are counted, with the same message.
+ */
 export function presenceString(location: Location, name: string): ValidationChain {
-  return optionalString(location, name, 400)
+  return plainString(location(name).optional(), 2 * PNUT_PRESENCE_MAX_CODE_POINTS, PNUT_PRESENCE_TOO_LONG)
     .custom((value: string) => isPnutPresenceString(value))
     .withMessage(PNUT_PRESENCE_TOO_LONG);
 }
