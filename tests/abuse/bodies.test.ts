@@ -1,17 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describeEachStore } from '../support/testApp';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
-import {
-  check,
-  ENDPOINTS,
-  Findings,
-  freshCaller,
-  splitParams,
-  type Ctx,
-  type Endpoint,
-  type Expected,
-  withAbuseCtx,
-} from './support/abuseKit';
+import { check, ENDPOINTS, Findings, freshCaller, splitParams, type Ctx, type Endpoint, type Expected, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Whole bodies that are wrong: JSON that is not an object (`null`, `[]`, a string…), JSON that does not parse,

@@ -1,18 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { describeEachStore } from '../support/testApp';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
-import {
-  AUTHENTICATED,
-  check,
-  Findings,
-  freshCaller,
-  sendValid,
-  splitParams,
-  type Ctx,
-  type Endpoint,
-  type Expected,
-  withAbuseCtx,
-} from './support/abuseKit';
+import { AUTHENTICATED, check, Findings, freshCaller, sendValid, splitParams, type Ctx, type Endpoint, type Expected, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Credentials and headers that are wrong, odd or repeated, on every authenticated endpoint. A request whose

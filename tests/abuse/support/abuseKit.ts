@@ -88,6 +88,24 @@ function pnutPresencePut(where: Where): Endpoint {
   };
 }
 
+/** users.getStatus and users.getPresence: one user, named by id or by username, read by the caller. */
+function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): Endpoint {
+  return {
+    name: `GET /api/v1/${method}`,
+    api: 'rocketchat',
+    method: 'get',
+    path: () => `/api/v1/${method}`,
+    auth: (ctx) => ctx.me.headers,
+    valid: (ctx) => ({ userId: ctx.other.user._id }),
+    fields: [
+      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
+      // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
+      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+    ],
+    bare: 200,
+  };
+}
+
 /** Every endpoint of both APIs, with what each field accepts. */
 export const ENDPOINTS: Endpoint[] = [
   {
@@ -173,33 +191,8 @@ export const ENDPOINTS: Endpoint[] = [
     ],
     bare: 400,
   },
-  {
-    name: 'GET /api/v1/users.getStatus',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/users.getStatus',
-    auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ userId: ctx.other.user._id }),
-    fields: [
-      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
-      // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
-      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
-    ],
-    bare: 200,
-  },
-  {
-    name: 'GET /api/v1/users.getPresence',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/users.getPresence',
-    auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ userId: ctx.other.user._id }),
-    fields: [
-      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
-      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
-    ],
-    bare: 200,
-  },
+  rocketChatUserRead('users.getStatus'),
+  rocketChatUserRead('users.getPresence'),
   {
     name: 'GET /api/v1/users.presence',
     api: 'rocketchat',
