@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { storeKinds } from '../support/stores';
+import { describeEachStore } from '../support/testApp';
 import { check, Findings, type Ctx, withAbuseCtx } from './support/abuseKit';
 
 /**
@@ -56,7 +56,7 @@ const ODD_BUT_VALID_FROM: [string, string, boolean | undefined][] = [
   ['11 minutes ago', '2026-01-15T11:49:00Z', true],
 ];
 
-describe.each(storeKinds())('dates on $name store', (kind) => {
+describeEachStore('dates', (kind) => {
   let ctx: Ctx;
   withAbuseCtx(kind, (built) => {
     ctx = built;

@@ -1,12 +1,11 @@
-import { storeKinds } from '../support/stores';
-import { send as sendHttp } from '../hardening/support/http';
+import { describeEachStore } from '../support/testApp';
 import {
   AUTHENTICATED,
   check,
   ENDPOINTS,
   Findings,
   freshCaller,
-  splitParams,
+  sendValid,
   type Ctx,
   type Endpoint,
   withAbuseCtx,
@@ -22,18 +21,11 @@ import {
 const JUNK_QUERY = 'foo%5B%24gt%5D=1&bar=1&bar=2&%24where=sleep(1000)&constructor=x&toString=y&a[b][c][d][e][f]=g';
 const JUNK_BODY = { $where: 'sleep(1000)', foo: { $gt: '' }, constructor: 'x', toString: 'y', hasOwnProperty: 'z', deep: { a: [{ $ne: null }] } };
 
-describe.each(storeKinds())('unknown and extra parameters on $name store', (kind) => {
+describeEachStore('unknown and extra parameters', (kind) => {
   let ctx: Ctx;
   withAbuseCtx(kind, (built) => (ctx = built));
 
-  const call = (endpoint: Endpoint, extraQuery: string, extraBody: Record<string, unknown> = {}) => {
-    const { query, body } = splitParams(endpoint, endpoint.valid(ctx));
-    const rawQuery = [query, extraQuery].filter((part) => part !== '').join('&');
-    const path = rawQuery === '' ? endpoint.path(ctx) : `${endpoint.path(ctx)}?${rawQuery}`;
-    const json = endpoint.method === 'get' ? undefined : JSON.stringify({ ...body, ...extraBody });
-    const bodyHeaders = json === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(json)) };
-    return sendHttp(ctx.server.port, { method: endpoint.method.toUpperCase(), path, headers: { ...endpoint.auth(ctx), ...bodyHeaders }, body: json });
-  };
+  const call = (endpoint: Endpoint, extraQuery: string, extraBody: Record<string, unknown> = {}) => sendValid(ctx, endpoint, { query: extraQuery, body: extraBody });
 
   it.each(ENDPOINTS.map((endpoint): [string, Endpoint] => [endpoint.name, endpoint]))('%s: junk parameters are ignored', async (_name, endpoint) => {
     await freshCaller(ctx);

@@ -1,5 +1,5 @@
 import type request from 'supertest';
-import { storeKinds } from '../support/stores';
+import { describeEachStore } from '../support/testApp';
 import {
   callWith,
   check,
@@ -178,7 +178,7 @@ const FIELD_TABLE: [string, string, Endpoint, Field][] = ENDPOINTS.flatMap((endp
 // Logins and users.create run bcrypt on every accepted case.
 jest.setTimeout(60000);
 
-describe.each(storeKinds())('malformed parameters on $name store', (kind) => {
+describeEachStore('malformed parameters', (kind) => {
   let ctx: Ctx;
   withAbuseCtx(kind, (built) => (ctx = built));
 

@@ -1,17 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { storeKinds } from '../support/stores';
+import { describeEachStore } from '../support/testApp';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
-import {
-  AUTHENTICATED,
-  check,
-  Findings,
-  freshCaller,
-  splitParams,
-  type Ctx,
-  type Endpoint,
-  type Expected,
-  withAbuseCtx,
-} from './support/abuseKit';
+import { AUTHENTICATED, check, Findings, freshCaller, sendValid, splitParams, type Ctx, type Endpoint, type Expected, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Credentials and headers that are wrong, odd or repeated, on every authenticated endpoint. A request whose
@@ -79,18 +69,12 @@ function credentialsOf(ctx: Ctx, endpoint: Endpoint): Credentials {
   return { token: caller.token, userId: caller.user._id, otherId: ctx.other.user._id };
 }
 
-describe.each(storeKinds())('malformed and repeated headers on $name store', (kind) => {
+describeEachStore('malformed and repeated headers', (kind) => {
   let ctx: Ctx;
   withAbuseCtx(kind, (built) => (ctx = built));
 
   /** The endpoint's valid call with its credentials replaced by `headers`. */
-  const call = (endpoint: Endpoint, headers: OutgoingHttpHeaders) => {
-    const { query, body } = splitParams(endpoint, endpoint.valid(ctx));
-    const path = query === '' ? endpoint.path(ctx) : `${endpoint.path(ctx)}?${query}`;
-    const json = endpoint.method === 'get' ? undefined : JSON.stringify(body);
-    const bodyHeaders = json === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(json)) };
-    return sendHttp(ctx.server.port, { method: endpoint.method.toUpperCase(), path, headers: { ...bodyHeaders, ...headers }, body: json });
-  };
+  const call = (endpoint: Endpoint, headers: OutgoingHttpHeaders) => sendValid(ctx, endpoint, { credentials: headers as Record<string, string | string[]> });
 
   it.each(AUTHENTICATED.map((endpoint): [string, Endpoint] => [endpoint.name, endpoint]))('%s', async (_name, endpoint) => {
     const findings = new Findings();

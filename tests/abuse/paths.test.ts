@@ -1,4 +1,4 @@
-import { storeKinds } from '../support/stores';
+import { describeEachStore } from '../support/testApp';
 import { send as sendHttp } from '../hardening/support/http';
 import { check, Findings, freshCaller, type Api, type Ctx, type Expected, withAbuseCtx } from './support/abuseKit';
 
@@ -25,11 +25,21 @@ const BAD_USER_IDS: [string, string][] = [
   ['encoded lone surrogate', '%ED%A0%80'],
 ];
 
-describe.each(storeKinds())('malformed paths on $name store', (kind) => {
+describeEachStore('malformed paths', (kind) => {
   let ctx: Ctx;
   withAbuseCtx(kind, (built) => (ctx = built));
 
   const bothAuth = () => ({ ...ctx.me.headers, Authorization: `Bearer ${ctx.me.token}` });
+  /** The caller's PUT of a presence on `/v0/users/{id}/presence`, `id` as it stands in the path. */
+  const putPresence = (id: string, presence: string) => {
+    const body = JSON.stringify({ presence });
+    return sendHttp(ctx.server.port, {
+      method: 'PUT',
+      path: `/v0/users/${id}/presence`,
+      headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+      body,
+    });
+  };
 
   it('GET /v0/users/{user_id}/presence refuses every malformed id with 400', async () => {
     const findings = new Findings();
@@ -42,14 +52,7 @@ describe.each(storeKinds())('malformed paths on $name store', (kind) => {
   it('PUT /v0/users/{user_id}/presence refuses every malformed id with 400 and changes nothing', async () => {
     const findings = new Findings();
     for (const [label, id] of BAD_USER_IDS) {
-      const body = '{"presence":"hacked"}';
-      const res = await sendHttp(ctx.server.port, {
-        method: 'PUT',
-        path: `/v0/users/${id}/presence`,
-        headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
-        body,
-      });
-      findings.add(check('pnut', label, res, 400));
+      findings.add(check('pnut', label, await putPresence(id, 'hacked'), 400));
     }
     expect(findings.lines).toEqual([]);
     for (const user of [ctx.me, ctx.other, ctx.admin]) expect((await ctx.t.store.findUserById(user.user._id))?.presenceText).toBeNull();
@@ -60,23 +63,9 @@ describe.each(storeKinds())('malformed paths on $name store', (kind) => {
     // `..` is two characters an id may hold, sent raw (no client normalises it here).
     for (const id of ['nobodyatall', 'ME', 'me.', '..', '-', ctx.other.user._id.toLowerCase()]) {
       findings.add(check('pnut', `GET ${id}`, await sendHttp(ctx.server.port, { path: `/v0/users/${id}/presence`, headers: ctx.me.bearer }), id === '..' ? '4xx' : 404));
-      const body = '{"presence":"x"}';
-      const put = await sendHttp(ctx.server.port, {
-        method: 'PUT',
-        path: `/v0/users/${id}/presence`,
-        headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
-        body,
-      });
-      findings.add(check('pnut', `PUT ${id}`, put, id === '..' ? '4xx' : 403));
+      findings.add(check('pnut', `PUT ${id}`, await putPresence(id, 'x'), id === '..' ? '4xx' : 403));
     }
-    const body = '{"presence":"x"}';
-    const other = await sendHttp(ctx.server.port, {
-      method: 'PUT',
-      path: `/v0/users/${ctx.other.user._id}/presence`,
-      headers: { ...ctx.me.bearer, 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
-      body,
-    });
-    findings.add(check('pnut', "PUT another user's presence", other, 403));
+    findings.add(check('pnut', "PUT another user's presence", await putPresence(ctx.other.user._id, 'x'), 403));
     expect(findings.lines).toEqual([]);
   });
 

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { newUserId } from '../../src/domain/rules/accounts';
-import { TEST_PASSWORD, type SeededUser, buildSecondInstance, buildTestApp, type TestApp } from '../support/testApp';
+import { TEST_PASSWORD, appPerTest, buildSecondInstance, describeEachStore, userRecord, type SeededUser, type TestApp } from '../support/testApp';
 import { buildHarness, listen, type Listening } from './support/harness';
 import { send, type RawAnswer } from './support/http';
 import { expectRocketChatError } from './support/shapes';
 import type { Express } from 'express';
 import request from 'supertest';
-import { storeKinds } from '../support/stores';
 
 const LIMIT = 3;
 
@@ -97,11 +95,7 @@ async function seedCheapUsers(h: ReturnType<typeof buildHarness>, count: number,
   const usernames: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const username = `office${i}`;
-    await h.inner.createUser({
-      _id: newUserId(), username, name: `Office ${i}`, utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '',
-      presenceText: null, presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: h.clock.now(),
-      services: { password: { bcrypt: hash }, resume: { loginTokens: [] } },
-    });
+    await h.inner.createUser(userRecord({ username, createdAt: h.clock.now(), services: { password: { bcrypt: hash }, resume: { loginTokens: [] } } }));
     usernames.push(username);
   }
   return usernames;
@@ -180,17 +174,17 @@ describe('login rate limit window', () => {
   });
 });
 
-describe.each(storeKinds())('login rate limit across instances ($name store)', (kind) => {
+describeEachStore('login rate limit across instances', (kind) => {
+  const config = { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 };
   let t: TestApp;
   let second: Awaited<ReturnType<typeof buildSecondInstance>>;
+  // Declared before appPerTest, so that it runs first: the second instance is closed before the first one's store.
+  afterEach(() => second.close());
+  const current = appPerTest(kind, config);
   beforeEach(async () => {
-    t = await buildTestApp(kind, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 });
-    second = await buildSecondInstance(t, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60 });
+    t = current.t;
+    second = await buildSecondInstance(t, config);
     await t.seedUser({ username: 'erin' });
-  });
-  afterEach(async () => {
-    await second.close();
-    await t.close();
   });
   const attempt = (on: { app: Express }, body: Record<string, string>) => request(on.app).post('/api/v1/login').send(body);
 
@@ -238,7 +232,8 @@ describe('a flood of logins with made-up names', () => {
     } finally {
       await server.close();
     }
-  });
+    // 2 200 requests over a real socket, one after the other: Jest's 5 s default is too short on a loaded machine.
+  }, 30_000);
 });
 
 describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {

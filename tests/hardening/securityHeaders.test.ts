@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { storeKinds } from '../support/stores';
-import { buildTestApp, type SeededUser, type TestApp } from '../support/testApp';
+import { appPerTest, describeEachStore, type SeededUser, type TestApp } from '../support/testApp';
 
 /** OWASP's REST Security Cheat Sheet headers for a JSON API, exactly. */
 const REST_HEADERS: Record<string, string> = {
@@ -30,14 +29,12 @@ function expectHardenedHeaders(res: request.Response): void {
   for (const name of PAGE_ONLY_HEADERS) expect({ name, value: res.headers[name] }).toEqual({ name, value: undefined });
 }
 
-describe.each(storeKinds())('security headers on $name store', (kind) => {
-  let t: TestApp;
+describeEachStore('security headers', (kind) => {
+  const current = appPerTest(kind);
   let alice: SeededUser;
   beforeEach(async () => {
-    t = await buildTestApp(kind);
-    alice = await t.seedUser();
+    alice = await current.t.seedUser();
   });
-  afterEach(() => t.close());
 
   // Every kind of answer: successes of both APIs, errors of both APIs, health, unknown routes, and body errors
   // that are answered before any route runs.
@@ -60,14 +57,14 @@ describe.each(storeKinds())('security headers on $name store', (kind) => {
   ];
 
   it.each(cases)('%s carries the REST security headers and none of the page-only ones', async (_name, call, status) => {
-    const res = await call(t, alice);
+    const res = await call(current.t, alice);
     expect(res.status).toBe(status);
     expectHardenedHeaders(res);
   });
 
   it('a 304 carries them too, and not much else', async () => {
-    const first = await request(t.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
-    const res = await request(t.app).get('/api/v1/users.presence').set(alice.headers).set('If-None-Match', first.headers.etag);
+    const first = await request(current.t.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
+    const res = await request(current.t.app).get('/api/v1/users.presence').set(alice.headers).set('If-None-Match', first.headers.etag);
     expect(res.status).toBe(304);
     expectHardenedHeaders(res);
     expect(Object.keys(res.headers).sort()).toEqual([
@@ -78,8 +75,8 @@ describe.each(storeKinds())('security headers on $name store', (kind) => {
 
   it('Rocket.Chat answers are never cached, as its REST router writes them', async () => {
     for (const res of [
-      await request(t.app).get('/api/v1/me').set(alice.headers),
-      await request(t.app).get('/api/v1/me'),
+      await request(current.t.app).get('/api/v1/me').set(alice.headers),
+      await request(current.t.app).get('/api/v1/me'),
     ]) {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers.pragma).toBe('no-cache');

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { StoreKind } from '../../support/stores';
-import { buildTestApp, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, TEST_PASSWORD, type SeededUser, type TestApp } from '../../support/testApp';
 import { listen, type Listening } from '../../hardening/support/harness';
+import { send as sendHttp, type RawAnswer } from '../../hardening/support/http';
 import { expectApiSuccess, expectRefused, type Answer, type Api } from '../../hardening/support/shapes';
 
 export { expectApiSuccess, expectRefused, type Api };
@@ -18,27 +19,9 @@ export interface Ctx {
   other: SeededUser;
 }
 
-export async function buildCtx(kind: StoreKind): Promise<Ctx> {
-  const t = await buildTestApp(kind);
-  const server = await listen(t.app);
-  return {
-    t,
-    server,
-    me: await t.seedUser(),
-    admin: await t.seedUser({ roles: ['admin', 'user'] }),
-    other: await t.seedUser(),
-  };
-}
-
 /** A new caller for the next case, so that a case that logs out (or changes the caller) affects no other case. */
 export async function freshCaller(ctx: Ctx): Promise<void> {
   ctx.me = await ctx.t.seedUser();
-}
-
-export async function closeCtx(ctx: Ctx | undefined): Promise<void> {
-  if (ctx === undefined) return;
-  await ctx.server.close();
-  await ctx.t.close();
 }
 
 /**
@@ -86,6 +69,42 @@ export interface Endpoint {
 }
 
 const unique = () => Math.random().toString(36).slice(2, 10);
+
+/** PUT /v0/users/me/presence with its parameters in the body or in the query: the same fields either way. */
+function pnutPresencePut(where: Where): Endpoint {
+  return {
+    name: `PUT /v0/users/me/presence (${where})`,
+    api: 'pnut',
+    method: 'put',
+    path: () => '/v0/users/me/presence',
+    auth: (ctx) => ctx.me.bearer,
+    valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
+    fields: [
+      // A presence is free text up to 100 code points; the empty string is a (blank) presence like any other.
+      { name: 'presence', where, maxLength: 100, odd: 200, empty: 200, missing: 200 },
+      { name: 'expiration', where, maxLength: 20, odd: 400, empty: 400, missing: 200 },
+    ],
+    bare: 200,
+  };
+}
+
+/** users.getStatus and users.getPresence: one user, named by id or by username, read by the caller. */
+function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): Endpoint {
+  return {
+    name: `GET /api/v1/${method}`,
+    api: 'rocketchat',
+    method: 'get',
+    path: () => `/api/v1/${method}`,
+    auth: (ctx) => ctx.me.headers,
+    valid: (ctx) => ({ userId: ctx.other.user._id }),
+    fields: [
+      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
+      // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
+      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+    ],
+    bare: 200,
+  };
+}
 
 /** Every endpoint of both APIs, with what each field accepts. */
 export const ENDPOINTS: Endpoint[] = [
@@ -172,33 +191,8 @@ export const ENDPOINTS: Endpoint[] = [
     ],
     bare: 400,
   },
-  {
-    name: 'GET /api/v1/users.getStatus',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/users.getStatus',
-    auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ userId: ctx.other.user._id }),
-    fields: [
-      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
-      // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
-      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
-    ],
-    bare: 200,
-  },
-  {
-    name: 'GET /api/v1/users.getPresence',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/users.getPresence',
-    auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ userId: ctx.other.user._id }),
-    fields: [
-      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
-      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
-    ],
-    bare: 200,
-  },
+  rocketChatUserRead('users.getStatus'),
+  rocketChatUserRead('users.getPresence'),
   {
     name: 'GET /api/v1/users.presence',
     api: 'rocketchat',
@@ -233,33 +227,8 @@ export const ENDPOINTS: Endpoint[] = [
     fields: [],
     bare: 200,
   },
-  {
-    name: 'PUT /v0/users/me/presence (body)',
-    api: 'pnut',
-    method: 'put',
-    path: () => '/v0/users/me/presence',
-    auth: (ctx) => ctx.me.bearer,
-    valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
-    fields: [
-      // A presence is free text up to 100 code points; the empty string is a (blank) presence like any other.
-      { name: 'presence', where: 'body', maxLength: 100, odd: 200, empty: 200, missing: 200 },
-      { name: 'expiration', where: 'body', maxLength: 20, odd: 400, empty: 400, missing: 200 },
-    ],
-    bare: 200,
-  },
-  {
-    name: 'PUT /v0/users/me/presence (query)',
-    api: 'pnut',
-    method: 'put',
-    path: () => '/v0/users/me/presence',
-    auth: (ctx) => ctx.me.bearer,
-    valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
-    fields: [
-      { name: 'presence', where: 'query', maxLength: 100, odd: 200, empty: 200, missing: 200 },
-      { name: 'expiration', where: 'query', maxLength: 20, odd: 400, empty: 400, missing: 200 },
-    ],
-    bare: 200,
-  },
+  pnutPresencePut('body'),
+  pnutPresencePut('query'),
 ];
 
 export const AUTHENTICATED = ENDPOINTS.filter((endpoint) => !endpoint.name.startsWith('POST /api/v1/login'));
@@ -343,20 +312,42 @@ export async function expectStillServing(ctx: Ctx): Promise<void> {
 }
 
 /**
- * Gives each test of a suite a fresh app on `kind` (handed over through `receive`), and after each test checks
- * that the service still answers a normal call before closing it.
+ * Gives each test of a suite a fresh app on `kind` (appPerTest), listening on a real port, with the users every
+ * abuse test needs (handed over through `receive`); after each test checks that the service still answers a
+ * normal call before the port and the app are closed.
  */
 export function withAbuseCtx(kind: StoreKind, receive: (ctx: Ctx) => void): void {
   let ctx: Ctx | undefined;
-  beforeEach(async () => {
-    ctx = await buildCtx(kind);
-    receive(ctx);
-  });
+  // Declared before appPerTest: Jest runs the afterEach hooks of a block in the order they were declared, so this
+  // one runs while the app is still open.
   afterEach(async () => {
     try {
       if (ctx !== undefined) await expectStillServing(ctx);
     } finally {
-      await closeCtx(ctx);
+      await ctx?.server.close();
+      ctx = undefined;
     }
   });
+  const current = appPerTest(kind);
+  beforeEach(async () => {
+    const { t } = current;
+    ctx = {
+      t,
+      server: await listen(t.app),
+      me: await t.seedUser(),
+      admin: await t.seedUser({ roles: ['admin', 'user'] }),
+      other: await t.seedUser(),
+    };
+    receive(ctx);
+  });
+}
+
+/** The endpoint's valid call, sent raw, with extra query text, extra body fields and headers replacing its credentials. */
+export function sendValid(ctx: Ctx, endpoint: Endpoint, extra: { query?: string; body?: Record<string, unknown>; credentials?: Record<string, string | string[]> } = {}): Promise<RawAnswer> {
+  const { query, body } = splitParams(endpoint, endpoint.valid(ctx));
+  const rawQuery = [query, extra.query ?? ''].filter((part) => part !== '').join('&');
+  const path = rawQuery === '' ? endpoint.path(ctx) : `${endpoint.path(ctx)}?${rawQuery}`;
+  const json = endpoint.method === 'get' ? undefined : JSON.stringify({ ...body, ...extra.body });
+  const bodyHeaders = json === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(json)) };
+  return sendHttp(ctx.server.port, { method: endpoint.method.toUpperCase(), path, headers: { ...bodyHeaders, ...(extra.credentials ?? endpoint.auth(ctx)) }, body: json });
 }

@@ -26,16 +26,19 @@ export const CONNECTIVITY_ERRORS: { name: string; make(): Error }[] = [
 /**
  * A store whose calls fail on purpose, standing in for a MongoDB that is stopped and started again (none can run
  * here). `hang()` makes every call wait until `heal()` (then it runs, as a late answer from a database that came
- * back would); `reject()` makes every call fail at once; `slow()` delays one operation. Emits `call` with the
- * operation name when a call starts, and records the order of calls and of `close`.
+ * back would); `reject()` makes every call fail at once; `hold()` keeps the calls of one operation waiting until
+ * `heal()`, so a test can act while a request is in flight and then let it finish. Emits `call` with the operation
+ * name when a call starts, records the order of calls and of `close`, and `idle()` tells when no call is running.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class FaultyStore {
   readonly events = new EventEmitter();
   readonly calls: string[] = [];
   private mode: { kind: 'ok' } | { kind: 'hang' } | { kind: 'reject'; make: () => Error } = { kind: 'ok' };
-  private readonly delays = new Map<string, number>();
+  private readonly held = new Set<StoreOperation>();
   private parked: (() => void)[] = [];
+  private running = 0;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(readonly inner: PresenceStore) {
     for (const operation of OPERATIONS) {
@@ -61,24 +64,25 @@ export class FaultyStore {
     this.mode = { kind: 'reject', make };
   }
 
-  /** Back to normal; calls that were hanging go on now. */
+  /** Back to normal; calls that were hanging or held go on now. */
   heal(): void {
     this.mode = { kind: 'ok' };
-    this.delays.clear();
+    this.held.clear();
     const parked = this.parked;
     this.parked = [];
     for (const resume of parked) resume();
   }
 
-  slow(operation: StoreOperation, ms: number): void {
-    this.delays.set(operation, ms);
+  /** Calls of `operation` from now on wait until `heal()`. */
+  hold(operation: StoreOperation): void {
+    this.held.add(operation);
   }
 
-  /** Resolves when the next call of `operation` starts. */
-  nextCall(operation: StoreOperation): Promise<void> {
+  /** Resolves when the next call of `operation` (of any operation, when none is named) starts. */
+  nextCall(operation?: StoreOperation): Promise<void> {
     return new Promise((resolve) => {
       const listener = (name: string) => {
-        if (name !== operation) return;
+        if (operation !== undefined && name !== operation) return;
         this.events.off('call', listener);
         resolve();
       };
@@ -86,15 +90,40 @@ export class FaultyStore {
     });
   }
 
+  /** Resolves once `count` calls at least are waiting (hanging, or held) at the same time. */
+  parkedCalls(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.parked.length < count) return;
+        this.events.off('call', check);
+        resolve();
+      };
+      this.events.on('call', check);
+      check();
+    });
+  }
+
+  /** Resolves once no call is running (every hanging or held call let through by `heal()` has finished). */
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   private async run<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
-    this.calls.push(operation);
-    this.events.emit('call', operation);
-    const delay = this.delays.get(operation);
-    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
-    const mode = this.mode;
-    if (mode.kind === 'hang') await new Promise<void>((resolve) => this.parked.push(resolve));
-    if (mode.kind === 'reject') throw mode.make();
-    return call();
+    this.running += 1;
+    try {
+      this.calls.push(operation);
+      const mode = this.mode;
+      const held = mode.kind === 'hang' || this.held.has(operation);
+      const parked = held ? new Promise<void>((resolve) => this.parked.push(resolve)) : undefined;
+      this.events.emit('call', operation);
+      if (parked !== undefined) await parked;
+      if (mode.kind === 'reject') throw mode.make();
+      return await call();
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
   }
 
   async close(): Promise<void> {

@@ -53,6 +53,7 @@ export function sendRaw(port: number, bytes: string | Buffer, waitMs = 1000): Pr
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
     let received = '';
+    // Real time: a real socket to a server that may keep it open; past `waitMs` what came back is the answer.
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(received);
