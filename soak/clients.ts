@@ -1,0 +1,165 @@
+/**
+ * The soak's users (seeded straight into the store, each with a login token) and its clients: each client acts as
+ * one user, changing its presence through both APIs and polling users.presence with several consumers (tabs).
+ */
+import { systemClock } from '../src/domain/ports/clock';
+import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/rules/accounts';
+import type { createStore } from '../src/storage/createStore';
+import type { UserRecord } from '../src/domain/ports/records';
+import type { Stats, makeCaller } from './caller';
+import { HEARTBEATS, MESSAGES, pick, STATUSES, type Presence, type Status } from './presences';
+import { CLIENTS, CONSUMERS, THINK_MS, USERS } from './settings';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Users
+
+export interface SoakUser {
+  id: string;
+  username: string;
+  token: string;
+  /** What the user is when seeded; passive users keep it to the end. */
+  initial: Presence;
+}
+
+export async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, runId: string): Promise<SoakUser[]> {
+  const now = systemClock.now();
+  const users: SoakUser[] = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const token = newLoginToken();
+    // Clients' users start offline; half the passive ones are away with a text, for the full lists to carry.
+    const passivePresent = i >= CLIENTS && i % 2 === 0;
+    const record: UserRecord = {
+      _id: newUserId(),
+      username: `soak-${runId}-${i}`,
+      name: `Soak ${i}`,
+      utcOffset: 0,
+      active: true,
+      roles: ['user'],
+      status: passivePresent ? 'away' : 'offline',
+      statusText: passivePresent ? 'passive' : '',
+      presenceText: null,
+      presenceExpiresAt: passivePresent ? new Date(now.getTime() + 3_600_000) : null,
+      lastSeenAt: passivePresent ? now : null,
+      presenceChangedAt: passivePresent ? now : null,
+      presenceRevision: 0,
+      createdAt: now,
+      services: { resume: { loginTokens: [{ when: now, hashedToken: hashLoginToken(token) }] } },
+    };
+    await store.createUser(record);
+    users.push({ id: record._id, username: record.username, token, initial: passivePresent ? { status: 'away', text: 'passive' } : { status: 'offline', text: '' } });
+  }
+  return users;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clients
+
+export interface PresenceListBody {
+  users: { _id: string; status: Status; statusText?: string }[];
+  full: boolean;
+  success: boolean;
+}
+
+/** One consumer of a login token (a tab): its view of everybody else, from users.presence answers only. */
+export class Consumer {
+  readonly view = new Map<string, Presence>();
+  /** Its own clock's time after its previous answer; undefined before the first. */
+  from: Date | undefined;
+  fullAnswers = 0;
+}
+
+export class Client {
+  /** The consumers of this client's login token, polling in turn. */
+  readonly consumers = Array.from({ length: CONSUMERS }, () => new Consumer());
+  /** The last change of its own user that the service accepted. */
+  lastAccepted: Presence | undefined;
+  accepted = 0;
+  inconsistentReplies = 0;
+  private polls = 0;
+
+  constructor(
+    readonly user: SoakUser,
+    /** One caller per instance: each poll goes to the next. */
+    private readonly calls: readonly ReturnType<typeof makeCaller>[],
+    private readonly stats: Stats,
+  ) {}
+
+  /** Writes go to either instance. */
+  private get call(): ReturnType<typeof makeCaller> {
+    return pick(this.calls);
+  }
+
+  private get rcHeaders() {
+    return { 'X-User-Id': this.user.id, 'X-Auth-Token': this.user.token };
+  }
+
+  /** Applies a users.presence answer the way Rocket.Chat's client does. */
+  private apply(consumer: Consumer, body: PresenceListBody): void {
+    if (body.full) {
+      consumer.fullAnswers += 1;
+      // Everybody not listed is offline.
+      for (const id of consumer.view.keys()) consumer.view.set(id, { status: 'offline', text: '' });
+    }
+    for (const user of body.users) consumer.view.set(user._id, { status: user.status, text: user.statusText ?? '' });
+  }
+
+  /** One poll by `consumer` (by default the next in turn), on the other instance than the previous poll. */
+  async poll(consumer = this.consumers[this.polls % this.consumers.length]): Promise<boolean> {
+    const call = this.calls[this.polls % this.calls.length];
+    this.polls += 1;
+    const query = consumer.from === undefined ? '' : `?from=${encodeURIComponent(consumer.from.toISOString())}`;
+    const answer = await call('poll', 'GET', `/api/v1/users.presence${query}`, this.rcHeaders);
+    if (answer?.status !== 200) return false;
+    this.apply(consumer, answer.body as PresenceListBody);
+    consumer.from = new Date();
+    return true;
+  }
+
+  async heartbeat(): Promise<void> {
+    const beat = pick(HEARTBEATS);
+    const answer = await this.call('heartbeat', 'GET', `/v0/users/me/presence?update_presence=${encodeURIComponent(beat.value)}`, { Authorization: `Bearer ${this.user.token}` });
+    if (answer === undefined || answer.status < 200 || answer.status >= 300) return;
+    const body = answer.body as { meta: { updated_presence?: boolean }; data: { presence: string } };
+    if (body.meta.updated_presence !== true) {
+      this.stats.problem(`heartbeat ${beat.value}: 2xx but updated_presence ${String(body.meta.updated_presence)}`);
+      this.inconsistentReplies += 1;
+      return;
+    }
+    this.lastAccepted = { status: beat.status, text: beat.text ?? '' };
+    this.accepted += 1;
+    // Read-your-write: the answer shows the presence just set.
+    const expected = beat.status === 'offline' ? 'offline' : beat.text !== '' ? beat.text : beat.status;
+    if (body.data.presence !== expected) {
+      this.inconsistentReplies += 1;
+      this.stats.problem(`heartbeat ${beat.value}: answer shows "${body.data.presence}", expected "${expected}"`);
+    }
+  }
+
+  async setStatus(): Promise<void> {
+    const status = pick(STATUSES);
+    const message = pick(MESSAGES);
+    const answer = await this.call('setStatus', 'POST', '/api/v1/users.setStatus', this.rcHeaders, message === undefined ? { status } : { status, message });
+    if (answer === undefined || answer.status < 200 || answer.status >= 300) return;
+    const previousText = (this.lastAccepted ?? this.user.initial).text;
+    this.lastAccepted = { status, text: message === undefined ? previousText : message };
+    this.accepted += 1;
+  }
+
+  /** On connect: each consumer's full list, as Rocket.Chat's client asks first. */
+  async connect(): Promise<void> {
+    for (const consumer of this.consumers) {
+      if (!(await this.poll(consumer))) this.stats.problem(`${this.user.username}: the first full list failed`);
+    }
+  }
+
+  async run(until: number, budget: { left: number }): Promise<void> {
+    while (Date.now() < until && budget.left > 0) {
+      budget.left -= 1;
+      const roll = Math.random();
+      if (roll < 0.3) await this.heartbeat();
+      else if (roll < 0.6) await this.setStatus();
+      else await this.poll();
+      if (THINK_MS > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * THINK_MS * 2));
+    }
+  }
+}
