@@ -164,10 +164,12 @@ export class PresenceStreams {
       return { currentToMs: now.getTime(), event: { cursor: formatCursor(now.getTime()), full: true, readings } };
     }
     const { snapshot, currentToMs } = await this.presence.presentUsers();
-    const cursor = formatCursor(currentToMs);
+    // The event keeps the cursor of the first stream that opened on this list: the list is current to at least that
+    // point, and a resume from an earlier cursor repeats a change, never misses one. A cursor of each stream's own
+    // would make, and render, the whole list again for every stream.
     let event = this.snapshotEvents.get(snapshot);
-    if (event === undefined || event.cursor !== cursor) {
-      event = { cursor, full: true, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
+    if (event === undefined) {
+      event = { cursor: formatCursor(currentToMs), full: true, readings: this.presence.readAll(snapshot.users, snapshot.takenAt) };
       this.snapshotEvents.set(snapshot, event);
     }
     return { currentToMs, event };

@@ -40,6 +40,21 @@ describe('users.presence.stream with 20 000 present users (embedded store)', () 
     await t.close();
   });
 
+  it('renders a list once for every stream that opens on it: a later stream gets the same event, id and all', async () => {
+    const first = await openStream(server.port, STREAM, alice.headers);
+    opened.push(first);
+    const firstSnapshot = await first.event(0);
+    expect(firstSnapshot.data.users).toHaveLength(PRESENT);
+    // Later, on the same list: a cursor of its own would mean the list made and rendered again for this stream.
+    t.clock.advance(500);
+    const second = await openStream(server.port, STREAM, alice.headers);
+    opened.push(second);
+    const secondSnapshot = await second.event(0);
+    expect(secondSnapshot.id).toMatch(/^\d{13}$/);
+    expect(secondSnapshot.id).toBe(firstSnapshot.id);
+    expect(secondSnapshot.data).toEqual(firstSnapshot.data);
+  }, 30_000);
+
   it('opens unfiltered streams whose snapshot is over STREAM_MAX_BUFFER_BYTES (1 MiB), all at once, then sends them changes', async () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => openStream(server.port, STREAM, alice.headers)));
     opened.push(...clients);
