@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../../src/metrics/createMetrics';
 import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 import { storeKinds, type DisposableStore, type TestStore } from '../support/stores';
 import { seedInto, TEST_CONFIG, type SeededUser } from '../support/testApp';
-import { streamEvent, streamUntil, waitFor } from '../support/waitFor';
+import { waitFor } from '../support/waitFor';
 import { describeWithBinary, freePort, startProcess, type RunningProcess } from './support/processes';
 
 const NGINX = '/usr/sbin/nginx';
@@ -155,34 +155,34 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
 
   it('passes a change to a stream as it happens, unbuffered: while the stream is still open', async () => {
     const client = await openThroughNginx();
-    expect((await streamEvent(client, 0)).data.full).toBe(true);
+    expect((await client.event(0)).data.full).toBe(true);
     await goStatus(carol, 'away');
     // A buffering proxy would hold the event until the response ends (never, on heartbeats): the jest timeout fails it.
-    await streamUntil(client, () => changeOf(carol, 'away')(client), "carol's change");
+    await client.until(() => changeOf(carol, 'away')(client), "carol's change");
     expect(client.ended).toBe(false);
     expect(client.events.slice(1).map((event) => event.data)).toEqual([{ full: false, users: [expect.objectContaining({ _id: carol.user._id, status: 'away' })] }]);
   });
 
   it('keeps an idle stream open past its read timeout, on heartbeats, and it still delivers', async () => {
     const client = await openThroughNginx();
-    await streamEvent(client, 0);
+    await client.event(0);
     // Real time: nginx's read timeout runs on the wall clock, so the stream must stay idle past it for real.
     const started = Date.now();
     // Re-checked on every chunk: the keep-alives themselves wake it, at least once a heartbeat (1 s).
     const pastTimeoutMs = (PROXY_READ_TIMEOUT_SECONDS + 1) * 1000;
-    await streamUntil(client, () => Date.now() - started > pastTimeoutMs, 'the read timeout to pass');
+    await client.until(() => Date.now() - started > pastTimeoutMs, 'the read timeout to pass');
     expect(client.ended).toBe(false);
     expect(client.comments.filter((comment) => comment === 'keep-alive').length).toBeGreaterThanOrEqual(PROXY_READ_TIMEOUT_SECONDS + 1);
     expect(client.comments.filter((comment) => comment !== 'keep-alive')).toEqual([]);
     await goStatus(carol, 'busy');
-    await streamUntil(client, () => changeOf(carol, 'busy')(client), "carol's change after the idle time");
+    await client.until(() => changeOf(carol, 'busy')(client), "carol's change after the idle time");
   }, 15000);
 
   it('resumes on the other instance with Last-Event-ID when the one holding the stream stops', async () => {
     const client = await openThroughNginx();
-    await streamEvent(client, 0);
+    await client.event(0);
     await goStatus(carol, 'away');
-    await streamUntil(client, () => changeOf(carol, 'away')(client), "carol's first change");
+    await client.until(() => changeOf(carol, 'away')(client), "carol's first change");
     const holder = await waitFor(async () => {
       const counts = await Promise.all(instances.map(openStreamsOn));
       return [...counts].sort().join() === '0,1' ? instances[counts.indexOf(1)] : undefined;
@@ -193,13 +193,13 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
     expect(formatCursor(Number(lastEventId))).toBe(lastEventId);
 
     await stop(holder);
-    await streamUntil(client, () => client.ended, 'the stream to end with its instance');
+    await client.until(() => client.ended, 'the stream to end with its instance');
 
     const resumed = await openThroughNginx({ 'Last-Event-ID': lastEventId });
     const other = instances.find((instance) => instance !== holder) as Instance;
     expect(await openStreamsOn(other)).toBe(1);
     await goStatus(carol, 'busy');
-    await streamUntil(resumed, () => changeOf(carol, 'busy')(resumed), "carol's change after the resume");
+    await resumed.until(() => changeOf(carol, 'busy')(resumed), "carol's change after the resume");
     // A cursor works on every instance: the resumed stream gets the changes since it (carol's first change, made
     // within the overlap before the cursor, may come again), never a snapshot.
     const carolsStatuses = resumed.events.flatMap((event) => event.data.users.filter((user) => user._id === carol.user._id).map((user) => user.status));

@@ -6,7 +6,6 @@ import { openStream } from '../api/stream/sseClient';
 import { send } from '../hardening/support/http';
 import { freePort } from '../deploy/support/processes';
 import { dataFileIn, writeDamagedDataFile, writeTextFile } from '../support/dataFiles';
-import { streamEvent } from '../support/waitFor';
 
 // Real time: these tests run the real service in child processes (on the system clock) and kill one of them. Every
 // wait is for an event (a line of the service's log, its exit); the jest timeout bounds them.
@@ -120,7 +119,7 @@ describe('the embedded store across restarts (the real service, in child process
     const stream = await openStream(second.port, '/api/v1/users.presence.stream', { ...admin.headers, 'Last-Event-ID': cursor });
     try {
       expect(stream.status).toBe(200);
-      const resumed = await streamEvent(stream, 0);
+      const resumed = await stream.event(0);
       expect(resumed.data).toEqual({ full: false, users: [{ _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 }] });
     } finally {
       stream.close();

@@ -7,7 +7,6 @@ import { createApp, type PresenceApp } from '../../src/app';
 import { MongoStore } from '../../src/storage/mongo/mongoStore';
 import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 import { FakeClock } from '../support/fakeClock';
-import { streamEvent } from '../support/waitFor';
 import { startEmulator, type RunningEmulator } from '../support/mongoEmulator/startEmulator';
 import { mongoTestKind, mongoTestUri } from '../support/mongoTestUri';
 import { TEST_CONFIG } from '../support/testApp';
@@ -236,7 +235,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       await server.close();
     });
     expect(client.status).toBe(200);
-    await streamEvent(client, 0);
+    await client.event(0);
     return client;
   }
 
@@ -414,10 +413,10 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       const streams = [await streamOn(app), await streamOn(second)];
       for (const stream of streams) expect(stream.events[0].data.users).toHaveLength(3);
       await presenceService(bob, 'offline', 'offline');
-      for (const stream of streams) expect((await streamEvent(stream, 1)).data).toEqual({ users: [view(bob, 'offline')], full: false });
+      for (const stream of streams) expect((await stream.event(1)).data).toEqual({ users: [view(bob, 'offline')], full: false });
       await presenceServiceOf6(carol, 'online', 'online');
       clock.advanceSeconds(2); // the next comparison of every present user is due
-      for (const stream of streams) expect((await streamEvent(stream, 2)).data).toEqual({ users: [view(carol, 'online')], full: false });
+      for (const stream of streams) expect((await stream.event(2)).data).toEqual({ users: [view(carol, 'online')], full: false });
     });
 
     it('whichever wrote last wins: this service\'s presence keeps its expiry, a later Rocket.Chat write takes over', async () => {

@@ -56,26 +56,18 @@ export class SseClient {
 
   /**
    * Resolves when `predicate` holds, re-checked on every chunk and when the stream ends; fails if the stream ends
-   * first. No timer: the test's jest timeout is the only bound. (`timeoutMs` is kept only for suites outside
-   * tests/api that still pass one: with it, the wait behaves as it used to, failing only after that much real time.)
+   * first. No timer: the test's jest timeout is the only bound.
    */
-  async until(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void> {
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  async until(predicate: () => boolean, what: string): Promise<void> {
     while (!predicate()) {
-      if (this.ended && deadline === undefined) throw new Error(`the stream ended before ${what}; events so far: ${JSON.stringify(this.events)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        if (deadline !== undefined) setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
-      });
-      if (deadline !== undefined && !predicate() && Date.now() >= deadline) {
-        throw new Error(`timed out waiting for ${what}; events so far: ${JSON.stringify(this.events)}`);
-      }
+      if (this.ended) throw new Error(`the stream ended before ${what}; events so far: ${JSON.stringify(this.events)}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
-  /** Resolves with the event at `index` (0 = the first one) once it has arrived (`timeoutMs`: see `until`). */
-  async event(index: number, timeoutMs?: number): Promise<PresenceEvent> {
-    await this.until(() => this.events.length > index, `event #${index}`, timeoutMs);
+  /** Resolves with the event at `index` (0 = the first one) once it has arrived. */
+  async event(index: number): Promise<PresenceEvent> {
+    await this.until(() => this.events.length > index, `event #${index}`);
     return this.events[index];
   }
 

@@ -47,7 +47,7 @@ export function expectRocketChatError(answer: Answer, status?: number): Record<s
   if (status !== undefined) expect({ status: answer.status, text: answer.text }).toEqual({ status, text: answer.text });
   expect(contentType(answer)).toBe('application/json');
   const body = parse(answer) as Record<string, unknown>;
-  expect(body).toEqual(expect.objectContaining({ success: false, error: expect.any(String) }));
+  expect(body).toEqual(expect.objectContaining({ success: false, error: expect.stringMatching(/\S/) }));
   if (answer.status === 401) expect(body).toEqual(expect.objectContaining({ status: 'error', message: body.error }));
   if (typeof body.errorType === 'string') expect(body.error).toMatch(new RegExp(`\\[${body.errorType}\\]$`));
   const allowed = ['success', 'error', 'errorType', 'status', 'message'];
@@ -61,7 +61,7 @@ export function expectPnutError(answer: Answer, status?: number): Record<string,
   if (status !== undefined) expect({ status: answer.status, text: answer.text }).toEqual({ status, text: answer.text });
   expect(contentType(answer)).toMatch(/^application\/json(;|$)/);
   const body = parse(answer) as { meta?: Record<string, unknown>; data?: unknown };
-  expect(body.meta).toEqual(expect.objectContaining({ code: answer.status, error_message: expect.any(String) }));
+  expect(body.meta).toEqual(expect.objectContaining({ code: answer.status, error_message: expect.stringMatching(/\S/) }));
   expect(body).not.toHaveProperty('data');
   expect(Object.keys(body)).toEqual(['meta']);
   expectNoLeak(answer);
