@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/rules/accounts';
+import { NEW_USER_PRESENCE, hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/rules/accounts';
 import type { PresenceStore } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
@@ -55,13 +55,7 @@ export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
     utcOffset: 0,
     active: true,
     roles: ['user'],
-    status: 'offline',
-    statusText: '',
-    presenceText: null,
-    presenceExpiresAt: null,
-    lastSeenAt: null,
-    presenceChangedAt: null,
-    presenceRevision: 0,
+    ...NEW_USER_PRESENCE,
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     ...fields,
   };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import type { LoginToken, StreamTicket } from '../ports/records';
+import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
 /** Who made a request, as established by authentication. */
 export interface Identity {
@@ -10,6 +10,17 @@ export interface Identity {
   /** The hash of the token the request used, so logout can revoke exactly that token. */
   hashedToken: string;
 }
+
+/** A new account's presence: offline, never set, never changed. */
+export const NEW_USER_PRESENCE = {
+  status: 'offline',
+  statusText: '',
+  presenceText: null,
+  presenceExpiresAt: null,
+  lastSeenAt: null,
+  presenceChangedAt: null,
+  presenceRevision: 0,
+} as const satisfies Partial<UserRecord>;
 
 export function isAdmin(identity: Identity): boolean {
   return identity.roles.includes('admin');

@@ -3,7 +3,7 @@ import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
+import { NEW_USER_PRESENCE, hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
 import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors';
 import { sameString } from '../../utils';
 
@@ -212,13 +212,7 @@ export class AccountService {
       utcOffset: 0,
       active: input.active ?? true,
       roles: input.roles ?? ['user'],
-      status: 'offline',
-      statusText: '',
-      presenceText: null,
-      presenceExpiresAt: null,
-      lastSeenAt: null,
-      presenceChangedAt: null,
-      presenceRevision: 0,
+      ...NEW_USER_PRESENCE,
       createdAt: this.clock.now(),
       services: { password: { bcrypt: await hashPassword(input.password) }, resume: { loginTokens: [] } },
     };
