@@ -70,10 +70,18 @@ async function main(): Promise<number> {
   const ports = instances.map((instance) => instance.port);
 
   const stats = new Stats();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * CLIENTS + 8 });
-  const calls = ports.map((port) => makeCaller(port, agent, stats));
-  const call = calls[0];
-  const clients = users.slice(0, CLIENTS).map((user) => new Client(user, calls, stats));
+  // Each client keeps its own connection to each instance, opened by its first full lists, as a browser tab or an
+  // app does. A pool shared by all clients would open new connections in the middle of the run instead, and under
+  // full load Node (libuv >= 1.45) accepts one new connection per event-loop turn, a turn that serves every ready
+  // connection first: 100 connections arriving at once at a saturated instance waited more than 15 s.
+  const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 })];
+  const callsOver = (agent: http.Agent) => ports.map((port) => makeCaller(port, agent, stats));
+  const call = callsOver(agents[0])[0];
+  const clients = users.slice(0, CLIENTS).map((user) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    return new Client(user, callsOver(agent), stats);
+  });
   const storeName = config.mongodbUri === undefined ? 'embedded store' : 'MongoDB';
   process.stdout.write(`soak: ${CLIENTS} clients × ${CONSUMERS} consumers, ${USERS} users (${USERS - CLIENTS} passive), ${SECONDS} s, ${storeName}, two instances on 127.0.0.1:${ports.join(', ')}\n`);
 
@@ -167,7 +175,7 @@ async function main(): Promise<number> {
   const streamResumes = subscribers.reduce((sum, subscriber) => sum + subscriber.resumes, 0);
   const streamFullAfterFirst = subscribers.reduce((sum, subscriber) => sum + subscriber.fullEvents - 1, 0);
 
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
   for (const { server } of instances) {
     await new Promise<void>((resolve) => {
       server.closeAllConnections();
