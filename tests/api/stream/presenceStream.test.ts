@@ -393,6 +393,30 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
         await t.store.removeLoginToken(alice.user._id, alice.user.services!.resume?.loginTokens[0].hashedToken as string);
         await client.until(() => client.ended, 'the stream to end');
       });
+
+      // The tokens go to the store a batch at a time (250), one batch per turn of the event loop: a token of the
+      // last batch counts as much as one of the first.
+      it('closes the streams of revoked tokens however many streams are open, and only those', async () => {
+        const others = await Promise.all(Array.from({ length: 260 }, (_, i) => t.seedUser({ username: `watcher${i}` })));
+        // A stream's token is checked in the batch of its place among the open streams: Alice's opens first, the
+        // last watcher's last.
+        const watch = (who: SeededUser) => subscribed(who, `${STREAM}?ids=${bob.user._id}`);
+        const last = others[others.length - 1];
+        const clients = [await watch(alice)];
+        clients.push(...(await Promise.all(others.slice(0, -1).map(watch))));
+        clients.push(await watch(last));
+        for (const revoked of [alice, last]) {
+          await t.store.removeLoginToken(revoked.user._id, revoked.user.services!.resume?.loginTokens[0].hashedToken as string);
+        }
+        const [first, lastClient] = [clients[0], clients[clients.length - 1]];
+        await first.until(() => first.ended, 'the first stream to end');
+        await lastClient.until(() => lastClient.ended, 'the last stream to end');
+        // Every token was checked by now; the others are live and their streams still flow.
+        t.clock.advance(1000);
+        await goStatus(t, bob, 'away');
+        for (const client of clients.slice(1, -1)) expect((await client.event(1)).data).toEqual({ users: [plainView(bob, 'away')], full: false });
+        expect(clients.slice(1, -1).filter((client) => client.ended)).toEqual([]);
+      }, 60_000);
     });
   });
 });
