@@ -94,6 +94,65 @@ describe('SqliteStore, the embedded store', () => {
     expect((await store.findUserByUsername('b'))?._id).toBe('b');
   });
 
+  describe('the records it keeps in memory', () => {
+    const presence = (statusText: string, second: number) => ({
+      status: 'online' as const, statusText, presenceText: null, presenceExpiresAt: at(900), lastSeenAt: at(second), presenceChangedAt: at(second),
+      presenceSeen: { status: 'online', statusText, statusDefault: null, statusConnection: null }, updatedAt: at(second),
+    });
+    /** What every finder of this store says of `id`, to compare with what a store that keeps nothing yet reads from the file. */
+    const everyFinder = async (id: string) => ({
+      byId: await store.findUserById(id),
+      byUsername: await store.findUserByUsername(`user.${id}`),
+      byIds: await store.findUsersByIds([id, 'nobody']),
+      changed: (await store.findUsersChangedSince(at(0), at(10))).filter((user) => user._id === id),
+      present: (await store.findPresentCandidates(at(10))).filter((user) => user._id === id),
+    });
+    const fromTheFile = async (id: string) => {
+      await reopen();
+      return everyFinder(id);
+    };
+
+    it('are what the file holds after each kind of write, whichever finder read the user before', async () => {
+      await store.createUser(everyFieldUser('a'));
+      const created = (await everyFinder('a')).byId as UserRecord;
+      const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
+      const first = (await store.writePresence('a', versionOf(created), presence('first', 1))) as UserRecord;
+      const seen = await everyFinder('a');
+      expect(seen.byId).toStrictEqual(first);
+      expect(seen.present).toStrictEqual([first]);
+      await store.addLoginToken('a', { hashedToken: 'new-token', when: at(2) }, at(2), []);
+      const afterLogin = await everyFinder('a');
+      expect(afterLogin.byId?.lastLogin).toEqual(at(2));
+      expect(afterLogin).toStrictEqual(await fromTheFile('a'));
+      await everyFinder('a');
+      await store.recordRocketChatChange('a', versionOf(first), {
+        presenceChangedAt: at(3), presenceSeen: { status: 'online', statusText: 'first', statusDefault: null, statusConnection: null },
+      });
+      const afterRocketChat = await everyFinder('a');
+      expect(afterRocketChat.byId).toMatchObject({ presenceRevision: first.presenceRevision + 1, presenceChangedAt: at(3), presenceExpiresAt: null });
+      expect(afterRocketChat).toStrictEqual(await fromTheFile('a'));
+    });
+
+    it('keep at most their cap, and a user let go is read again, whole', async () => {
+      await store.close();
+      store = SqliteStore.open({ dataDir: dataDir.dir, maxKeptRecords: 2 });
+      for (const id of ['a', 'b', 'c']) await store.createUser(everyFieldUser(id));
+      const found = await store.findUsersByIds(['c', 'a', 'b', 'a']);
+      expect(found.map((user) => user._id)).toEqual(['a', 'b', 'c']);
+      expect(found).toStrictEqual(['a', 'b', 'c'].map((id) => withoutCredentials(everyFieldUser(id))));
+    });
+
+    it('are handed out frozen: one finder\'s caller cannot change what the next one gets', async () => {
+      await store.createUser(everyFieldUser('a'));
+      const record = (await store.findUserById('a')) as UserRecord;
+      expect(() => {
+        record.status = 'busy';
+      }).toThrow(TypeError);
+      expect(() => record.roles.push('admin')).toThrow(TypeError);
+      expect(await store.findUserById('a')).toStrictEqual(withoutCredentials(everyFieldUser('a')));
+    });
+  });
+
   it('forgets the stream tickets expired by the time a later one is saved', async () => {
     const ticket = (name: string, issuedAt: Date) => ({ hashedTicket: name, userId: 'u', hashedToken: 'token', expiresAt: new Date(issuedAt.getTime() + 30_000) });
     await store.saveStreamTicket(ticket('first', at(0)), at(0));

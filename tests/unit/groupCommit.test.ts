@@ -68,6 +68,15 @@ describe('GroupCommit', () => {
     expect(outcomes.map((outcome) => (outcome as PromiseRejectedResult).reason instanceof StoreUnavailableError)).toEqual([true, true]);
   });
 
+  it('tells its owner when a commit fails, before any of its writes hears of it', async () => {
+    const heard: string[] = [];
+    const told = new GroupCommit(db, () => heard.push('commit failed'));
+    const asked = told.run(insert('a')).catch(() => heard.push('write rejected'));
+    db.close();
+    await asked;
+    expect(heard).toEqual(['commit failed', 'write rejected']);
+  });
+
   it('commits at once when asked to flush, before a read that must see every write asked for', async () => {
     const asked = commits.run(insert('a'));
     expect(values()).toEqual([]);

@@ -24,7 +24,11 @@ export class GroupCommit {
   private scheduled = false;
   private readonly runBatch: (batch: readonly QueuedWrite[]) => Outcome[];
 
-  constructor(db: Database) {
+  /** @param onCommitFailed called when a batch's commit fails, before its writes are rejected */
+  constructor(
+    db: Database,
+    private readonly onCommitFailed: () => void = () => undefined,
+  ) {
     // A transaction function called inside another runs as a savepoint of it.
     const inSavepoint = db.transaction((write: () => unknown) => write());
     this.runBatch = db.transaction((batch: readonly QueuedWrite[]) =>
@@ -59,6 +63,7 @@ export class GroupCommit {
       outcomes = this.runBatch(batch);
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
+      this.onCommitFailed();
       const unavailable = new StoreUnavailableError(`write not stored: ${(error as { message?: unknown }).message ?? String(error)}`);
       for (const queued of batch) queued.reject(unavailable);
       return;

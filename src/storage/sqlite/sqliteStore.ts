@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
+import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
@@ -10,6 +11,9 @@ import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type
  * so a flood of distinct addresses or names cannot grow the file without bound.
  */
 const MAX_ATTEMPT_KEYS = 100_000;
+
+/** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
+const MAX_KEPT_RECORDS = 20_000;
 
 type TokenUserRow = UserRow & TokenRow;
 
@@ -47,6 +51,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Login-attempt counters kept at most; MAX_ATTEMPT_KEYS unless a test wants to reach the cap. */
   maxLoginAttemptKeys?: number;
+  /** User records kept in memory at most; MAX_KEPT_RECORDS unless a test wants to reach the cap. */
+  maxKeptRecords?: number;
 }
 
 /**
@@ -66,6 +72,7 @@ export class SqliteStore implements PresenceStore {
   /** Nothing but this service writes here. */
   readonly externalWriters = false;
   private readonly writes: GroupCommit;
+  private readonly committed: CommittedRecords;
   private readonly maxAttemptKeys: number;
   private readonly statements: Record<keyof typeof STATEMENTS, Statement>;
 
@@ -75,7 +82,8 @@ export class SqliteStore implements PresenceStore {
     readonly file: string,
     options: SqliteStoreOptions,
   ) {
-    this.writes = new GroupCommit(db);
+    this.committed = new CommittedRecords(options.maxKeptRecords ?? MAX_KEPT_RECORDS);
+    this.writes = new GroupCommit(db, () => this.committed.clear());
     this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
     this.statements = prepareStatements(db);
   }
@@ -87,11 +95,11 @@ export class SqliteStore implements PresenceStore {
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return this.userOrNull(this.statements.userById.get(id) as UserRow | undefined);
+    return this.committed.get(id) ?? this.keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.userOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
+    return this.keptOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
@@ -110,8 +118,8 @@ export class SqliteStore implements PresenceStore {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    if (ids.length === 0) return [];
-    return (this.statements.usersByIds.all(JSON.stringify(ids)) as UserRow[]).map(toUserRecord);
+    // In id order, each once, as SQLite's IN gives them.
+    return this.recordsOf([...new Set(ids)].sort());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
@@ -127,15 +135,15 @@ export class SqliteStore implements PresenceStore {
 
   async findPresentCandidates(now: Date): Promise<UserRecord[]> {
     this.writes.flush();
-    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
-    const withoutExpiry = this.statements.presentWithoutExpiry.all() as UserRow[];
-    return [...withExpiry, ...withoutExpiry].map(toUserRecord);
+    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as string[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all() as string[];
+    return this.recordsOf([...withExpiry, ...withoutExpiry]);
   }
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     // Every write stamped before this read has been asked for by now: commit it, so the read sees it.
     this.writes.flush();
-    return (this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as UserRow[]).map(toUserRecord);
+    return this.recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
   }
 
   async findUsersUpdatedSince(): Promise<UserRecord[]> {
@@ -156,6 +164,8 @@ export class SqliteStore implements PresenceStore {
       s.insertUser.run(userParams(user));
       for (const address of addresses) s.insertEmail.run(address, user._id);
       for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
+      // The record as a finder reads it back: the row's columns (so not the password hash nor the tokens).
+      this.committed.keep(toUserRecord(s.userById.get(user._id) as UserRow));
     });
   }
 
@@ -163,6 +173,7 @@ export class SqliteStore implements PresenceStore {
     return this.writes.runInSavepoint(() => {
       const s = this.statements;
       if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return;
+      this.committed.drop(userId);
       for (const hashedToken of pruned) s.deleteToken.run(hashedToken, userId);
       s.insertToken.run(tokenParams(userId, token));
     });
@@ -175,7 +186,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    return this.writes.run(() => this.userOrNull(this.statements.writePresence.get({
+    return this.writes.run(() => this.keptOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status: write.status,
       status_text: write.statusText,
@@ -189,7 +200,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
-    return this.writes.run(() => this.userOrNull(this.statements.recordRocketChatChange.get({
+    return this.writes.run(() => this.keptOrNull(this.statements.recordRocketChatChange.get({
       ...versionParams(userId, expected),
       presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
       presence_seen: JSON.stringify(record.presenceSeen),
@@ -241,8 +252,19 @@ export class SqliteStore implements PresenceStore {
     this.db.close();
   }
 
-  private userOrNull(row: UserRow | undefined): UserRecord | null {
-    return row === undefined ? null : toUserRecord(row);
+  /** The record of a row just read or written, kept as its user's committed record. */
+  private keptOrNull(row: UserRow | undefined): UserRecord | null {
+    return row === undefined ? null : this.committed.keep(toUserRecord(row));
+  }
+
+  /** The records of these users, in this order (unknown ones left out): those not kept are read in one query. */
+  private recordsOf(ids: readonly string[]): UserRecord[] {
+    const records = ids.map((id) => this.committed.get(id));
+    const missing = ids.filter((_, i) => records[i] === undefined);
+    if (missing.length === 0) return records as UserRecord[];
+    const read = new Map<string, UserRecord>();
+    for (const row of this.statements.usersByIds.all(JSON.stringify(missing)) as UserRow[]) read.set(row.id, this.committed.keep(toUserRecord(row)));
+    return ids.map((id, i) => records[i] ?? read.get(id)).filter((record): record is UserRecord => record !== undefined);
   }
 }
 
@@ -261,10 +283,11 @@ export const STATEMENTS = {
   usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
   usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
-  presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
-  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'`,
+  // The finders of many users select ids, and read only the records not kept in memory (CommittedRecords).
+  presentWithExpiry: 'SELECT id FROM users WHERE presence_expires_at > ?',
+  presentWithoutExpiry: "SELECT id FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'",
   // One index per branch of the OR (SQLite's multi-index OR), each row once.
-  changedSince: `SELECT ${USER_COLUMNS} FROM users
+  changedSince: `SELECT id FROM users
     WHERE presence_changed_at >= @since OR (presence_expires_at BETWEEN @since AND @now AND status <> 'offline')`,
   insertUser: `INSERT INTO users (${USER_COLUMNS}, username_key, password_bcrypt) VALUES (${USER_COLUMNS.split(', ').map((column) => `@${column}`).join(', ')}, @username_key, @password_bcrypt)`,
   insertEmail: 'INSERT INTO user_emails (address_key, user_id) VALUES (?, ?)',
@@ -293,6 +316,6 @@ export const STATEMENTS = {
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  statements.attemptRows.pluck();
+  for (const idsOnly of [statements.attemptRows, statements.presentWithExpiry, statements.presentWithoutExpiry, statements.changedSince]) idsOnly.pluck();
   return statements;
 }
