@@ -135,9 +135,11 @@ export class SqliteStore implements PresenceStore {
 
   async findPresentCandidates(now: Date): Promise<UserRecord[]> {
     this.writes.flush();
-    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as string[];
-    const withoutExpiry = this.statements.presentWithoutExpiry.all() as string[];
-    return this.recordsOf([...withExpiry, ...withoutExpiry]);
+    // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
+    // would only push out the others (and leave them to the garbage collector's old space) on every full list.
+    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all() as UserRow[];
+    return [...withExpiry, ...withoutExpiry].map(toUserRecord);
   }
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
@@ -164,8 +166,7 @@ export class SqliteStore implements PresenceStore {
       s.insertUser.run(userParams(user));
       for (const address of addresses) s.insertEmail.run(address, user._id);
       for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
-      // The record as a finder reads it back: the row's columns (so not the password hash nor the tokens).
-      this.committed.keep(toUserRecord(s.userById.get(user._id) as UserRow));
+      // Not kept until read: creating many users at once would push out every kept record.
     });
   }
 
@@ -283,10 +284,9 @@ export const STATEMENTS = {
   usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
   usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
-  // The finders of many users select ids, and read only the records not kept in memory (CommittedRecords).
-  presentWithExpiry: 'SELECT id FROM users WHERE presence_expires_at > ?',
-  presentWithoutExpiry: "SELECT id FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'",
-  // One index per branch of the OR (SQLite's multi-index OR), each row once.
+  presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
+  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'`,
+  // One index per branch of the OR (SQLite's multi-index OR), each row once; ids, for the records not kept in memory.
   changedSince: `SELECT id FROM users
     WHERE presence_changed_at >= @since OR (presence_expires_at BETWEEN @since AND @now AND status <> 'offline')`,
   insertUser: `INSERT INTO users (${USER_COLUMNS}, username_key, password_bcrypt) VALUES (${USER_COLUMNS.split(', ').map((column) => `@${column}`).join(', ')}, @username_key, @password_bcrypt)`,
@@ -316,6 +316,6 @@ export const STATEMENTS = {
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  for (const idsOnly of [statements.attemptRows, statements.presentWithExpiry, statements.presentWithoutExpiry, statements.changedSince]) idsOnly.pluck();
+  for (const oneColumn of [statements.attemptRows, statements.changedSince]) oneColumn.pluck();
   return statements;
 }
