@@ -126,6 +126,51 @@ describe('the embedded store across restarts (the real service, in child process
     }
   }, 60_000);
 
+  it('after kill -9 in the middle of a burst of presence writes, holds every write that was answered', async () => {
+    const first = await start();
+    await healthy(first);
+    const logIn = async (user: string, password: string) => {
+      const answer = await send(first.port, { method: 'POST', path: '/api/v1/login', headers: json, body: JSON.stringify({ user, password }) });
+      expect(answer.status).toBe(200);
+      const { userId, authToken } = answer.json<{ data: { userId: string; authToken: string } }>().data;
+      return { userId, headers: { 'X-User-Id': userId, 'X-Auth-Token': authToken } };
+    };
+    const admin = await logIn('admin', ADMIN_PASS);
+    const writers: { userId: string; headers: Record<string, string>; answered: number }[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const created = await send(first.port, { method: 'POST', path: '/api/v1/users.create', headers: { ...admin.headers, ...json }, body: JSON.stringify({ username: `burst${i}`, name: `Burst ${i}`, password: 'burst-password-1', email: `burst${i}@example.com` }) });
+      expect(created.status).toBe(200);
+      writers.push({ ...(await logIn(`burst${i}`, 'burst-password-1')), answered: -1 });
+    }
+    // Each writer sets message 0, 1, 2, … one after the other, all eight at once, until the process is gone.
+    let killed = false;
+    const burst = writers.map(async (writer) => {
+      for (let n = 0; !killed; n += 1) {
+        const answer = await send(first.port, { method: 'POST', path: '/api/v1/users.setStatus', headers: { ...writer.headers, ...json }, body: JSON.stringify({ status: 'online', message: `m${n}` }) }).catch(() => undefined);
+        if (answer === undefined) return;
+        expect(answer.status).toBe(200);
+        writer.answered = n;
+      }
+    });
+    // In the middle of it: once every writer has had a few answers.
+    while (writers.some((writer) => writer.answered < 20)) await new Promise((resolve) => setImmediate(resolve));
+    first.process.kill('SIGKILL');
+    killed = true;
+    expect(await first.exited).toBeNull();
+    await Promise.all(burst);
+
+    const second = await start();
+    await healthy(second);
+    for (const writer of writers) {
+      const status = await send(second.port, { path: `/api/v1/users.getStatus?userId=${writer.userId}`, headers: admin.headers });
+      expect(status.status).toBe(200);
+      // The answered write, or one asked for after it whose answer the kill cut off: never an earlier one.
+      const kept = Number(/^m(\d+)$/.exec(status.json<{ message: string }>().message)?.[1]);
+      expect(kept).toBeGreaterThanOrEqual(writer.answered);
+      expect(kept).toBeLessThanOrEqual(writer.answered + 1);
+    }
+  }, 90_000);
+
   it('refuses a second process on the same DATA_DIR, naming the file, while the first goes on serving', async () => {
     const first = await start();
     await healthy(first);

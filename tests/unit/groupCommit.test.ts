@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../../src/domain/ports/store';
-import { GroupCommit } from '../../src/storage/sqlite/groupCommit';
+import { GroupCommit, type CommitReport } from '../../src/storage/sqlite/groupCommit';
 import { tempDataDir } from '../support/stores';
 
 describe('GroupCommit', () => {
@@ -32,10 +32,10 @@ describe('GroupCommit', () => {
 
   it('commits the writes asked for in one turn of the event loop in one transaction, in the order asked', async () => {
     const before = walBytes();
-    expect(await Promise.all(['a', 'b', 'c', 'd', 'e'].map((value) => commits.run(insert(value))))).toEqual([1, 2, 3, 4, 5]);
+    expect(await Promise.all(['a', 'b', 'c', 'd', 'e'].map((value) => commits.run('committed', insert(value))))).toEqual([1, 2, 3, 4, 5]);
     expect(walBytes() - before).toBe(oneCommit());
     // Asked for one after the other, each waiting for the last: five commits.
-    for (const value of ['f', 'g', 'h', 'i', 'j']) await commits.run(insert(value));
+    for (const value of ['f', 'g', 'h', 'i', 'j']) await commits.run('committed', insert(value));
     expect(walBytes() - before).toBe(6 * oneCommit());
     expect(values()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
   });
@@ -46,11 +46,11 @@ describe('GroupCommit', () => {
       insert('a')();
     };
     const outcomes = await Promise.allSettled([
-      commits.run(insert('a')),
-      commits.runInSavepoint(failingHalfWay),
-      commits.run(insert('b')),
-      commits.run(insert('b')),
-      commits.run(insert('c')),
+      commits.run('committed', insert('a')),
+      commits.runInSavepoint('committed', failingHalfWay),
+      commits.run('committed', insert('b')),
+      commits.run('committed', insert('b')),
+      commits.run('committed', insert('c')),
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed: t.value/);
@@ -59,7 +59,7 @@ describe('GroupCommit', () => {
   });
 
   it('rejects every write of a turn whose commit fails, with StoreUnavailableError (clients see 503)', async () => {
-    const asked = [commits.run(insert('a')), commits.run(insert('b'))];
+    const asked = [commits.run('committed', insert('a')), commits.run('committed', insert('b'))];
     db.close();
     const outcomes = await Promise.allSettled(asked);
     // Jest compares errors by message: the class is checked on its own.
@@ -70,18 +70,55 @@ describe('GroupCommit', () => {
 
   it('tells its owner when a commit fails, before any of its writes hears of it', async () => {
     const heard: string[] = [];
-    const told = new GroupCommit(db, () => heard.push('commit failed'));
-    const asked = told.run(insert('a')).catch(() => heard.push('write rejected'));
+    const told = new GroupCommit(db, { onCommitFailed: () => heard.push('commit failed') });
+    const asked = told.run('committed', insert('a')).catch(() => heard.push('write rejected'));
     db.close();
     await asked;
     expect(heard).toEqual(['commit failed', 'write rejected']);
   });
 
   it('commits at once when asked to flush, before a read that must see every write asked for', async () => {
-    const asked = commits.run(insert('a'));
+    const asked = commits.run('committed', insert('a'));
     expect(values()).toEqual([]);
     commits.flush();
     expect(values()).toEqual(['a']);
     expect(await asked).toBe(1);
+  });
+
+  describe('durability by kind of write', () => {
+    const synchronous = () => db.pragma('synchronous', { simple: true });
+    let reports: CommitReport[];
+    beforeEach(() => {
+      reports = [];
+      commits = new GroupCommit(db, { onCommit: (report) => reports.push({ ...report, synchronousAtCommit: synchronous() } as CommitReport) });
+    });
+
+    it('commits a batch of committed-only (presence) writes without an fsync: synchronous=NORMAL', async () => {
+      await Promise.all([commits.run('committed', insert('a')), commits.run('committed', insert('b'))]);
+      // 1 is NORMAL, 2 is FULL.
+      expect(reports).toEqual([{ writes: 2, synced: false, synchronousAtCommit: 1 }]);
+      expect(values()).toEqual(['a', 'b']);
+    });
+
+    it('fsyncs a batch holding any synced (account) write before answering any of it: synchronous=FULL', async () => {
+      await Promise.all([commits.run('committed', insert('a')), commits.runInSavepoint('synced', insert('b'))]);
+      await commits.run('committed', insert('c'));
+      await commits.run('synced', insert('d'));
+      expect(reports).toEqual([
+        { writes: 2, synced: true, synchronousAtCommit: 2 },
+        { writes: 1, synced: false, synchronousAtCommit: 1 },
+        { writes: 1, synced: true, synchronousAtCommit: 2 },
+      ]);
+    });
+
+    it('answers a write only after its commit has been reported', async () => {
+      const heard: string[] = [];
+      commits = new GroupCommit(db, { onCommit: (report) => heard.push(`commit ${report.synced ? 'synced' : 'committed'}`) });
+      await Promise.all([
+        commits.run('committed', insert('a')).then(() => heard.push('presence answered')),
+        commits.run('synced', insert('b')).then(() => heard.push('account answered')),
+      ]);
+      expect(heard).toEqual(['commit synced', 'presence answered', 'account answered']);
+    });
   });
 });

@@ -44,8 +44,8 @@ function refusal(file: string, error: unknown): DataFileError {
  * - it was written by a later schema version than this one knows;
  * - it is damaged (`PRAGMA quick_check`).
  *
- * A file of an earlier schema version is migrated. Writes go through the write-ahead log with `synchronous=FULL`: a
- * committed transaction is on disk (fsync) before its commit returns.
+ * A file of an earlier schema version is migrated. Writes go through the write-ahead log; GroupCommit chooses, per
+ * commit, whether it is fsynced before it returns (`synchronous=FULL`, accounts) or not (`NORMAL`, presence).
  */
 export function openDataFile(dataDir: string): { db: Database.Database; file: string } {
   try {

@@ -3,7 +3,7 @@ import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../.
 import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
-import { GroupCommit } from './groupCommit';
+import { GroupCommit, type CommitReport } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
 
 /**
@@ -53,6 +53,8 @@ export interface SqliteStoreOptions {
   maxLoginAttemptKeys?: number;
   /** User records kept in memory at most; MAX_KEPT_RECORDS unless a test wants to reach the cap. */
   maxKeptRecords?: number;
+  /** Told of every commit, before its writes are answered: whether it was fsynced (tests). */
+  onCommit?: (report: CommitReport) => void;
 }
 
 /**
@@ -83,7 +85,7 @@ export class SqliteStore implements PresenceStore {
     options: SqliteStoreOptions,
   ) {
     this.committed = new CommittedRecords(options.maxKeptRecords ?? MAX_KEPT_RECORDS);
-    this.writes = new GroupCommit(db, () => this.committed.clear());
+    this.writes = new GroupCommit(db, { onCommitFailed: () => this.committed.clear(), onCommit: options.onCommit, walFile: `${file}-wal` });
     this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
     this.statements = prepareStatements(db);
   }
@@ -157,7 +159,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   createUser(user: UserRecord): Promise<void> {
-    return this.writes.runInSavepoint(() => {
+    return this.writes.runInSavepoint('synced', () => {
       const s = this.statements;
       if (s.userIdByUsernameKey.get(user.username.toLowerCase()) !== undefined) throw new DuplicateUserError('username');
       const addresses = [...new Set((user.emails ?? []).map((email) => email.address.toLowerCase()))];
@@ -171,7 +173,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    return this.writes.runInSavepoint(() => {
+    return this.writes.runInSavepoint('synced', () => {
       const s = this.statements;
       if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return;
       this.committed.drop(userId);
@@ -181,13 +183,13 @@ export class SqliteStore implements PresenceStore {
   }
 
   removeLoginToken(userId: string, hashedToken: string): Promise<void> {
-    return this.writes.run(() => {
+    return this.writes.run('synced', () => {
       this.statements.deleteToken.run(hashedToken, userId);
     });
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    return this.writes.run(() => this.keptOrNull(this.statements.writePresence.get({
+    return this.writes.run('committed', () => this.keptOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status: write.status,
       status_text: write.statusText,
@@ -201,7 +203,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
-    return this.writes.run(() => this.keptOrNull(this.statements.recordRocketChatChange.get({
+    return this.writes.run('committed', () => this.keptOrNull(this.statements.recordRocketChatChange.get({
       ...versionParams(userId, expected),
       presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
       presence_seen: JSON.stringify(record.presenceSeen),
@@ -209,7 +211,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
-    return this.writes.runInSavepoint(() => {
+    return this.writes.runInSavepoint('committed', () => {
       // The tickets expired by now go through the expiry index: each ticket is deleted once, so each costs the same.
       this.statements.deleteExpiredTickets.run(now.getTime());
       this.statements.insertTicket.run({ hashed_ticket: ticket.hashedTicket, user_id: ticket.userId, hashed_token: ticket.hashedToken, expires_at: ticket.expiresAt.getTime() });
@@ -217,14 +219,14 @@ export class SqliteStore implements PresenceStore {
   }
 
   takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    return this.writes.run(() => {
+    return this.writes.run('committed', () => {
       const row = this.statements.takeTicket.get(hashedTicket) as TicketRow | undefined;
       return row === undefined ? null : { hashedTicket: row.hashed_ticket, userId: row.user_id, hashedToken: row.hashed_token, expiresAt: new Date(row.expires_at) };
     });
   }
 
   countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
-    return this.writes.runInSavepoint(() => {
+    return this.writes.runInSavepoint('committed', () => {
       const s = this.statements;
       const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
       if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
@@ -238,7 +240,7 @@ export class SqliteStore implements PresenceStore {
   }
 
   forgetLoginAttempt(key: string, now: Date): Promise<void> {
-    return this.writes.run(() => {
+    return this.writes.run('committed', () => {
       this.statements.forgetAttempt.run(key, now.getTime());
     });
   }
@@ -249,7 +251,7 @@ export class SqliteStore implements PresenceStore {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.writes.flush();
+    this.writes.close();
     this.db.close();
   }
 
