@@ -3,6 +3,8 @@ import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
 import { AccountService } from './domain/services/accountService';
+import { ConnectionService } from './domain/services/connectionService';
+import { newConnectionId } from './domain/services/presenceService';
 import type { Clock } from './domain/ports/clock';
 import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';
@@ -24,7 +26,7 @@ import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceObserver } from './domain/ports/observer';
-import type { PresenceStore } from './domain/ports/store';
+import type { Store } from './domain/ports/store';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { instrumentStore } from './storage/storeWrappers';
 
@@ -51,14 +53,20 @@ export type AppConfig = Pick<
   | 'slowRequestMs'
   | 'loginExpirationDays'
   | 'rocketChatScanMs'
+  | 'connectionLeaseSeconds'
+  | 'connectionRenewSeconds'
+  | 'streamConnections'
 >;
 
-/** The HTTP service, and what its server must do on shutdown before the last connections can close. */
-export type PresenceApp = Express & { closeStreams(): void };
+/**
+ * The HTTP service, what its server must do on shutdown before the last connections can close, and one round of
+ * connection bookkeeping (it runs every CONNECTION_RENEW_SECONDS by itself; tests run it on their fake clock).
+ */
+export type PresenceApp = Express & { closeStreams(): void; connectionRound(): Promise<void> };
 
 
 export interface AppDeps {
-  store: PresenceStore;
+  store: Store;
   clock: Clock;
   config: AppConfig;
   logger: Logger;
@@ -113,13 +121,19 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     overlapMs: config.deltaOverlapSeconds * 1000,
     presenceTtlMs: config.presenceTtlSeconds * 1000,
   }, feed, observer);
+  const connections = new ConnectionService(store, presence, clock, {
+    instanceId: newConnectionId(),
+    leaseMs: config.connectionLeaseSeconds * 1000,
+    renewMs: config.connectionRenewSeconds * 1000,
+  }, (error) => logger.warn({ err: error }, 'connection bookkeeping failed'));
+  connections.start();
   const streams = new PresenceStreams(presence, accounts, clock, {
     maxPerUser: config.streamMaxPerUser,
     maxPerInstance: config.streamMaxPerInstance,
     keepAliveMs: config.streamHeartbeatSeconds * 1000,
     revalidateMs: config.streamRevalidateMs,
     delivery: STREAM_DELIVERY,
-  }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'));
+  }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
   metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).snapshot.users.length);
 
   const app = express();
@@ -151,8 +165,8 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   const rocketChat = Router();
   rocketChat.use(rememberMountPath);
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
-  addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams);
-  addRocketChatPresenceRoutes(rocketChat, auth, presence);
+  addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
+  addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
     maxBufferedBytes: config.streamMaxBufferBytes,
@@ -167,5 +181,11 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
 
   app.use(notFound);
   app.use(errorHandler(logger));
-  return Object.assign(app, { closeStreams: () => streams.closeAll() });
+  return Object.assign(app, {
+    closeStreams: () => {
+      connections.stop();
+      streams.closeAll();
+    },
+    connectionRound: () => connections.runRound(),
+  });
 }

@@ -44,6 +44,12 @@ export interface Config {
    * compared with what was recorded; 0 never.
    */
   rocketChatScanMs: number;
+  /** A connection (a stream, a heartbeating client) or an instance not renewed for this long has ended. */
+  connectionLeaseSeconds: number;
+  /** How often each instance renews its connections and liveness record, writes heartbeats, and ends lapsed connections. */
+  connectionRenewSeconds: number;
+  /** Whether an open stream is its device's connection (makes its user present); false: streams only watch. */
+  streamConnections: boolean;
 }
 
 export class ConfigError extends Error {
@@ -102,8 +108,12 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
   }
   const dataDir = text('DATA_DIR') ?? 'data';
   if (dataDir.includes('\0')) problems.push('DATA_DIR must be a directory path');
-  const trustProxy = text('TRUST_PROXY') ?? 'false';
-  if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = text(name) ?? String(fallback);
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
+    return raw === 'true';
+  };
+  const trustProxy = flag('TRUST_PROXY', false);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
   if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
   // Compared with the Authorization header as it arrives: a character HTTP cannot carry would lock everyone out.
@@ -128,7 +138,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     corsOrigins: (text('CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
     loginRateLimit: integer('LOGIN_RATE_LIMIT', 10, 1, 100000),
     loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
-    trustProxy: trustProxy === 'true',
+    trustProxy,
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     streamPollMs: integer('STREAM_POLL_MS', 250, 10, 1000),
     streamHeartbeatSeconds: integer('STREAM_HEARTBEAT_SECONDS', 15, 1, 3600),
@@ -143,7 +153,14 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     slowRequestMs: integer('SLOW_REQUEST_MS', 1000, 1, 600000),
     loginExpirationDays: integer('LOGIN_EXPIRATION_DAYS', 90, 1, 36500),
     rocketChatScanMs: integer('ROCKETCHAT_SCAN_MS', 1000, 0, 3_600_000),
+    connectionLeaseSeconds: integer('CONNECTION_LEASE_SECONDS', 30, 3, 3600),
+    connectionRenewSeconds: integer('CONNECTION_RENEW_SECONDS', 5, 1, 1200),
+    streamConnections: flag('STREAM_CONNECTIONS', true),
   };
+  // A heartbeat may wait a round to be written, and must be written again before the lease runs out.
+  if (config.connectionLeaseSeconds < 3 * config.connectionRenewSeconds) {
+    problems.push(`CONNECTION_LEASE_SECONDS (${config.connectionLeaseSeconds}) must be at least 3 × CONNECTION_RENEW_SECONDS (${config.connectionRenewSeconds})`);
+  }
   // With MongoDB a write may land after its stamp (half the overlap) and instances' clocks differ (the other half).
   if (config.mongodbUri !== undefined && config.deltaOverlapSeconds < 1) {
     problems.push('DELTA_OVERLAP_SECONDS must be at least 1 with MONGODB_URI: writes land up to half of it after their change stamp');

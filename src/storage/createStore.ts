@@ -1,7 +1,7 @@
 import type { Config } from '../config/loadConfig';
 import { MongoStore } from './mongo/mongoStore';
 import { SqliteStore } from './sqlite/sqliteStore';
-import type { PresenceStore } from '../domain/ports/store';
+import type { Store } from '../domain/ports/store';
 import { withTimeout } from './storeWrappers';
 
 /**
@@ -10,7 +10,7 @@ import { withTimeout } from './storeWrappers';
  * whose calls run in this process and so need no timer each.
  * @throws DataFileError naming the file when the embedded store's file cannot be used
  */
-export async function createStore(config: Config): Promise<PresenceStore> {
+export async function createStore(config: Config): Promise<Store> {
   if (config.mongodbUri === undefined) return SqliteStore.open({ dataDir: config.dataDir });
   // A stamped write lands within half the overlap after its stamp (the server abandons it later than that); the
   // other half covers the difference between instances' clocks (and Rocket.Chat servers' clocks).

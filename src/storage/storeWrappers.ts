@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type PresenceStore } from '../domain/ports/store';
+import { StoreUnavailableError, type Store } from '../domain/ports/store';
 import type { Metrics } from '../metrics/createMetrics';
 
 /** The names of every method an object has, own or inherited (class methods live on prototypes). */
@@ -46,7 +46,7 @@ function isUnavailableError(error: unknown): boolean {
  * that fails for lack of a connection or of a primary, rejects with StoreUnavailableError, which clients see as
  * 503. Nothing hangs while the database has a bad minute, and the driver reconnects by itself afterwards.
  */
-export function withTimeout(store: PresenceStore, timeoutMs: number): PresenceStore {
+export function withTimeout(store: Store, timeoutMs: number): Store {
   return wrapEachMethod(store, (operation, call) => new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreUnavailableError(`${operation} timed out after ${timeoutMs} ms`)), timeoutMs);
     (call() as Promise<unknown>).then(

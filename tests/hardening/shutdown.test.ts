@@ -133,7 +133,8 @@ describe('graceful shutdown (shutDown)', () => {
     h.faulty.hang();
     const snapshotRead = h.faulty.nextCall('findPresentCandidates');
     const opening = send(server.port, { path: '/api/v1/users.presence.stream', headers: alice.headers });
-    const readsStarted = h.faulty.nextCall('findUsersChangedSince');
+    // Its first store call: the stream is recorded as its device's connection.
+    const readsStarted = h.faulty.nextCall('putConnection');
     await readsStarted;
     const logs = captureLogs('warn');
     const done = shutDown(server.server, h.store, NO_DEADLINE_MS, logs.logger, () => (h.app as PresenceApp).closeStreams(), drain);

@@ -120,7 +120,15 @@ describe('the embedded store across restarts (the real service, in child process
     try {
       expect(stream.status).toBe(200);
       const resumed = await stream.event(0);
-      expect(resumed.data).toEqual({ full: false, users: [{ _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 }] });
+      // Ann's change, and the admin himself: the stream he just opened is his connection.
+      const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => (String(a._id) < String(b._id) ? -1 : 1);
+      expect({ ...resumed.data, users: [...resumed.data.users].sort(byId) }).toEqual({
+        full: false,
+        users: [
+          { _id: ann.userId, name: 'Ann', username: 'ann', status: 'away', statusText: 'lunch', utcOffset: 0 },
+          { _id: admin.userId, name: 'Administrator', username: 'admin', status: 'online', utcOffset: 0 },
+        ].sort(byId),
+      });
     } finally {
       stream.close();
     }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { MongoStore } from '../../src/storage/mongo/mongoStore';
 import { SqliteStore } from '../../src/storage/sqlite/sqliteStore';
-import type { PresenceStore } from '../../src/domain/ports/store';
+import type { Store } from '../../src/domain/ports/store';
 import { mongoTestUri } from './mongoTestUri';
 
 /** As production sets it from DELTA_OVERLAP_SECONDS (2 s): MongoDB writes may land this long after their stamp. */
@@ -17,7 +17,7 @@ export interface StoreKind {
   create(): Promise<TestStore>;
 }
 
-export type DisposableStore = PresenceStore & { dispose(): Promise<void> };
+export type DisposableStore = Store & { dispose(): Promise<void> };
 
 export interface TestStore extends DisposableStore {
   /**

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
 import { NEW_USER_PRESENCE, hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/rules/accounts';
-import type { PresenceStore } from '../../src/domain/ports/store';
+import type { PresenceStore, Store } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
 import { loadConfig } from '../../src/config/loadConfig';
@@ -86,7 +86,7 @@ export async function seedInto(store: PresenceStore, clock: Clock, fields: Parti
 export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> = {}): Promise<TestApp> {
   const store = await kind.create();
   const clock = new FakeClock();
-  const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
+  const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
   const close = async () => {
     app.closeStreams();
     await store.dispose();
@@ -98,7 +98,7 @@ export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> =
  * A second instance of the service over the same data as `first` (a second MongoDB connection; for the embedded
  * store, the same store) and on the same clock, as two instances behind one load balancer.
  */
-export async function buildSecondInstance(first: TestApp, config: Partial<AppConfig> = {}): Promise<{ app: PresenceApp; store: PresenceStore; close(): Promise<void> }> {
+export async function buildSecondInstance(first: TestApp, config: Partial<AppConfig> = {}): Promise<{ app: PresenceApp; store: Store; close(): Promise<void> }> {
   const store = await first.store.twin();
   const app = createApp({ store, clock: first.clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
   const close = async () => {

@@ -37,6 +37,9 @@ describe('loadConfig', () => {
       slowRequestMs: 1000,
       loginExpirationDays: 90,
       rocketChatScanMs: 1000,
+      connectionLeaseSeconds: 30,
+      connectionRenewSeconds: 5,
+      streamConnections: true,
     });
   });
 
@@ -78,8 +81,16 @@ describe('loadConfig', () => {
     ['SLOW_REQUEST_MS', '1.5'],
     ['LOGIN_EXPIRATION_DAYS', '0'],
     ['LOGIN_EXPIRATION_DAYS', 'forever'],
+    ['STREAM_CONNECTIONS', 'yes'],
+    ['CONNECTION_LEASE_SECONDS', '2'],
+    ['CONNECTION_RENEW_SECONDS', '0'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads the connection settings, and refuses a lease shorter than three rounds', () => {
+    expect(loadConfig({ CONNECTION_LEASE_SECONDS: '60', CONNECTION_RENEW_SECONDS: '10', STREAM_CONNECTIONS: 'false' })).toMatchObject({ connectionLeaseSeconds: 60, connectionRenewSeconds: 10, streamConnections: false });
+    expect(() => loadConfig({ CONNECTION_LEASE_SECONDS: '20', CONNECTION_RENEW_SECONDS: '10' })).toThrow('CONNECTION_LEASE_SECONDS (20) must be at least 3 × CONNECTION_RENEW_SECONDS (10)');
   });
 
   it('reads DATA_DIR as a directory, relative to the working directory unless absolute', () => {

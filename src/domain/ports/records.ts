@@ -37,14 +37,16 @@ export interface UserRecord {
   /** As written, by this service or Rocket.Chat (which knows more statuses, such as `disabled`). */
   status: string;
   statusText: string;
-  /** Rocket.Chat's chosen status and connection status, when Rocket.Chat has written them; never written here. */
+  /** The status the user chose (users.setStatus, pnut's presence, or Rocket.Chat's setUserStatus); unset reads as online. */
   statusDefault?: string;
+  /** Rocket.Chat's connection status, when Rocket.Chat has written it; never written here. */
   statusConnection?: string;
   /** The exact string last set through pnut; null when the presence was last set otherwise. */
   presenceText: string | null;
   /**
-   * When this service's presence ends. null when the presence is not this service's: never set, ended
-   * (invisible), or last written by Rocket.Chat, which decides how long it lasts.
+   * When this service's presence ends unless a connection is renewed: the last lease of the user's live connections.
+   * null when the presence is not this service's: no live connection, or last written by Rocket.Chat, which decides
+   * how long it lasts.
    */
   presenceExpiresAt: Date | null;
   /**
@@ -76,6 +78,9 @@ export interface UserRecord {
 
 /** The presence fields a presence change sets together. */
 export interface PresenceUpdate {
+  /** The status the user chose (Rocket.Chat's statusDefault); undefined leaves it as it is. */
+  statusDefault?: Status;
+  /** What others see: computed from the connections and the chosen status (presenceStatus.ts). */
   status: Status;
   statusText: string;
   presenceText: string | null;

@@ -1,4 +1,5 @@
 import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from './records';
+import type { ConnectionStore } from './connections';
 
 /** Thrown by createUser when the username (in any letter case) or the email is taken. */
 export class DuplicateUserError extends Error {
@@ -110,3 +111,6 @@ export interface PresenceStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Every port a storage adapter implements: what createApp is given. */
+export type Store = PresenceStore & ConnectionStore;

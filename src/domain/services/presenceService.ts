@@ -1,5 +1,8 @@
-import type { PresenceStore } from '../ports/store';
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
+import type { ConnectionRecord } from '../ports/connections';
+import { chosenStatusOf, isLive, presenceOfConnections } from '../rules/connections';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
@@ -9,11 +12,27 @@ import { parsePnutPresence, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
 import type { PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
+import { rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 
 export interface PresenceOptions extends DeltaWindow {
-  /** How long a presence lasts unless renewed (pnut: 15 minutes). */
+  /** How long a declaration lasts unless renewed (pnut: 15 minutes). */
   presenceTtlMs: number;
+}
+
+/**
+ * What a write decides besides the connections: the chosen status (undefined keeps it), the texts, and whether it is
+ * the user showing himself (pnut's `last_seen_at` moves then, unless he is invisible).
+ */
+interface ChosenPresence {
+  statusDefault?: Status;
+  statusText: string;
+  presenceText: string | null;
+  showsHimself: boolean;
+}
+
+/** A new connection's id: random, never derived from the token. */
+export function newConnectionId(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */
@@ -30,6 +49,18 @@ export type PresenceList =
 /** A write refused because another changed the user since it was read is tried again, this often at most. */
 const MAX_WRITE_ATTEMPTS = 8;
 
+/** Whether writing `update` over `current` would leave every field as it is (Rocket.Chat's record included). */
+function changesNothing(current: UserRecord, update: PresenceUpdate): boolean {
+  return (update.statusDefault === undefined || update.statusDefault === current.statusDefault)
+    && update.status === current.status
+    && update.statusText === current.statusText
+    && update.presenceText === current.presenceText
+    && update.presenceExpiresAt?.getTime() === current.presenceExpiresAt?.getTime()
+    && update.lastSeenAt?.getTime() === current.lastSeenAt?.getTime()
+    && current.presenceSeen !== undefined
+    && !rocketChatWroteSince(current);
+}
+
 function byId(a: UserRecord, b: UserRecord): number {
   return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 }
@@ -40,7 +71,7 @@ export class PresenceService {
   private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
-    private readonly store: PresenceStore,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
     readonly feed: PresenceFeed,
@@ -127,43 +158,81 @@ export class PresenceService {
 
   /**
    * Rocket.Chat's users.setStatus. Either field may be missing (validation makes sure not both); a missing one
-   * keeps its value at the moment of the write, so concurrent calls setting different fields both land. A status
-   * other than offline renews the presence for the presence time to live; offline ("invisible") ends it.
+   * keeps its value at the moment of the write, so concurrent calls setting different fields both land. The status
+   * is the one the user chooses; what others see comes from his connections (presenceStatus.ts). Set by a device
+   * without a stream or heartbeat, it is also that device's declaration: a connection for the presence time to
+   * live; a message alone renews a declaration still running, and makes none.
    */
   async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string }): Promise<UserRecord> {
     if (targetUserId !== actor.userId && !isAdmin(actor)) {
       throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
     }
     if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
+    const status = input.status as Status | undefined;
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
-    return this.write(targetUserId, (current, now) => {
-      // A message alone keeps the status others see: a user whose presence has expired stays offline.
-      const status = (input.status as Status | undefined) ?? effectiveStatus(current, now);
-      return {
-        status,
-        statusText: statusText ?? current.statusText,
-        presenceText: null,
-        presenceExpiresAt: status === 'offline' ? null : new Date(now.getTime() + this.options.presenceTtlMs),
-        lastSeenAt: lastSeenAfterWrite(current, status, now),
-      };
-    });
+    // Invisible adds no lease: a lease would only keep a presence nobody sees.
+    if (targetUserId === actor.userId && status !== 'offline') {
+      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, explicit: false });
+    }
+    return this.write(targetUserId, (current) => ({
+      statusDefault: status,
+      statusText: statusText ?? current.statusText,
+      presenceText: null,
+      showsHimself: status !== undefined,
+    }));
   }
 
   /**
    * pnut's presence: `value` as pnut defines it (see parsePnutPresence), until `expiration` (Unix seconds) or for
-   * the presence time to live.
+   * the presence time to live, as the device's declaration (see setStatus). Clearing it ends the user's
+   * declarations and his chosen status; his streams and heartbeats go on showing him.
    * @throws InvalidParamError naming `expiration` when it is not an acceptable time
    */
-  async setPnutPresence(userId: string, value: string | undefined, expiration?: string): Promise<UserRecord> {
+  async setPnutPresence(identity: Identity, value: string | undefined, expiration?: string): Promise<UserRecord> {
     const expiry = resolveExpiration(expiration, this.clock.now(), this.options.presenceTtlMs);
     if (!expiry.ok) throw new InvalidParamError('expiration', expiry.reason);
     const request = parsePnutPresence(value);
-    return this.write(userId, (current, now) => {
-      const expiresAt = expiration === undefined ? new Date(now.getTime() + this.options.presenceTtlMs) : expiry.expiresAt;
-      return request.kind === 'clear'
-        ? { status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null, lastSeenAt: current.lastSeenAt }
-        : { status: request.status, statusText: request.statusText, presenceText: request.presenceText, presenceExpiresAt: expiresAt, lastSeenAt: now };
-    });
+    if (request.kind === 'clear') {
+      await this.store.removeConnections({ userId: identity.userId, kind: 'declaration' });
+      return this.write(identity.userId, () => ({ statusDefault: 'online', statusText: '', presenceText: null, showsHimself: false }));
+    }
+    // pnut's contract: every presence set carries its expiration, given or the default.
+    await this.declare(identity, expiry.expiresAt, { create: true, explicit: true });
+    return this.write(identity.userId, () => ({ statusDefault: request.status, statusText: request.statusText, presenceText: request.presenceText, showsHimself: true }));
+  }
+
+  /**
+   * Computes the user's presence again from his connections, after one was added, renewed in its state, or ended.
+   * Writes only when something changed.
+   */
+  recompute(userId: string): Promise<UserRecord> {
+    return this.write(userId, (current) => ({ statusText: current.statusText, presenceText: current.presenceText, showsHimself: false }));
+  }
+
+  /**
+   * The declaration of the device behind `identity`, running until `leaseEnd`: none where the device holds a
+   * stream or heartbeats (that is its connection); with `create` false, only one still running is renewed. A
+   * renewal never shortens a lease the client chose, unless it chooses again (`explicit`).
+   */
+  private async declare(identity: Identity, leaseEnd: Date, { create, explicit }: { create: boolean; explicit: boolean }): Promise<void> {
+    const now = this.clock.now();
+    const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
+    if (own.some((connection) => connection.kind !== 'declaration')) return;
+    const running = own.find((connection) => connection.kind === 'declaration');
+    if (running === undefined && !create) return;
+    const expiresAt = explicit || running === undefined || running.expiresAt < leaseEnd ? leaseEnd : running.expiresAt;
+    const declaration: ConnectionRecord = {
+      id: running?.id ?? newConnectionId(),
+      userId: identity.userId,
+      hashedToken: identity.hashedToken,
+      kind: 'declaration',
+      state: 'online',
+      instanceId: null,
+      clientRenewed: true,
+      expiresAt,
+      createdAt: running?.createdAt ?? now,
+    };
+    await this.store.putConnection(declaration);
   }
 
   read(user: UserRecord, now: Date): PresenceReading {
@@ -179,17 +248,30 @@ export class PresenceService {
   }
 
   /**
-   * Reads the user, decides the update from what was read, and writes it with its change stamp in one atomic
-   * write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads
-   * again and decides again.
+   * Reads the user and his connections, decides the update from what was read, and writes it with its change stamp
+   * in one atomic write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between;
+   * otherwise reads again and decides again. A write that would change nothing is not made.
    */
-  private async write(userId: string, decide: (current: UserRecord, now: Date) => PresenceUpdate): Promise<UserRecord> {
+  private async write(userId: string, decide: (current: UserRecord) => ChosenPresence): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       const current = await this.store.findUserById(userId);
       if (current === null) throw new UnknownUserError();
+      const connections = await this.store.connectionsOfUser(userId);
       const now = this.clock.now();
-      const update = decide(current, now);
-      const presenceSeen = rocketChatPresenceOf({ ...current, ...update });
+      const chosen = decide(current);
+      const statusDefault = chosen.statusDefault ?? chosenStatusOf(current);
+      const rocketChatConnection = this.store.externalWriters ? current.statusConnection ?? null : null;
+      const presence = presenceOfConnections(connections, statusDefault, now, rocketChatConnection);
+      const update: PresenceUpdate = {
+        statusDefault: chosen.statusDefault,
+        status: presence.status,
+        statusText: chosen.statusText,
+        presenceText: chosen.presenceText,
+        presenceExpiresAt: presence.expiresAt,
+        lastSeenAt: chosen.showsHimself ? lastSeenAfterWrite(current, presence.status, now) : current.lastSeenAt,
+      };
+      if (changesNothing(current, update)) return current;
+      const presenceSeen = rocketChatPresenceOf({ ...current, ...update, statusDefault: update.statusDefault ?? current.statusDefault });
       const after = { ...current, ...update, presenceSeen };
       const visible = isVisibleChange(current, after, now);
       const written = await this.store.writePresence(

@@ -26,6 +26,15 @@ interface OpenStream {
   identity: Identity;
   sink: StreamSink;
   delivered: Delivered;
+  /** Its device's connection (issue 20), when streams count as connections. */
+  connectionId: string | undefined;
+}
+
+/** How streams become connections: ConnectionService, or nothing when streams only watch (STREAM_CONNECTIONS=false). */
+export interface StreamConnections {
+  streamOpened(identity: Identity): Promise<string>;
+  /** Never rejects: a failure is reported where the connections' other background failures are. */
+  streamClosed(connectionId: string): Promise<void>;
 }
 
 /**
@@ -64,6 +73,7 @@ export class PresenceStreams {
     private readonly limits: StreamLimits,
     private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onRevalidateError: (error: unknown) => void = () => undefined,
+    private readonly connections: StreamConnections | undefined = undefined,
   ) {
     this.delivery = new StreamDelivery(clock, limits.delivery, undefined, observer);
   }
@@ -90,7 +100,10 @@ export class PresenceStreams {
     this.reserve(identity.userId);
     const wanted = ids === undefined ? undefined : new Set(ids);
     let registered: OpenStream | undefined;
+    let connectionId: string | undefined;
     try {
+      // First: the user is present from here on, in this stream's own snapshot and in every other stream.
+      if (this.connections !== undefined) connectionId = await this.connections.streamOpened(identity);
       const feed = this.presence.feed;
       // Every change the feed reads after this position reaches the stream through it; the read below has the rest.
       const position = await feed.sync();
@@ -113,13 +126,16 @@ export class PresenceStreams {
       // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
       const caughtUp = among(this.readingsOf(feed.usersChangedAfter(position)), wanted);
       if (caughtUp.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, feed.lastReadAtMs)), full: false, readings: caughtUp });
-      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current) };
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current), connectionId };
       this.streams.add(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
       this.reserved -= 1;
-      if (registered === undefined) this.release(identity.userId);
+      if (registered === undefined) {
+        this.release(identity.userId);
+        if (connectionId !== undefined) this.endConnection(connectionId);
+      }
     }
     const stream = registered;
     return () => this.remove(stream);
@@ -197,8 +213,14 @@ export class PresenceStreams {
     this.delivery.remove(stream.delivered);
     this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
+    // At shutdown the connections are left to lapse: their clients reconnect to another instance meanwhile.
+    if (stream.connectionId !== undefined && !this.closing) this.endConnection(stream.connectionId);
     if (this.streams.size === 0) this.stopSharedWork();
     return true;
+  }
+
+  private endConnection(connectionId: string): void {
+    void this.connections?.streamClosed(connectionId);
   }
 
   private startSharedWork(): void {

@@ -18,7 +18,7 @@ export function updatePresence(presence: PresenceService, logger: Logger) {
     let updated = false;
     if (typeof value === 'string') {
       try {
-        await presence.setPnutPresence(identityOf(res).userId, value);
+        await presence.setPnutPresence(identityOf(res), value);
         updated = true;
       } catch (error) {
         // A value pnut refuses is the client's to fix, and the answer says so; anything else is worth a look.

@@ -58,7 +58,7 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
       // update_presence on this call overrides it: one update, not two.
       const user = updatedPresenceOf(res) === true
         ? (await presence.readUser(callerId)).user
-        : await presence.setPnutPresence(callerId, paramOf(req, 'presence'), paramOf(req, 'expiration'));
+        : await presence.setPnutPresence(identityOf(res), paramOf(req, 'presence'), paramOf(req, 'expiration'));
       pnutSuccess(req, res, pnutPresenceObject(user, presence.now()));
     },
   );

@@ -3,6 +3,7 @@ import { body } from 'express-validator';
 import type { AccountService, LoginRequest } from '../../domain/services/accountService';
 import { InvalidCredentialsError, InvalidParamError, TooManyLoginAttemptsError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/services/presenceService';
+import type { ConnectionService } from '../../domain/services/connectionService';
 import type { PresenceStreams } from '../../domain/services/presenceStreams';
 import type { Metrics } from '../../metrics/createMetrics';
 import { identityOf } from '../middleware/authenticate';
@@ -52,11 +53,20 @@ export function rocketChatLogin(
 }
 
 /** logout, me and users.create, on the Rocket.Chat router behind authentication. */
-export function addRocketChatAccountRoutes(router: Router, auth: RequestHandler[], accounts: AccountService, presence: PresenceService, streams: PresenceStreams): void {
+export function addRocketChatAccountRoutes(
+  router: Router,
+  auth: RequestHandler[],
+  accounts: AccountService,
+  presence: PresenceService,
+  streams: PresenceStreams,
+  connections: ConnectionService,
+): void {
 
   const logout = async (req: Request, res: Response) => {
     await accounts.logout(identityOf(res));
     streams.closeToken(identityOf(res).hashedToken);
+    // Every connection of the token ends at once, on every instance: the others' streams of it close within STREAM_REVALIDATE_MS.
+    await connections.loggedOut(identityOf(res).hashedToken);
     sendRocketChatJson(req, res, 200, JSON.stringify({ status: 'success', data: { message: "You've been logged out!" } }));
   };
   router.post('/logout', ...auth, logout);

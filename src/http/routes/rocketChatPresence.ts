@@ -3,6 +3,9 @@ import { body, query } from 'express-validator';
 import { effectiveStatus } from '../../domain/rules/status';
 import { InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/services/presenceService';
+import type { ConnectionService } from '../../domain/services/connectionService';
+import { CONNECTION_STATES, isConnectionState, type ConnectionState } from '../../domain/ports/connections';
+import { connectionStatusOf } from '../../domain/rules/presenceStatus';
 import type { PresenceReading } from '../../domain/ports/records';
 import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
@@ -25,18 +28,20 @@ function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string
 
 /**
  * What only the user himself is told of his presence, as Rocket.Chat does: his connection status (and, for
- * users.getPresence, his last login); nothing for anybody else.
+ * users.getStatus, how many connections of each kind; for users.getPresence, his last login); nothing for anybody
+ * else.
  */
-function ownPresenceFields(reading: PresenceReading, callerId: string, withLastLogin: boolean): Record<string, unknown> {
+async function ownPresenceFields(reading: PresenceReading, callerId: string, connections: ConnectionService, extra: 'counts' | 'lastLogin'): Promise<Record<string, unknown>> {
   if (reading.user._id !== callerId) return {};
-  return {
-    connectionStatus: reading.status === 'offline' ? 'offline' : 'online',
-    ...(withLastLogin && reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}),
-  };
+  const own = await connections.ownConnections(callerId);
+  // Beside Rocket.Chat, its own connections count too.
+  const connectionStatus = connectionStatusOf([own.connectionStatus, ...(isConnectionState(reading.user.statusConnection) ? [reading.user.statusConnection] : [])]);
+  if (extra === 'counts') return { connectionStatus, connections: own.counts };
+  return { connectionStatus, ...(reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}) };
 }
 
 /** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */
-export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): void {
+export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService, connections: ConnectionService): void {
   const fullList = renderedPerSnapshot(renderFullList);
 
   router.get('/users.presence', ...auth, fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
@@ -76,15 +81,29 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     rocketChatSuccess(req, res, {
       _id: reading.user._id,
       ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
-      ...ownPresenceFields(reading, identityOf(res).userId, false),
+      ...(await ownPresenceFields(reading, identityOf(res).userId, connections, 'counts')),
       status: reading.status,
     });
   });
 
   router.get('/users.getPresence', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await readRequestedUser(presence, req, res);
-    rocketChatSuccess(req, res, { presence: reading.status, ...ownPresenceFields(reading, identityOf(res).userId, true) });
+    rocketChatSuccess(req, res, { presence: reading.status, ...(await ownPresenceFields(reading, identityOf(res).userId, connections, 'lastLogin')) });
   });
+
+  // The heartbeat of a client without a stream, or of one whose stream should end with the client (the page):
+  // see docs/api.md, "Connections and heartbeats".
+  router.post(
+    '/users.presence.heartbeat',
+    ...auth,
+    optionalString(body, 'status', 16).isIn(CONNECTION_STATES).withMessage(`must be one of ${CONNECTION_STATES.join(', ')}`),
+    rejectInvalid,
+    async (req: Request, res: Response) => {
+      const { status } = (req.body ?? {}) as { status?: ConnectionState };
+      const beat = await connections.heartbeat(identityOf(res), status ?? 'online');
+      rocketChatSuccess(req, res, { status: beat.state, expiresAt: beat.expiresAt.toISOString(), heartbeatSeconds: beat.heartbeatMs / 1000 });
+    },
+  );
 
 }
 

@@ -1,9 +1,10 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { Status } from '../../domain/ports/records';
+import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
-import { CASE_INSENSITIVE, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
+import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
 
 /**
  * The fields of a UserRecord, and only those: a Rocket.Chat document holds many more (settings, rooms, its other
@@ -46,6 +47,20 @@ interface StoredTicket {
   userId: string;
   hashedToken: string;
   expiresAt: Date;
+}
+
+type StoredConnection = Omit<ConnectionRecord, 'id'> & { _id: string };
+
+function toConnection({ _id, ...rest }: StoredConnection): ConnectionRecord {
+  return { id: _id, ...rest, instanceId: rest.instanceId ?? null, clientRenewed: rest.clientRenewed === true };
+}
+
+/** The documents a removal selects (values from clients compared with $eq). */
+function removalFilter(selection: RemovalSelection): object {
+  if ('ids' in selection) return { _id: { $in: [...selection.ids] } };
+  if ('hashedToken' in selection) return { hashedToken: { $eq: selection.hashedToken } };
+  if ('instanceId' in selection) return { instanceId: { $eq: selection.instanceId } };
+  return { userId: { $eq: selection.userId }, kind: { $eq: selection.kind } };
 }
 
 interface StoredAttempts {
@@ -126,7 +141,7 @@ export interface MongoStoreOptions {
  * single-document update: nothing here needs a session or a transaction. Values from clients are always compared
  * with `$eq`, so none can act as an operator.
  */
-export class MongoStore implements PresenceStore {
+export class MongoStore implements PresenceStore, ConnectionStore {
   /** Rocket.Chat may share the database and write presence itself. */
   readonly externalWriters = true;
 
@@ -135,6 +150,8 @@ export class MongoStore implements PresenceStore {
     private readonly users: Model<StoredUser>,
     private readonly tickets: Model<StoredTicket>,
     private readonly attempts: Model<StoredAttempts>,
+    private readonly connections: Model<StoredConnection>,
+    private readonly instances: Model<{ _id: string; expiresAt: Date }>,
     private readonly options: MongoStoreOptions,
   ) {}
 
@@ -156,8 +173,12 @@ export class MongoStore implements PresenceStore {
     const attempts = connection.model<StoredAttempts>('LoginAttempts', loginAttemptSchema);
     await ensureIndexes(users);
     await ensureIndexes(tickets);
+    const connections = connection.model<StoredConnection>('PresenceConnection', connectionSchema);
+    const instances = connection.model<{ _id: string; expiresAt: Date }>('PresenceInstance', instanceSchema);
     await ensureIndexes(attempts);
-    return new MongoStore(connection, users, tickets, attempts, options);
+    await ensureIndexes(connections);
+    await ensureIndexes(instances);
+    return new MongoStore(connection, users, tickets, attempts, connections, instances, options);
   }
 
   private get maxTimeMs(): number {
@@ -266,8 +287,8 @@ export class MongoStore implements PresenceStore {
   }
 
   async writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    const { updatedAt, ...presence } = write;
-    return this.updateAtVersion(userId, expected, { ...presence, _updatedAt: updatedAt });
+    const { updatedAt, statusDefault, ...presence } = write;
+    return this.updateAtVersion(userId, expected, { ...presence, ...(statusDefault === undefined ? {} : { statusDefault }), _updatedAt: updatedAt });
   }
 
   async recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
@@ -312,6 +333,55 @@ export class MongoStore implements PresenceStore {
 
   async forgetLoginAttempt(key: string, now: Date): Promise<void> {
     await this.attempts.updateOne({ _id: key, resetAt: { $gt: now }, count: { $gt: 0 } }, { $inc: { count: -1 } }, { maxTimeMS: this.maxTimeMs });
+  }
+
+  async putConnection(connection: ConnectionRecord): Promise<void> {
+    const { id, ...fields } = connection;
+    // A plain equality (the id is this service's, never a client's): an upsert takes the new document's _id from it.
+    await this.connections.replaceOne({ _id: id }, fields, { upsert: true, maxTimeMS: this.maxTimeMs });
+  }
+
+  async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {
+    return (await this.connections.find({ userId: { $eq: userId } }).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>()).map(toConnection);
+  }
+
+  async connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]> {
+    return (await this.connections.find({ hashedToken: { $eq: hashedToken } }).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>()).map(toConnection);
+  }
+
+  async removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]> {
+    // Found, then removed by id: another instance may add a connection of the same token meanwhile, and keeps it.
+    const found = (await this.connections.find(removalFilter(selection)).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>()).map(toConnection);
+    if (found.length > 0) await this.connections.deleteMany({ _id: { $in: found.map((connection) => connection.id) } }, { maxTimeMS: this.maxTimeMs });
+    return found;
+  }
+
+  async renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
+    const live = { expiresAt: { $gt: now } };
+    const filter = 'ids' in selection ? { _id: { $in: [...selection.ids] }, ...live } : { instanceId: { $eq: selection.instanceId }, clientRenewed: false, ...live };
+    const renewed = await this.connections.find(filter, { userId: 1 }).maxTimeMS(this.maxTimeMs).lean<{ _id: string; userId: string }[]>();
+    if (renewed.length === 0) return 0;
+    await this.connections.updateMany({ _id: { $in: renewed.map((connection) => connection._id) }, ...live }, { $set: { expiresAt } }, { maxTimeMS: this.maxTimeMs });
+    const userIds = [...new Set(renewed.map((connection) => connection.userId))];
+    await this.users.updateMany({ _id: { $in: userIds }, presenceExpiresAt: { $gt: now } }, { $max: { presenceExpiresAt: expiresAt } }, { maxTimeMS: this.maxTimeMs });
+    return renewed.length;
+  }
+
+  async expiredConnections(now: Date, limit: number): Promise<ConnectionRecord[]> {
+    const docs = await this.connections.find({ expiresAt: { $lte: now } }).sort({ expiresAt: 1 }).limit(limit).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>();
+    return docs.map(toConnection);
+  }
+
+  async renewInstance(instanceId: string, expiresAt: Date): Promise<void> {
+    await this.instances.updateOne({ _id: instanceId }, { $set: { expiresAt } }, { upsert: true, maxTimeMS: this.maxTimeMs });
+  }
+
+  async deadInstances(now: Date): Promise<string[]> {
+    return (await this.instances.find({ expiresAt: { $lte: now } }, { _id: 1 }).maxTimeMS(this.maxTimeMs).lean<{ _id: string }[]>()).map((doc) => doc._id);
+  }
+
+  async removeInstance(instanceId: string): Promise<void> {
+    await this.instances.deleteOne({ _id: { $eq: instanceId } }, { maxTimeMS: this.maxTimeMs });
   }
 
   async ping(): Promise<void> {

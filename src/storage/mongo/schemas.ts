@@ -77,3 +77,35 @@ export const loginAttemptSchema = new Schema(
   { collection: 'presence_login_attempts', versionKey: false, strictQuery: true },
 );
 loginAttemptSchema.index({ resetAt: 1 }, { expireAfterSeconds: 0 });
+
+/**
+ * Connections (issue 20): each place a user is present. No TTL index: a lapsed connection is removed by an instance's
+ * reaper, which then computes its user's status again.
+ */
+export const connectionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    userId: String,
+    hashedToken: String,
+    kind: String,
+    state: String,
+    instanceId: String,
+    clientRenewed: Boolean,
+    expiresAt: Date,
+    createdAt: Date,
+  },
+  { collection: 'presence_connections', versionKey: false, strictQuery: true },
+);
+// A user's connections (their status), a token's (heartbeats, logout), the lapsed ones (the reaper).
+connectionSchema.index({ userId: 1 });
+connectionSchema.index({ hashedToken: 1 });
+connectionSchema.index({ expiresAt: 1 });
+// An instance's streams: its bulk renewal, and their removal once it is dead.
+connectionSchema.index({ instanceId: 1, clientRenewed: 1, expiresAt: 1 }, { sparse: true });
+
+/** Each instance's liveness record: while it is renewed, the instance holds its streams. */
+export const instanceSchema = new Schema(
+  { _id: { type: String, required: true }, expiresAt: Date },
+  { collection: 'presence_instances', versionKey: false, strictQuery: true },
+);
+instanceSchema.index({ expiresAt: 1 });

@@ -85,6 +85,36 @@ CREATE TRIGGER login_attempts_deleted AFTER DELETE ON login_attempts
 `;
 
 /**
+ * The second version: connections (issue 20), each a place a user is present, and the instances' liveness records.
+ * Every query of ConnectionStore is served by one of these indexes.
+ */
+const VERSION_2 = `
+CREATE TABLE connections (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  hashed_token TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  instance_id TEXT,
+  client_renewed INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+-- A user's connections (their status), a token's (heartbeats, logout), the lapsed ones (the reaper).
+CREATE INDEX connections_by_user ON connections (user_id);
+CREATE INDEX connections_by_token ON connections (hashed_token);
+CREATE INDEX connections_by_expiry ON connections (expires_at);
+-- An instance's streams: its bulk renewal, and their removal once it is dead.
+CREATE INDEX connections_by_instance ON connections (instance_id, client_renewed) WHERE instance_id IS NOT NULL;
+
+CREATE TABLE instances (
+  id TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX instances_by_expiry ON instances (expires_at);
+`;
+
+/**
  * The steps from each schema version to the next: MIGRATIONS[v] takes a file at `PRAGMA user_version` v to v + 1.
  * A new file (version 0) takes them all. A later version of the schema adds a step here, never edits one.
  */
@@ -92,6 +122,9 @@ const MIGRATIONS: ((db: Database) => void)[] = [
   (db) => {
     db.exec(VERSION_1);
     db.pragma(`application_id = ${APPLICATION_ID}`);
+  },
+  (db) => {
+    db.exec(VERSION_2);
   },
 ];
 

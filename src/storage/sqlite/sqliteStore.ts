@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
+import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
@@ -20,6 +21,32 @@ type TokenUserRow = UserRow & TokenRow;
 interface AttemptRow {
   count: number;
   reset_at: number;
+}
+
+interface ConnectionRow {
+  id: string;
+  user_id: string;
+  hashed_token: string;
+  kind: string;
+  state: string;
+  instance_id: string | null;
+  client_renewed: number;
+  expires_at: number;
+  created_at: number;
+}
+
+function toConnection(row: ConnectionRow): ConnectionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    hashedToken: row.hashed_token,
+    kind: row.kind as ConnectionRecord['kind'],
+    state: row.state as ConnectionRecord['state'],
+    instanceId: row.instance_id,
+    clientRenewed: row.client_renewed === 1,
+    expiresAt: new Date(row.expires_at),
+    createdAt: new Date(row.created_at),
+  };
 }
 
 interface TicketRow {
@@ -65,7 +92,7 @@ export interface SqliteStoreOptions {
  * its index finds, so none holds the event loop for long. The password hash and the login tokens are columns and a
  * table that only the finders that need them read, so no other finder can hand them out.
  */
-export class SqliteStore implements PresenceStore {
+export class SqliteStore implements PresenceStore, ConnectionStore {
   /**
    * A write is visible the moment it is stamped: the finders of changes first commit the writes already asked for,
    * and one process stamps and asks in the same turn of the event loop.
@@ -191,6 +218,7 @@ export class SqliteStore implements PresenceStore {
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
     return this.writes.run('committed', () => this.keptOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
+      status_default: write.statusDefault ?? null,
       status: write.status,
       status_text: write.statusText,
       presence_text: write.presenceText,
@@ -245,6 +273,79 @@ export class SqliteStore implements PresenceStore {
     });
   }
 
+  putConnection(connection: ConnectionRecord): Promise<void> {
+    return this.writes.run('committed', () => {
+      this.statements.putConnection.run({
+        id: connection.id,
+        user_id: connection.userId,
+        hashed_token: connection.hashedToken,
+        kind: connection.kind,
+        state: connection.state,
+        instance_id: connection.instanceId,
+        client_renewed: connection.clientRenewed ? 1 : 0,
+        expires_at: connection.expiresAt.getTime(),
+        created_at: connection.createdAt.getTime(),
+      });
+    });
+  }
+
+  async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {
+    this.writes.flush();
+    return (this.statements.connectionsOfUser.all(userId) as ConnectionRow[]).map(toConnection);
+  }
+
+  async connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]> {
+    this.writes.flush();
+    return (this.statements.connectionsOfToken.all(hashedToken) as ConnectionRow[]).map(toConnection);
+  }
+
+  removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]> {
+    return this.writes.run('committed', () => {
+      const s = this.statements;
+      let rows: unknown[];
+      if ('ids' in selection) rows = s.removeConnectionsByIds.all(JSON.stringify(selection.ids));
+      else if ('hashedToken' in selection) rows = s.removeConnectionsOfToken.all(selection.hashedToken);
+      else if ('instanceId' in selection) rows = s.removeConnectionsOfInstance.all(selection.instanceId);
+      else rows = s.removeConnectionsOfUserByKind.all(selection.userId, selection.kind);
+      return (rows as ConnectionRow[]).map(toConnection);
+    });
+  }
+
+  renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
+    return this.writes.runInSavepoint('committed', () => {
+      const s = this.statements;
+      const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
+      const userIds = ('ids' in selection
+        ? s.renewConnectionsByIds.all({ ...params, ids: JSON.stringify(selection.ids) })
+        : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId })) as string[];
+      if (userIds.length === 0) return 0;
+      for (const userId of s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[]) this.committed.drop(userId);
+      return userIds.length;
+    });
+  }
+
+  async expiredConnections(now: Date, limit: number): Promise<ConnectionRecord[]> {
+    this.writes.flush();
+    return (this.statements.expiredConnections.all(now.getTime(), limit) as ConnectionRow[]).map(toConnection);
+  }
+
+  renewInstance(instanceId: string, expiresAt: Date): Promise<void> {
+    return this.writes.run('committed', () => {
+      this.statements.renewInstance.run(instanceId, expiresAt.getTime());
+    });
+  }
+
+  async deadInstances(now: Date): Promise<string[]> {
+    this.writes.flush();
+    return this.statements.deadInstances.all(now.getTime()) as string[];
+  }
+
+  removeInstance(instanceId: string): Promise<void> {
+    return this.writes.run('committed', () => {
+      this.statements.removeInstance.run(instanceId);
+    });
+  }
+
   async ping(): Promise<void> {
     this.statements.ping.get();
   }
@@ -271,6 +372,8 @@ export class SqliteStore implements PresenceStore {
   }
 }
 
+const CONNECTION_COLUMNS = 'id, user_id, hashed_token, kind, state, instance_id, client_renewed, expires_at, created_at';
+
 const TOKEN_AND_USER = `t.hashed_token, t.issued_at, t.type, ${USER_COLUMNS.split(', ').map((column) => `u.${column}`).join(', ')}`;
 
 /** Every statement the store runs; each is served by an index of schema.ts (docs/storage.md lists them). */
@@ -296,7 +399,7 @@ export const STATEMENTS = {
   insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',
   deleteToken: 'DELETE FROM login_tokens WHERE hashed_token = ? AND user_id = ?',
   setLastLogin: 'UPDATE users SET last_login = @at, updated_at = @at WHERE id = @id',
-  writePresence: `UPDATE users SET status = @status, status_text = @status_text, presence_text = @presence_text,
+  writePresence: `UPDATE users SET status_default = coalesce(@status_default, status_default), status = @status, status_text = @status_text, presence_text = @presence_text,
       presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, presence_changed_at = @presence_changed_at,
       presence_seen = @presence_seen, updated_at = @updated_at, presence_revision = presence_revision + 1
     WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
@@ -312,12 +415,30 @@ export const STATEMENTS = {
   deleteFirstEndingAttempt: 'DELETE FROM login_attempts WHERE key = (SELECT key FROM login_attempts ORDER BY reset_at LIMIT 1)',
   insertAttempts: 'INSERT INTO login_attempts (key, count, reset_at) VALUES (?, 1, ?)',
   forgetAttempt: 'UPDATE login_attempts SET count = max(0, count - 1) WHERE key = ? AND reset_at > ?',
+  putConnection: `INSERT OR REPLACE INTO connections (${CONNECTION_COLUMNS})
+    VALUES (@id, @user_id, @hashed_token, @kind, @state, @instance_id, @client_renewed, @expires_at, @created_at)`,
+  connectionsOfUser: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE user_id = ?`,
+  connectionsOfToken: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE hashed_token = ?`,
+  removeConnectionsByIds: `DELETE FROM connections WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${CONNECTION_COLUMNS}`,
+  removeConnectionsOfToken: `DELETE FROM connections WHERE hashed_token = ? RETURNING ${CONNECTION_COLUMNS}`,
+  removeConnectionsOfInstance: `DELETE FROM connections WHERE instance_id = ? RETURNING ${CONNECTION_COLUMNS}`,
+  removeConnectionsOfUserByKind: `DELETE FROM connections WHERE user_id = ? AND kind = ? RETURNING ${CONNECTION_COLUMNS}`,
+  renewConnectionsByIds: `UPDATE connections SET expires_at = @expires_at
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND expires_at > @now RETURNING user_id`,
+  renewConnectionsOfInstance: `UPDATE connections SET expires_at = @expires_at
+    WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now RETURNING user_id`,
+  pushPresenceExpiry: `UPDATE users SET presence_expires_at = max(presence_expires_at, @expires_at)
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND presence_expires_at > @now RETURNING id`,
+  expiredConnections: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
+  renewInstance: 'INSERT INTO instances (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at',
+  deadInstances: 'SELECT id FROM instances WHERE expires_at <= ?',
+  removeInstance: 'DELETE FROM instances WHERE id = ?',
   ping: 'SELECT 1',
 };
 
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  for (const oneColumn of [statements.attemptRows, statements.changedSince]) oneColumn.pluck();
+  for (const oneColumn of [statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances]) oneColumn.pluck();
   return statements;
 }

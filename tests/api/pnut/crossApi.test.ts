@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ONE_DECLARATION } from '../rocketchat/rocketChatKit';
 import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectPnutSuccess } from './pnutHelpers';
 
@@ -47,7 +48,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
   describe('pnut → Rocket.Chat', () => {
     it.each(['online', 'away', 'busy'])('pnut %s is that Rocket.Chat status, with no status text', async (word) => {
       await pnutPut(word);
-      expect(await rcGetStatus()).toEqual({ _id: alice.user._id, status: word, connectionStatus: 'online', success: true });
+      expect(await rcGetStatus()).toEqual({ _id: alice.user._id, status: word, connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
       expect(await rcGetPresence()).toBe(word);
       expect(await rcListed()).toEqual({ _id: alice.user._id, username: alice.user.username, name: alice.user.name, status: word, utcOffset: 0 });
     });
@@ -75,6 +76,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
         status: 'online',
         message: 'reviewing pull requests',
         connectionStatus: 'online',
+        connections: ONE_DECLARATION,
         success: true,
       });
       expect(await rcListed()).toEqual({

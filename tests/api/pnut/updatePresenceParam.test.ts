@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ONE_DECLARATION } from '../rocketchat/rocketChatKit';
 import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { listen, openStream } from '../stream/sseClient';
 import { expectPnutSuccess } from './pnutHelpers';
@@ -185,7 +186,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       expect(res.headers['content-type']).toBe('application/json');
       const plain = await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
       expect(res.body).toEqual(plain.body);
-      expect(res.body).toEqual({ _id: alice.user._id, status: 'away', connectionStatus: 'online', success: true });
+      expect(res.body).toEqual({ _id: alice.user._id, status: 'away', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
     });
 
     it('GET users.presence: true, the update is in the list, and the body is Rocket.Chat\'s', async () => {
@@ -242,7 +243,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       ])('%s on GET users.getStatus', async (_name, queryString) => {
         const res = await request(t.app).get(`/api/v1/users.getStatus?${queryString}`).set(alice.headers).expect(200);
         expect(res.headers['x-updated-presence']).toBe('false');
-        expect(res.body).toEqual({ _id: alice.user._id, status: 'busy', connectionStatus: 'online', success: true });
+        expect(res.body).toEqual({ _id: alice.user._id, status: 'busy', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
       });
 
       it('too long on POST users.setStatus: the call itself still works', async () => {

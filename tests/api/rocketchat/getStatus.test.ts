@@ -1,5 +1,5 @@
 import { appPerTest, currentApp, describeEachStore, usersPerTest, type SeededUser } from '../../support/testApp';
-import { expectRocketChatError, expectRocketChatJson, goStatus, INVALID_USER, notASingleString, rcGet } from './rocketChatKit';
+import { expectRocketChatError, expectRocketChatJson, goStatus, INVALID_USER, notASingleString, rcGet, ONE_DECLARATION, NO_CONNECTION } from './rocketChatKit';
 
 /** GET /api/v1/users.getStatus: own status, or another user's by userId / username. */
 describeEachStore('Rocket.Chat users.getStatus', (kind) => {
@@ -12,18 +12,18 @@ describeEachStore('Rocket.Chat users.getStatus', (kind) => {
     const res = await getStatus(alice);
     expect(res.status).toBe(200);
     expectRocketChatJson(res);
-    expect(res.body).toEqual({ _id: alice.user._id, status: 'away', connectionStatus: 'online', success: true });
+    expect(res.body).toEqual({ _id: alice.user._id, status: 'away', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
   });
 
   it('answers offline for a caller who never set a status', async () => {
     const res = await getStatus(alice);
-    expect(res.body).toEqual({ _id: alice.user._id, status: 'offline', connectionStatus: 'offline', success: true });
+    expect(res.body).toEqual({ _id: alice.user._id, status: 'offline', connectionStatus: 'offline', connections: NO_CONNECTION, success: true });
   });
 
   it('answers the caller’s own status when the caller names themself', async () => {
     await goStatus(t, alice, 'busy');
     const res = await getStatus(alice, { userId: alice.user._id });
-    expect(res.body).toEqual({ _id: alice.user._id, status: 'busy', connectionStatus: 'online', success: true });
+    expect(res.body).toEqual({ _id: alice.user._id, status: 'busy', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
   });
 
   it('answers another user’s status by userId and by username: {_id, status}', async () => {

@@ -17,6 +17,10 @@ export const LOGIN_TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 /** A user id as the service makes them: 17 characters of Meteor's alphabet. */
 export const USER_ID_FORMAT = /^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$/;
 
+/** users.getStatus's own `connections` for a REST client that declared a status (one lease), and for nobody connected. */
+export const ONE_DECLARATION = { stream: 0, heartbeat: 0, declaration: 1 };
+export const NO_CONNECTION = { stream: 0, heartbeat: 0, declaration: 0 };
+
 export const LOGIN_REFUSED = { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' };
 
 export interface PresenceUserView {

@@ -120,6 +120,12 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
     const admin = await t.seedUser({ roles: ['admin', 'user'] });
     const allowed = await setStatus(t, admin, { status: 'busy', userId: alice.user._id });
     expect(allowed.status).toBe(200);
+    // As in Rocket.Chat: the admin chose Alice's status, but only her own devices make her present.
+    expect(await aliceAsListed()).toBeUndefined();
+    await setStatus(t, alice, { message: 'here' });
+    expect(await aliceAsListed()).toBeUndefined();
+    // Alice's own client, holding no stream, declares herself: the status the admin chose is what others see.
+    await request(t.app).post('/api/v1/users.presence.heartbeat').set(alice.headers).send({}).expect(200);
     expect((await aliceAsListed())?.status).toBe('busy');
   });
 

@@ -6,6 +6,7 @@ import { goStatus, ID_FORMS, NOT_LOGGED_IN, plainView, presenceList } from '../r
 import { listen, openStream, type SseClient } from './sseClient';
 
 const STREAM = '/api/v1/users.presence.stream';
+const WATCH_ONLY: Partial<AppConfig> = { streamConnections: false };
 
 describeEachStore('users.presence.stream', (kind: StoreKind) => {
   let t: TestApp;
@@ -24,7 +25,9 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       for (const cleanup of cleanups.splice(0)) await cleanup();
       await server.close();
     });
-    const perTest = appPerTest(kind, config);
+    // These suites test delivery: snapshots, resumes, limits. A stream here only watches, so the opener's own presence
+    // does not enter every event; streams as connections are tests/api/connections/connections.test.ts's.
+    const perTest = appPerTest(kind, { ...WATCH_ONLY, ...config });
     beforeEach(async () => {
       t = perTest.t;
       server = await listen(t.app);
@@ -206,7 +209,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('3');
       expect(refused.body).toEqual({ success: false, error: 'This instance is shutting down, try another instance' });
-      const second = await buildSecondInstance(t);
+      const second = await buildSecondInstance(t, WATCH_ONLY);
       const secondServer = await listen(second.app);
       cleanups.push(async () => {
         await secondServer.close();
@@ -276,7 +279,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       let second: Awaited<ReturnType<typeof buildSecondInstance>>;
       let secondServer: Awaited<ReturnType<typeof listen>>;
       beforeEach(async () => {
-        second = await buildSecondInstance(t);
+        second = await buildSecondInstance(t, WATCH_ONLY);
         secondServer = await listen(second.app);
         cleanups.push(async () => {
           await secondServer.close();
@@ -320,7 +323,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
     });
 
     it('reaches the streams of another instance, exactly once', async () => {
-      const second = await buildSecondInstance(t);
+      const second = await buildSecondInstance(t, WATCH_ONLY);
       const secondServer = await listen(second.app);
       cleanups.push(async () => {
         await secondServer.close();

@@ -1,19 +1,20 @@
 import { EventEmitter } from 'node:events';
-import type { PresenceStore } from '../../../src/domain/ports/store';
+import type { Store } from '../../../src/domain/ports/store';
 
-export type StoreOperation = Exclude<keyof PresenceStore, 'lateWriteWindowMs' | 'externalWriters' | 'close'>;
+export type StoreOperation = Exclude<keyof Store, 'lateWriteWindowMs' | 'externalWriters' | 'close'>;
 
 /** Every store call a FaultyStore can delay, hang or fail: the port's methods but close. */
 const OPERATIONS: readonly StoreOperation[] = [
   'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findUsersByHashedTokens',
   'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUsersWithRocketChatPresence', 'createUser',
   'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChange', 'saveStreamTicket', 'takeStreamTicket',
-  'countLoginAttempt', 'forgetLoginAttempt', 'ping',
+  'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfToken', 'removeConnections',
+  'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance',
 ];
 
 // The port's methods are added in the constructor, one per operation, each through `run`.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface FaultyStore extends PresenceStore {}
+export interface FaultyStore extends Store {}
 
 /** Errors the MongoDB driver and Mongoose throw while the database is unreachable. */
 export const CONNECTIVITY_ERRORS: { name: string; make(): Error }[] = [
@@ -40,7 +41,7 @@ export class FaultyStore {
   private running = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(readonly inner: PresenceStore) {
+  constructor(readonly inner: Store) {
     for (const operation of OPERATIONS) {
       // Looked up on each call, so a method replaced on the inner store later (a test's spy) is the one called.
       (this as unknown as Record<string, unknown>)[operation] = (...args: unknown[]) =>

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppConfig } from '../../../src/app';
-import type { PresenceStore } from '../../../src/domain/ports/store';
+import type { Store } from '../../../src/domain/ports/store';
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { withTimeout } from '../../../src/storage/storeWrappers';
 import { FakeClock } from '../../support/fakeClock';
@@ -44,7 +44,7 @@ export interface Harness {
   /** Switch faults on and off here. */
   faulty: FaultyStore;
   /** What the app talks to: the faulty store behind the production timeout guard. */
-  store: PresenceStore;
+  store: Store;
   clock: FakeClock;
   seed(fields?: Partial<UserRecord>): Promise<SeededUser>;
 }

@@ -1,0 +1,65 @@
+import type { ConnectionKind, ConnectionRecord } from '../ports/connections';
+import type { Status } from '../ports/records';
+import { connectionStatusOf, shownStatus, type ConnectionStatus } from './presenceStatus';
+import { isStatus } from './status';
+
+/** How connections are kept alive (CONNECTION_LEASE_SECONDS, CONNECTION_RENEW_SECONDS). */
+export interface LeaseTimes {
+  /** A connection, or an instance, not renewed for this long has ended. */
+  leaseMs: number;
+  /** How often each instance renews its streams and its liveness record, writes the heartbeats it received, and ends lapsed connections. */
+  renewMs: number;
+}
+
+/**
+ * How often a client should heartbeat (whole seconds): a heartbeat may wait up to `renewMs` to be written, and the
+ * lease must not run out before the next one is, with as much again to spare for a slow network.
+ */
+export function heartbeatIntervalMs(times: LeaseTimes): number {
+  return Math.max(1000, Math.floor((times.leaseMs - times.renewMs) / 2000) * 1000);
+}
+
+/** A connection is live until its lease ends. */
+export function isLive(connection: Pick<ConnectionRecord, 'expiresAt'>, now: Date): boolean {
+  return connection.expiresAt.getTime() > now.getTime();
+}
+
+/** The status a user chose (Rocket.Chat's `statusDefault`); `online` when none was chosen. */
+export function chosenStatusOf(user: { statusDefault?: string }): Status {
+  return isStatus(user.statusDefault) ? user.statusDefault : 'online';
+}
+
+/** What a user's presence is made of, as every instance computes it from the same connections. */
+export interface ConnectionsPresence {
+  /** The status of this service's connections. */
+  connectionStatus: ConnectionStatus;
+  /** What others see. */
+  status: Status;
+  /**
+   * When the presence ends unless a connection is renewed: the last live lease. null when no connection of this
+   * service's is live, or when Rocket.Chat's own connection status keeps the user present (its connections decide
+   * how long that lasts).
+   */
+  expiresAt: Date | null;
+}
+
+/**
+ * A user's presence from their live connections and their chosen status. Beside Rocket.Chat, its connection status
+ * (`statusConnection`, written by its presence service) counts as one more connection: a device connected to
+ * either system makes the user present.
+ */
+export function presenceOfConnections(connections: readonly ConnectionRecord[], chosen: Status, now: Date, rocketChatConnection: string | null = null): ConnectionsPresence {
+  const live = connections.filter((connection) => isLive(connection, now));
+  const connectionStatus = connectionStatusOf(live.map((connection) => connection.state));
+  const rocketChatPresent = rocketChatConnection === 'online' || rocketChatConnection === 'away';
+  const combined = rocketChatPresent ? connectionStatusOf([connectionStatus, rocketChatConnection]) : connectionStatus;
+  const lastLease = live.reduce<Date | null>((last, connection) => (last === null || connection.expiresAt > last ? connection.expiresAt : last), null);
+  return { connectionStatus, status: shownStatus(combined, chosen), expiresAt: rocketChatPresent ? null : lastLease };
+}
+
+/** For the user himself (users.getStatus): how many live connections of each kind. */
+export function connectionCounts(connections: readonly ConnectionRecord[], now: Date): Record<ConnectionKind, number> {
+  const counts: Record<ConnectionKind, number> = { stream: 0, heartbeat: 0, declaration: 0 };
+  for (const connection of connections) if (isLive(connection, now)) counts[connection.kind] += 1;
+  return counts;
+}
