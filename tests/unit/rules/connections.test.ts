@@ -1,0 +1,173 @@
+import type { ConnectionRecord } from '../../../src/domain/ports/connections';
+import { loadConfig } from '../../../src/config/loadConfig';
+import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections } from '../../../src/domain/rules/connections';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+
+let counter = 0;
+/** A connection of user u1, online, a heartbeat, live until `expiresAt`; `fields` replace any of it. */
+function connection(expiresAt: Date, fields: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  counter += 1;
+  return {
+    id: `c${counter}`,
+    userId: 'u1',
+    hashedToken: 'token-1',
+    kind: 'heartbeat',
+    state: 'online',
+    instanceId: null,
+    clientRenewed: true,
+    expiresAt,
+    createdAt: new Date('2026-03-01T11:00:00.000Z'),
+    ...fields,
+  };
+}
+
+describe('heartbeatIntervalMs', () => {
+  it('is 12 s with the defaults: a 30 s lease renewed every 5 s', () => {
+    expect(heartbeatIntervalMs({ leaseMs: 30_000, renewMs: 5_000 })).toBe(12_000);
+  });
+
+  it('is 12 s with the lease and renewal loadConfig defaults to', () => {
+    const config = loadConfig({}, { openFiles: 20_000 });
+    expect(heartbeatIntervalMs({ leaseMs: config.connectionLeaseSeconds * 1000, renewMs: config.connectionRenewSeconds * 1000 })).toBe(12_000);
+  });
+
+  it.each([
+    [{ leaseMs: 60_000, renewMs: 10_000 }, 25_000],
+    [{ leaseMs: 3_600_000, renewMs: 1_200_000 }, 1_200_000],
+    [{ leaseMs: 6_000, renewMs: 2_000 }, 2_000],
+  ])('is half of what the lease leaves after a renewal: %j → %d ms', (times, expected) => {
+    expect(heartbeatIntervalMs(times)).toBe(expected);
+  });
+
+  it.each([
+    // (31 - 5) / 2 = 13 s exactly; (32.5 - 5) / 2 = 13.75 s, (33.999 - 5) / 2 = 14.4995 s: rounded down to whole seconds.
+    [{ leaseMs: 31_000, renewMs: 5_000 }, 13_000],
+    [{ leaseMs: 32_500, renewMs: 5_000 }, 13_000],
+    [{ leaseMs: 33_999, renewMs: 5_000 }, 14_000],
+    [{ leaseMs: 9_000, renewMs: 3_500 }, 2_000],
+  ])('is whole seconds, rounded down: %j → %d ms', (times, expected) => {
+    const interval = heartbeatIntervalMs(times);
+    expect(interval).toBe(expected);
+    expect(interval % 1000).toBe(0);
+  });
+
+  it.each([
+    [{ leaseMs: 3_000, renewMs: 1_000 }],
+    [{ leaseMs: 2_999, renewMs: 1_000 }],
+    [{ leaseMs: 1_000, renewMs: 1_000 }],
+    [{ leaseMs: 1_000, renewMs: 5_000 }],
+  ])('is at least 1 s: %j → 1000 ms', (times) => {
+    expect(heartbeatIntervalMs(times)).toBe(1_000);
+  });
+});
+
+describe('isLive', () => {
+  it('is live a millisecond before its lease ends', () => {
+    expect(isLive({ expiresAt: new Date('2026-03-01T12:00:00.001Z') }, NOW)).toBe(true);
+  });
+  it('is not live at the very millisecond its lease ends', () => {
+    expect(isLive({ expiresAt: new Date('2026-03-01T12:00:00.000Z') }, NOW)).toBe(false);
+  });
+  it('is not live after its lease ended', () => {
+    expect(isLive({ expiresAt: new Date('2026-03-01T11:59:59.999Z') }, NOW)).toBe(false);
+  });
+});
+
+describe('chosenStatusOf', () => {
+  it.each(['online', 'away', 'busy', 'offline'] as const)('is the chosen %s', (status) => {
+    expect(chosenStatusOf({ statusDefault: status })).toBe(status);
+  });
+  it('is online when none was chosen', () => {
+    expect(chosenStatusOf({})).toBe('online');
+    expect(chosenStatusOf({ statusDefault: undefined })).toBe('online');
+  });
+  it.each(['', 'invisible', 'Busy', 'AWAY', 'disabled', ' away'])('is online for the unknown status %p', (status) => {
+    expect(chosenStatusOf({ statusDefault: status })).toBe('online');
+  });
+});
+
+describe('presenceOfConnections', () => {
+  const at = (iso: string) => new Date(iso);
+
+  it('is offline with no expiry without a connection', () => {
+    expect(presenceOfConnections([], 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections([], 'busy', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+  });
+
+  it('ignores lapsed connections, the one whose lease ends this very millisecond too', () => {
+    const lapsed = [connection(at('2026-03-01T11:59:59.999Z')), connection(at('2026-03-01T12:00:00.000Z'))];
+    expect(presenceOfConnections(lapsed, 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    const withLive = [...lapsed, connection(at('2026-03-01T12:00:20.000Z'), { state: 'away' })];
+    expect(presenceOfConnections(withLive, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:20.000Z') });
+  });
+
+  it('is online when one connection is online and another away, until the latest live lease', () => {
+    const connections = [
+      connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' }),
+      connection(at('2026-03-01T12:00:30.000Z'), { state: 'away', kind: 'stream' }),
+      connection(at('2026-03-01T12:00:20.000Z'), { state: 'online' }),
+    ];
+    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'online', expiresAt: at('2026-03-01T12:00:30.000Z') });
+    // In any order.
+    expect(presenceOfConnections([...connections].reverse(), 'online', NOW).expiresAt).toStrictEqual(at('2026-03-01T12:00:30.000Z'));
+    expect(presenceOfConnections([connections[1], connections[0], connections[2]], 'online', NOW).expiresAt).toStrictEqual(at('2026-03-01T12:00:30.000Z'));
+  });
+
+  it('is away when every live connection is away', () => {
+    const connections = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' }), connection(at('2026-03-01T11:00:00.000Z'), { state: 'online' })];
+    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+  });
+
+  it('shows a chosen busy over an away connection, and a chosen away over an online one', () => {
+    const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
+    expect(presenceOfConnections(away, 'busy', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'busy', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    const online = [connection(at('2026-03-01T12:00:10.000Z'))];
+    expect(presenceOfConnections(online, 'away', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+  });
+
+  it('shows a chosen offline (invisible) as offline, yet keeps the last lease as its expiry', () => {
+    const connections = [connection(at('2026-03-01T12:00:10.000Z')), connection(at('2026-03-01T12:00:25.000Z'), { state: 'away' })];
+    expect(presenceOfConnections(connections, 'offline', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'offline', expiresAt: at('2026-03-01T12:00:25.000Z') });
+  });
+
+  it("counts Rocket.Chat's online connection status as a connection, with no expiry of this service's", () => {
+    expect(presenceOfConnections([], 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'online', expiresAt: null });
+    expect(presenceOfConnections([], 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'offline', status: 'away', expiresAt: null });
+    expect(presenceOfConnections([], 'busy', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'busy', expiresAt: null });
+    expect(presenceOfConnections([], 'offline', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    // Beside a live connection of this service's: the better of both, still no expiry of this service's.
+    const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
+    expect(presenceOfConnections(away, 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'away', status: 'online', expiresAt: null });
+    const online = [connection(at('2026-03-01T12:00:10.000Z'))];
+    expect(presenceOfConnections(online, 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'online', status: 'online', expiresAt: null });
+  });
+
+  it("ignores Rocket.Chat's offline connection status, as it does none at all", () => {
+    expect(presenceOfConnections([], 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
+    expect(presenceOfConnections(away, 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(away, 'online', NOW, null)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+  });
+});
+
+describe('connectionCounts', () => {
+  it('counts live connections by kind, every kind present', () => {
+    const connections = [
+      connection(new Date('2026-03-01T12:00:10.000Z'), { kind: 'stream', instanceId: 'i1', clientRenewed: false }),
+      connection(new Date('2026-03-01T12:00:20.000Z'), { kind: 'stream', instanceId: 'i2', state: 'away' }),
+      connection(new Date('2026-03-01T12:00:00.001Z'), { kind: 'heartbeat' }),
+      connection(new Date('2026-03-01T12:05:00.000Z'), { kind: 'declaration' }),
+      // Lapsed: not counted, whatever their kind.
+      connection(new Date('2026-03-01T12:00:00.000Z'), { kind: 'stream', instanceId: 'i1', clientRenewed: false }),
+      connection(new Date('2026-03-01T11:59:00.000Z'), { kind: 'heartbeat' }),
+      connection(new Date('2026-03-01T11:00:00.000Z'), { kind: 'declaration' }),
+    ];
+    expect(connectionCounts(connections, NOW)).toStrictEqual({ stream: 2, heartbeat: 1, declaration: 1 });
+  });
+
+  it('is zero of each kind with none live', () => {
+    expect(connectionCounts([], NOW)).toStrictEqual({ stream: 0, heartbeat: 0, declaration: 0 });
+    expect(connectionCounts([connection(new Date('2026-03-01T12:00:00.000Z'), { kind: 'declaration' })], NOW)).toStrictEqual({ stream: 0, heartbeat: 0, declaration: 0 });
+  });
+});
