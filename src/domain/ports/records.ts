@@ -39,6 +39,8 @@ export interface UserRecord {
   statusText: string;
   /** The status the user chose (users.setStatus, pnut's presence, or Rocket.Chat's setUserStatus); unset reads as online. */
   statusDefault?: string;
+  /** When the chosen status ends by itself and goes back to online (a timed status); absent when it does not. */
+  statusExpiresAt?: Date;
   /** Rocket.Chat's connection status, when Rocket.Chat has written it; never written here. */
   statusConnection?: string;
   /** The exact string last set through pnut; null when the presence was last set otherwise. */
@@ -80,6 +82,8 @@ export interface UserRecord {
 export interface PresenceUpdate {
   /** The status the user chose (Rocket.Chat's statusDefault); undefined leaves it as it is. */
   statusDefault?: Status;
+  /** When the chosen status ends by itself (null: it does not); undefined leaves it as it is. */
+  statusExpiresAt?: Date | null;
   /** What others see: computed from the connections and the chosen status (presenceStatus.ts). */
   status: Status;
   statusText: string;

@@ -77,6 +77,9 @@ export interface PresenceStore {
    */
   findUsersWithRocketChatPresence(): Promise<UserRecord[]>;
 
+  /** The users whose timed status ended at or before `now` (ids, at most `limit`, earliest first). */
+  findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]>;
+
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;
   /** Removes the user's tokens with these hashes, then adds `token` and sets lastLogin. */

@@ -24,9 +24,15 @@ export function isLive(connection: Pick<ConnectionRecord, 'expiresAt'>, now: Dat
   return connection.expiresAt.getTime() > now.getTime();
 }
 
-/** The status a user chose (Rocket.Chat's `statusDefault`); `online` when none was chosen. */
-export function chosenStatusOf(user: { statusDefault?: string }): Status {
+/** The status a user chose (Rocket.Chat's `statusDefault`) as of `now`: `online` when none was, or a timed one has ended. */
+export function chosenStatusOf(user: { statusDefault?: string; statusExpiresAt?: Date }, now: Date): Status {
+  if (timedStatusEnded(user, now)) return 'online';
   return isStatus(user.statusDefault) ? user.statusDefault : 'online';
+}
+
+/** Whether the user's timed status has ended by `now`. */
+export function timedStatusEnded(user: { statusExpiresAt?: Date }, now: Date): boolean {
+  return user.statusExpiresAt !== undefined && user.statusExpiresAt.getTime() <= now.getTime();
 }
 
 /** What a user's presence is made of, as every instance computes it from the same connections. */

@@ -34,7 +34,7 @@ const REAP_BATCH = 500;
  * of connections, this instance's liveness record, the streams it holds whose clients do not heartbeat, and the
  * heartbeats it was sent since the last round, then ends the connections whose lease ran out and those of dead
  * instances, and computes their users' presence again. Every instance reads and writes the same connections in the
- * store: none keeps who is connected to itself.
+ * store: none keeps who is connected to itself. The rounds also end the timed statuses that ran out.
  */
 export class ConnectionService {
   /** Heartbeats received since the last round that changed nothing but the lease: written in bulk by the round. */
@@ -178,6 +178,7 @@ export class ConnectionService {
     }
     const lapsed = await this.store.expiredConnections(now, REAP_BATCH);
     if (lapsed.length > 0) await this.endConnections(await this.store.removeConnections({ ids: lapsed.map((connection) => connection.id) }));
+    for (const userId of await this.store.findTimedStatusesEndedBy(now, REAP_BATCH)) await this.presence.endTimedStatus(userId);
   }
 
   /** Computes again the presence of the users whose connections ended. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
-import { chosenStatusOf, isLive, presenceOfConnections } from '../rules/connections';
+import { chosenStatusOf, isLive, presenceOfConnections, timedStatusEnded } from '../rules/connections';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
@@ -25,6 +25,8 @@ export interface PresenceOptions extends DeltaWindow {
  */
 interface ChosenPresence {
   statusDefault?: Status;
+  /** When a timed status ends; null for none; undefined keeps it. */
+  statusExpiresAt?: Date | null;
   statusText: string;
   presenceText: string | null;
   showsHimself: boolean;
@@ -52,6 +54,7 @@ const MAX_WRITE_ATTEMPTS = 8;
 /** Whether writing `update` over `current` would leave every field as it is (Rocket.Chat's record included). */
 function changesNothing(current: UserRecord, update: PresenceUpdate): boolean {
   return (update.statusDefault === undefined || update.statusDefault === current.statusDefault)
+    && (update.statusExpiresAt === undefined || update.statusExpiresAt?.getTime() === current.statusExpiresAt?.getTime())
     && update.status === current.status
     && update.statusText === current.statusText
     && update.presenceText === current.presenceText
@@ -163,11 +166,15 @@ export class PresenceService {
    * without a stream or heartbeat, it is also that device's declaration: a connection for the presence time to
    * live; a message alone renews a declaration still running, and makes none.
    */
-  async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string }): Promise<UserRecord> {
+  async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string; expiresAt?: Date }): Promise<UserRecord> {
     if (targetUserId !== actor.userId && !isAdmin(actor)) {
       throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
     }
     if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
+    if (input.expiresAt !== undefined) {
+      if (input.status === undefined) throw new InvalidParamError('expiresAt', 'needs a status to end');
+      if (input.expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidParamError('expiresAt', 'must be in the future');
+    }
     const status = input.status as Status | undefined;
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
@@ -176,6 +183,8 @@ export class PresenceService {
     }
     return this.write(targetUserId, (current) => ({
       statusDefault: status,
+      // A status chosen without an end has none; a message alone keeps the status, and its end.
+      statusExpiresAt: status === undefined ? undefined : input.expiresAt ?? null,
       statusText: statusText ?? current.statusText,
       presenceText: null,
       showsHimself: status !== undefined,
@@ -194,11 +203,13 @@ export class PresenceService {
     const request = parsePnutPresence(value);
     if (request.kind === 'clear') {
       await this.store.removeConnections({ userId: identity.userId, kind: 'declaration' });
-      return this.write(identity.userId, () => ({ statusDefault: 'online', statusText: '', presenceText: null, showsHimself: false }));
+      return this.write(identity.userId, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
+    // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
+    const statusExpiresAt = expiration !== undefined && request.status !== 'online' ? expiry.expiresAt : null;
     // pnut's contract: every presence set carries its expiration, given or the default.
     await this.declare(identity, expiry.expiresAt, { create: true, explicit: true });
-    return this.write(identity.userId, () => ({ statusDefault: request.status, statusText: request.statusText, presenceText: request.presenceText, showsHimself: true }));
+    return this.write(identity.userId, () => ({ statusDefault: request.status, statusExpiresAt, statusText: request.statusText, presenceText: request.presenceText, showsHimself: true }));
   }
 
   /**
@@ -207,6 +218,16 @@ export class PresenceService {
    */
   recompute(userId: string): Promise<UserRecord> {
     return this.write(userId, (current) => ({ statusText: current.statusText, presenceText: current.presenceText, showsHimself: false }));
+  }
+
+  /** A timed status that has ended goes back to online, for everyone at once: the change is stamped when written. */
+  endTimedStatus(userId: string): Promise<UserRecord> {
+    return this.write(userId, (current, now) => ({
+      ...(timedStatusEnded(current, now) ? { statusDefault: 'online', statusExpiresAt: null } : {}),
+      statusText: current.statusText,
+      presenceText: current.presenceText,
+      showsHimself: false,
+    }));
   }
 
   /**
@@ -252,18 +273,19 @@ export class PresenceService {
    * in one atomic write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between;
    * otherwise reads again and decides again. A write that would change nothing is not made.
    */
-  private async write(userId: string, decide: (current: UserRecord) => ChosenPresence): Promise<UserRecord> {
+  private async write(userId: string, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       const current = await this.store.findUserById(userId);
       if (current === null) throw new UnknownUserError();
       const connections = await this.store.connectionsOfUser(userId);
       const now = this.clock.now();
-      const chosen = decide(current);
-      const statusDefault = chosen.statusDefault ?? chosenStatusOf(current);
+      const chosen = decide(current, now);
+      const statusDefault = chosen.statusDefault ?? chosenStatusOf(current, now);
       const rocketChatConnection = this.store.externalWriters ? current.statusConnection ?? null : null;
       const presence = presenceOfConnections(connections, statusDefault, now, rocketChatConnection);
       const update: PresenceUpdate = {
         statusDefault: chosen.statusDefault,
+        statusExpiresAt: chosen.statusExpiresAt,
         status: presence.status,
         statusText: chosen.statusText,
         presenceText: chosen.presenceText,

@@ -11,7 +11,7 @@ import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
 import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdQueryParam } from '../validation/params';
+import { expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdQueryParam } from '../validation/params';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser, rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
@@ -66,12 +66,13 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     optionalString(body, 'status', 32),
     optionalString(body, 'message', STATUS_MESSAGE_MAX),
     optionalString(body, 'userId', 64),
+    expiresAtParam,
     rejectInvalid,
     async (req: Request, res: Response) => {
-      const { status, message, userId } = (req.body ?? {}) as Record<string, string | undefined>;
+      const { status, message, userId, expiresAt } = (req.body ?? {}) as { status?: string; message?: string; userId?: string; expiresAt?: Date };
       if (status === undefined && message === undefined) throw new InvalidParamError('status', 'or "message" is required');
       const identity = identityOf(res);
-      await presence.setStatus(identity, userId ?? identity.userId, { status, message });
+      await presence.setStatus(identity, userId ?? identity.userId, { status, message, expiresAt });
       rocketChatSuccess(req, res, {});
     },
   );

@@ -82,6 +82,12 @@ export const fromParam = whenGivenUnlessAccepted(
     .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z'),
 );
 
+/** users.setStatus's `expiresAt` (a timed status): an ISO 8601 date-time; once valid, `req.body.expiresAt` holds the Date. */
+export const expiresAtParam = optionalString(body, 'expiresAt', FROM_MAX)
+  .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
+  .custom((value: unknown) => value instanceof Date)
+  .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z');
+
 export const MAX_PRESENCE_IDS = 500;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -13,7 +13,7 @@ import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema,
  */
 const RECORD_FIELDS = Object.fromEntries(
   [
-    'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection',
+    'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection', 'statusExpiresAt',
     'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
     'avatarETag', 'createdAt', '_updatedAt',
   ].map((field) => [field, 1]),
@@ -236,6 +236,11 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return toUserRecords(docs);
   }
 
+  async findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]> {
+    const docs = await this.users.find({ statusExpiresAt: { $lte: now } }, { _id: 1 }).sort({ statusExpiresAt: 1 }).limit(limit).maxTimeMS(this.maxTimeMs).lean<{ _id: string }[]>();
+    return docs.map((doc) => doc._id);
+  }
+
   async findUsersUpdatedSince(since: Date): Promise<UserRecord[]> {
     return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
@@ -287,8 +292,10 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   }
 
   async writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    const { updatedAt, statusDefault, ...presence } = write;
-    return this.updateAtVersion(userId, expected, { ...presence, ...(statusDefault === undefined ? {} : { statusDefault }), _updatedAt: updatedAt });
+    const { updatedAt, statusDefault, statusExpiresAt, ...presence } = write;
+    const set = { ...presence, ...(statusDefault === undefined ? {} : { statusDefault }), ...(statusExpiresAt instanceof Date ? { statusExpiresAt } : {}), _updatedAt: updatedAt };
+    // No timed status is no field, as a record read from either store has it.
+    return this.updateAtVersion(userId, expected, set, statusExpiresAt === null ? ['statusExpiresAt'] : []);
   }
 
   async recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
@@ -399,9 +406,10 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return this.users.findOne({ username: { $eq: username } }, projection).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>().exec();
   }
 
-  private async updateAtVersion(userId: string, expected: PresenceVersion, fields: object): Promise<UserRecord | null> {
+  private async updateAtVersion(userId: string, expected: PresenceVersion, fields: object, unset: readonly string[] = []): Promise<UserRecord | null> {
+    const update = { $set: { ...fields, presenceRevision: expected.presenceRevision + 1 }, ...(unset.length === 0 ? {} : { $unset: Object.fromEntries(unset.map((field) => [field, 1])) }) };
     const doc = await this.users
-      .findOneAndUpdate(atVersion(userId, expected), { $set: { ...fields, presenceRevision: expected.presenceRevision + 1 } }, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
+      .findOneAndUpdate(atVersion(userId, expected), update, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
       .maxTimeMS(this.options.stampedWriteTimeoutMs)
       .lean<StoredUser>();
     return toUserRecord(doc);

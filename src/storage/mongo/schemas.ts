@@ -21,6 +21,7 @@ export const userSchema = new Schema(
     statusText: String,
     statusDefault: String,
     statusConnection: String,
+    statusExpiresAt: Date,
     presenceText: String,
     presenceExpiresAt: Date,
     presenceChangedAt: Date,
@@ -58,6 +59,8 @@ userSchema.index({ presenceChangedAt: 1 }, { sparse: true });
 userSchema.index({ status: 1, presenceExpiresAt: 1 });
 // The service's own: users recorded present, whose presence Rocket.Chat 6 may have ended without touching _updatedAt.
 userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
+// The service's own: timed statuses that have ended, found by each instance's rounds.
+userSchema.index({ statusExpiresAt: 1 }, { sparse: true });
 // The service's own: what Rocket.Chat 7 wrote since a read (its model bumps _updatedAt on every write).
 userSchema.index({ _updatedAt: 1 });
 

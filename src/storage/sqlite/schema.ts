@@ -85,7 +85,8 @@ CREATE TRIGGER login_attempts_deleted AFTER DELETE ON login_attempts
 `;
 
 /**
- * The second version: connections (issue 20), each a place a user is present, and the instances' liveness records.
+ * The second version: connections (issue 20), each a place a user is present, the instances' liveness records, and
+ * timed statuses.
  * Every query of ConnectionStore is served by one of these indexes.
  */
 const VERSION_2 = `
@@ -112,6 +113,10 @@ CREATE TABLE instances (
   expires_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX instances_by_expiry ON instances (expires_at);
+
+-- Timed statuses: when the chosen status goes back to online; the rounds find those that ended.
+ALTER TABLE users ADD COLUMN status_expires_at INTEGER;
+CREATE INDEX users_by_status_expiry ON users (status_expires_at) WHERE status_expires_at IS NOT NULL;
 `;
 
 /**

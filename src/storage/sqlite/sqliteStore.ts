@@ -177,6 +177,11 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     return this.recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
   }
 
+  async findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]> {
+    this.writes.flush();
+    return this.statements.timedStatusesEnded.all(now.getTime(), limit) as string[];
+  }
+
   async findUsersUpdatedSince(): Promise<UserRecord[]> {
     return [];
   }
@@ -219,6 +224,8 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     return this.writes.run('committed', () => this.keptOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status_default: write.statusDefault ?? null,
+      keep_status_expiry: write.statusExpiresAt === undefined ? 1 : 0,
+      status_expires_at: write.statusExpiresAt?.getTime() ?? null,
       status: write.status,
       status_text: write.statusText,
       presence_text: write.presenceText,
@@ -399,7 +406,7 @@ export const STATEMENTS = {
   insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',
   deleteToken: 'DELETE FROM login_tokens WHERE hashed_token = ? AND user_id = ?',
   setLastLogin: 'UPDATE users SET last_login = @at, updated_at = @at WHERE id = @id',
-  writePresence: `UPDATE users SET status_default = coalesce(@status_default, status_default), status = @status, status_text = @status_text, presence_text = @presence_text,
+  writePresence: `UPDATE users SET status_default = coalesce(@status_default, status_default), status_expires_at = iif(@keep_status_expiry, status_expires_at, @status_expires_at), status = @status, status_text = @status_text, presence_text = @presence_text,
       presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, presence_changed_at = @presence_changed_at,
       presence_seen = @presence_seen, updated_at = @updated_at, presence_revision = presence_revision + 1
     WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
@@ -432,6 +439,7 @@ export const STATEMENTS = {
   expiredConnections: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
   renewInstance: 'INSERT INTO instances (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at',
   deadInstances: 'SELECT id FROM instances WHERE expires_at <= ?',
+  timedStatusesEnded: 'SELECT id FROM users WHERE status_expires_at <= ? ORDER BY status_expires_at LIMIT ?',
   removeInstance: 'DELETE FROM instances WHERE id = ?',
   ping: 'SELECT 1',
 };
@@ -439,6 +447,6 @@ export const STATEMENTS = {
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  for (const oneColumn of [statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances]) oneColumn.pluck();
+  for (const oneColumn of [statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }

@@ -13,6 +13,7 @@ export interface UserRow {
   status_text: string;
   status_default: string | null;
   status_connection: string | null;
+  status_expires_at: number | null;
   presence_text: string | null;
   presence_expires_at: number | null;
   presence_seen: string | null;
@@ -28,7 +29,7 @@ export interface UserRow {
 /** The columns of UserRow, for SELECT and RETURNING. */
 export const USER_COLUMNS = [
   'id', 'username', 'name', 'emails', 'utc_offset', 'active', 'roles', 'status', 'status_text', 'status_default',
-  'status_connection', 'presence_text', 'presence_expires_at', 'presence_seen', 'last_seen_at', 'presence_changed_at',
+  'status_connection', 'status_expires_at', 'presence_text', 'presence_expires_at', 'presence_seen', 'last_seen_at', 'presence_changed_at',
   'presence_revision', 'last_login', 'avatar_etag', 'created_at', 'updated_at',
 ].join(', ');
 
@@ -56,6 +57,7 @@ export function userParams(user: UserRecord): Record<string, string | number | n
     status_text: user.statusText,
     status_default: user.statusDefault ?? null,
     status_connection: user.statusConnection ?? null,
+    status_expires_at: millis(user.statusExpiresAt),
     presence_text: user.presenceText,
     presence_expires_at: millis(user.presenceExpiresAt),
     presence_seen: user.presenceSeen === undefined ? null : JSON.stringify(user.presenceSeen),
@@ -91,6 +93,7 @@ export function toUserRecord(row: UserRow): UserRecord {
   if (row.emails !== null) user.emails = JSON.parse(row.emails) as UserRecord['emails'];
   if (row.status_default !== null) user.statusDefault = row.status_default;
   if (row.status_connection !== null) user.statusConnection = row.status_connection;
+  if (row.status_expires_at !== null) user.statusExpiresAt = new Date(row.status_expires_at);
   if (row.presence_seen !== null) user.presenceSeen = JSON.parse(row.presence_seen) as RocketChatPresence;
   if (row.last_login !== null) user.lastLogin = new Date(row.last_login);
   if (row.avatar_etag !== null) user.avatarETag = row.avatar_etag;

@@ -191,6 +191,67 @@ describeEachStore('connections', (kind: StoreKind) => {
     });
   });
 
+  describe('timed statuses (users.setStatus expiresAt, pnut expiration)', () => {
+    function setStatus(who: SeededUser, body: object, app: App = t.app): request.Test {
+      return request(app).post('/api/v1/users.setStatus').set(who.headers).send(body);
+    }
+    const inSeconds = (seconds: number) => new Date(t.clock.now().getTime() + seconds * 1000).toISOString();
+
+    it('goes back to online when it ends, pushed to streams and deltas on every instance', async () => {
+      const second = await secondInstance();
+      await streamOf(await serve(t.app), alice.headers);
+      await setStatus(alice, { status: 'busy', message: 'call', expiresAt: inSeconds(60) }).expect(200);
+      const watcher = await streamOf(await serve(second), carol.headers);
+      expect(watcher.events[0].data.users.find((user) => user._id === alice.user._id)?.status).toBe('busy');
+      const before = t.clock.now().toISOString();
+      await runRounds(55_000, [t.app, second]);
+      expect(await statusOf(alice, second)).toBe('busy');
+      await runRounds(ROUND_MS, [t.app, second]);
+      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user._id && user.status === 'online')), 'Alice back online');
+      expect(await statusOf(alice, second)).toBe('online');
+      const delta = await request(second).get('/api/v1/users.presence').query({ from: before }).set(carol.headers).expect(200);
+      expect(delta.body.users.find((user: { _id: string }) => user._id === alice.user._id)).toMatchObject({ status: 'online', statusText: 'call' });
+    });
+
+    it('set by a client without a stream: busy until it ends, online while the declaration lasts, then offline', async () => {
+      await setStatus(alice, { status: 'busy', expiresAt: inSeconds(600) }).expect(200);
+      await runRounds(595_000);
+      expect(await statusOf(alice)).toBe('busy');
+      await runRounds(10_000);
+      expect(await statusOf(alice)).toBe('online');
+      await runRounds(300_000);
+      expect(await statusOf(alice)).toBe('offline');
+    });
+
+    it('a later status without expiresAt has no end', async () => {
+      await streamOf(await serve(t.app), alice.headers);
+      await setStatus(alice, { status: 'away', expiresAt: inSeconds(30) }).expect(200);
+      await setStatus(alice, { status: 'busy' }).expect(200);
+      await runRounds(60_000);
+      expect(await statusOf(alice)).toBe('busy');
+    });
+
+    it('pnut\'s expiration ends a status chosen by a device holding a stream', async () => {
+      await streamOf(await serve(t.app), alice.headers);
+      const expiration = Math.floor(t.clock.now().getTime() / 1000) + 120;
+      await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'away', expiration: String(expiration) }).expect(200);
+      expect(await statusOf(alice)).toBe('away');
+      await runRounds(125_000);
+      expect(await statusOf(alice)).toBe('online');
+    });
+
+    it.each([
+      ['in the past', () => ({ status: 'busy', expiresAt: inSeconds(-1) }), 'The parameter "expiresAt" must be in the future [invalid-params]'],
+      ['now', () => ({ status: 'busy', expiresAt: inSeconds(0) }), 'The parameter "expiresAt" must be in the future [invalid-params]'],
+      ['not a date', () => ({ status: 'busy', expiresAt: 'tomorrow' }), 'The parameter "expiresAt" must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z [invalid-params]'],
+      ['without a status', () => ({ message: 'x', expiresAt: inSeconds(60) }), 'The parameter "expiresAt" needs a status to end [invalid-params]'],
+    ])('refuses an expiresAt %s with 400 naming it, and changes nothing', async (_what, body, error) => {
+      const res = await setStatus(alice, body());
+      expectRocketChatError(res, 400, { success: false, error, errorType: 'invalid-params' });
+      expect(await statusOf(alice)).toBe('offline');
+    });
+  });
+
   describe('POST users.presence.heartbeat', () => {
     it('makes a heartbeat connection for a device without a stream, online unless told away', async () => {
       const res = await heartbeat(bob.headers).expect(200);

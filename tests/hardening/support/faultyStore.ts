@@ -9,7 +9,7 @@ const OPERATIONS: readonly StoreOperation[] = [
   'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUsersWithRocketChatPresence', 'createUser',
   'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChange', 'saveStreamTicket', 'takeStreamTicket',
   'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfToken', 'removeConnections',
-  'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance',
+  'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance', 'findTimedStatusesEndedBy',
 ];
 
 // The port's methods are added in the constructor, one per operation, each through `run`.
