@@ -107,7 +107,10 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
   });
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
-  const recorder = store.externalWriters ? new RocketChatPresenceRecorder(store, clock, { scanIntervalMs: config.rocketChatScanMs }) : undefined;
+  // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
+  const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
+    ? new RocketChatPresenceRecorder(store, clock, { scanIntervalMs: config.rocketChatScanMs }, (userId): Promise<boolean> => presence.rewriteIfConnected(userId))
+    : undefined;
   const feed = new PresenceFeed(
     store,
     clock,

@@ -444,6 +444,56 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
     });
   });
 
+  describe('both systems\' connections, and no fight between them', () => {
+    it('writes at most once for each change of either side, never in a loop, and shows the user present while either has a connection', async () => {
+      const writes: string[] = [];
+      const daveId = dave.doc._id as string;
+      const count = (name: 'writePresence' | 'recordRocketChatChange') => {
+        const original = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+        jest.spyOn(store, name).mockImplementation(((userId: string, ...rest: unknown[]) => {
+          if (userId === daveId) writes.push(name);
+          return original(userId, ...rest);
+        }) as never);
+      };
+      count('writePresence');
+      count('recordRocketChatChange');
+      const status = async () => (await request(app).get('/api/v1/users.getStatus').query({ userId: daveId }).set(headersOf(alice))).body.status as string;
+      // A read of changes: where every instance records what Rocket.Chat wrote.
+      const readChanges = async () => {
+        clock.advance(100);
+        await presenceOf(app, { from: new Date(clock.now().getTime() - 60_000).toISOString() });
+      };
+
+      // This service: Dave opens a stream here.
+      const stream = await streamOn(app);
+      expect(writes).toEqual(['writePresence']);
+      expect(await status()).toBe('online');
+      // Rocket.Chat: his Rocket.Chat client connects, goes idle, disconnects. Each is one rewrite here, which keeps
+      // him online: his stream here is in use.
+      for (const [rcStatus, rcConnection] of [['online', 'online'], ['away', 'away'], ['offline', 'offline']]) {
+        await presenceService(dave, rcStatus, rcConnection);
+        await readChanges();
+        expect(await status()).toBe('online');
+      }
+      expect(writes).toEqual(['writePresence', 'writePresence', 'writePresence', 'writePresence']);
+      // This service: his stream closes; nothing connects him any more.
+      stream.close();
+      for (let tries = 0; writes.length < 5 && tries < 200; tries += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(await status()).toBe('offline');
+      // Rocket.Chat: he connects there again; recorded as Rocket.Chat's, once.
+      await presenceService(dave, 'online', 'online');
+      await readChanges();
+      expect(await status()).toBe('online');
+      expect(writes).toEqual(['writePresence', 'writePresence', 'writePresence', 'writePresence', 'writePresence', 'recordRocketChatChange']);
+      // Quiet from here on: reads and rounds write nothing more.
+      for (let i = 0; i < 5; i += 1) {
+        await readChanges();
+        await app.connectionRound();
+      }
+      expect(writes).toHaveLength(6);
+    });
+  });
+
   describe('a presence write into a Rocket.Chat user', () => {
     it('sets status and statusText, bumps _updatedAt, and leaves every other Rocket.Chat field byte for byte', async () => {
       const res = await request(app).post('/api/v1/users.setStatus').set(headersOf(alice)).send({ status: 'away', message: 'x' });

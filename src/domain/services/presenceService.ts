@@ -220,6 +220,17 @@ export class PresenceService {
     return this.write(userId, (current) => ({ statusText: current.statusText, presenceText: current.presenceText, showsHimself: false }));
   }
 
+  /**
+   * Beside Rocket.Chat: after Rocket.Chat wrote a user's presence from its own connections only, the presence both
+   * systems' connections make, written once, if the user has a live connection here (see RocketChatPresenceRecorder).
+   */
+  async rewriteIfConnected(userId: string): Promise<boolean> {
+    const now = this.clock.now();
+    if (!(await this.store.connectionsOfUser(userId)).some((connection) => isLive(connection, now))) return false;
+    await this.recompute(userId);
+    return true;
+  }
+
   /** A timed status that has ended goes back to online, for everyone at once: the change is stamped when written. */
   endTimedStatus(userId: string): Promise<UserRecord> {
     return this.write(userId, (current, now) => ({

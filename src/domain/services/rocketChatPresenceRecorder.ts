@@ -4,6 +4,13 @@ import { rocketChatChangeRecord, rocketChatWriteTime } from '../rules/changes';
 import { hasUnrecordedRocketChatWrite, rocketChatPresenceOf } from '../rules/rocketChatPresence';
 import type { UserRecord } from '../ports/records';
 
+/**
+ * Takes over recording a Rocket.Chat write where the user is connected to this service too: it writes the presence
+ * both systems' connections make (one write, with its own change stamp), and resolves true; false when the user has
+ * no live connection here, so the write is recorded as Rocket.Chat's.
+ */
+export type ConnectedUserRewriter = (userId: string) => Promise<boolean>;
+
 export interface RecorderOptions {
   /**
    * How often the users whose presence Rocket.Chat may have changed without touching `_updatedAt` (as Rocket.Chat 6's
@@ -28,6 +35,7 @@ export class RocketChatPresenceRecorder {
     private readonly store: PresenceStore,
     private readonly clock: Clock,
     private readonly options: RecorderOptions,
+    private readonly rewriteConnected: ConnectedUserRewriter = async () => false,
   ) {}
 
   /** Records every unrecorded Rocket.Chat write to a user updated since `since`, and to any user when a scan is due. */
@@ -49,6 +57,9 @@ export class RocketChatPresenceRecorder {
   }
 
   private async record(user: UserRecord, foundByUpdatedAt: boolean): Promise<void> {
+    // One write of this service per write of Rocket.Chat's, never a loop: the rewrite records Rocket.Chat's fields
+    // as seen, so it is not found again, and Rocket.Chat writes only when its own connections change.
+    if (await this.rewriteConnected(user._id)) return;
     // Dated when written, not when found, where the write has no time of its own: a stamp must not lag the
     // record's landing by more than the late-write window.
     const writtenAt = rocketChatWriteTime(user, foundByUpdatedAt, this.clock.now());
