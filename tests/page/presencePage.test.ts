@@ -6,13 +6,14 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import request from 'supertest';
 import { createApp, type PresenceApp } from '../../src/app';
 import { systemClock } from '../../src/domain/ports/clock';
-import { listen } from '../api/stream/sseClient';
+import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 import { storeKinds, type TestStore } from '../support/stores';
 import { seedInto, TEST_CONFIG, TEST_PASSWORD, type SeededUser } from '../support/testApp';
 
 /**
  * The presence page at `GET /`, in a real browser: Debian's chromium driven by playwright-core. The browser runs
- * on real time (EventSource, timers), so this app does too (the system clock), and every wait is bounded.
+ * on real time (EventSource, timers), so this app does too (the system clock), and every wait is bounded. The
+ * page's own timers run on Playwright's clock, which flows as real time does until a test moves it on.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -112,12 +113,17 @@ describeInBrowser('the presence page in Chromium', () => {
   let pages: Page[] = [];
   /** Policy violations and uncaught errors of every page: each test ends with none. */
   let problems: string[] = [];
+  /** Other users' streams opened by the test, closed after it. */
+  const watchers: SseClient[] = [];
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
     profile = mkdtempSync(path.join(os.tmpdir(), 'presence-page-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: SLOW_MS, viewport: { width: 400, height: 720 } });
     context.setDefaultTimeout(SLOW_MS);
+    // For the whole context, before any page loads (the clock is the context's, not a page's): time flows as usual,
+    // and a test may jump it forward (the idle time limit) where waiting would take minutes.
+    await context.clock.install();
   });
 
   afterAll(async () => {
@@ -128,6 +134,7 @@ describeInBrowser('the presence page in Chromium', () => {
   afterEach(async () => {
     for (const page of pages) await page.close();
     pages = [];
+    for (const watcher of watchers.splice(0)) watcher.close();
     const seen = problems;
     problems = [];
     expect(seen).toEqual([]);
@@ -175,6 +182,65 @@ describeInBrowser('the presence page in Chromium', () => {
     return page;
   }
 
+  /** The page's login, as it keeps it in sessionStorage: the headers of its device. */
+  async function loginOf(page: Page): Promise<Record<string, string>> {
+    const saved = JSON.parse(String(await page.evaluate('sessionStorage.getItem("presence-session")'))) as { userId: string; authToken: string };
+    return { 'X-User-Id': saved.userId, 'X-Auth-Token': saved.authToken };
+  }
+
+  /**
+   * The answer to the next heartbeat the page sends saying `status`. Called before what should make the page send
+   * it, awaited after.
+   */
+  async function nextHeartbeat(page: Page, status: 'online' | 'away'): Promise<unknown> {
+    const response = await page.waitForResponse(
+      (res) => new URL(res.url()).pathname === '/api/v1/users.presence.heartbeat' && (res.request().postDataJSON() as { status?: string } | null)?.status === status,
+      { timeout: SLOW_MS },
+    );
+    expect(response.status()).toBe(200);
+    return response.json();
+  }
+
+  /** What another user (Grace) is told of `who` through the API: users.getStatus by id. */
+  async function statusOf(who: SeededUser): Promise<string> {
+    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: who.user._id }).set(grace.headers).expect(200);
+    return res.body.status as string;
+  }
+
+  /** Another user's client (Grace's) following `who` through the API: her own presence stream, on that user alone. */
+  async function watch(who: SeededUser): Promise<SseClient> {
+    const watcher = await openStream(server.port, `/api/v1/users.presence.stream?ids=${who.user._id}`, grace.headers);
+    watchers.push(watcher);
+    expect(watcher.status).toBe(200);
+    await watcher.event(0);
+    return watcher;
+  }
+
+  /** Resolves once the last status `watcher` was told of `who` is `status`; a full list without her says offline. */
+  async function untilShown(watcher: SseClient, who: SeededUser, status: string): Promise<void> {
+    const last = () => {
+      let shown: unknown;
+      for (const { data } of watcher.events) {
+        const user = data.users.find((candidate) => candidate._id === who.user._id);
+        if (user !== undefined) shown = user.status;
+        else if (data.full) shown = 'offline';
+      }
+      return shown;
+    };
+    await watcher.until(() => last() === status, `${who.user.username} shown ${status}`);
+  }
+
+  /**
+   * `who` chooses online again, and none of her logins is declared present: earlier tests chose away for her, and
+   * users.setStatus from a login without a stream or heartbeat would declare that login present for 15 minutes, a
+   * device of its own. pnut's clear (update_presence=0, on any call) does both. She is then offline: no device.
+   */
+  async function onlineWithoutDevices(who: SeededUser): Promise<void> {
+    const res = await request(app).get('/api/v1/me').query({ update_presence: '0' }).set(who.headers).expect(200);
+    expect(res.headers['x-updated-presence']).toBe('true');
+    expect(await statusOf(who)).toBe('offline');
+  }
+
   it('logs in through the form and lists the present users, status written out; the token stays out of URLs and localStorage', async () => {
     await setStatus(grace, 'away', 'Lunch');
     await setStatus(alan, 'offline', '');
@@ -186,7 +252,11 @@ describeInBrowser('the presence page in Chromium', () => {
     await page.locator('input[name="password"]').press('Enter');
     await connection(page, 'live', 'Live').waitFor({ timeout: SLOW_MS });
     await entry(page, grace, 'Away', 'Lunch').waitFor({ timeout: SLOW_MS });
-    expect(await page.locator('#users > li').count()).toBe(1);
+    // Her own stream is her device's connection: she is present too, marked as herself.
+    await entry(page, ada, 'Online', '').waitFor({ timeout: SLOW_MS });
+    expect(await page.locator('#users > li').count()).toBe(2);
+    expect(await page.locator('#users > li.user-self .user-handle').textContent()).toBe('@ada (you)');
+    expect(await page.locator('#users-count').textContent()).toBe('(2)');
     expect(await page.locator('#login').isHidden()).toBe(true);
     expect(await page.locator('#signed-in-as').textContent()).toBe('Logged in as Ada Lovelace (@ada).');
     // Focus moves to the status part, so a keyboard user carries on from there.
@@ -199,7 +269,7 @@ describeInBrowser('the presence page in Chromium', () => {
     expect(saved.authToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
-  it('shows a status another user sets through the API within 2 s, and drops a user who goes offline', async () => {
+  it('shows a status another user sets through the API within 2 s, and drops a user who goes offline, leaving herself', async () => {
     await setStatus(grace, 'online', '');
     const page = await loggedIn(ada);
     await entry(page, grace, 'Online', '').waitFor({ timeout: SLOW_MS });
@@ -209,7 +279,11 @@ describeInBrowser('the presence page in Chromium', () => {
 
     await setStatus(grace, 'offline', '');
     await page.locator(`#users > li[data-user-id="${grace.user._id}"]`).waitFor({ state: 'detached', timeout: SLOW_MS });
-    expect(await page.locator('#users-empty').isVisible()).toBe(true);
+    // Her own page keeps her online: she alone is left, so the list is not empty.
+    expect(await page.locator('#users > li').count()).toBe(1);
+    await entry(page, ada, 'Online', '').waitFor({ timeout: SLOW_MS });
+    expect(await page.locator('#users-count').textContent()).toBe('(1)');
+    expect(await page.locator('#users-empty').isHidden()).toBe(true);
   });
 
   it('sets its own status and text from the form, which the API then reports', async () => {
@@ -251,6 +325,69 @@ describeInBrowser('the presence page in Chromium', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(await page.locator('#connection').textContent()).toBe('');
     await request(app).get('/api/v1/me').set({ 'X-User-Id': ada.user._id, 'X-Auth-Token': token }).expect(401);
+    // Logging out ended her page's connection with the login: no device is left to show her.
+    expect(await statusOf(ada)).toBe('offline');
+  });
+
+  it('makes its user online for other users while it is open, heartbeating its stream\'s connection, and offline within 2 s once closed', async () => {
+    await onlineWithoutDevices(ada);
+    const watcher = await watch(ada);
+    await untilShown(watcher, ada, 'offline');
+
+    const page = await openPage();
+    const firstBeat = nextHeartbeat(page, 'online');
+    await logIn(page, ada);
+    await connection(page, 'live', 'Live').waitFor({ timeout: SLOW_MS });
+    await untilShown(watcher, ada, 'online');
+    expect(await statusOf(ada)).toBe('online');
+    await entry(page, ada, 'Online', '').waitFor({ timeout: SLOW_MS });
+
+    // Right after the stream opened, the page said it is alive and in use; the service answers when to say it again.
+    expect(await firstBeat).toEqual({ status: 'online', expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), heartbeatSeconds: 12, success: true });
+    // The heartbeat renewed the stream's connection rather than adding one: one device, one connection.
+    const own = await request(app).get('/api/v1/users.getStatus').set(await loginOf(page)).expect(200);
+    expect({ connectionStatus: own.body.connectionStatus, connections: own.body.connections }).toEqual({ connectionStatus: 'online', connections: { stream: 1, heartbeat: 0, declaration: 0 } });
+
+    // Closing the tab closes the stream, which ends the connection at once: her only device is gone. A lease left to
+    // lapse would take 18 s or more (CONNECTION_LEASE_SECONDS less the heartbeat period).
+    const closing = Date.now();
+    await page.close();
+    await untilShown(watcher, ada, 'offline');
+    expect(Date.now() - closing).toBeLessThan(2_000);
+    expect(await statusOf(ada)).toBe('offline');
+  });
+
+  it('goes away for other users after 5 minutes without input, and online again at the next input', async () => {
+    await onlineWithoutDevices(ada);
+    const watcher = await watch(ada);
+    const page = await openPage();
+    const firstBeat = nextHeartbeat(page, 'online');
+    await logIn(page, ada);
+    await firstBeat;
+    await untilShown(watcher, ada, 'online');
+
+    // The browser's clock jumps on (the server's runs on, so her connection never lapses): 4½ minutes without input
+    // is not idle yet, and the heartbeat then due still says online.
+    const stillInUse = nextHeartbeat(page, 'online');
+    await page.clock.fastForward('04:30');
+    await stillInUse;
+    expect(await statusOf(ada)).toBe('online');
+
+    // Past 5 minutes since her last key press, the page says at once that the device is idle.
+    const idle = nextHeartbeat(page, 'away');
+    await page.clock.fastForward('00:30');
+    expect(await idle).toMatchObject({ status: 'away', success: true });
+    await untilShown(watcher, ada, 'away');
+    expect(await statusOf(ada)).toBe('away');
+    await entry(page, ada, 'Away', '').waitFor({ timeout: SLOW_MS });
+
+    // The next input, a move of the mouse, says at once that it is in use again.
+    const back = nextHeartbeat(page, 'online');
+    await page.mouse.move(120, 200);
+    expect(await back).toMatchObject({ status: 'online', success: true });
+    await untilShown(watcher, ada, 'online');
+    expect(await statusOf(ada)).toBe('online');
+    await entry(page, ada, 'Online', '').waitFor({ timeout: SLOW_MS });
   });
 
   it('fits 400 px without scrolling sideways (the screenshot the README shows)', async () => {

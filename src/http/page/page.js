@@ -7,6 +7,12 @@
   const STATUS_LABELS = { online: 'Online', away: 'Away', busy: 'Busy', offline: 'Offline' };
   const FIRST_RETRY_MS = 1000;
   const MAX_RETRY_MS = 30000;
+  /** Until the service says (heartbeatSeconds in each answer), the default period of users.presence.heartbeat. */
+  const DEFAULT_HEARTBEAT_MS = 12000;
+  /** Rocket.Chat's default idle time limit: without input for this long, the device tells the service it is idle. */
+  const IDLE_MS = 300000;
+  /** What counts as the user being at this device. */
+  const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'wheel', 'focus'];
 
   const byId = (id) => document.getElementById(id);
   const view = {
@@ -37,6 +43,20 @@
   let lastEventId = '';
   /** Bumped whenever the stream must stop, so callbacks of an older connection do nothing. */
   let generation = 0;
+  /**
+   * Whether the current stream is open. Heartbeats are sent only then: they keep its connection alive, and one sent
+   * without a stream would make a connection of its own that outlives the tab by a lease.
+   */
+  let streamOpen = false;
+  let heartbeatTimer = null;
+  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** One heartbeat at a time, so the service gets them in order and the last state sent is the one it keeps. */
+  let heartbeatInFlight = false;
+  let heartbeatAgain = false;
+  /** Idle: no input for IDLE_MS. The heartbeats then say `away`. */
+  let idle = false;
+  let lastInputAt = Date.now();
+  let idleTimer = null;
 
   class SessionEnded extends Error {}
 
@@ -55,14 +75,18 @@
     }
   }
 
-  /** One authenticated API call; a 401 means the login is gone, so the page goes back to the login form. */
+  /**
+   * One authenticated API call; a 401 means the login is gone, so the page goes back to the login form, unless the
+   * login it was made with has already gone (a heartbeat answered after Log out).
+   */
   async function api(method, path, body) {
+    const sentWith = session;
     const headers = { 'X-User-Id': session.userId, 'X-Auth-Token': session.authToken };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(`/api/v1/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     const answer = await res.json().catch(() => ({}));
     if (res.status === 401) {
-      signedOut('Your login has ended. Please log in again.');
+      if (session === sentWith) signedOut('Your login has ended. Please log in again.');
       throw new SessionEnded();
     }
     if (!res.ok) throw new Error(answer.error || `The service answered ${res.status}.`);
@@ -86,6 +110,9 @@
       stream.addEventListener('open', () => {
         retryMs = FIRST_RETRY_MS;
         setConnection('live');
+        // The service has recorded the stream's connection by now, so the heartbeat renews it rather than adding one.
+        streamOpen = true;
+        sendHeartbeat();
       });
       stream.addEventListener('presence', (event) => {
         lastEventId = event.lastEventId;
@@ -94,7 +121,10 @@
       // EventSource would retry with the same URL, whose ticket is spent: close it and reconnect with a new one.
       stream.addEventListener('error', () => {
         stream.close();
-        if (mine === generation) reconnectLater();
+        if (mine === generation) {
+          stopHeartbeats();
+          reconnectLater();
+        }
       });
     }, (error) => {
       if (!(error instanceof SessionEnded) && mine === generation) reconnectLater();
@@ -111,6 +141,7 @@
 
   function stopStream() {
     generation += 1;
+    stopHeartbeats();
     clearTimeout(retryTimer);
     if (source !== null) source.close();
     source = null;
@@ -118,6 +149,65 @@
     retryMs = FIRST_RETRY_MS;
     present.clear();
     setConnection('off');
+  }
+
+  /**
+   * users.presence.heartbeat: this device is alive, in use (`online`) or idle (`away`). Sent when a stream opens, when
+   * the device goes idle or comes back, and then every heartbeatSeconds after the last answer. The next one is set
+   * from the answer, not from a timer's callback: in a tab hidden for 5 minutes Chrome runs timers set from timer
+   * callbacks (chained) once a minute, which would let the connection's lease run out. A failure other than a 401 is
+   * tried again a period later.
+   */
+  function sendHeartbeat() {
+    clearTimeout(heartbeatTimer);
+    heartbeatTimer = null;
+    if (!streamOpen) return;
+    if (heartbeatInFlight) {
+      heartbeatAgain = true;
+      return;
+    }
+    heartbeatInFlight = true;
+    api('POST', 'users.presence.heartbeat', { status: idle ? 'away' : 'online' })
+      .then(({ heartbeatSeconds }) => {
+        if (Number.isFinite(heartbeatSeconds) && heartbeatSeconds > 0) heartbeatMs = heartbeatSeconds * 1000;
+      }, () => undefined)
+      .then(() => {
+        heartbeatInFlight = false;
+        const again = heartbeatAgain;
+        heartbeatAgain = false;
+        if (!streamOpen) return;
+        if (again) sendHeartbeat();
+        else heartbeatTimer = setTimeout(sendHeartbeat, heartbeatMs);
+      });
+  }
+
+  /** With the stream: the next stream's opening sends the first heartbeat again. */
+  function stopHeartbeats() {
+    streamOpen = false;
+    heartbeatAgain = false;
+    clearTimeout(heartbeatTimer);
+    heartbeatTimer = null;
+  }
+
+  /** Any input: only its time is noted (pointermove fires often). A device back from idle says so at once. */
+  function noteInput() {
+    lastInputAt = Date.now();
+    if (!idle) return;
+    idle = false;
+    watchIdle();
+    sendHeartbeat();
+  }
+
+  /** Wakes up when the device would go idle, and goes idle unless there was input meanwhile. */
+  function watchIdle() {
+    clearTimeout(idleTimer);
+    const left = lastInputAt + IDLE_MS - Date.now();
+    if (left > 0) {
+      idleTimer = setTimeout(watchIdle, left);
+      return;
+    }
+    idle = true;
+    sendHeartbeat();
   }
 
   /** An event: `full` replaces the list, otherwise it updates the users it names; an offline user leaves. */
@@ -226,6 +316,9 @@
     await api('POST', 'logout').catch(() => undefined);
     signedOut('');
   });
+
+  for (const type of INPUT_EVENTS) window.addEventListener(type, noteInput, { capture: true, passive: true });
+  watchIdle();
 
   const stored = storedSession();
   if (stored !== null) {

@@ -104,7 +104,7 @@ connectionSchema.index({ userId: 1 });
 connectionSchema.index({ hashedToken: 1 });
 connectionSchema.index({ expiresAt: 1 });
 // An instance's streams: its bulk renewal, and their removal once it is dead.
-connectionSchema.index({ instanceId: 1, clientRenewed: 1, expiresAt: 1 }, { sparse: true });
+connectionSchema.index({ instanceId: 1, clientRenewed: 1, expiresAt: 1 });
 
 /** Each instance's liveness record: while it is renewed, the instance holds its streams. */
 export const instanceSchema = new Schema(

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../src/domain/ports/connections';
 import { loadConfig } from '../../../src/config/loadConfig';
-import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections } from '../../../src/domain/rules/connections';
+import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, timedStatusEnded } from '../../../src/domain/rules/connections';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -76,15 +76,30 @@ describe('isLive', () => {
 
 describe('chosenStatusOf', () => {
   it.each(['online', 'away', 'busy', 'offline'] as const)('is the chosen %s', (status) => {
-    expect(chosenStatusOf({ statusDefault: status })).toBe(status);
+    expect(chosenStatusOf({ statusDefault: status }, NOW)).toBe(status);
   });
   it('is online when none was chosen', () => {
-    expect(chosenStatusOf({})).toBe('online');
-    expect(chosenStatusOf({ statusDefault: undefined })).toBe('online');
+    expect(chosenStatusOf({}, NOW)).toBe('online');
+    expect(chosenStatusOf({ statusDefault: undefined }, NOW)).toBe('online');
   });
   it.each(['', 'invisible', 'Busy', 'AWAY', 'disabled', ' away'])('is online for the unknown status %p', (status) => {
-    expect(chosenStatusOf({ statusDefault: status })).toBe('online');
+    expect(chosenStatusOf({ statusDefault: status }, NOW)).toBe('online');
   });
+  it.each(['away', 'busy', 'offline'] as const)('is the timed %s until it ends, online from the very millisecond it does', (status) => {
+    expect(chosenStatusOf({ statusDefault: status, statusExpiresAt: new Date('2026-03-01T12:00:00.001Z') }, NOW)).toBe(status);
+    expect(chosenStatusOf({ statusDefault: status, statusExpiresAt: new Date('2026-03-01T12:00:00.000Z') }, NOW)).toBe('online');
+    expect(chosenStatusOf({ statusDefault: status, statusExpiresAt: new Date('2026-03-01T11:00:00.000Z') }, NOW)).toBe('online');
+  });
+  it('is online for an unknown timed status that has not ended', () => {
+    expect(chosenStatusOf({ statusDefault: 'invisible', statusExpiresAt: new Date('2026-03-01T13:00:00.000Z') }, NOW)).toBe('online');
+  });
+});
+
+describe('timedStatusEnded', () => {
+  it('is false without a timed status', () => expect(timedStatusEnded({}, NOW)).toBe(false));
+  it('is false a millisecond before it ends', () => expect(timedStatusEnded({ statusExpiresAt: new Date('2026-03-01T12:00:00.001Z') }, NOW)).toBe(false));
+  it('is true at the very millisecond it ends', () => expect(timedStatusEnded({ statusExpiresAt: new Date('2026-03-01T12:00:00.000Z') }, NOW)).toBe(true));
+  it('is true after it ended', () => expect(timedStatusEnded({ statusExpiresAt: new Date('2026-03-01T11:59:59.999Z') }, NOW)).toBe(true));
 });
 
 describe('presenceOfConnections', () => {
