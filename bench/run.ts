@@ -10,7 +10,7 @@
  *   BENCH_ROUNDS=2           measured runs per target and scenario, interleaved service/Express/node:http
  *   BENCH_WARMUP_SECONDS=2   unmeasured run per target before the measured ones
  *   BENCH_SCENARIOS=1,ids,S  only these scenarios (default: all): polls 1 to 6, ids, small; streams S (and its
- *                            floor), overload, files, snapshot
+ *                            floor), overload, files, snapshot; truth (time to truth, bench/timeToTruth.ts)
  *   BENCH_STREAMS=10000      scenarios S and overload: open streams, each watching BENCH_STREAM_WATCHED=100 users,
  *                            while BENCH_STREAM_CHANGES=200 changes a second (five times that for overload) are
  *                            made for BENCH_STREAM_SECONDS=10 s
@@ -36,8 +36,9 @@ import { scenarioBudgetMs, selectedScenarioNames, settings } from './settings';
 import { runFiles, runSnapshot } from './streamLimits';
 import { streamReport, streamVerdicts, type StreamRun } from './streamReport';
 import { overloadSettings, runFloorLoad, runServiceLoad, sSettings } from './streamScenarios';
+import { runTimeToTruth, truthPasses, truthReport, type TruthCase } from './timeToTruth';
 
-const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot'];
+const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot', 'truth'];
 /** How long the stream scenarios may take, each. */
 const STREAM_BUDGET_MS = 15 * 60_000;
 
@@ -110,11 +111,16 @@ async function main(): Promise<void> {
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) result.profile = await profileScenario(scenario);
   }
   const streamRun = await runStreams(streams);
+  let truth: TruthCase[] = [];
+  if (names.includes('truth')) {
+    log('\n[truth] time to truth: clean close, killed client, frozen client, killed instance');
+    truth = await runTimeToTruth(log);
+  }
 
   const run = { started, machineLines, loadBefore, loadAfter: os.loadavg() };
-  const section = `${pollReport(results, run)}\n${streamReport(streamRun, sSettings, overloadSettings)}`;
+  const section = `${pollReport(results, run)}\n${streamReport(streamRun, sSettings, overloadSettings)}${truth.length > 0 ? `\n${truthReport(truth)}` : ''}`;
   log(`\n${section}`);
-  const missedStreams = streamVerdicts(streamRun, sSettings).filter((v) => !v.pass).map((v) => v.name);
+  const missedStreams = [...streamVerdicts(streamRun, sSettings).filter((v) => !v.pass).map((v) => v.name), ...truth.filter((c) => !truthPasses(c)).map((c) => `truth: ${c.name}`)];
   if (missedStreams.length > 0) log(`stream scenarios missing a target: ${missedStreams.join(', ')}`);
   const docSetting = process.env.BENCH_DOC;
   if (docSetting === '1' || (docSetting !== '0' && names.length === known.length)) {

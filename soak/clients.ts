@@ -21,13 +21,22 @@ export interface SoakUser {
   initial: Presence;
 }
 
-export async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, runId: string): Promise<SoakUser[]> {
+/** Every fourth client heartbeats as a device (users.presence.heartbeat) besides its status calls. */
+export const HEARTBEATING_EVERY = 4;
+/** A heartbeating client heartbeats at least this often, well inside the connection lease (30 s by default). */
+const DEVICE_HEARTBEAT_MS = 8000;
+
+/**
+ * USERS users, then `extra` more (the stream subscribers' own: their streams make them present, so they are nobody
+ * else's), all offline but the passive ones.
+ */
+export async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, runId: string, extra: number): Promise<SoakUser[]> {
   const now = systemClock.now();
   const users: SoakUser[] = [];
-  for (let i = 0; i < USERS; i += 1) {
+  for (let i = 0; i < USERS + extra; i += 1) {
     const token = newLoginToken();
     // Clients' users start offline; half the passive ones are away with a text, for the full lists to carry.
-    const passivePresent = i >= CLIENTS && i % 2 === 0;
+    const passivePresent = i >= CLIENTS && i < USERS && i % 2 === 0;
     const record: UserRecord = {
       _id: newUserId(),
       username: `soak-${runId}-${i}`,
@@ -76,12 +85,19 @@ export class Client {
   accepted = 0;
   inconsistentReplies = 0;
   private polls = 0;
+  private lastDeviceBeatAt = 0;
 
   constructor(
     readonly user: SoakUser,
     /** One caller per instance: each poll goes to the next. */
     private readonly calls: readonly ReturnType<typeof makeCaller>[],
     private readonly stats: Stats,
+    /**
+     * Whether this client is a device that heartbeats: then it is connected all along, and its user shows the status
+     * it chose (a deleted pnut presence is `online`); otherwise its status calls are its declarations, and a deleted
+     * presence is `offline`.
+     */
+    readonly heartbeats = false,
   ) {}
 
   /** Writes go to either instance. */
@@ -125,10 +141,12 @@ export class Client {
       this.inconsistentReplies += 1;
       return;
     }
-    this.lastAccepted = { status: beat.status, text: beat.text ?? '' };
+    // Deleting the presence ends the declarations and the chosen status: a connected device shows online.
+    const deleted = beat.status === 'offline';
+    this.lastAccepted = deleted && this.heartbeats ? { status: 'online', text: '' } : { status: beat.status, text: beat.text ?? '' };
     this.accepted += 1;
     // Read-your-write: the answer shows the presence just set.
-    const expected = beat.status === 'offline' ? 'offline' : beat.text !== '' ? beat.text : beat.status;
+    const expected = deleted ? (this.heartbeats ? 'online' : 'offline') : beat.text !== '' ? beat.text : beat.status;
     if (body.data.presence !== expected) {
       this.inconsistentReplies += 1;
       this.stats.problem(`heartbeat ${beat.value}: answer shows "${body.data.presence}", expected "${expected}"`);
@@ -145,6 +163,12 @@ export class Client {
     this.accepted += 1;
   }
 
+  /** users.presence.heartbeat: this device is alive and in use. */
+  async deviceHeartbeat(): Promise<void> {
+    const answer = await this.call('deviceHeartbeat', 'POST', '/api/v1/users.presence.heartbeat', this.rcHeaders, { status: 'online' });
+    if (answer !== undefined && answer.status === 200) this.lastDeviceBeatAt = Date.now();
+  }
+
   /** On connect: each consumer's full list, as Rocket.Chat's client asks first. */
   async connect(): Promise<void> {
     for (const consumer of this.consumers) {
@@ -155,6 +179,10 @@ export class Client {
   async run(until: number, budget: { left: number }): Promise<void> {
     while (Date.now() < until && budget.left > 0) {
       budget.left -= 1;
+      if (this.heartbeats && Date.now() - this.lastDeviceBeatAt > DEVICE_HEARTBEAT_MS) {
+        await this.deviceHeartbeat();
+        continue;
+      }
       const roll = Math.random();
       if (roll < 0.3) await this.heartbeat();
       else if (roll < 0.6) await this.setStatus();

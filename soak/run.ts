@@ -17,9 +17,13 @@
  *   SOAK_THINK_MS=0            pause between one client's requests (0: as fast as answers come)
  *   SOAK_MAX_REQUESTS=5000000  the clients stop after this many requests even if time is left
  *   SOAK_CONSUMERS=3           consumers of each client's login token (tabs), polling in turn, each with its own view
- *   SOAK_SUBSCRIBERS=50        users.presence.stream subscribers beside the pollers; each drops its connection once,
+ *   SOAK_SUBSCRIBERS=50        users.presence.stream subscribers beside the pollers, each on a user of its own (its
+ *                              stream is that user's connection: online while open); each drops its connection once,
  *                              half-way, and resumes with Last-Event-ID on the other instance; each view built from
  *                              events alone must equal the final state
+ * Every fourth client is also a device that heartbeats (POST users.presence.heartbeat, every 8 s): its user is
+ * connected throughout, so he shows the status he chose, and a deleted pnut presence reads online; the others'
+ * status calls are their declarations.
  *   LOG_LEVEL=warn             the service's log level; the service's other variables (.env.example) apply too
  *   MONGODB_URI                unset: the embedded store (default); set: that MongoDB (a throwaway database), each
  *                              instance with its own connection. The test emulator serves too:
@@ -39,7 +43,7 @@ import { createLogger } from '../src/logger';
 import { createStore } from '../src/storage/createStore';
 import { StreamSubscriber } from './streamSubscriber';
 import { makeCaller, Stats } from './caller';
-import { Client, seedUsers, type PresenceListBody } from './clients';
+import { Client, HEARTBEATING_EVERY, seedUsers, type PresenceListBody } from './clients';
 import { samePresence, show, type Presence, type Status } from './presences';
 import { CLIENTS, CONSUMERS, MAX_REQUESTS, SECONDS, STREAM_SETTLE_MS, SUBSCRIBERS, USERS, WATCHDOG_MS } from './settings';
 
@@ -54,18 +58,20 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel as LogLevel);
   const store = await createStore(config);
   const runId = Math.random().toString(36).slice(2, 8);
-  const users = await seedUsers(store, runId);
+  const users = await seedUsers(store, runId, SUBSCRIBERS);
+  const subscriberUsers = users.slice(USERS);
   const expected = new Map<string, Presence>(users.map((user) => [user.id, user.initial]));
 
   // Two instances over the same data: the embedded store is one process's, so both share it; MongoDB gets a second
   // connection, as a second process would have.
   const secondStore = config.mongodbUri === undefined ? store : await createStore(config);
   const instances = await Promise.all([store, secondStore].map(async (instanceStore) => {
-    const server = createApp({ store: instanceStore, clock: systemClock, config, logger }).listen(0, '127.0.0.1');
+    const app = createApp({ store: instanceStore, clock: systemClock, config, logger });
+    const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     // Connections stay open for the whole run; no keep-alive race at the server's idle timeout.
     server.keepAliveTimeout = 120_000;
-    return { server, port: (server.address() as AddressInfo).port };
+    return { app, server, port: (server.address() as AddressInfo).port };
   }));
   const ports = instances.map((instance) => instance.port);
 
@@ -77,10 +83,10 @@ async function main(): Promise<number> {
   const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 })];
   const callsOver = (agent: http.Agent) => ports.map((port) => makeCaller(port, agent, stats));
   const call = callsOver(agents[0])[0];
-  const clients = users.slice(0, CLIENTS).map((user) => {
+  const clients = users.slice(0, CLIENTS).map((user, index) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
-    return new Client(user, callsOver(agent), stats);
+    return new Client(user, callsOver(agent), stats, index % HEARTBEATING_EVERY === 0);
   });
   const storeName = config.mongodbUri === undefined ? 'embedded store' : 'MongoDB';
   process.stdout.write(`soak: ${CLIENTS} clients × ${CONSUMERS} consumers, ${USERS} users (${USERS - CLIENTS} passive), ${SECONDS} s, ${storeName}, two instances on 127.0.0.1:${ports.join(', ')}\n`);
@@ -90,7 +96,9 @@ async function main(): Promise<number> {
   // saturated server wait for their socket, which is not what this soak measures.
   const connectStarted = Date.now();
   await Promise.all(clients.map((client) => client.connect()));
-  const subscribers = users.slice(0, SUBSCRIBERS).map((user, index) => new StreamSubscriber(index % 2 === 0 ? ports : [...ports].reverse(), { 'X-User-Id': user.id, 'X-Auth-Token': user.token }));
+  // Each on a user of its own: its stream is that user's connection, so he is online while it is open (it closes
+  // and opens again once, half-way, on the other instance).
+  const subscribers = subscriberUsers.map((user, index) => new StreamSubscriber(index % 2 === 0 ? ports : [...ports].reverse(), { 'X-User-Id': user.id, 'X-Auth-Token': user.token }));
   await Promise.all(subscribers.map((subscriber) => subscriber.start()));
   const connectMs = Date.now() - connectStarted;
   const connectRequests = stats.requests;
@@ -112,6 +120,12 @@ async function main(): Promise<number> {
   for (const client of clients) {
     acceptedChanges += client.accepted;
     if (client.lastAccepted !== undefined) expected.set(client.user.id, client.lastAccepted);
+    // A heartbeating device that never set a status is connected, with the status nobody chose: online.
+    else if (client.heartbeats) expected.set(client.user.id, { status: 'online', text: '' });
+  }
+  // The subscribers' users: their streams are open until the end of the checks.
+  for (const user of subscriberUsers) {
+    expected.set(user.id, { status: 'online', text: '' });
   }
 
   // 1. The final state, read through users.getStatus for every user.
@@ -171,11 +185,27 @@ async function main(): Promise<number> {
       if (!samePresence(seen, want)) lostInStreams.push(`subscriber ${index} sees ${user.username} as ${show(seen)}, last accepted ${show(want)}`);
     }
   }
+  // 5. The subscribers closed their streams: their users, connected by nothing else, read offline within 2 s.
+  const stillOnline = async () => {
+    const online: string[] = [];
+    for (const user of subscriberUsers) {
+      const answer = await call('verify', 'GET', `/api/v1/users.getStatus?userId=${user.id}`, rcHeaders);
+      if ((answer?.body as { status?: string } | undefined)?.status !== 'offline') online.push(user.username);
+    }
+    return online;
+  };
+  let online = await stillOnline();
+  for (const deadline = Date.now() + 2000; online.length > 0 && Date.now() < deadline; online = await stillOnline()) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const username of online) lostInStreams.push(`${username} still online 2 s after closing the only stream`);
+
   const streamEvents = subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0);
   const streamResumes = subscribers.reduce((sum, subscriber) => sum + subscriber.resumes, 0);
   const streamFullAfterFirst = subscribers.reduce((sum, subscriber) => sum + subscriber.fullEvents - 1, 0);
 
   for (const agent of agents) agent.destroy();
+  for (const { app } of instances) app.closeStreams();
   for (const { server } of instances) {
     await new Promise<void>((resolve) => {
       server.closeAllConnections();
