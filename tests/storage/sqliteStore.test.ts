@@ -246,6 +246,29 @@ describe('the data file', () => {
     expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
   });
 
+  it('migrates a file of schema 1 at start-up: its users are kept, and connections and timed statuses work', async () => {
+    const db = new Database(dataFileIn(dataDir.dir));
+    db.pragma('journal_mode = WAL');
+    migrate(db, 0, 1);
+    db.prepare(`INSERT INTO users (id, username, username_key, name, utc_offset, active, roles, status, status_text, presence_revision, created_at)
+      VALUES ('u1', 'Old', 'old', 'Old Timer', 0, 1, '["user"]', 'offline', '', 0, 0)`).run();
+    db.close();
+    const store = open();
+    try {
+      expect(await store.findUserById('u1')).toEqual(expect.objectContaining({ _id: 'u1', username: 'Old', status: 'offline' }));
+      expect((await store.findUserById('u1'))?.statusExpiresAt).toBeUndefined();
+      const connection = { id: 'c1', userId: 'u1', hashedToken: 'h1', kind: 'heartbeat' as const, state: 'online' as const, instanceId: null, clientRenewed: true, expiresAt: new Date(60_000), createdAt: new Date(0) };
+      await store.putConnection(connection);
+      expect(await store.connectionsOfUser('u1')).toEqual([connection]);
+      expect(await store.findTimedStatusesEndedBy(new Date(0), 10)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const after = new Database(dataFileIn(dataDir.dir), { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    after.close();
+  });
+
   it('refuses a file written by a later schema version', async () => {
     await open().close();
     const db = new Database(dataFileIn(dataDir.dir));

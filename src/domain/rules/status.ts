@@ -17,9 +17,10 @@ export function normaliseStatusText(text: string): string {
 export type PresenceFields = RocketChatPresenceFields;
 
 /**
- * The status every read reports. A presence set through this service is the chosen status while it is current and
- * `offline` once it has expired (computed at read time: no background job has to run for an expired user to read
- * as offline). A presence Rocket.Chat set, or with no expiry of this service's, is the status as written.
+ * The status every read reports. A presence this service wrote is the status its connections and the chosen status
+ * made (presenceStatus.ts decides it, at the write) until the last connection's lease runs out, then `offline`
+ * (computed at read time: nothing has to run for a lapsed user to read as offline). A presence Rocket.Chat set, or
+ * with no expiry of this service's, is the status as written.
  */
 export function effectiveStatus(user: PresenceFields, now: Date): Status {
   if (isRocketChatPresence(user)) return isStatus(user.status) ? user.status : 'offline';

@@ -135,10 +135,10 @@ const MIGRATIONS: ((db: Database) => void)[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings a file at schema version `from` to SCHEMA_VERSION, in one transaction: all the steps or none. */
-export function migrate(db: Database, from: number): void {
+/** Brings a file at schema version `from` to `to` (SCHEMA_VERSION; a test makes older files), in one transaction: all the steps or none. */
+export function migrate(db: Database, from: number, to = SCHEMA_VERSION): void {
   db.transaction(() => {
-    for (let version = from; version < SCHEMA_VERSION; version += 1) MIGRATIONS[version](db);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    for (let version = from; version < to; version += 1) MIGRATIONS[version](db);
+    db.pragma(`user_version = ${to}`);
   })();
 }
