@@ -5,6 +5,7 @@ import path from 'node:path';
 import { openStream } from '../api/stream/sseClient';
 import { send } from '../hardening/support/http';
 import { freePort } from '../deploy/support/processes';
+import { waitFor } from '../support/waitFor';
 import { dataFileIn, writeDamagedDataFile, writeTextFile } from '../support/dataFiles';
 
 // Real time: these tests run the real service in child processes (on the system clock) and kill one of them. Every
@@ -161,7 +162,7 @@ describe('the embedded store across restarts (the real service, in child process
       }
     });
     // In the middle of it: once every writer has had a few answers.
-    while (writers.some((writer) => writer.answered < 20)) await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(async () => (writers.every((writer) => writer.answered >= 20) ? true : undefined), { everyMs: 5 });
     first.process.kill('SIGKILL');
     killed = true;
     expect(await first.exited).toBeNull();
