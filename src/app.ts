@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
 import { AccountService } from './domain/services/accountService';
 import { ConnectionService } from './domain/services/connectionService';
-import { newConnectionId } from './domain/services/presenceService';
+import { newRandomId } from './domain/services/presenceService';
 import type { Clock } from './domain/ports/clock';
 import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';
@@ -125,7 +125,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     presenceTtlMs: config.presenceTtlSeconds * 1000,
   }, feed, observer);
   const connections = new ConnectionService(store, presence, clock, {
-    instanceId: newConnectionId(),
+    instanceId: newRandomId(),
     leaseMs: config.connectionLeaseSeconds * 1000,
     renewMs: config.connectionRenewSeconds * 1000,
   }, (error) => logger.warn({ err: error }, 'connection bookkeeping failed'));

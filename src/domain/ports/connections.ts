@@ -2,10 +2,6 @@
 export const CONNECTION_STATES = ['online', 'away'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export function isConnectionState(value: unknown): value is ConnectionState {
-  return typeof value === 'string' && (CONNECTION_STATES as readonly string[]).includes(value);
-}
-
 /**
  * Where a user is present (issue 20):
  * - `stream`: an open presence stream, held by one instance;

@@ -39,6 +39,8 @@ export function timedStatusEnded(user: { statusExpiresAt?: Date }, now: Date): b
 export interface ConnectionsPresence {
   /** The status of this service's connections. */
   connectionStatus: ConnectionStatus;
+  /** The status of both systems' connections: this service's and, beside Rocket.Chat, its own. */
+  withRocketChat: ConnectionStatus;
   /** What others see. */
   status: Status;
   /**
@@ -58,9 +60,9 @@ export function presenceOfConnections(connections: readonly ConnectionRecord[], 
   const live = connections.filter((connection) => isLive(connection, now));
   const connectionStatus = connectionStatusOf(live.map((connection) => connection.state));
   const rocketChatPresent = rocketChatConnection === 'online' || rocketChatConnection === 'away';
-  const combined = rocketChatPresent ? connectionStatusOf([connectionStatus, rocketChatConnection]) : connectionStatus;
+  const withRocketChat = rocketChatPresent ? connectionStatusOf([connectionStatus, rocketChatConnection]) : connectionStatus;
   const lastLease = live.reduce<Date | null>((last, connection) => (last === null || connection.expiresAt > last ? connection.expiresAt : last), null);
-  return { connectionStatus, status: shownStatus(combined, chosen), expiresAt: rocketChatPresent ? null : lastLease };
+  return { connectionStatus, withRocketChat, status: shownStatus(withRocketChat, chosen), expiresAt: rocketChatPresent ? null : lastLease };
 }
 
 /** For the user himself (users.getStatus): how many live connections of each kind. */

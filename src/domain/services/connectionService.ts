@@ -2,9 +2,10 @@ import type { Clock } from '../ports/clock';
 import type { ConnectionRecord, ConnectionState } from '../ports/connections';
 import type { Store } from '../ports/store';
 import type { Identity } from '../rules/accounts';
-import { connectionCounts, heartbeatIntervalMs, isLive, type LeaseTimes } from '../rules/connections';
-import { connectionStatusOf, type ConnectionStatus } from '../rules/presenceStatus';
-import { newConnectionId, type PresenceService } from './presenceService';
+import type { UserRecord } from '../ports/records';
+import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, type LeaseTimes } from '../rules/connections';
+import type { ConnectionStatus } from '../rules/presenceStatus';
+import { newRandomId, type PresenceService } from './presenceService';
 import type { ConnectionKind } from '../ports/connections';
 
 export interface ConnectionOptions extends LeaseTimes {
@@ -60,7 +61,7 @@ export class ConnectionService {
   async streamOpened(identity: Identity): Promise<string> {
     const now = this.clock.now();
     const connection: ConnectionRecord = {
-      id: newConnectionId(),
+      id: newRandomId(),
       userId: identity.userId,
       hashedToken: identity.hashedToken,
       kind: 'stream',
@@ -100,7 +101,7 @@ export class ConnectionService {
     const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now) && connection.kind !== 'declaration');
     if (own.length === 0) {
       await this.store.putConnection({
-        id: newConnectionId(),
+        id: newRandomId(),
         userId: identity.userId,
         hashedToken: identity.hashedToken,
         kind: 'heartbeat',
@@ -125,11 +126,12 @@ export class ConnectionService {
     await this.endConnections(await this.store.removeConnections({ hashedToken }));
   }
 
-  /** The user's connections as he is told of them. */
-  async ownConnections(userId: string): Promise<OwnConnections> {
+  /** The user's connections as he is told of them: both systems' connection status, and his own by kind. */
+  async ownConnections(user: Pick<UserRecord, '_id' | 'statusConnection'>): Promise<OwnConnections> {
     const now = this.clock.now();
-    const live = (await this.store.connectionsOfUser(userId)).filter((connection) => isLive(connection, now));
-    return { connectionStatus: connectionStatusOf(live.map((connection) => connection.state)), counts: connectionCounts(live, now) };
+    const connections = await this.store.connectionsOfUser(user._id);
+    const { withRocketChat } = presenceOfConnections(connections, 'online', now, user.statusConnection ?? null);
+    return { connectionStatus: withRocketChat, counts: connectionCounts(connections, now) };
   }
 
   /**

@@ -32,8 +32,8 @@ interface ChosenPresence {
   showsHimself: boolean;
 }
 
-/** A new connection's id: random, never derived from the token. */
-export function newConnectionId(): string {
+/** A new connection's or instance's id: random, never derived from a token. */
+export function newRandomId(): string {
   return randomBytes(12).toString('base64url');
 }
 
@@ -254,7 +254,7 @@ export class PresenceService {
     if (running === undefined && !create) return;
     const expiresAt = explicit || running === undefined || running.expiresAt < leaseEnd ? leaseEnd : running.expiresAt;
     const declaration: ConnectionRecord = {
-      id: running?.id ?? newConnectionId(),
+      id: running?.id ?? newRandomId(),
       userId: identity.userId,
       hashedToken: identity.hashedToken,
       kind: 'declaration',

@@ -4,8 +4,7 @@ import { effectiveStatus } from '../../domain/rules/status';
 import { InvalidParamError } from '../../domain/errors';
 import type { PresenceService } from '../../domain/services/presenceService';
 import type { ConnectionService } from '../../domain/services/connectionService';
-import { CONNECTION_STATES, isConnectionState, type ConnectionState } from '../../domain/ports/connections';
-import { connectionStatusOf } from '../../domain/rules/presenceStatus';
+import { CONNECTION_STATES, type ConnectionState } from '../../domain/ports/connections';
 import type { PresenceReading } from '../../domain/ports/records';
 import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
@@ -33,11 +32,10 @@ function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string
  */
 async function ownPresenceFields(reading: PresenceReading, callerId: string, connections: ConnectionService, extra: 'counts' | 'lastLogin'): Promise<Record<string, unknown>> {
   if (reading.user._id !== callerId) return {};
-  const own = await connections.ownConnections(callerId);
   // Beside Rocket.Chat, its own connections count too.
-  const connectionStatus = connectionStatusOf([own.connectionStatus, ...(isConnectionState(reading.user.statusConnection) ? [reading.user.statusConnection] : [])]);
-  if (extra === 'counts') return { connectionStatus, connections: own.counts };
-  return { connectionStatus, ...(reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}) };
+  const own = await connections.ownConnections(reading.user);
+  if (extra === 'counts') return { connectionStatus: own.connectionStatus, connections: own.counts };
+  return { connectionStatus: own.connectionStatus, ...(reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}) };
 }
 
 /** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */

@@ -106,15 +106,15 @@ describe('presenceOfConnections', () => {
   const at = (iso: string) => new Date(iso);
 
   it('is offline with no expiry without a connection', () => {
-    expect(presenceOfConnections([], 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
-    expect(presenceOfConnections([], 'busy', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections([], 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections([], 'busy', NOW)).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'offline', status: 'offline', expiresAt: null });
   });
 
   it('ignores lapsed connections, the one whose lease ends this very millisecond too', () => {
     const lapsed = [connection(at('2026-03-01T11:59:59.999Z')), connection(at('2026-03-01T12:00:00.000Z'))];
-    expect(presenceOfConnections(lapsed, 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections(lapsed, 'online', NOW)).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'offline', status: 'offline', expiresAt: null });
     const withLive = [...lapsed, connection(at('2026-03-01T12:00:20.000Z'), { state: 'away' })];
-    expect(presenceOfConnections(withLive, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:20.000Z') });
+    expect(presenceOfConnections(withLive, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:20.000Z') });
   });
 
   it('is online when one connection is online and another away, until the latest live lease', () => {
@@ -123,7 +123,7 @@ describe('presenceOfConnections', () => {
       connection(at('2026-03-01T12:00:30.000Z'), { state: 'away', kind: 'stream' }),
       connection(at('2026-03-01T12:00:20.000Z'), { state: 'online' }),
     ];
-    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'online', expiresAt: at('2026-03-01T12:00:30.000Z') });
+    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'online', withRocketChat: 'online', status: 'online', expiresAt: at('2026-03-01T12:00:30.000Z') });
     // In any order.
     expect(presenceOfConnections([...connections].reverse(), 'online', NOW).expiresAt).toStrictEqual(at('2026-03-01T12:00:30.000Z'));
     expect(presenceOfConnections([connections[1], connections[0], connections[2]], 'online', NOW).expiresAt).toStrictEqual(at('2026-03-01T12:00:30.000Z'));
@@ -131,38 +131,38 @@ describe('presenceOfConnections', () => {
 
   it('is away when every live connection is away', () => {
     const connections = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' }), connection(at('2026-03-01T11:00:00.000Z'), { state: 'online' })];
-    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(connections, 'online', NOW)).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
   });
 
   it('shows a chosen busy over an away connection, and a chosen away over an online one', () => {
     const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
-    expect(presenceOfConnections(away, 'busy', NOW)).toStrictEqual({ connectionStatus: 'away', status: 'busy', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(away, 'busy', NOW)).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'away', status: 'busy', expiresAt: at('2026-03-01T12:00:10.000Z') });
     const online = [connection(at('2026-03-01T12:00:10.000Z'))];
-    expect(presenceOfConnections(online, 'away', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(online, 'away', NOW)).toStrictEqual({ connectionStatus: 'online', withRocketChat: 'online', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
   });
 
   it('shows a chosen offline (invisible) as offline, yet keeps the last lease as its expiry', () => {
     const connections = [connection(at('2026-03-01T12:00:10.000Z')), connection(at('2026-03-01T12:00:25.000Z'), { state: 'away' })];
-    expect(presenceOfConnections(connections, 'offline', NOW)).toStrictEqual({ connectionStatus: 'online', status: 'offline', expiresAt: at('2026-03-01T12:00:25.000Z') });
+    expect(presenceOfConnections(connections, 'offline', NOW)).toStrictEqual({ connectionStatus: 'online', withRocketChat: 'online', status: 'offline', expiresAt: at('2026-03-01T12:00:25.000Z') });
   });
 
   it("counts Rocket.Chat's online connection status as a connection, with no expiry of this service's", () => {
-    expect(presenceOfConnections([], 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'online', expiresAt: null });
-    expect(presenceOfConnections([], 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'offline', status: 'away', expiresAt: null });
-    expect(presenceOfConnections([], 'busy', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'busy', expiresAt: null });
-    expect(presenceOfConnections([], 'offline', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections([], 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'online', status: 'online', expiresAt: null });
+    expect(presenceOfConnections([], 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'away', status: 'away', expiresAt: null });
+    expect(presenceOfConnections([], 'busy', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'online', status: 'busy', expiresAt: null });
+    expect(presenceOfConnections([], 'offline', NOW, 'online')).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'online', status: 'offline', expiresAt: null });
     // Beside a live connection of this service's: the better of both, still no expiry of this service's.
     const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
-    expect(presenceOfConnections(away, 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'away', status: 'online', expiresAt: null });
+    expect(presenceOfConnections(away, 'online', NOW, 'online')).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'online', status: 'online', expiresAt: null });
     const online = [connection(at('2026-03-01T12:00:10.000Z'))];
-    expect(presenceOfConnections(online, 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'online', status: 'online', expiresAt: null });
+    expect(presenceOfConnections(online, 'online', NOW, 'away')).toStrictEqual({ connectionStatus: 'online', withRocketChat: 'online', status: 'online', expiresAt: null });
   });
 
   it("ignores Rocket.Chat's offline connection status, as it does none at all", () => {
-    expect(presenceOfConnections([], 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'offline', status: 'offline', expiresAt: null });
+    expect(presenceOfConnections([], 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'offline', withRocketChat: 'offline', status: 'offline', expiresAt: null });
     const away = [connection(at('2026-03-01T12:00:10.000Z'), { state: 'away' })];
-    expect(presenceOfConnections(away, 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
-    expect(presenceOfConnections(away, 'online', NOW, null)).toStrictEqual({ connectionStatus: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(away, 'online', NOW, 'offline')).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
+    expect(presenceOfConnections(away, 'online', NOW, null)).toStrictEqual({ connectionStatus: 'away', withRocketChat: 'away', status: 'away', expiresAt: at('2026-03-01T12:00:10.000Z') });
   });
 });
 
