@@ -13,6 +13,7 @@ import { RocketChatPresenceRecorder } from './domain/services/rocketChatPresence
 import { authenticate, redeemTicket } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler, notFound } from './http/middleware/errorHandler';
+import { addHotRoute } from './http/hotLane';
 import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
 import { parseQueryString } from './http/queryString';
@@ -149,18 +150,6 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
-  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
-  // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
-  app.use(presencePage());
-  app.use(securityHeaders);
-  if (config.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
-  }
-  addOperationsRoutes(app, store, metrics, config.metricsToken);
-  app.use(express.json({ limit: BODY_LIMIT }));
-  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
-  app.use(requireObjectBody);
-
   // On each route rather than on the routers, so an unknown path is a 404 whoever asks.
   const auth = [authenticate(accounts), updatePresence(presence, logger)];
   const streamAuth = { before: authenticate(accounts, { streamTicket: true }), after: [redeemTicket(accounts), updatePresence(presence, logger)] };
@@ -169,17 +158,31 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   rocketChat.use(rememberMountPath);
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
-  addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
+  const { usersPresence } = addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
     maxBufferedBytes: config.streamMaxBufferBytes,
     ticketTtlMs: config.streamTicketSeconds * 1000,
   });
-  app.use('/api/v1', rocketChat);
 
   const pnut = Router();
   pnut.use(rememberMountPath);
-  addPnutPresenceRoutes(pnut, auth, presence);
+  const { userPresence } = addPnutPresenceRoutes(pnut, auth, presence);
+
+  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
+  // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
+  app.use(presencePage());
+  app.use(securityHeaders);
+  if (config.corsOrigins.length > 0) {
+    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
+  }
+  addHotRoute(app, '/api/v1/users.presence', usersPresence);
+  addHotRoute(app, '/v0/users/:user_id/presence', userPresence);
+  addOperationsRoutes(app, store, metrics, config.metricsToken);
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
+  app.use(requireObjectBody);
+  app.use('/api/v1', rocketChat);
   app.use('/v0', pnut);
 
   app.use(notFound);

@@ -24,8 +24,11 @@ function paramOf(req: Request, name: string): string | undefined {
 }
 
 
-/** pnut's presence endpoints, on the router mounted at /v0 behind authentication. */
-export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): void {
+/**
+ * pnut's presence endpoints, on the router mounted at /v0 behind authentication; returns the chain of one user's
+ * presence (the `update_presence` heartbeat's usual carrier), which the app also mounts on its hot lane.
+ */
+export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): { userPresence: RequestHandler[] } {
   const renderList = renderedPerSnapshot(
     (snapshot) => new CachedPnutList(JSON.stringify(snapshot.users.map((user) => pnutPresenceObject(user, snapshot.takenAt)))),
   );
@@ -34,13 +37,14 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
     renderList((await presence.presentUsers()).snapshot).send(req, res);
   });
 
-  router.get('/users/:user_id/presence', ...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
+  const userPresence: RequestHandler[] = [...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
     const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
     const reading = await presence.readUser(userId).catch((error: unknown) => {
       throw error instanceof UnknownUserError ? new NotFoundError('User not found') : error;
     });
     pnutSuccess(req, res, pnutPresenceObject(reading.user, presence.now()));
-  });
+  }];
+  router.get('/users/:user_id/presence', ...userPresence);
 
   router.put(
     '/users/:user_id/presence',
@@ -63,4 +67,5 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
     },
   );
 
+  return { userPresence };
 }

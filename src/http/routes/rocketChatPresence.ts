@@ -38,11 +38,14 @@ async function ownPresenceFields(reading: PresenceReading, callerId: string, con
   return { connectionStatus: own.connectionStatus, ...(reading.user.lastLogin !== undefined ? { lastLogin: reading.user.lastLogin } : {}) };
 }
 
-/** users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind authentication. */
-export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService, connections: ConnectionService): void {
+/**
+ * users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind
+ * authentication; returns users.presence's whole chain, which the app also mounts on its hot lane.
+ */
+export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService, connections: ConnectionService): { usersPresence: RequestHandler[] } {
   const fullList = renderedPerSnapshot(renderFullList);
 
-  router.get('/users.presence', ...auth, fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
+  const usersPresence: RequestHandler[] = [...auth, fromParam, idsParam, rejectInvalid, async (req: Request, res: Response) => {
     const { from } = req.query as { from?: Date };
     const ids = req.query.ids === undefined ? undefined : parseIds(req.query.ids);
     const identity = identityOf(res);
@@ -56,7 +59,8 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     // The same bytes as JSON.stringify({users, full, success}), from each record's JSON made once.
     const body = `{"users":[${list.readings.map(rocketChatPresenceUserJson).join(',')}],"full":false,"success":true}`;
     sendRocketChatJson(req, res, 200, body, etagOf(body));
-  });
+  }];
+  router.get('/users.presence', ...usersPresence);
 
   router.post(
     '/users.setStatus',
@@ -104,6 +108,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     },
   );
 
+  return { usersPresence };
 }
 
 /** `userId`, else `username`, else the caller: how getStatus and getPresence choose whom to read. */
