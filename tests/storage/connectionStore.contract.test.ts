@@ -228,7 +228,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
       expect(await presenceExpiryOf('u1')).toStrictEqual(after(10_000));
     });
 
-    it("renews an instance's live streams whose clients do not heartbeat, and only those", async () => {
+    it("renews an instance's live streams whose clients do not heartbeat and whose lease ends before the due time, and only those", async () => {
       await createUsers(
         { _id: 'u1', presenceExpiresAt: after(10_000) },
         { _id: 'u2', presenceExpiresAt: null },
@@ -242,6 +242,8 @@ describeEachStore('ConnectionStore contract', (kind) => {
         stream('u3-heartbeating', 'u3', { clientRenewed: true }),
         // Lapsed: not revived.
         stream('u3-lapsed', 'u3', { expiresAt: NOW }),
+        // Its lease ends at the due time: not due yet.
+        stream('u3-not-due', 'u3', { expiresAt: after(15_000) }),
         // Another instance's.
         stream('u4-b', 'u4', { instanceId: 'instance-b' }),
         // No instance's.
@@ -250,12 +252,12 @@ describeEachStore('ConnectionStore contract', (kind) => {
       await put(...renewable, ...others);
       await store.findUserById('u1');
 
-      expect(await store.renewConnections({ instanceId: 'instance-a' }, LEASE, NOW)).toBe(2);
+      expect(await store.renewConnections({ instanceId: 'instance-a', dueBefore: after(15_000) }, LEASE, NOW)).toBe(2);
 
       expect(await connectionsOf(store, 'u1', 'u2', 'u3', 'u4')).toStrictEqual(byId([...renewable.map((each) => ({ ...each, expiresAt: LEASE })), ...others]));
       expect({ u1: await presenceExpiryOf('u1'), u2: await presenceExpiryOf('u2'), u3: await presenceExpiryOf('u3'), u4: await presenceExpiryOf('u4') })
         .toStrictEqual({ u1: LEASE, u2: null, u3: after(10_000), u4: after(10_000) });
-      expect(await store.renewConnections({ instanceId: 'instance-c' }, LEASE, NOW)).toBe(0);
+      expect(await store.renewConnections({ instanceId: 'instance-c', dueBefore: after(15_000) }, LEASE, NOW)).toBe(0);
     });
   });
 

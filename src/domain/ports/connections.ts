@@ -33,8 +33,8 @@ export interface ConnectionRecord {
 /** Which connections a bulk renewal renews. */
 export type RenewalSelection =
   | { ids: readonly string[] }
-  /** The streams this instance holds whose clients do not heartbeat. */
-  | { instanceId: string };
+  /** The streams this instance holds whose clients do not heartbeat, and whose lease ends before `dueBefore`. */
+  | { instanceId: string; dueBefore: Date };
 
 /** Which connections to remove. */
 export type RemovalSelection = { ids: readonly string[] } | { hashedToken: string } | { instanceId: string } | { userId: string; kind: ConnectionKind };

@@ -19,6 +19,16 @@ export function heartbeatIntervalMs(times: LeaseTimes): number {
   return Math.max(1000, Math.floor((times.leaseMs - times.renewMs) / 2000) * 1000);
 }
 
+/**
+ * An instance renews the leases of its streams once less than half a lease is left, not on every round: each
+ * stream's lease (and its user's presence expiry) is written once every ⌊leaseMs / 2 / renewMs⌋ + 1 rounds (every
+ * fourth with the defaults), and is never left shorter than leaseMs / 2 − renewMs (10 s; renewMs / 2 with the
+ * shortest lease the configuration allows). 10 000 streams cost 10 000 row writes every 20 s instead of every 5 s.
+ */
+export function streamRenewalDueBefore(now: Date, times: Pick<LeaseTimes, 'leaseMs'>): Date {
+  return new Date(now.getTime() + times.leaseMs / 2);
+}
+
 /** A connection is live until its lease ends. */
 export function isLive(connection: Pick<ConnectionRecord, 'expiresAt'>, now: Date): boolean {
   return connection.expiresAt.getTime() > now.getTime();

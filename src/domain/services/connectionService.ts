@@ -3,7 +3,7 @@ import type { ConnectionRecord, ConnectionState } from '../ports/connections';
 import type { Store } from '../ports/store';
 import type { Identity } from '../rules/accounts';
 import type { UserRecord } from '../ports/records';
-import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, type LeaseTimes } from '../rules/connections';
+import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, type LeaseTimes } from '../rules/connections';
 import type { ConnectionStatus } from '../rules/presenceStatus';
 import { newRandomId, type PresenceService } from './presenceService';
 import type { ConnectionKind } from '../ports/connections';
@@ -167,7 +167,7 @@ export class ConnectionService {
     const expiresAt = this.leaseEnd(now);
     // Always, even holding no stream: other instances learn from it that this one is alive.
     await this.store.renewInstance(this.options.instanceId, expiresAt);
-    if (this.heldStreams > 0) await this.store.renewConnections({ instanceId: this.options.instanceId }, expiresAt, now);
+    if (this.heldStreams > 0) await this.store.renewConnections({ instanceId: this.options.instanceId, dueBefore: streamRenewalDueBefore(now, this.options) }, expiresAt, now);
     if (this.pendingRenewals.size > 0) {
       const ids = [...this.pendingRenewals];
       this.pendingRenewals = new Set();

@@ -365,7 +365,9 @@ export class MongoStore implements PresenceStore, ConnectionStore {
 
   async renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
     const live = { expiresAt: { $gt: now } };
-    const filter = 'ids' in selection ? { _id: { $in: [...selection.ids] }, ...live } : { instanceId: { $eq: selection.instanceId }, clientRenewed: false, ...live };
+    const filter = 'ids' in selection
+      ? { _id: { $in: [...selection.ids] }, ...live }
+      : { instanceId: { $eq: selection.instanceId }, clientRenewed: false, expiresAt: { $gt: now, $lt: selection.dueBefore } };
     const renewed = await this.connections.find(filter, { userId: 1 }).maxTimeMS(this.maxTimeMs).lean<{ _id: string; userId: string }[]>();
     if (renewed.length === 0) return 0;
     await this.connections.updateMany({ _id: { $in: renewed.map((connection) => connection._id) }, ...live }, { $set: { expiresAt } }, { maxTimeMS: this.maxTimeMs });

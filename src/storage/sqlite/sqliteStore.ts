@@ -324,7 +324,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
       const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
       const userIds = ('ids' in selection
         ? s.renewConnectionsByIds.all({ ...params, ids: JSON.stringify(selection.ids) })
-        : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId })) as string[];
+        : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId, due_before: selection.dueBefore.getTime() })) as string[];
       if (userIds.length === 0) return 0;
       for (const userId of s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[]) this.committed.drop(userId);
       return userIds.length;
@@ -433,7 +433,7 @@ export const STATEMENTS = {
   renewConnectionsByIds: `UPDATE connections SET expires_at = @expires_at
     WHERE id IN (SELECT value FROM json_each(@ids)) AND expires_at > @now RETURNING user_id`,
   renewConnectionsOfInstance: `UPDATE connections SET expires_at = @expires_at
-    WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now RETURNING user_id`,
+    WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now AND expires_at < @due_before RETURNING user_id`,
   pushPresenceExpiry: `UPDATE users SET presence_expires_at = max(presence_expires_at, @expires_at)
     WHERE id IN (SELECT value FROM json_each(@ids)) AND presence_expires_at > @now RETURNING id`,
   expiredConnections: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../src/domain/ports/connections';
 import { loadConfig } from '../../../src/config/loadConfig';
-import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, timedStatusEnded } from '../../../src/domain/rules/connections';
+import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -21,6 +21,38 @@ function connection(expiresAt: Date, fields: Partial<ConnectionRecord> = {}): Co
     ...fields,
   };
 }
+
+describe('streamRenewalDueBefore', () => {
+  it('is half a lease from now', () => {
+    expect(streamRenewalDueBefore(new Date('2026-03-01T12:00:00.000Z'), { leaseMs: 30_000 })).toStrictEqual(new Date('2026-03-01T12:00:15.000Z'));
+  });
+
+  /** Rounds every renewMs over a stream opened at 0 with a full lease: when it is written, and the least lease it is left with. */
+  function renewals(times: { leaseMs: number; renewMs: number }, rounds: number): { writes: number; leastLeftMs: number } {
+    let expiresAtMs = times.leaseMs;
+    let writes = 0;
+    let leastLeftMs = Number.POSITIVE_INFINITY;
+    for (let round = 1; round <= rounds; round += 1) {
+      const nowMs = round * times.renewMs;
+      leastLeftMs = Math.min(leastLeftMs, expiresAtMs - nowMs);
+      if (expiresAtMs < streamRenewalDueBefore(new Date(nowMs), times).getTime()) {
+        expiresAtMs = nowMs + times.leaseMs;
+        writes += 1;
+      }
+    }
+    return { writes, leastLeftMs };
+  }
+
+  it.each([
+    // The defaults: written every fourth round, never less than 10 s left.
+    [{ leaseMs: 30_000, renewMs: 5_000 }, { writes: 7, leastLeftMs: 10_000 }],
+    // The shortest lease loadConfig allows (3 rounds): every other round, half a round left at the least.
+    [{ leaseMs: 15_000, renewMs: 5_000 }, { writes: 15, leastLeftMs: 5_000 }],
+    [{ leaseMs: 60_000, renewMs: 5_000 }, { writes: 4, leastLeftMs: 25_000 }],
+  ])('over 30 rounds of %j a stream is written %j times, its lease never run out', (times, expected) => {
+    expect(renewals(times, 30)).toStrictEqual(expected);
+  });
+});
 
 describe('heartbeatIntervalMs', () => {
   it('is 12 s with the defaults: a 30 s lease renewed every 5 s', () => {
