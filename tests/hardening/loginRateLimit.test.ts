@@ -264,3 +264,28 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
     expectRateLimited(await attempt(LIMIT));
   });
 });
+
+describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_LIMIT=1)', () => {
+  it('answers 503 with Retry-After at once, and a login refused so is not counted against the limit', async () => {
+    const limit = 12;
+    const h = buildHarness({ config: { loginRateLimit: limit, loginRateWindowSeconds: 60, passwordWorkers: 1, passwordQueueLimit: 1 } });
+    const server = await listen(h.app);
+    try {
+      // One check runs, one waits: the rest of ten at once are refused.
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => login(server, { user: `nobody${i}`, password: 'guess' }, { from: '127.0.4.1' })));
+      const busy = answers.filter((res) => res.status === 503);
+      const checked = answers.filter((res) => res.status === 401).length;
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(busy.length + checked).toBe(answers.length);
+      for (const res of busy) {
+        expect(res.json()).toEqual({ success: false, error: 'Too many logins at once, try again shortly' });
+        expect(res.headers['retry-after']).toBe('1');
+      }
+      // Only the checked attempts spent the address's budget.
+      for (let i = checked; i < limit; i += 1) expect((await login(server, { user: `later${i}`, password: 'guess' }, { from: '127.0.4.1' })).status).toBe(401);
+      expectRateLimited(await login(server, { user: 'later', password: 'guess' }, { from: '127.0.4.1' }), limit);
+    } finally {
+      await server.close();
+    }
+  });
+});

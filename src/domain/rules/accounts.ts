@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
 /** Who made a request, as established by authentication. */
@@ -31,23 +30,20 @@ export function hashLoginToken(token: string): string {
   return createHash('sha256').update(token).digest('base64');
 }
 
-/** Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it; stored hashes follow suit. */
-function preHashPassword(password: string): string {
+/**
+ * Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it (its `{ digest, algorithm:
+ * 'sha-256' }` login form sends this digest); stored hashes are bcrypt of it. bcrypt itself runs behind the
+ * PasswordHasher port (src/domain/services/passwords.ts).
+ */
+export function preHashPassword(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-const BCRYPT_ROUNDS = 10;
-
-export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(preHashPassword(password), BCRYPT_ROUNDS);
-}
+/** bcrypt's cost for new hashes, as Rocket.Chat's (`$2b$10$`). */
+export const BCRYPT_ROUNDS = 10;
 
 /** A well-formed hash that matches nothing, so an unknown user costs the same bcrypt time as a wrong password. */
-const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
-
-export function verifyPassword(password: string, storedHash: string | undefined): Promise<boolean> {
-  return bcrypt.compare(preHashPassword(password), storedHash ?? UNMATCHABLE_HASH);
-}
+export const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
 
 /** 43 URL-safe characters, like Rocket.Chat's Random.secret(). */
 export function newLoginToken(): string {

@@ -1,20 +1,17 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, loginAttemptKey, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { hashLoginToken, newLoginToken, newUserId, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
     expect(hashLoginToken('abc')).toBe(createHash('sha256').update('abc').digest('base64'));
   });
-  it('stores bcrypt(sha256_hex(password)), so Rocket.Chat hashes verify here and the reverse', async () => {
-    const stored = await hashPassword('s3cret');
-    expect(await bcrypt.compare(createHash('sha256').update('s3cret').digest('hex'), stored)).toBe(true);
-    const fromRocketChat = await bcrypt.hash(createHash('sha256').update('rc-pass').digest('hex'), 4);
-    expect(await verifyPassword('rc-pass', fromRocketChat)).toBe(true);
-    expect(await verifyPassword('wrong', fromRocketChat)).toBe(false);
+  it('pre-hashes a password as Rocket.Chat\'s clients do: sha256 hex', () => {
+    expect(preHashPassword('s3cret')).toBe(createHash('sha256').update('s3cret').digest('hex'));
   });
-  it('verifies nothing against a missing hash', async () => {
-    expect(await verifyPassword('anything', undefined)).toBe(false);
+  it('has an unmatchable hash bcrypt reads as a cost-10 hash', async () => {
+    expect(bcrypt.getRounds(UNMATCHABLE_HASH)).toBe(10);
+    expect(await bcrypt.compare(preHashPassword(''), UNMATCHABLE_HASH)).toBe(false);
   });
   it('makes 43-character URL-safe tokens and 17-character ids, different each time', () => {
     expect(newLoginToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
