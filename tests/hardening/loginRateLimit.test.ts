@@ -255,6 +255,19 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
     expect(other.status).toBe(401);
   });
 
+  it('counts every address of one IPv6 /64 as one address, and an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const from = (address: string, i: number) => login(server, { user: `someone${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': address } });
+    const sameSlash64 = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:DB8:1:2:ffff:ffff:ffff:ffff'];
+    for (let i = 0; i < LIMIT; i += 1) expect((await from(sameSlash64[i], i)).status).toBe(401);
+    expectRateLimited(await from('2001:db8:1:2:1234:5678:9abc:def0', LIMIT));
+    // The next /64 has a budget of its own.
+    expect((await from('2001:db8:1:3::1', LIMIT)).status).toBe(401);
+
+    for (let i = 0; i < LIMIT; i += 1) expect((await from(i % 2 === 0 ? '::ffff:198.51.100.9' : '198.51.100.9', i)).status).toBe(401);
+    expectRateLimited(await from('198.51.100.9', LIMIT));
+    expectRateLimited(await from('::ffff:198.51.100.9', LIMIT));
+  });
+
   it('cannot be dodged by a client that sends its own X-Forwarded-For (the proxy appends the real address)', async () => {
     // A proxy such as nginx ($proxy_add_x_forwarded_for) keeps what the client sent and appends the address it
     // saw. Only that last entry can be trusted; the ones before it are whatever the attacker wrote.

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
 /** Who made a request, as established by authentication. */
@@ -103,14 +104,46 @@ export function loginTokensToPrune(tokens: readonly LoginToken[], now: Date, exp
   return pruned;
 }
 
+/** The eight 16-bit groups of an IPv6 address (valid per isIPv6, without a zone), a dotted IPv4 tail included. */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail !== null) {
+    const [a, b, c, d] = tail.slice(1).map(Number);
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.split('::');
+  const parse = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const before = parse(head);
+  const after = parse(rest);
+  return rest === undefined ? before : [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
 /**
- * The keys failed logins are counted under, the same on every instance: the client's address, and the account
- * tried (its id, so every spelling of a username and its email count together; the name itself, lower-cased, for
- * an unknown one, so the limit does not tell which accounts exist). Hashed: fixed size, and no address or name is
- * kept in clear.
+ * What the per-address login limit counts a client address as: an IPv4 address as itself; an IPv4-mapped IPv6
+ * address (`::ffff:a.b.c.d`, how a dual-stack socket reports an IPv4 client) as that IPv4 address; any other
+ * IPv6 address as its /64 (`2001:db8:1:2::/64`), the block one subscriber gets, so a single /64 is one budget and
+ * not 2^64 of them. Anything else (no address) as it is.
+ */
+export function limitedAddressOf(address: string): string {
+  const withoutZone = address.replace(/%.*$/, '');
+  if (isIPv4(withoutZone)) return withoutZone;
+  if (!isIPv6(withoutZone)) return address;
+  const groups = ipv6Groups(withoutZone.toLowerCase());
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
+  }
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * The keys failed logins are counted under, the same on every instance: the client's address (as
+ * limitedAddressOf counts it), and the account tried (its id, so every spelling of a username and its email count
+ * together; the name itself, lower-cased, for an unknown one, so the limit does not tell which accounts exist).
+ * Hashed: fixed size, and no address or name is kept in clear.
  */
 export function loginAttemptKey(kind: 'address' | 'account' | 'login', value: string): string {
-  const normalised = kind === 'login' ? value.toLowerCase() : value;
+  const normalised = kind === 'login' ? value.toLowerCase() : kind === 'address' ? limitedAddressOf(value) : value;
   return `${kind}:${createHash('sha256').update(normalised).digest('base64url').slice(0, 32)}`;
 }
 

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { hashLoginToken, newLoginToken, newUserId, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
@@ -94,6 +94,37 @@ describe('login attempt keys', () => {
     const key = loginAttemptKey('login', 'x'.repeat(10_000));
     expect(key).toMatch(/^login:[A-Za-z0-9_-]{32}$/);
     expect(loginAttemptKey('address', '192.0.2.77')).not.toContain('192.0.2.77');
+  });
+});
+
+describe('limitedAddressOf: what the per-address login limit counts an address as', () => {
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    // How a dual-stack socket reports an IPv4 client, in both spellings: the IPv4 address itself.
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::FFFF:c633:6407', '198.51.100.7'],
+    // Every IPv6 address of one /64, however written, is one address.
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:ffff:ffff:ffff:fffe', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2:0:0:0:0', '2001:db8:1:2::/64'],
+    ['2001:db8:1:3::1', '2001:db8:1:3::/64'],
+    ['2001:db8::', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    // A dotted tail that is not IPv4-mapped stays IPv6.
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+    // No address, or not one: as it is.
+    ['', ''],
+    ['unknown', 'unknown'],
+  ])('%s counts as %s', (address, counted) => {
+    expect(limitedAddressOf(address)).toBe(counted);
+  });
+
+  it('gives one login attempt key to a /64 and to an IPv4 address and its mapped form', () => {
+    expect(loginAttemptKey('address', '2001:db8:1:2::1')).toBe(loginAttemptKey('address', '2001:db8:1:2:aaaa:bbbb:cccc:dddd'));
+    expect(loginAttemptKey('address', '2001:db8:1:2::1')).not.toBe(loginAttemptKey('address', '2001:db8:1:3::1'));
+    expect(loginAttemptKey('address', '::ffff:10.0.0.1')).toBe(loginAttemptKey('address', '10.0.0.1'));
+    expect(loginAttemptKey('address', '10.0.0.1')).not.toBe(loginAttemptKey('address', '10.0.0.2'));
   });
 });
 
