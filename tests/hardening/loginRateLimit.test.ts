@@ -302,3 +302,40 @@ describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_L
     }
   });
 });
+
+describeEachStore('the account limit never tells which e-mail address belongs to which username', (kind) => {
+  const current = appPerTest(kind, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60, trustProxy: true });
+  let sent = 0;
+  // Each attempt from an address of its own (TRUST_PROXY), so only the account limit can refuse it.
+  const attempt = (body: Record<string, string>) => {
+    sent += 1;
+    return request(current.t.app).post('/api/v1/login').set('X-Forwarded-For', `192.0.2.${sent}`).send(body);
+  };
+  beforeEach(async () => {
+    sent = 0;
+    await current.t.seedUser({ username: 'hana', emails: [{ address: 'hana@example.com', verified: true }] });
+    await current.t.seedUser({ username: 'ivan', emails: [{ address: 'ivan@example.com', verified: true }] });
+  });
+
+  it('after guesses at a username reach 429, its user\'s e-mail address answers as any other does', async () => {
+    for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: 'hana', password: 'guess' })).status).toBe(401);
+    expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(429);
+    expect((await attempt({ username: 'HANA', password: 'guess' })).status).toBe(429);
+    // Her address, another user's and nobody's: the same 401, so none of them is tied to the username.
+    for (const email of ['hana@example.com', 'ivan@example.com', 'nobody@example.com']) {
+      const res = await attempt({ user: email, password: 'guess' });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' });
+    }
+    expect((await attempt({ user: 'hana@example.com', password: TEST_PASSWORD })).status).toBe(200);
+  });
+
+  it('guesses at an e-mail address are limited as that address, known or not, never as the username', async () => {
+    for (const email of ['Hana@Example.com', 'nobody@example.com']) {
+      for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: email, password: 'guess' })).status).toBe(401);
+      expect((await attempt({ email: email.toLowerCase(), password: 'guess' })).status).toBe(429);
+    }
+    expect((await attempt({ user: 'hana@example.com', password: TEST_PASSWORD })).status).toBe(429);
+    expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(200);
+  });
+});

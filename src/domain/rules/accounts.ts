@@ -137,13 +137,27 @@ export function limitedAddressOf(address: string): string {
 }
 
 /**
- * The keys failed logins are counted under, the same on every instance: the client's address (as
- * limitedAddressOf counts it), and the account tried (its id, so every spelling of a username and its email count
- * together; the name itself, lower-cased, for an unknown one, so the limit does not tell which accounts exist).
- * Hashed: fixed size, and no address or name is kept in clear.
+ * What the account limit counts a login under: the login field as sent, a username or an e-mail address, never
+ * the account behind it. Were a username and its user's e-mail counted together, guessing at the username until
+ * the limit bites would tell which e-mail address answers 429 and so belongs to that user. An e-mail address
+ * counts as itself (lower-cased, as it is found); a username as the user's own, lower-cased, so that every
+ * spelling the store finds it by (MongoDB's case-insensitive collation folds more than lower-casing does) shares
+ * one budget; an unknown name as itself, lower-cased. An account thus has one budget for its username and one
+ * for each of its e-mail addresses.
  */
-export function loginAttemptKey(kind: 'address' | 'account' | 'login', value: string): string {
-  const normalised = kind === 'login' ? value.toLowerCase() : kind === 'address' ? limitedAddressOf(value) : value;
+export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'username' | 'emails'> | null): string {
+  const sent = login.toLowerCase();
+  if (user === null || (user.emails ?? []).some((email) => email.address.toLowerCase() === sent)) return sent;
+  return user.username.toLowerCase();
+}
+
+/**
+ * The keys failed logins are counted under, the same on every instance: the client's address (as
+ * limitedAddressOf counts it), and the name tried (as accountLimitNameOf counts it, lower-cased). Hashed: fixed
+ * size, and no address or name is kept in clear.
+ */
+export function loginAttemptKey(kind: 'address' | 'login', value: string): string {
+  const normalised = kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
   return `${kind}:${createHash('sha256').update(normalised).digest('base64url').slice(0, 32)}`;
 }
 

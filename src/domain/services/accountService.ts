@@ -3,7 +3,7 @@ import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
-import { NEW_USER_PRESENCE, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
+import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
 import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors';
 import { sameString } from '../../utils';
 import type { Passwords } from './passwords';
@@ -106,7 +106,7 @@ export class AccountService {
       return { user: found.user, token: request.resume };
     }
     const user = await this.store.findUserByLogin(request.login);
-    await this.countAttempt('account', user === null ? loginAttemptKey('login', request.login) : loginAttemptKey('account', user._id), counted);
+    await this.countAttempt('account', loginAttemptKey('login', accountLimitNameOf(request.login, user)), counted);
     const passwordMatches = await this.passwords.verifyPassword(request.password, user?.services?.password?.bcrypt);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
@@ -80,20 +80,43 @@ describe('how many login tokens a user keeps', () => {
 });
 
 describe('login attempt keys', () => {
-  it('count every spelling of an unknown login name together, and apart from the address and the account kinds', () => {
+  it('count every spelling of a login name together, and apart from the address kind', () => {
     expect(loginAttemptKey('login', 'Alice')).toBe(loginAttemptKey('login', 'alice'));
-    const keys = [loginAttemptKey('login', 'alice'), loginAttemptKey('account', 'alice'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
-    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'account:…', 'address:…', 'address:…']);
-    expect(new Set(keys).size).toBe(4);
+    const keys = [loginAttemptKey('login', '10.0.0.1'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
+    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'address:…', 'address:…']);
+    expect(new Set(keys).size).toBe(3);
     // The same value under two kinds differs by the kind alone; two addresses by the hash.
-    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('account:'.length));
-    expect(keys[2]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
+    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('address:'.length));
+    expect(keys[1]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
   });
 
   it('are of one bounded size and hold no name or address in clear, however long the input', () => {
     const key = loginAttemptKey('login', 'x'.repeat(10_000));
     expect(key).toMatch(/^login:[A-Za-z0-9_-]{32}$/);
     expect(loginAttemptKey('address', '192.0.2.77')).not.toContain('192.0.2.77');
+  });
+});
+
+describe('accountLimitNameOf: what the account limit counts a login under', () => {
+  const alice = { username: 'Alice', emails: [{ address: 'Alice@Example.com', verified: true }, { address: 'a@work.example', verified: false }] };
+
+  it('counts a username as the user\'s own, lower-cased, however the store matched it', () => {
+    expect(accountLimitNameOf('alice', alice)).toBe('alice');
+    expect(accountLimitNameOf('ALICE', alice)).toBe('alice');
+    // A spelling only MongoDB's collation folds (full-width letters) counts with the username it found.
+    expect(accountLimitNameOf('ａｌｉｃｅ', alice)).toBe('alice');
+  });
+
+  it('counts an e-mail address as itself, never as the username it belongs to: each has a budget of its own', () => {
+    expect(accountLimitNameOf('ALICE@example.COM', alice)).toBe('alice@example.com');
+    expect(accountLimitNameOf('a@work.example', alice)).toBe('a@work.example');
+    expect(new Set(['alice', 'alice@example.com', 'a@work.example'].map((login) => accountLimitNameOf(login, alice))).size).toBe(3);
+  });
+
+  it('counts an unknown name as itself, lower-cased, as a known one is counted: who owns what is not told', () => {
+    expect(accountLimitNameOf('Bob@Example.com', null)).toBe('bob@example.com');
+    expect(accountLimitNameOf('Nobody', null)).toBe('nobody');
+    expect(accountLimitNameOf('alice@example.com', null)).toBe(accountLimitNameOf('alice@example.com', alice));
   });
 });
 
