@@ -10,7 +10,8 @@
  *   BENCH_ROUNDS=2           measured runs per target and scenario, interleaved service/Express/node:http
  *   BENCH_WARMUP_SECONDS=2   unmeasured run per target before the measured ones
  *   BENCH_SCENARIOS=1,ids,S  only these scenarios (default: all): polls 1 to 6, ids, small; streams S (and its
- *                            floor), overload, files, snapshot; truth (time to truth, bench/timeToTruth.ts)
+ *                            floor), overload, files, snapshot; truth (time to truth, bench/timeToTruth.ts);
+ *                            loginFlood (polls beside a failed-login flood, bench/loginFlood.ts)
  *   BENCH_STREAMS=10000      scenarios S and overload: open streams, each watching BENCH_STREAM_WATCHED=100 users,
  *                            while BENCH_STREAM_CHANGES=200 changes a second (five times that for overload) are
  *                            made for BENCH_STREAM_SECONDS=10 s
@@ -37,8 +38,9 @@ import { runFiles, runSnapshot } from './streamLimits';
 import { streamReport, streamVerdicts, type StreamRun } from './streamReport';
 import { overloadSettings, runFloorLoad, runServiceLoad, sSettings } from './streamScenarios';
 import { runTimeToTruth, truthPasses, truthReport, type TruthCase } from './timeToTruth';
+import { loginFloodPasses, loginFloodReport, runLoginFlood, type LoginFloodRun } from './loginFlood';
 
-const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot', 'truth'];
+const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot', 'truth', 'loginFlood'];
 /** How long the stream scenarios may take, each. */
 const STREAM_BUDGET_MS = 15 * 60_000;
 
@@ -116,11 +118,16 @@ async function main(): Promise<void> {
     log('\n[truth] time to truth: clean close, killed client, frozen client, killed instance');
     truth = await runTimeToTruth(log);
   }
+  let loginFlood: LoginFloodRun | undefined;
+  if (names.includes('loginFlood')) {
+    log('\n[loginFlood] polls, quiet and beside a flood of failed logins at the limits\' edge');
+    loginFlood = await runLoginFlood(log);
+  }
 
   const run = { started, machineLines, loadBefore, loadAfter: os.loadavg() };
-  const section = `${pollReport(results, run)}\n${streamReport(streamRun, sSettings, overloadSettings)}${truth.length > 0 ? `\n${truthReport(truth)}` : ''}`;
+  const section = `${pollReport(results, run)}\n${streamReport(streamRun, sSettings, overloadSettings)}${truth.length > 0 ? `\n${truthReport(truth)}` : ''}${loginFlood === undefined ? '' : `\n${loginFloodReport(loginFlood)}`}`;
   log(`\n${section}`);
-  const missedStreams = [...streamVerdicts(streamRun, sSettings).filter((v) => !v.pass).map((v) => v.name), ...truth.filter((c) => !truthPasses(c)).map((c) => `truth: ${c.name}`)];
+  const missedStreams = [...streamVerdicts(streamRun, sSettings).filter((v) => !v.pass).map((v) => v.name), ...truth.filter((c) => !truthPasses(c)).map((c) => `truth: ${c.name}`), ...(loginFlood !== undefined && !loginFloodPasses(loginFlood) ? ['loginFlood'] : [])];
   if (missedStreams.length > 0) log(`stream scenarios missing a target: ${missedStreams.join(', ')}`);
   const docSetting = process.env.BENCH_DOC;
   if (docSetting === '1' || (docSetting !== '0' && names.length === known.length)) {

@@ -19,7 +19,8 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/loadConfig';
 import { rocketChatPresenceOf } from '../src/domain/rules/rocketChatPresence';
 import { systemClock } from '../src/domain/ports/clock';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId } from '../src/domain/rules/accounts';
+import bcrypt from 'bcryptjs';
+import { BCRYPT_ROUNDS, hashLoginToken, newLoginToken, newUserId, preHashPassword } from '../src/domain/rules/accounts';
 import { ConnectionDrain } from '../src/http/connectionDrain';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/createMetrics';
@@ -56,7 +57,7 @@ function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdat
  * presence time to live is 15 minutes) and the present set stays fixed unless the bench changes it.
  */
 async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[]; ids: string[] }> {
-  const realHash = await hashPassword('bench-password');
+  const realHash = await bcrypt.hash(preHashPassword('bench-password'), BCRYPT_ROUNDS);
   const nowMs = Date.now();
   const handedOut: BenchUser[] = [];
   const onlineIds: string[] = [];

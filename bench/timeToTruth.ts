@@ -46,7 +46,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The service as `npm start` runs it, with `env` (an embedded store in a fresh DATA_DIR unless MONGODB_URI is given). */
-async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/server.js')], {
     env: childEnv({ PORT: String(port), ADMIN_PASS, ...env }),
@@ -82,7 +82,7 @@ async function startEmulator(): Promise<{ uri: string; stop(): void }> {
   return { uri: `mongodb://${address}/presence_truth`, stop: () => child.stdin.end() };
 }
 
-async function call(port: number, method: string, route: string, headers: Headers, body?: object): Promise<Record<string, unknown>> {
+export async function call(port: number, method: string, route: string, headers: Headers, body?: object): Promise<Record<string, unknown>> {
   const res = await fetch(`http://127.0.0.1:${port}${route}`, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -93,7 +93,7 @@ async function call(port: number, method: string, route: string, headers: Header
   return answer;
 }
 
-async function logIn(port: number, user: string, password: string): Promise<Headers> {
+export async function logIn(port: number, user: string, password: string): Promise<Headers> {
   const { data } = (await call(port, 'POST', '/api/v1/login', {}, { user, password })) as { data: { userId: string; authToken: string } };
   return { 'X-User-Id': data.userId, 'X-Auth-Token': data.authToken };
 }

@@ -3,6 +3,8 @@ import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
 import { AccountService } from './domain/services/accountService';
+import { Passwords } from './domain/services/passwords';
+import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { ConnectionService } from './domain/services/connectionService';
 import { newRandomId } from './domain/services/presenceService';
 import type { Clock } from './domain/ports/clock';
@@ -42,6 +44,8 @@ export type AppConfig = Pick<
   | 'loginRateLimit'
   | 'loginRateWindowSeconds'
   | 'trustProxy'
+  | 'passwordWorkers'
+  | 'passwordQueueLimit'
   | 'streamPollMs'
   | 'streamHeartbeatSeconds'
   | 'streamRetryMs'
@@ -60,10 +64,11 @@ export type AppConfig = Pick<
 >;
 
 /**
- * The HTTP service, what its server must do on shutdown before the last connections can close, and one round of
- * connection bookkeeping (it runs every CONNECTION_RENEW_SECONDS by itself; tests run it on their fake clock).
+ * The HTTP service, what its server must do on shutdown before the last connections can close, what it ends once
+ * they have (the password workers), and one round of connection bookkeeping (it runs every
+ * CONNECTION_RENEW_SECONDS by itself; tests run it on their fake clock).
  */
-export type PresenceApp = Express & { closeStreams(): void; connectionRound(): Promise<void> };
+export type PresenceApp = Express & { closeStreams(): void; closeWorkers(): Promise<void>; connectionRound(): Promise<void> };
 
 
 export interface AppDeps {
@@ -100,13 +105,15 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
       metrics.streamBacklog.set(waitingEvents);
     },
   };
+  // bcrypt on worker threads (started at the first password check), so a login never holds up a poll.
+  const passwordHasher = new BcryptWorkerPool({ workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit });
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
     loginExpirationDays: config.loginExpirationDays,
     loginAttemptLimit: config.loginRateLimit,
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-  });
+  }, new Passwords(passwordHasher));
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
@@ -192,6 +199,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
       connections.stop();
       streams.closeAll();
     },
+    closeWorkers: () => passwordHasher.close(),
     connectionRound: () => connections.runRound(),
   });
 }

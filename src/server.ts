@@ -3,6 +3,8 @@ import { createApp } from './app';
 import { ConnectionDrain } from './http/connectionDrain';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { AccountService } from './domain/services/accountService';
+import { Passwords } from './domain/services/passwords';
+import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { systemClock } from './domain/ports/clock';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics/createMetrics';
@@ -37,14 +39,16 @@ export async function shutDown(
 }
 
 async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
+  // A worker of its own, started only if the admin has to be created, ended before the app starts its own.
+  const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
   const accounts = new AccountService(store, systemClock, {
     authCacheTtlMs: 0,
     authCacheMaxEntries: 0,
     loginExpirationDays: config.loginExpirationDays,
     loginAttemptLimit: config.loginRateLimit,
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-  });
-  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
+  }, new Passwords(hasher));
+  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword).finally(() => hasher.close());
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
     // Printed for the person at the terminal, never into the log stream, which is collected and kept.
@@ -87,7 +91,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    shutDown(server, store, config.shutdownTimeoutMs, logger, () => app.closeStreams(), connections).then(
+    // The password workers end after the last request, which may still be checking one.
+    shutDown(server, store, config.shutdownTimeoutMs, logger, () => app.closeStreams(), connections).then(() => app.closeWorkers()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

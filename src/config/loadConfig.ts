@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { readOpenFileLimit } from './openFileLimit';
 
@@ -24,6 +25,10 @@ export interface Config {
   loginRateLimit: number;
   loginRateWindowSeconds: number;
   trustProxy: boolean;
+  /** Worker threads checking and hashing passwords (bcrypt), off the event loop. */
+  passwordWorkers: number;
+  /** Password checks that may wait for a worker; past it a login is answered 503 at once. */
+  passwordQueueLimit: number;
   shutdownTimeoutMs: number;
   streamPollMs: number;
   streamHeartbeatSeconds: number;
@@ -65,6 +70,8 @@ type Env = Record<string, string | undefined>;
 export interface ProcessLimits {
   /** The soft limit on open files (sockets included); undefined when it cannot be read or is unlimited. */
   openFiles: number | undefined;
+  /** Cores this process may use (os.availableParallelism); undefined: taken as 2. */
+  cores?: number;
 }
 
 /** Where the open-file limit cannot be read (not Linux): the stream limit before it was derived from it. */
@@ -84,7 +91,7 @@ export function streamsForOpenFiles(openFiles: number | undefined): number {
  * Reads and validates the whole configuration once, at start-up. Every problem is reported together so one
  * restart fixes them all. Each variable is documented in .env.example.
  */
-export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOpenFileLimit() }): Config {
+export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOpenFileLimit(), cores: os.availableParallelism() }): Config {
   const problems: string[] = [];
 
   const integer = (name: string, fallback: number, min: number, max: number): number => {
@@ -139,6 +146,9 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     loginRateLimit: integer('LOGIN_RATE_LIMIT', 10, 1, 100000),
     loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     trustProxy,
+    // One core is left to the event loop, so polls are answered however many passwords are being checked.
+    passwordWorkers: integer('PASSWORD_WORKERS', Math.max(1, (limits.cores ?? 2) - 1), 1, 256),
+    passwordQueueLimit: integer('PASSWORD_QUEUE_LIMIT', 50, 1, 100000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     streamPollMs: integer('STREAM_POLL_MS', 250, 10, 1000),
     streamHeartbeatSeconds: integer('STREAM_HEARTBEAT_SECONDS', 15, 1, 3600),

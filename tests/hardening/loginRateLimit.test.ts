@@ -255,6 +255,19 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
     expect(other.status).toBe(401);
   });
 
+  it('counts every address of one IPv6 /64 as one address, and an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const from = (address: string, i: number) => login(server, { user: `someone${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': address } });
+    const sameSlash64 = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:DB8:1:2:ffff:ffff:ffff:ffff'];
+    for (let i = 0; i < LIMIT; i += 1) expect((await from(sameSlash64[i], i)).status).toBe(401);
+    expectRateLimited(await from('2001:db8:1:2:1234:5678:9abc:def0', LIMIT));
+    // The next /64 has a budget of its own.
+    expect((await from('2001:db8:1:3::1', LIMIT)).status).toBe(401);
+
+    for (let i = 0; i < LIMIT; i += 1) expect((await from(i % 2 === 0 ? '::ffff:198.51.100.9' : '198.51.100.9', i)).status).toBe(401);
+    expectRateLimited(await from('198.51.100.9', LIMIT));
+    expectRateLimited(await from('::ffff:198.51.100.9', LIMIT));
+  });
+
   it('cannot be dodged by a client that sends its own X-Forwarded-For (the proxy appends the real address)', async () => {
     // A proxy such as nginx ($proxy_add_x_forwarded_for) keeps what the client sent and appends the address it
     // saw. Only that last entry can be trusted; the ones before it are whatever the attacker wrote.
@@ -262,5 +275,67 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
       login(server, { user: `victim${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': `203.0.113.${i}, 198.51.100.66` } });
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i)).status).toBe(401);
     expectRateLimited(await attempt(LIMIT));
+  });
+});
+
+describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_LIMIT=1)', () => {
+  it('answers 503 with Retry-After at once, and a login refused so is not counted against the limit', async () => {
+    const limit = 12;
+    const h = buildHarness({ config: { loginRateLimit: limit, loginRateWindowSeconds: 60, passwordWorkers: 1, passwordQueueLimit: 1 } });
+    const server = await listen(h.app);
+    try {
+      // One check runs, one waits: the rest of ten at once are refused.
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => login(server, { user: `nobody${i}`, password: 'guess' }, { from: '127.0.4.1' })));
+      const busy = answers.filter((res) => res.status === 503);
+      const checked = answers.filter((res) => res.status === 401).length;
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(busy.length + checked).toBe(answers.length);
+      for (const res of busy) {
+        expect(res.json()).toEqual({ success: false, error: 'Too many logins at once, try again shortly' });
+        expect(res.headers['retry-after']).toBe('1');
+      }
+      // Only the checked attempts spent the address's budget.
+      for (let i = checked; i < limit; i += 1) expect((await login(server, { user: `later${i}`, password: 'guess' }, { from: '127.0.4.1' })).status).toBe(401);
+      expectRateLimited(await login(server, { user: 'later', password: 'guess' }, { from: '127.0.4.1' }), limit);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describeEachStore('the account limit never tells which e-mail address belongs to which username', (kind) => {
+  const current = appPerTest(kind, { loginRateLimit: LIMIT, loginRateWindowSeconds: 60, trustProxy: true });
+  let sent = 0;
+  // Each attempt from an address of its own (TRUST_PROXY), so only the account limit can refuse it.
+  const attempt = (body: Record<string, string>) => {
+    sent += 1;
+    return request(current.t.app).post('/api/v1/login').set('X-Forwarded-For', `192.0.2.${sent}`).send(body);
+  };
+  beforeEach(async () => {
+    sent = 0;
+    await current.t.seedUser({ username: 'hana', emails: [{ address: 'hana@example.com', verified: true }] });
+    await current.t.seedUser({ username: 'ivan', emails: [{ address: 'ivan@example.com', verified: true }] });
+  });
+
+  it('after guesses at a username reach 429, its user\'s e-mail address answers as any other does', async () => {
+    for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: 'hana', password: 'guess' })).status).toBe(401);
+    expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(429);
+    expect((await attempt({ username: 'HANA', password: 'guess' })).status).toBe(429);
+    // Her address, another user's and nobody's: the same 401, so none of them is tied to the username.
+    for (const email of ['hana@example.com', 'ivan@example.com', 'nobody@example.com']) {
+      const res = await attempt({ user: email, password: 'guess' });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' });
+    }
+    expect((await attempt({ user: 'hana@example.com', password: TEST_PASSWORD })).status).toBe(200);
+  });
+
+  it('guesses at an e-mail address are limited as that address, known or not, never as the username', async () => {
+    for (const email of ['Hana@Example.com', 'nobody@example.com']) {
+      for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: email, password: 'guess' })).status).toBe(401);
+      expect((await attempt({ email: email.toLowerCase(), password: 'guess' })).status).toBe(429);
+    }
+    expect((await attempt({ user: 'hana@example.com', password: TEST_PASSWORD })).status).toBe(429);
+    expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
+import bcrypt from 'bcryptjs';
 import pino from 'pino';
 import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
-import { NEW_USER_PRESENCE, hashLoginToken, hashPassword, newLoginToken, newUserId } from '../../src/domain/rules/accounts';
+import { BCRYPT_ROUNDS, NEW_USER_PRESENCE, hashLoginToken, newLoginToken, newUserId, preHashPassword } from '../../src/domain/rules/accounts';
 import type { PresenceStore, Store } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
@@ -21,6 +22,11 @@ export const TEST_CONFIG: AppConfig = {
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 let passwordHash: Promise<string> | undefined;
+
+/** A stored hash as the service makes one (bcrypt, cost 10, of the SHA-256 hex digest), made here for seeding. */
+function storedHashOf(password: string): Promise<string> {
+  return bcrypt.hash(preHashPassword(password), BCRYPT_ROUNDS);
+}
 
 export interface SeededUser {
   user: UserRecord;
@@ -63,13 +69,13 @@ export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
 
 /** Inserts a user straight into a store, with a login token and TEST_PASSWORD (or `password`), as SeededUser. */
 export async function seedInto(store: PresenceStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
-  passwordHash ??= hashPassword(TEST_PASSWORD);
+  passwordHash ??= storedHashOf(TEST_PASSWORD);
   const token = newLoginToken();
   const user = userRecord({
     createdAt: clock.now(),
     ...fields,
     services: {
-      password: { bcrypt: password === undefined ? await passwordHash : await hashPassword(password) },
+      password: { bcrypt: password === undefined ? await passwordHash : await storedHashOf(password) },
       resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
     },
   });
@@ -89,6 +95,7 @@ export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> =
   const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
   const close = async () => {
     app.closeStreams();
+    await app.closeWorkers();
     await store.dispose();
   };
   return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close };
@@ -103,6 +110,7 @@ export async function buildSecondInstance(first: TestApp, config: Partial<AppCon
   const app = createApp({ store, clock: first.clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: 'silent' }) });
   const close = async () => {
     app.closeStreams();
+    await app.closeWorkers();
     await store.dispose();
   };
   return { app, store, close };

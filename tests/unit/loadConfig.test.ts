@@ -6,6 +6,14 @@ import { openFileLimitOf } from '../../src/config/openFileLimit';
 const TWENTY_THOUSAND_FILES = { openFiles: 20000 };
 
 describe('loadConfig', () => {
+  it('checks passwords on one worker per core but one, at least one; PASSWORD_WORKERS and PASSWORD_QUEUE_LIMIT are validated', () => {
+    expect(loadConfig({}, { openFiles: 20000, cores: 8 }).passwordWorkers).toBe(7);
+    expect(loadConfig({}, { openFiles: 20000, cores: 1 }).passwordWorkers).toBe(1);
+    expect(loadConfig({ PASSWORD_WORKERS: '3', PASSWORD_QUEUE_LIMIT: '200' }, { openFiles: 20000, cores: 2 })).toMatchObject({ passwordWorkers: 3, passwordQueueLimit: 200 });
+    expect(() => loadConfig({ PASSWORD_WORKERS: '0', PASSWORD_QUEUE_LIMIT: 'many' }, TWENTY_THOUSAND_FILES)).toThrow(
+      new ConfigError(['PASSWORD_WORKERS must be an integer from 1 to 256, got "0"', 'PASSWORD_QUEUE_LIMIT must be an integer from 1 to 100000, got "many"']),
+    );
+  });
   it('has a default for everything, so an empty environment starts on the embedded store', () => {
     expect(loadConfig({}, TWENTY_THOUSAND_FILES)).toEqual({
       port: 3000,
@@ -24,6 +32,8 @@ describe('loadConfig', () => {
       loginRateLimit: 10,
       loginRateWindowSeconds: 60,
       trustProxy: false,
+      passwordWorkers: 1,
+      passwordQueueLimit: 50,
       shutdownTimeoutMs: 10000,
       streamPollMs: 250,
       streamHeartbeatSeconds: 15,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
 /** Who made a request, as established by authentication. */
@@ -31,23 +31,20 @@ export function hashLoginToken(token: string): string {
   return createHash('sha256').update(token).digest('base64');
 }
 
-/** Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it; stored hashes follow suit. */
-function preHashPassword(password: string): string {
+/**
+ * Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it (its `{ digest, algorithm:
+ * 'sha-256' }` login form sends this digest); stored hashes are bcrypt of it. bcrypt itself runs behind the
+ * PasswordHasher port (src/domain/services/passwords.ts).
+ */
+export function preHashPassword(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-const BCRYPT_ROUNDS = 10;
-
-export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(preHashPassword(password), BCRYPT_ROUNDS);
-}
+/** bcrypt's cost for new hashes, as Rocket.Chat's (`$2b$10$`). */
+export const BCRYPT_ROUNDS = 10;
 
 /** A well-formed hash that matches nothing, so an unknown user costs the same bcrypt time as a wrong password. */
-const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
-
-export function verifyPassword(password: string, storedHash: string | undefined): Promise<boolean> {
-  return bcrypt.compare(preHashPassword(password), storedHash ?? UNMATCHABLE_HASH);
-}
+export const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
 
 /** 43 URL-safe characters, like Rocket.Chat's Random.secret(). */
 export function newLoginToken(): string {
@@ -107,14 +104,60 @@ export function loginTokensToPrune(tokens: readonly LoginToken[], now: Date, exp
   return pruned;
 }
 
+/** The eight 16-bit groups of an IPv6 address (valid per isIPv6, without a zone), a dotted IPv4 tail included. */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail !== null) {
+    const [a, b, c, d] = tail.slice(1).map(Number);
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.split('::');
+  const parse = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const before = parse(head);
+  const after = parse(rest);
+  return rest === undefined ? before : [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
 /**
- * The keys failed logins are counted under, the same on every instance: the client's address, and the account
- * tried (its id, so every spelling of a username and its email count together; the name itself, lower-cased, for
- * an unknown one, so the limit does not tell which accounts exist). Hashed: fixed size, and no address or name is
- * kept in clear.
+ * What the per-address login limit counts a client address as: an IPv4 address as itself; an IPv4-mapped IPv6
+ * address (`::ffff:a.b.c.d`, how a dual-stack socket reports an IPv4 client) as that IPv4 address; any other
+ * IPv6 address as its /64 (`2001:db8:1:2::/64`), the block one subscriber gets, so a single /64 is one budget and
+ * not 2^64 of them. Anything else (no address) as it is.
  */
-export function loginAttemptKey(kind: 'address' | 'account' | 'login', value: string): string {
-  const normalised = kind === 'login' ? value.toLowerCase() : value;
+export function limitedAddressOf(address: string): string {
+  const withoutZone = address.replace(/%.*$/, '');
+  if (isIPv4(withoutZone)) return withoutZone;
+  if (!isIPv6(withoutZone)) return address;
+  const groups = ipv6Groups(withoutZone.toLowerCase());
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
+  }
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * What the account limit counts a login under: the login field as sent, a username or an e-mail address, never
+ * the account behind it. Were a username and its user's e-mail counted together, guessing at the username until
+ * the limit bites would tell which e-mail address answers 429 and so belongs to that user. An e-mail address
+ * counts as itself (lower-cased, as it is found); a username as the user's own, lower-cased, so that every
+ * spelling the store finds it by (MongoDB's case-insensitive collation folds more than lower-casing does) shares
+ * one budget; an unknown name as itself, lower-cased. An account thus has one budget for its username and one
+ * for each of its e-mail addresses.
+ */
+export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'username' | 'emails'> | null): string {
+  const sent = login.toLowerCase();
+  if (user === null || (user.emails ?? []).some((email) => email.address.toLowerCase() === sent)) return sent;
+  return user.username.toLowerCase();
+}
+
+/**
+ * The keys failed logins are counted under, the same on every instance: the client's address (as
+ * limitedAddressOf counts it), and the name tried (as accountLimitNameOf counts it, lower-cased). Hashed: fixed
+ * size, and no address or name is kept in clear.
+ */
+export function loginAttemptKey(kind: 'address' | 'login', value: string): string {
+  const normalised = kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
   return `${kind}:${createHash('sha256').update(normalised).digest('base64url').slice(0, 32)}`;
 }
 

@@ -3,9 +3,10 @@ import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
-import { NEW_USER_PRESENCE, hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
+import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
 import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors';
 import { sameString } from '../../utils';
+import type { Passwords } from './passwords';
 
 export type LoginRequest = { login: string; password: string } | { resume: string };
 
@@ -40,6 +41,8 @@ export class AccountService {
     private readonly store: PresenceStore,
     private readonly clock: Clock,
     private readonly options: AccountOptions,
+    /** bcrypt off the event loop: hashPassword, verifyPassword, verifyPasswordDigest. */
+    private readonly passwords: Passwords,
   ) {
     this.identities = options.authCacheTtlMs > 0 && options.authCacheMaxEntries > 0
       ? new LRUCache({
@@ -103,8 +106,8 @@ export class AccountService {
       return { user: found.user, token: request.resume };
     }
     const user = await this.store.findUserByLogin(request.login);
-    await this.countAttempt('account', user === null ? loginAttemptKey('login', request.login) : loginAttemptKey('account', user._id), counted);
-    const passwordMatches = await verifyPassword(request.password, user?.services?.password?.bcrypt);
+    await this.countAttempt('account', loginAttemptKey('login', accountLimitNameOf(request.login, user)), counted);
+    const passwordMatches = await this.passwords.verifyPassword(request.password, user?.services?.password?.bcrypt);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();
     const now = this.clock.now();
@@ -214,7 +217,7 @@ export class AccountService {
       roles: input.roles ?? ['user'],
       ...NEW_USER_PRESENCE,
       createdAt: this.clock.now(),
-      services: { password: { bcrypt: await hashPassword(input.password) }, resume: { loginTokens: [] } },
+      services: { password: { bcrypt: await this.passwords.hashPassword(input.password) }, resume: { loginTokens: [] } },
     };
     try {
       await this.store.createUser(user);

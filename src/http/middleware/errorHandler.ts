@@ -12,6 +12,7 @@ import {
   WriteContentionError,
 } from '../../domain/errors';
 import { StoreUnavailableError } from '../../domain/ports/store';
+import { PasswordChecksBusyError } from '../../domain/ports/passwordHasher';
 import { UnsupportedMediaTypeError } from './bodyShape';
 import { apiOf } from '../requests';
 import { pnutError } from '../responses/pnut';
@@ -57,6 +58,7 @@ function statusOf(error: DomainError): number {
 function failureOf(error: unknown): Failure | undefined {
   if (error instanceof DomainError) return { status: statusOf(error), message: error.message, errorType: error.code };
   if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
+  if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many logins at once, try again shortly' };
   if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
   return undefined;
 }
@@ -88,7 +90,8 @@ export function errorHandler(logger: Logger) {
     if (failure === undefined) {
       logger.error({ req: requestSummary(req, res), err: error }, 'unhandled error');
       failure = { status: 500, message: 'Internal server error' };
-    } else if (failure.status === 503) {
+    } else if (failure.status === 503 && !(error instanceof PasswordChecksBusyError)) {
+      // A full password queue is a flood's normal answer, logged once as a request like any other 503.
       logger.warn({ req: requestSummary(req, res), err: error }, 'store unavailable');
     }
     if (res.headersSent) {
@@ -96,6 +99,8 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (error instanceof TooManyLoginAttemptsError) setRateLimitHeaders(res, error);
+    // The queue drains a check every few tens of milliseconds per worker.
+    if (error instanceof PasswordChecksBusyError) res.setHeader('Retry-After', '1');
     if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
     else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
   };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
-import { createApp, type AppConfig } from '../../../src/app';
+import { createApp, type AppConfig, type PresenceApp } from '../../../src/app';
 import type { Store } from '../../../src/domain/ports/store';
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { withTimeout } from '../../../src/storage/storeWrappers';
@@ -56,8 +56,11 @@ export interface HarnessOptions {
 }
 
 const opened: { store: SqliteStore; remove(): void }[] = [];
-// The stores this test file opened are closed, and their directories removed, once its tests are done.
+const apps: PresenceApp[] = [];
+// The stores this test file opened are closed, and their directories removed, once its tests are done; the apps'
+// password workers end first.
 afterAll(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.closeWorkers()));
   for (const { store, remove } of opened.splice(0)) {
     await store.close();
     remove();
@@ -87,6 +90,7 @@ export function buildHarness(options: HarnessOptions = {}): Harness {
     config: { ...TEST_CONFIG, ...options.config },
     logger: options.logger ?? pino({ level: 'silent' }),
   });
+  apps.push(app);
   return { app, inner, faulty, store, clock, seed: (fields) => seedInto(inner, clock, fields) };
 }
 

@@ -1,20 +1,17 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, loginAttemptKey, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
     expect(hashLoginToken('abc')).toBe(createHash('sha256').update('abc').digest('base64'));
   });
-  it('stores bcrypt(sha256_hex(password)), so Rocket.Chat hashes verify here and the reverse', async () => {
-    const stored = await hashPassword('s3cret');
-    expect(await bcrypt.compare(createHash('sha256').update('s3cret').digest('hex'), stored)).toBe(true);
-    const fromRocketChat = await bcrypt.hash(createHash('sha256').update('rc-pass').digest('hex'), 4);
-    expect(await verifyPassword('rc-pass', fromRocketChat)).toBe(true);
-    expect(await verifyPassword('wrong', fromRocketChat)).toBe(false);
+  it('pre-hashes a password as Rocket.Chat\'s clients do: sha256 hex', () => {
+    expect(preHashPassword('s3cret')).toBe(createHash('sha256').update('s3cret').digest('hex'));
   });
-  it('verifies nothing against a missing hash', async () => {
-    expect(await verifyPassword('anything', undefined)).toBe(false);
+  it('has an unmatchable hash bcrypt reads as a cost-10 hash', async () => {
+    expect(bcrypt.getRounds(UNMATCHABLE_HASH)).toBe(10);
+    expect(await bcrypt.compare(preHashPassword(''), UNMATCHABLE_HASH)).toBe(false);
   });
   it('makes 43-character URL-safe tokens and 17-character ids, different each time', () => {
     expect(newLoginToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -83,20 +80,74 @@ describe('how many login tokens a user keeps', () => {
 });
 
 describe('login attempt keys', () => {
-  it('count every spelling of an unknown login name together, and apart from the address and the account kinds', () => {
+  it('count every spelling of a login name together, and apart from the address kind', () => {
     expect(loginAttemptKey('login', 'Alice')).toBe(loginAttemptKey('login', 'alice'));
-    const keys = [loginAttemptKey('login', 'alice'), loginAttemptKey('account', 'alice'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
-    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'account:…', 'address:…', 'address:…']);
-    expect(new Set(keys).size).toBe(4);
+    const keys = [loginAttemptKey('login', '10.0.0.1'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
+    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'address:…', 'address:…']);
+    expect(new Set(keys).size).toBe(3);
     // The same value under two kinds differs by the kind alone; two addresses by the hash.
-    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('account:'.length));
-    expect(keys[2]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
+    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('address:'.length));
+    expect(keys[1]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
   });
 
   it('are of one bounded size and hold no name or address in clear, however long the input', () => {
     const key = loginAttemptKey('login', 'x'.repeat(10_000));
     expect(key).toMatch(/^login:[A-Za-z0-9_-]{32}$/);
     expect(loginAttemptKey('address', '192.0.2.77')).not.toContain('192.0.2.77');
+  });
+});
+
+describe('accountLimitNameOf: what the account limit counts a login under', () => {
+  const alice = { username: 'Alice', emails: [{ address: 'Alice@Example.com', verified: true }, { address: 'a@work.example', verified: false }] };
+
+  it('counts a username as the user\'s own, lower-cased, however the store matched it', () => {
+    expect(accountLimitNameOf('alice', alice)).toBe('alice');
+    expect(accountLimitNameOf('ALICE', alice)).toBe('alice');
+    // A spelling only MongoDB's collation folds (full-width letters) counts with the username it found.
+    expect(accountLimitNameOf('ａｌｉｃｅ', alice)).toBe('alice');
+  });
+
+  it('counts an e-mail address as itself, never as the username it belongs to: each has a budget of its own', () => {
+    expect(accountLimitNameOf('ALICE@example.COM', alice)).toBe('alice@example.com');
+    expect(accountLimitNameOf('a@work.example', alice)).toBe('a@work.example');
+    expect(new Set(['alice', 'alice@example.com', 'a@work.example'].map((login) => accountLimitNameOf(login, alice))).size).toBe(3);
+  });
+
+  it('counts an unknown name as itself, lower-cased, as a known one is counted: who owns what is not told', () => {
+    expect(accountLimitNameOf('Bob@Example.com', null)).toBe('bob@example.com');
+    expect(accountLimitNameOf('Nobody', null)).toBe('nobody');
+    expect(accountLimitNameOf('alice@example.com', null)).toBe(accountLimitNameOf('alice@example.com', alice));
+  });
+});
+
+describe('limitedAddressOf: what the per-address login limit counts an address as', () => {
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    // How a dual-stack socket reports an IPv4 client, in both spellings: the IPv4 address itself.
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::FFFF:c633:6407', '198.51.100.7'],
+    // Every IPv6 address of one /64, however written, is one address.
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:ffff:ffff:ffff:fffe', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2:0:0:0:0', '2001:db8:1:2::/64'],
+    ['2001:db8:1:3::1', '2001:db8:1:3::/64'],
+    ['2001:db8::', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    // A dotted tail that is not IPv4-mapped stays IPv6.
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+    // No address, or not one: as it is.
+    ['', ''],
+    ['unknown', 'unknown'],
+  ])('%s counts as %s', (address, counted) => {
+    expect(limitedAddressOf(address)).toBe(counted);
+  });
+
+  it('gives one login attempt key to a /64 and to an IPv4 address and its mapped form', () => {
+    expect(loginAttemptKey('address', '2001:db8:1:2::1')).toBe(loginAttemptKey('address', '2001:db8:1:2:aaaa:bbbb:cccc:dddd'));
+    expect(loginAttemptKey('address', '2001:db8:1:2::1')).not.toBe(loginAttemptKey('address', '2001:db8:1:3::1'));
+    expect(loginAttemptKey('address', '::ffff:10.0.0.1')).toBe(loginAttemptKey('address', '10.0.0.1'));
+    expect(loginAttemptKey('address', '10.0.0.1')).not.toBe(loginAttemptKey('address', '10.0.0.2'));
   });
 });
 
