@@ -1,6 +1,7 @@
 import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config/loadConfig';
 import { createMetrics } from '../../src/metrics/createMetrics';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_CONFIG } from '../support/testApp';
@@ -108,6 +109,16 @@ describe('GET /metrics', () => {
     await request(guarded.app).get('/metrics').set('Authorization', `Basic ${token}`).expect(401);
     const res = await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
     expect(res.text).toContain('http_request_duration_seconds');
+  });
+
+  it('takes every METRICS_TOKEN start-up accepts, each character of printable ASCII but the comma included', async () => {
+    const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, index) => String.fromCharCode(0x21 + index));
+    const token = printable.filter((character) => character !== ',').join('');
+    expect(loadConfig({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(() => loadConfig({ METRICS_TOKEN: `${token},` })).toThrow('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces or commas');
+    const guarded = buildHarness({ config: { metricsToken: token } });
+    await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token.slice(1)}`).expect(401);
   });
 
   it("includes Node's process metrics when asked, once per app", async () => {
