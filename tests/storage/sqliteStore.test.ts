@@ -1,4 +1,8 @@
-import { statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/loadConfig';
+import { createStore } from '../../src/storage/createStore';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
@@ -226,6 +230,75 @@ describe('the data file', () => {
     const db = new Database(dataFileIn(dir), { readonly: true });
     expect([db.pragma('application_id', { simple: true }), db.pragma('user_version', { simple: true }), db.pragma('journal_mode', { simple: true })]).toEqual([APPLICATION_ID, SCHEMA_VERSION, 'wal']);
     db.close();
+  });
+
+  describe('holds password and token hashes: its files are its owner\'s alone (0600)', () => {
+    const modeOf = (file: string) => statSync(file).mode & 0o777;
+    let umask: number;
+    beforeEach(() => {
+      umask = process.umask();
+    });
+    afterEach(() => {
+      process.umask(umask);
+    });
+
+    it.each([
+      ['a directory of mode 0755 under umask 022', 0o755, 0o022],
+      ['a directory of mode 0777 under umask 000', 0o777, 0o000],
+      ['a directory of mode 0700 under umask 077', 0o700, 0o077],
+    ])('the file and its write-ahead log, created in %s', async (_name, dirMode, mask) => {
+      process.umask(mask);
+      const dir = path.join(dataDir.dir, 'shared');
+      mkdirSync(dir);
+      chmodSync(dir, dirMode);
+      const store = SqliteStore.open({ dataDir: dir });
+      try {
+        await store.createUser(bareUser('written'));
+        expect(modeOf(dataFileIn(dir))).toBe(0o600);
+        expect(modeOf(`${dataFileIn(dir)}-wal`)).toBe(0o600);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a file of this service found readable by others (an earlier version made it 0644) is made 0600, and so is its new log', async () => {
+      process.umask(0o022);
+      const first = open();
+      await first.createUser(bareUser('kept'));
+      await first.close();
+      chmodSync(dataFileIn(dataDir.dir), 0o644);
+      const second = open();
+      try {
+        expect(modeOf(dataFileIn(dataDir.dir))).toBe(0o600);
+        await second.createUser(bareUser('more'));
+        expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
+        expect((await second.findUserById('kept'))?._id).toBe('kept');
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('start-up warns of a DATA_DIR other users can read, and only of that', async () => {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }));
+      const warnings = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; dataDir: string });
+      for (const [mode, warned] of [[0o755, true], [0o750, false], [0o700, false]] as const) {
+        lines.length = 0;
+        const dir = path.join(dataDir.dir, `dir-${mode.toString(8)}`);
+        mkdirSync(dir);
+        chmodSync(dir, mode);
+        const store = await createStore(loadConfig({ DATA_DIR: dir }), logger);
+        await store.close();
+        expect(warnings()).toEqual(warned
+          ? [expect.objectContaining({ level: 40, dataDir: dir, msg: `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there` })]
+          : []);
+      }
+    });
   });
 
   it('refuses a file that is not a database, naming it', () => {

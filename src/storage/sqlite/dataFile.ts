@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema';
@@ -35,6 +35,57 @@ function refusal(file: string, error: unknown): DataFileError {
 }
 
 /**
+ * The data file and SQLite's files beside it (its write-ahead log and the log's shared-memory index) hold password
+ * and token hashes: readable and writable by the service's user alone, whatever the directory's mode or the umask.
+ */
+const DATA_FILE_MODE = 0o600;
+const COMPANION_SUFFIXES = ['', '-wal', '-shm'];
+
+/**
+ * Creates the data file, empty (SQLite takes an empty file for a new database), with DATA_FILE_MODE set outright
+ * rather than through the umask, before SQLite creates it with 0644. SQLite creates the log and its index with the
+ * data file's mode.
+ */
+function createOwnerOnly(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, DATA_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fchmodSync(fd, DATA_FILE_MODE);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A data file of this service, and its log and index, written before files were made owner-only, are made so now. */
+function restrictToOwner(file: string): void {
+  for (const suffix of COMPANION_SUFFIXES) {
+    let mode: number;
+    try {
+      mode = statSync(file + suffix).mode & 0o777;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    if (mode !== DATA_FILE_MODE) chmodSync(file + suffix, DATA_FILE_MODE);
+  }
+}
+
+/**
+ * What an operator should know about `dataDir` at start-up, as warnings: a directory others can read lists the data
+ * file and would show any copy of it left there (a backup, a file copied aside) to every user of the machine.
+ */
+export function dataDirWarnings(dataDir: string): string[] {
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o004) === 0) return [];
+  return [`DATA_DIR ${dataDir} is readable by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that only the service's user can list it or read what is put there`];
+}
+
+/**
  * Opens (creating it and its directory when missing) this service's data file in `dataDir`, for this process alone,
  * or throws a DataFileError naming the file:
  *
@@ -44,7 +95,9 @@ function refusal(file: string, error: unknown): DataFileError {
  * - it was written by a later schema version than this one knows;
  * - it is damaged (`PRAGMA quick_check`).
  *
- * A file of an earlier schema version is migrated. Writes go through the write-ahead log; GroupCommit chooses, per
+ * The file, its log and the log's index are readable and writable by their owner alone (mode 0600), set at creation
+ * whatever the umask, and set again on a file of this service found wider. A file of an earlier schema version is
+ * migrated. Writes go through the write-ahead log; GroupCommit chooses, per
  * commit, whether it is fsynced before it returns (`synchronous=FULL`, accounts) or not (`NORMAL`, presence).
  */
 export function openDataFile(dataDir: string): { db: Database.Database; file: string } {
@@ -56,6 +109,7 @@ export function openDataFile(dataDir: string): { db: Database.Database; file: st
   const file = path.join(dataDir, DATA_FILE_NAME);
   let db: Database.Database;
   try {
+    createOwnerOnly(file);
     // timeout 0: a file another process holds is refused at once instead of waited for.
     db = new Database(file, { timeout: 0 });
   } catch (error) {
@@ -85,6 +139,7 @@ export function openDataFile(dataDir: string): { db: Database.Database; file: st
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     if (version < SCHEMA_VERSION) migrate(db, version);
+    restrictToOwner(file);
     return { db, file };
   } catch (error) {
     db.close();
