@@ -11,7 +11,7 @@ import type { UserRecord } from '../../src/domain/ports/records';
 import { DataFileError } from '../../src/storage/sqlite/dataFile';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from '../../src/storage/sqlite/schema';
 import { SqliteStore, STATEMENTS } from '../../src/storage/sqlite/sqliteStore';
-import { dataFileIn, writeDamagedDataFile, writeOtherSqliteDatabase, writeTextFile } from '../support/dataFiles';
+import { dataFileIn, writeDamagedDataFile, writeDataFileWithStaleUsernameIndex, writeOtherSqliteDatabase, writeTextFile } from '../support/dataFiles';
 import { tempDataDir } from '../support/stores';
 import { at, bareUser, everyFieldUser, withoutCredentials } from './support/users';
 
@@ -353,6 +353,18 @@ describe('the data file', () => {
   it('refuses a damaged file, naming it, rather than start afresh', async () => {
     await writeDamagedDataFile(dataDir.dir);
     expect(refusal().message).toMatch(new RegExp(`^${dataFileIn(dataDir.dir).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.+\\); restore it from a backup or move it away$`));
+  });
+
+  it('refuses a file whose unique index on usernames disagrees with its table, which quick_check passes', async () => {
+    await writeDataFileWithStaleUsernameIndex(dataDir.dir, 'admin');
+    const db = new Database(dataFileIn(dataDir.dir), { readonly: true });
+    // What the service would have met: the admin in the table, the index not finding him (so start-up would create
+    // a second one), and quick_check content.
+    expect(db.prepare('SELECT username FROM users').pluck().all()).toEqual(['admin']);
+    expect(db.prepare("SELECT count(*) FROM users INDEXED BY sqlite_autoindex_users_2 WHERE username_key = 'admin'").pluck().get()).toBe(0);
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+    db.close();
+    expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} is damaged (integrity_check: row 1 missing from index sqlite_autoindex_users_2); restore it from a backup or move it away`);
   });
 
   it('refuses a second opening while the first holds the file, and opens once the first has closed', async () => {
