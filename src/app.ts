@@ -149,7 +149,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   // One proxy hop at most: trusting every X-Forwarded-For entry would let a client pick its own IP for the rate limit.
   app.set('trust proxy', config.trustProxy ? 1 : false);
 
-  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
+  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock }));
   // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
   app.use(presencePage());
   app.use(securityHeaders);
