@@ -61,7 +61,10 @@ function createOwnerOnly(file: string): void {
   }
 }
 
-/** A data file of this service, and its log and index, written before files were made owner-only, are made so now. */
+/**
+ * A data file of this service, and its log and index, that others may read or write (written before files were
+ * made owner-only) are made 0600 now.
+ */
 function restrictToOwner(file: string): void {
   for (const suffix of COMPANION_SUFFIXES) {
     let mode: number;
@@ -71,7 +74,7 @@ function restrictToOwner(file: string): void {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
     }
-    if (mode !== DATA_FILE_MODE) chmodSync(file + suffix, DATA_FILE_MODE);
+    if ((mode & 0o077) !== 0) chmodSync(file + suffix, DATA_FILE_MODE);
   }
 }
 
@@ -96,9 +99,9 @@ export function dataDirWarnings(dataDir: string): string[] {
  * - it is damaged (`PRAGMA integrity_check`: pages, records, and every index against its table).
  *
  * The file, its log and the log's index are readable and writable by their owner alone (mode 0600), set at creation
- * whatever the umask, and set again on a file of this service found wider. A file of an earlier schema version is
- * migrated. Writes go through the write-ahead log; GroupCommit chooses, per
- * commit, whether it is fsynced before it returns (`synchronous=FULL`, accounts) or not (`NORMAL`, presence).
+ * whatever the umask, and set again on a file of this service that others may read or write. A file of an earlier
+ * schema version is migrated. Writes go through the write-ahead log; GroupCommit chooses, per commit, whether it is
+ * fsynced before it returns (`synchronous=FULL`, accounts) or not (`NORMAL`, presence).
  */
 export function openDataFile(dataDir: string): { db: Database.Database; file: string } {
   try {
@@ -131,8 +134,9 @@ export function openDataFile(dataDir: string): { db: Database.Database; file: st
       throw new DataFileError(`${file} was written by a later version of this service (schema ${version}; this one knows up to ${SCHEMA_VERSION})`);
     }
     if (!fresh) {
-      // The full check, not quick_check: only it compares each index with its table, and a unique index that lost a
-      // row's entry (usernames, tokens) would let a second user of the same name in. About 0.3 s for 100 000 users (docs/storage.md).
+      // The full check, not quick_check: only it compares each index with its table, and a unique index that lost
+      // a row's entry (usernames, tokens) would let a second user of the same name in. About 0.3 s for 100 000
+      // users (docs/storage.md).
       const problems = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
       if (problems.length !== 1 || problems[0].integrity_check !== 'ok') {
         throw new DataFileError(`${file} is damaged (integrity_check: ${problems.slice(0, 3).map((row) => row.integrity_check.replace(/\s+/g, ' ')).join('; ')}); restore it from a backup or move it away`);
