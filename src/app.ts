@@ -176,7 +176,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   pnut.use(rememberMountPath);
   const { userPresence } = addPnutPresenceRoutes(pnut, auth, presence);
 
-  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs }));
+  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock }));
   // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
   app.use(presencePage());
   app.use(securityHeaders);

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  const store = await createStore(config);
+  const store = await createStore(config, logger);
   await ensureAdmin(config, store, logger);
 
   const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { bearerTokenOf } from '../http/requests';
 import { readOpenFileLimit } from './openFileLimit';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,10 +124,12 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
   const trustProxy = flag('TRUST_PROXY', false);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
   if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
-  // Compared with the Authorization header as it arrives: a character HTTP cannot carry would lock everyone out.
+  // Compared with the Authorization header as it arrives: a token that header cannot carry, or that the route's own
+  // reading of it (bearerTokenOf) would not give back whole, would lock every scraper out. Node's parser strips
+  // spaces around a header value and reads it as Latin-1; the reading stops at a space or a comma.
   const metricsToken = text('METRICS_TOKEN');
-  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
-    problems.push('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces');
+  if (metricsToken !== undefined && (!/^[\x21-\x7e]{16,256}$/.test(metricsToken) || bearerTokenOf(`Bearer ${metricsToken}`) !== metricsToken)) {
+    problems.push('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces or commas (what `Authorization: Bearer <token>` can carry)');
   }
 
   const config: Config = {

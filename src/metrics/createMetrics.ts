@@ -9,12 +9,17 @@ export type PresentUsersSource = () => number | Promise<number>;
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Every answered request by route template, method and status; its `_count` is the request count. */
+  /**
+   * Every request by route template, method and status (499: closed by its client before any answer), however it
+   * ended; its `_count` is the request count.
+   */
   readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
   readonly storeCallDuration: Histogram<'method'>;
   readonly storeCallErrors: Counter<'method'>;
   /** Logins refused for bad credentials. */
   readonly loginFailures: Counter;
+  /** Lines of refused requests (4xx) left out of the log under a flood (see observeRequests). */
+  readonly requestLogLinesDropped: Counter;
   /** Requests refused by a rate limit, by the limit that refused them (`ip` or `username`). */
   readonly rateLimited: Counter<'limit'>;
   /** Presence changes clients can see, as recorded for deltas. */
@@ -74,6 +79,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     storeCallErrors: new Counter({ name: 'presence_store_call_errors_total', help: 'Store calls that failed, by store method', labelNames: ['method'], registers }),
+    requestLogLinesDropped: new Counter({
+      name: 'presence_request_log_lines_dropped_total',
+      help: 'Log lines of refused requests (4xx) left out under a flood, past the lines written per second',
+      registers,
+    }),
     loginFailures: new Counter({ name: 'presence_login_failures_total', help: 'Logins refused for bad credentials', registers }),
     rateLimited: new Counter({ name: 'presence_rate_limited_requests_total', help: 'Requests refused by a rate limit, by limit', labelNames: ['limit'], registers }),
     changesRecorded: new Counter({ name: 'presence_changes_recorded_total', help: 'Visible presence changes recorded for deltas', registers }),

@@ -1,10 +1,13 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config/loadConfig';
 import { createMetrics } from '../../src/metrics/createMetrics';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_CONFIG } from '../support/testApp';
 import { openStream } from '../api/stream/sseClient';
+import { waitFor } from '../support/waitFor';
 import { buildHarness, embeddedStore, listen, type Harness } from './support/harness';
 
 /** The value of one sample line of the Prometheus text, by its exact name and labels; undefined when absent. */
@@ -99,6 +102,40 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('counts and times a stream its client closes (status as answered) and a login given up before its answer (499)', async () => {
+    const held = buildHarness({ storeTimeoutMs: 60_000 });
+    const alice = await held.seed({ username: 'alice' });
+    const server = await listen(held.app);
+    const streamCount = 'http_request_duration_seconds_count{route="/api/v1/users.presence.stream",method="GET",status="200"}';
+    const loginCount = (status: number) => `http_request_duration_seconds_count{route="/api/v1/login",method="POST",status="${status}"}`;
+    try {
+      const stream = await openStream(server.port, '/api/v1/users.presence.stream', alice.headers);
+      await stream.event(0);
+      expect(sample(await scrape(held), streamCount)).toBeUndefined();
+      stream.close();
+      await waitFor(async () => sample(await scrape(held), streamCount));
+      expect(sample(await scrape(held), streamCount)).toBe(1);
+
+      held.faulty.hold('findUserByLogin');
+      const reached = held.faulty.nextCall('findUserByLogin');
+      const body = JSON.stringify({ user: 'alice', password: 'whatever' });
+      const login = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/v1/login', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } });
+      login.on('error', () => undefined);
+      login.end(body);
+      await reached;
+      login.destroy();
+      await waitFor(async () => sample(await scrape(held), loginCount(499)));
+      held.faulty.heal();
+      await held.faulty.idle();
+      const text = await scrape(held);
+      expect(sample(text, loginCount(499))).toBe(1);
+      expect(text).not.toContain('route="/api/v1/login",method="POST",status="401"');
+      expect(sample(text, streamCount)).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('with METRICS_TOKEN, answers only a scraper that sends it as a bearer token', async () => {
     const token = 'scrape-token-0123456789';
     const guarded = buildHarness({ config: { metricsToken: token } });
@@ -108,6 +145,16 @@ describe('GET /metrics', () => {
     await request(guarded.app).get('/metrics').set('Authorization', `Basic ${token}`).expect(401);
     const res = await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
     expect(res.text).toContain('http_request_duration_seconds');
+  });
+
+  it('takes every METRICS_TOKEN start-up accepts, each character of printable ASCII but the comma included', async () => {
+    const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, index) => String.fromCharCode(0x21 + index));
+    const token = printable.filter((character) => character !== ',').join('');
+    expect(loadConfig({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(() => loadConfig({ METRICS_TOKEN: `${token},` })).toThrow('METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces or commas');
+    const guarded = buildHarness({ config: { metricsToken: token } });
+    await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(guarded.app).get('/metrics').set('Authorization', `Bearer ${token.slice(1)}`).expect(401);
   });
 
   it("includes Node's process metrics when asked, once per app", async () => {

@@ -1,8 +1,12 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+import { LOGGED_PATH_MAX, REFUSED_LINES_PER_SECOND } from '../../src/http/middleware/observeRequests';
 import { createLogger } from '../../src/logger';
+import { openStream } from '../api/stream/sseClient';
 import type { SeededUser } from '../support/testApp';
-import { buildHarness, captureLogs, type CapturedLogs, type Harness } from './support/harness';
+import { waitFor } from '../support/waitFor';
+import { buildHarness, captureLogs, listen, type CapturedLogs, type Harness } from './support/harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -149,6 +153,113 @@ describe('at info (production): polls are counted, not logged', () => {
       expect.objectContaining({ level: 20, req: expect.objectContaining({ id: 'poll-200' }), res: { statusCode: 200 }, route: '/api/v1/users.presence' }),
       expect.objectContaining({ level: 20, req: expect.objectContaining({ id: 'poll-304' }), res: { statusCode: 304 }, route: '/api/v1/users.presence' }),
     ]);
+  });
+});
+
+describe('every request is logged once, however it ends', () => {
+  let h: Harness;
+  let logs: CapturedLogs;
+  let alice: SeededUser;
+  beforeEach(async () => {
+    logs = captureLogs('debug');
+    // No store timeout within the test: a held call waits for the test.
+    h = buildHarness({ logger: logs.logger, storeTimeoutMs: 60_000 });
+    alice = await h.seed({ username: 'alice' });
+  });
+
+  const linesFor = (id: string) => logs.records().filter((record) => (record.req as { id?: string } | undefined)?.id === id);
+
+  it('a stream its client closes: one line, with the status it was answered and its whole time', async () => {
+    const server = await listen(h.app);
+    try {
+      const stream = await openStream(server.port, '/api/v1/users.presence.stream', { ...alice.headers, 'X-Request-Id': 'closed-stream' });
+      await stream.event(0);
+      expect(linesFor('closed-stream')).toEqual([]);
+      stream.close();
+      const lines = await waitFor(async () => (linesFor('closed-stream').length > 0 ? linesFor('closed-stream') : undefined));
+      expect(lines).toEqual([expect.objectContaining({
+        level: 20,
+        msg: 'request closed before its answer ended',
+        req: { id: 'closed-stream', method: 'GET', path: '/api/v1/users.presence.stream' },
+        res: { statusCode: 200 },
+        route: '/api/v1/users.presence.stream',
+        responseTime: expect.any(Number),
+      })]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a login its client gives up on before the answer: one line at warn with 499, none when the answer comes later', async () => {
+    const server = await listen(h.app);
+    try {
+      h.faulty.hold('findUserByLogin');
+      const reached = h.faulty.nextCall('findUserByLogin');
+      const body = JSON.stringify({ user: 'alice', password: 'whatever' });
+      const login = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/v1/login', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': 'given-up' } });
+      login.on('error', () => undefined);
+      login.end(body);
+      await reached;
+      login.destroy();
+      const lines = await waitFor(async () => (linesFor('given-up').length > 0 ? linesFor('given-up') : undefined));
+      h.faulty.heal();
+      await h.faulty.idle();
+      expect(lines).toEqual([expect.objectContaining({
+        level: 40,
+        msg: 'request closed before its answer ended',
+        req: { id: 'given-up', method: 'POST', path: '/api/v1/login' },
+        res: { statusCode: 499 },
+        route: '/api/v1/login',
+      })]);
+      expect(linesFor('given-up')).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('refused requests under a flood', () => {
+  let h: Harness;
+  let logs: CapturedLogs;
+  beforeEach(() => {
+    logs = captureLogs('info');
+    h = buildHarness({ logger: logs.logger });
+  });
+
+  const requestLines = () => logs.records().filter((record) => record.msg === 'request completed');
+
+  it(`log their path cut at ${LOGGED_PATH_MAX} characters`, async () => {
+    const long = `/v0/${'x'.repeat(2000)}`;
+    await request(h.app).get(long).set('X-Request-Id', 'long-path').expect(404);
+    expect(requestLines()).toEqual([expect.objectContaining({ level: 40, req: { id: 'long-path', method: 'GET', path: `${long.slice(0, LOGGED_PATH_MAX)}…` } })]);
+  });
+
+  it(`are logged ${REFUSED_LINES_PER_SECOND} a second at most; the rest are counted, and said once the second is over`, async () => {
+    const flood = REFUSED_LINES_PER_SECOND + 7;
+    for (let n = 0; n < flood; n += 1) await request(h.app).get('/api/v1/me').set('X-Request-Id', `refused-${n}`).expect(401);
+    expect(requestLines().map((line) => (line.req as { id: string }).id)).toEqual(Array.from({ length: REFUSED_LINES_PER_SECOND }, (_, n) => `refused-${n}`));
+    const scrape = async () => (await request(h.app).get('/metrics').expect(200)).text;
+    expect(await scrape()).toContain('\npresence_request_log_lines_dropped_total 7\n');
+    // Within the same second, still nothing.
+    h.clock.advance(999);
+    await request(h.app).get('/api/v1/me').set('X-Request-Id', 'still-dropped').expect(401);
+    expect(logs.records().filter((record) => record.msg !== 'request completed')).toEqual([]);
+    h.clock.advance(1);
+    await request(h.app).get('/api/v1/me').set('X-Request-Id', 'next-second').expect(401);
+    const after = logs.records().slice(REFUSED_LINES_PER_SECOND);
+    expect(after).toEqual([
+      expect.objectContaining({ level: 40, dropped: 8, msg: `8 refused requests were not logged in the last second (more than ${REFUSED_LINES_PER_SECOND} a second)` }),
+      expect.objectContaining({ level: 40, msg: 'request completed', req: expect.objectContaining({ id: 'next-second' }) }),
+    ]);
+    expect(await scrape()).toContain('\npresence_request_log_lines_dropped_total 8\n');
+  });
+
+  it('never hold back an error (5xx), nor count it as dropped', async () => {
+    const alice = await h.seed();
+    for (let n = 0; n < REFUSED_LINES_PER_SECOND; n += 1) await request(h.app).get('/api/v1/me').expect(401);
+    h.faulty.reject(() => new Error('store bug'));
+    await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'server-fault').expect(500);
+    expect(requestLines().filter((line) => (line.req as { id: string }).id === 'server-fault')).toEqual([expect.objectContaining({ level: 50 })]);
   });
 });
 

@@ -1,4 +1,8 @@
-import { statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/loadConfig';
+import { createStore } from '../../src/storage/createStore';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
@@ -7,7 +11,7 @@ import type { UserRecord } from '../../src/domain/ports/records';
 import { DataFileError } from '../../src/storage/sqlite/dataFile';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from '../../src/storage/sqlite/schema';
 import { SqliteStore, STATEMENTS } from '../../src/storage/sqlite/sqliteStore';
-import { dataFileIn, writeDamagedDataFile, writeOtherSqliteDatabase, writeTextFile } from '../support/dataFiles';
+import { dataFileIn, writeDamagedDataFile, writeDataFileWithStaleUsernameIndex, writeOtherSqliteDatabase, writeTextFile } from '../support/dataFiles';
 import { tempDataDir } from '../support/stores';
 import { at, bareUser, everyFieldUser, withoutCredentials } from './support/users';
 
@@ -228,6 +232,75 @@ describe('the data file', () => {
     db.close();
   });
 
+  describe('holds password and token hashes: its files are its owner\'s alone (0600)', () => {
+    const modeOf = (file: string) => statSync(file).mode & 0o777;
+    let umask: number;
+    beforeEach(() => {
+      umask = process.umask();
+    });
+    afterEach(() => {
+      process.umask(umask);
+    });
+
+    it.each([
+      ['a directory of mode 0755 under umask 022', 0o755, 0o022],
+      ['a directory of mode 0777 under umask 000', 0o777, 0o000],
+      ['a directory of mode 0700 under umask 077', 0o700, 0o077],
+    ])('the file and its write-ahead log, created in %s', async (_name, dirMode, mask) => {
+      process.umask(mask);
+      const dir = path.join(dataDir.dir, 'shared');
+      mkdirSync(dir);
+      chmodSync(dir, dirMode);
+      const store = SqliteStore.open({ dataDir: dir });
+      try {
+        await store.createUser(bareUser('written'));
+        expect(modeOf(dataFileIn(dir))).toBe(0o600);
+        expect(modeOf(`${dataFileIn(dir)}-wal`)).toBe(0o600);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a file of this service found readable by others (an earlier version made it 0644) is made 0600, and so is its new log', async () => {
+      process.umask(0o022);
+      const first = open();
+      await first.createUser(bareUser('kept'));
+      await first.close();
+      chmodSync(dataFileIn(dataDir.dir), 0o644);
+      const second = open();
+      try {
+        expect(modeOf(dataFileIn(dataDir.dir))).toBe(0o600);
+        await second.createUser(bareUser('more'));
+        expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
+        expect((await second.findUserById('kept'))?._id).toBe('kept');
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('start-up warns of a DATA_DIR other users can read, and only of that', async () => {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }));
+      const warnings = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; dataDir: string });
+      for (const [mode, warned] of [[0o755, true], [0o750, false], [0o700, false]] as const) {
+        lines.length = 0;
+        const dir = path.join(dataDir.dir, `dir-${mode.toString(8)}`);
+        mkdirSync(dir);
+        chmodSync(dir, mode);
+        const store = await createStore(loadConfig({ DATA_DIR: dir }), logger);
+        await store.close();
+        expect(warnings()).toEqual(warned
+          ? [expect.objectContaining({ level: 40, dataDir: dir, msg: `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there` })]
+          : []);
+      }
+    });
+  });
+
   it('refuses a file that is not a database, naming it', () => {
     writeTextFile(dataDir.dir);
     const error = refusal();
@@ -280,6 +353,18 @@ describe('the data file', () => {
   it('refuses a damaged file, naming it, rather than start afresh', async () => {
     await writeDamagedDataFile(dataDir.dir);
     expect(refusal().message).toMatch(new RegExp(`^${dataFileIn(dataDir.dir).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.+\\); restore it from a backup or move it away$`));
+  });
+
+  it('refuses a file whose unique index on usernames disagrees with its table, which quick_check passes', async () => {
+    await writeDataFileWithStaleUsernameIndex(dataDir.dir, 'admin');
+    const db = new Database(dataFileIn(dataDir.dir), { readonly: true });
+    // What the service would have met: the admin in the table, the index not finding him (so start-up would create
+    // a second one), and quick_check content.
+    expect(db.prepare('SELECT username FROM users').pluck().all()).toEqual(['admin']);
+    expect(db.prepare("SELECT count(*) FROM users INDEXED BY sqlite_autoindex_users_2 WHERE username_key = 'admin'").pluck().get()).toBe(0);
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+    db.close();
+    expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} is damaged (integrity_check: row 1 missing from index sqlite_autoindex_users_2); restore it from a backup or move it away`);
   });
 
   it('refuses a second opening while the first holds the file, and opens once the first has closed', async () => {

@@ -87,6 +87,15 @@ describe('loadConfig', () => {
   it.each([
     ['METRICS_TOKEN', 'short'],
     ['METRICS_TOKEN', 'has a space in the middle of it'],
+    // What an Authorization header cannot carry (comma: the bearer reading stops there), or carries changed.
+    ['METRICS_TOKEN', 'scrape-token,0123456789'],
+    ['METRICS_TOKEN', ' scrape-token-0123456789'],
+    ['METRICS_TOKEN', 'scrape-token-0123456789 '],
+    ['METRICS_TOKEN', 'scrape-token\t0123456789'],
+    ['METRICS_TOKEN', 'scrape-token\x070123456789'],
+    ['METRICS_TOKEN', 'scrape-token\x7f0123456789'],
+    ['METRICS_TOKEN', 'scrape-token-caf\u00e9-0123456789'],
+    ['METRICS_TOKEN', 'x'.repeat(257)],
     ['SLOW_REQUEST_MS', '0'],
     ['SLOW_REQUEST_MS', '1.5'],
     ['LOGIN_EXPIRATION_DAYS', '0'],

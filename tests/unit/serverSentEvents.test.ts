@@ -4,8 +4,11 @@ import type { PresenceReading } from '../../src/domain/ports/records';
 import type { StreamEvent } from '../../src/domain/ports/streams';
 import { userRecord } from '../support/testApp';
 
-/** A response whose client reads nothing: every write stays queued on its socket. */
-function unreadResponse() {
+/**
+ * A response whose client reads nothing: every write stays queued on its socket. An HTTP/1.1 request's unless
+ * `http10`: Node then frames the body without chunks.
+ */
+function unreadResponse(http10 = false) {
   const written: (string | Buffer)[] = [];
   const socket = {
     destroyed: false,
@@ -17,12 +20,15 @@ function unreadResponse() {
     },
   };
   const res = {
+    req: { httpVersionMajor: 1, httpVersionMinor: http10 ? 0 : 1 },
+    chunkedEncoding: false,
     writableEnded: false,
     destroyed: false,
     socket,
     headers: undefined as Record<string, string> | undefined,
     writeHead(status: number, headers: Record<string, string>) {
       this.headers = { status: String(status), ...headers };
+      this.chunkedEncoding = !http10;
       return this;
     },
     flushHeaders() {},
@@ -86,6 +92,17 @@ describe('ServerSentEvents', () => {
     sink.send(change(2));
     sink.keepAlive();
     expect(written).toHaveLength(5);
+  });
+
+  it('to an HTTP/1.0 client, says Connection: close and writes the events without chunk framing', () => {
+    const { res, written, text } = unreadResponse(true);
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    sink.send(change(1));
+    sink.keepAlive();
+    sink.keepAlive();
+    expect(res.headers?.Connection).toBe('close');
+    expect(written).toHaveLength(3);
+    expect(text()).toBe(`retry: 1000\n\n${presenceEventText(change(1))}: keep-alive\n\n`);
   });
 
   it('sizes a chunk in bytes, not characters', () => {

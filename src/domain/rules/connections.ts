@@ -45,6 +45,22 @@ export function timedStatusEnded(user: { statusExpiresAt?: Date }, now: Date): b
   return user.statusExpiresAt !== undefined && user.statusExpiresAt.getTime() <= now.getTime();
 }
 
+/**
+ * How a device's declaration is set: by the client choosing its presence (pnut's PUT, with its `expiration` or the
+ * time to live from now), or as a renewal (`update_presence` on any call, users.setStatus).
+ */
+export type DeclarationSetBy = 'choice' | 'renewal';
+
+/**
+ * When a device's declaration ends once set again, asked to run until `asked`: a choice replaces the end it had
+ * (shorter or longer); a renewal never shortens it, so an `expiration` the client chose (days ahead) outlives the
+ * renewals that follow, each of which asks only for the time to live.
+ */
+export function declarationEnd(asked: Date, running: Date | undefined, setBy: DeclarationSetBy): Date {
+  if (setBy === 'choice' || running === undefined) return asked;
+  return running.getTime() > asked.getTime() ? running : asked;
+}
+
 /** What a user's presence is made of, as every instance computes it from the same connections. */
 export interface ConnectionsPresence {
   /** The status of this service's connections. */

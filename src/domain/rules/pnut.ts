@@ -3,6 +3,7 @@ import { effectiveStatus, isStatus, normaliseStatusText, type PresenceFields } f
 import { codePointLength } from '../../utils';
 import { InvalidParamError } from '../errors';
 import { isRocketChatPresence } from './rocketChatPresence';
+import type { DeclarationSetBy } from './connections';
 
 export const PNUT_PRESENCE_MAX_CODE_POINTS = 100;
 export const PNUT_PRESENCE_TOO_LONG = `must be at most ${PNUT_PRESENCE_MAX_CODE_POINTS} characters long`;
@@ -49,6 +50,17 @@ export function pnutPresenceOf(user: PnutPresenceFields, now: Date): string {
   if (presenceText !== null) return presenceText;
   if (status === 'online' && user.statusText !== '') return user.statusText;
   return status;
+}
+
+/**
+ * When the status a pnut presence sets ends: a status other than online set with an `expiration` ends then; a
+ * renewal (`update_presence`, which carries none) of the status already chosen keeps that status's end (undefined:
+ * left as it is), as it keeps the declaration's (declarationEnd); any other has none (null).
+ */
+export function pnutStatusEnd(status: Status, expiration: Date | undefined, setBy: DeclarationSetBy, chosenBefore: Status): Date | null | undefined {
+  if (status === 'online') return null;
+  if (expiration !== undefined) return expiration;
+  return setBy === 'renewal' && status === chosenBefore ? undefined : null;
 }
 
 /** pnut lets a client choose when its presence ends, but not in the past and not more than 7 days ahead. */

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
-import { chosenStatusOf, isLive, presenceOfConnections, timedStatusEnded } from '../rules/connections';
+import { chosenStatusOf, declarationEnd, isLive, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
-import { parsePnutPresence, resolveExpiration } from '../rules/pnut';
+import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
 import type { PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
@@ -179,7 +179,7 @@ export class PresenceService {
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
     if (targetUserId === actor.userId && status !== 'offline') {
-      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, explicit: false });
+      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal' });
     }
     return this.write(targetUserId, (current) => ({
       statusDefault: status,
@@ -192,24 +192,56 @@ export class PresenceService {
   }
 
   /**
-   * pnut's presence: `value` as pnut defines it (see parsePnutPresence), until `expiration` (Unix seconds) or for
-   * the presence time to live, as the device's declaration (see setStatus). Clearing it ends the user's
-   * declarations and his chosen status; his streams and heartbeats go on showing him.
+   * pnut's presence as the client chooses it (PUT /v0/users/me/presence): `value` as pnut defines it (see
+   * parsePnutPresence), until `expiration` (Unix seconds) or for the presence time to live, as the device's
+   * declaration (see setStatus), whatever end it had before. Clearing it ends the user's declarations and his chosen
+   * status; his streams and heartbeats go on showing him.
    * @throws InvalidParamError naming `expiration` when it is not an acceptable time
    */
-  async setPnutPresence(identity: Identity, value: string | undefined, expiration?: string): Promise<UserRecord> {
+  setPnutPresence(identity: Identity, value: string | undefined, expiration?: string): Promise<UserRecord> {
+    return this.writePnutPresence(identity, value, expiration, 'choice');
+  }
+
+  /**
+   * pnut's `update_presence=<value>` on any call: `value` as setPnutPresence sets it, for at least the time to live,
+   * never ending sooner than what the client chose before (an `expiration` days ahead outlives it).
+   */
+  renewPnutPresence(identity: Identity, value: string): Promise<UserRecord> {
+    return this.writePnutPresence(identity, value, undefined, 'renewal');
+  }
+
+  /**
+   * Checks an `expiration` as setPnutPresence would, changing nothing: a PUT whose own presence gives way to its
+   * `update_presence` refuses a bad one all the same.
+   * @throws InvalidParamError naming `expiration` when it is not an acceptable time
+   */
+  checkPnutExpiration(expiration: string | undefined): void {
+    this.expiryOf(expiration);
+  }
+
+  private expiryOf(expiration: string | undefined): Date {
     const expiry = resolveExpiration(expiration, this.clock.now(), this.options.presenceTtlMs);
     if (!expiry.ok) throw new InvalidParamError('expiration', expiry.reason);
+    return expiry.expiresAt;
+  }
+
+  private async writePnutPresence(identity: Identity, value: string | undefined, expiration: string | undefined, setBy: DeclarationSetBy): Promise<UserRecord> {
+    const expiresAt = this.expiryOf(expiration);
     const request = parsePnutPresence(value);
     if (request.kind === 'clear') {
       await this.store.removeConnections({ userId: identity.userId, kind: 'declaration' });
       return this.write(identity.userId, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
-    // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
-    const statusExpiresAt = expiration !== undefined && request.status !== 'online' ? expiry.expiresAt : null;
     // pnut's contract: every presence set carries its expiration, given or the default.
-    await this.declare(identity, expiry.expiresAt, { create: true, explicit: true });
-    return this.write(identity.userId, () => ({ statusDefault: request.status, statusExpiresAt, statusText: request.statusText, presenceText: request.presenceText, showsHimself: true }));
+    await this.declare(identity, expiresAt, { create: true, setBy });
+    return this.write(identity.userId, (current, now) => ({
+      statusDefault: request.status,
+      // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
+      statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, setBy, chosenStatusOf(current, now)),
+      statusText: request.statusText,
+      presenceText: request.presenceText,
+      showsHimself: true,
+    }));
   }
 
   /**
@@ -244,15 +276,15 @@ export class PresenceService {
   /**
    * The declaration of the device behind `identity`, running until `leaseEnd`: none where the device holds a
    * stream or heartbeats (that is its connection); with `create` false, only one still running is renewed. A
-   * renewal never shortens a lease the client chose, unless it chooses again (`explicit`).
+   * renewal never shortens a lease the client chose (declarationEnd).
    */
-  private async declare(identity: Identity, leaseEnd: Date, { create, explicit }: { create: boolean; explicit: boolean }): Promise<void> {
+  private async declare(identity: Identity, leaseEnd: Date, { create, setBy }: { create: boolean; setBy: DeclarationSetBy }): Promise<void> {
     const now = this.clock.now();
     const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
     if (own.some((connection) => connection.kind !== 'declaration')) return;
     const running = own.find((connection) => connection.kind === 'declaration');
     if (running === undefined && !create) return;
-    const expiresAt = explicit || running === undefined || running.expiresAt < leaseEnd ? leaseEnd : running.expiresAt;
+    const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, setBy);
     const declaration: ConnectionRecord = {
       id: running?.id ?? newRandomId(),
       userId: identity.userId,

@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Clock } from '../../domain/ports/clock';
 import type { Metrics } from '../../metrics/createMetrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A logged path is cut here (and marked with `…`): any route's path fits, a client's 2 KB of junk does not. */
+export const LOGGED_PATH_MAX = 256;
+
+/**
+ * Refused requests (4xx, at warn) logged per second at most: past it, under a flood, each one is counted
+ * (`presence_request_log_lines_dropped_total`) instead of written, and the next second's first line says how many.
+ */
+export const REFUSED_LINES_PER_SECOND = 20;
+
+/** The status counted and logged for a request the client closed before any answer was sent (nginx's code for it). */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** What a log line says about its request: never headers, bodies or the query string (they carry tokens). */
 export interface RequestSummary {
@@ -15,7 +28,38 @@ export interface RequestSummary {
 export function requestSummary(req: Request, res: Response): RequestSummary {
   const url = req.originalUrl;
   const query = url.indexOf('?');
-  return { id: res.locals.requestId as string, method: req.method, path: query === -1 ? url : url.slice(0, query) };
+  const path = query === -1 ? url : url.slice(0, query);
+  return { id: res.locals.requestId as string, method: req.method, path: path.length > LOGGED_PATH_MAX ? `${path.slice(0, LOGGED_PATH_MAX)}…` : path };
+}
+
+/**
+ * How many refused-request lines may still be written in the current second (of the injected clock), and how many
+ * were left out in the last one.
+ */
+class RefusedLineBudget {
+  private secondStartMs = Number.NEGATIVE_INFINITY;
+  private written = 0;
+  private dropped = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Whether this line may be written; `droppedBefore`: lines left out in the second that just ended, to say so once. */
+  take(): { write: boolean; droppedBefore: number } {
+    const nowMs = this.clock.now().getTime();
+    let droppedBefore = 0;
+    if (nowMs - this.secondStartMs >= 1000) {
+      droppedBefore = this.dropped;
+      this.secondStartMs = nowMs;
+      this.written = 0;
+      this.dropped = 0;
+    }
+    if (this.written >= REFUSED_LINES_PER_SECOND) {
+      this.dropped += 1;
+      return { write: false, droppedBefore };
+    }
+    this.written += 1;
+    return { write: true, droppedBefore };
+  }
 }
 
 /**
@@ -36,30 +80,52 @@ function routeOf(req: Request, res: Response): string {
 
 export interface ObserveOptions {
   logger: Logger;
-  metrics: Pick<Metrics, 'requestDuration'>;
+  metrics: Pick<Metrics, 'requestDuration' | 'requestLogLinesDropped'>;
   slowRequestMs: number;
+  /** Paces the refused requests' lines (per second of it). */
+  clock: Clock;
 }
 
 /**
- * Gives each request an id (the caller's X-Request-Id when it is sane, else a new one; echoed back) and, when
- * the answer is sent, counts and times it by route. Polls are counted, not logged: a success or 304 is logged
- * only at debug, or at info when slower than `slowRequestMs`; a 4xx at warn, a 5xx at error.
+ * Gives each request an id (the caller's X-Request-Id when it is sane, else a new one; echoed back) and counts,
+ * times and logs it once, however it ends: answered (`request completed`), or closed before its answer ended (a
+ * stream its client closes, a login the client gives up on: `request closed before its answer ended`, with the
+ * status that was sent, or 499 when none was). Polls are counted, not logged: a success or 304 is logged only at
+ * debug, or at info when slower than `slowRequestMs`; a 4xx at warn (at most REFUSED_LINES_PER_SECOND a second), a
+ * 5xx at error.
  */
-export function observeRequests({ logger, metrics, slowRequestMs }: ObserveOptions) {
+export function observeRequests({ logger, metrics, slowRequestMs, clock }: ObserveOptions) {
+  const refusedLines = new RefusedLineBudget(clock);
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
-    res.on('finish', () => {
+    let observed = false;
+    const observe = (completed: boolean) => {
+      if (observed) return;
+      observed = true;
       const ms = performance.now() - started;
-      const status = res.statusCode;
-      metrics.requestDuration.observe({ route: routeOf(req, res), method: req.method, status }, ms / 1000);
+      const status = completed || res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      const route = routeOf(req, res);
+      metrics.requestDuration.observe({ route, method: req.method, status }, ms / 1000);
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : ms >= slowRequestMs ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: requestSummary(req, res), res: { statusCode: status }, route: routeOf(req, res), responseTime: Math.round(ms * 1000) / 1000 }, 'request completed');
-    });
+      if (level === 'warn') {
+        const { write, droppedBefore } = refusedLines.take();
+        if (droppedBefore > 0) logger.warn({ dropped: droppedBefore }, `${droppedBefore} refused requests were not logged in the last second (more than ${REFUSED_LINES_PER_SECOND} a second)`);
+        if (!write) {
+          metrics.requestLogLinesDropped.inc();
+          return;
+        }
+      }
+      const line = { req: requestSummary(req, res), res: { statusCode: status }, route, responseTime: Math.round(ms * 1000) / 1000 };
+      logger[level](line, completed ? 'request completed' : 'request closed before its answer ended');
+    };
+    // 'finish' once the answer is handed to the system; 'close' when the connection goes first (and after 'finish').
+    res.on('finish', () => observe(true));
+    res.on('close', () => observe(false));
     next();
   };
 }

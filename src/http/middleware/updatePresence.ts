@@ -9,7 +9,8 @@ import { apiOf } from '../requests';
 /**
  * pnut's `update_presence=<value>` on any authenticated call, of either API: the caller's presence is updated
  * before the call's own work. Whether it worked is told in `meta.updated_presence` (pnut) or the
- * `X-Updated-Presence` header (Rocket.Chat, whose bodies stay unchanged). A bad value never fails the call.
+ * `X-Updated-Presence` header (Rocket.Chat, whose bodies stay unchanged). A bad value never fails the call. It is a
+ * renewal: it never ends the presence sooner than an `expiration` the client chose.
  */
 export function updatePresence(presence: PresenceService, logger: Logger) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -18,7 +19,7 @@ export function updatePresence(presence: PresenceService, logger: Logger) {
     let updated = false;
     if (typeof value === 'string') {
       try {
-        await presence.setPnutPresence(identityOf(res), value);
+        await presence.renewPnutPresence(identityOf(res), value);
         updated = true;
       } catch (error) {
         // A value pnut refuses is the client's to fix, and the answer says so; anything else is worth a look.

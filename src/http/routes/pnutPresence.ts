@@ -59,10 +59,12 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
       const callerId = identityOf(res).userId;
       const target = req.params.user_id === 'me' ? callerId : String(req.params.user_id);
       if (target !== callerId) throw new ForbiddenError("You may only update your own presence");
-      // update_presence on this call overrides it: one update, not two.
+      const expiration = paramOf(req, 'expiration');
+      // update_presence on this call overrides it: one update, not two. A bad expiration is refused all the same.
+      if (updatedPresenceOf(res) === true) presence.checkPnutExpiration(expiration);
       const user = updatedPresenceOf(res) === true
         ? (await presence.readUser(callerId)).user
-        : await presence.setPnutPresence(identityOf(res), paramOf(req, 'presence'), paramOf(req, 'expiration'));
+        : await presence.setPnutPresence(identityOf(res), paramOf(req, 'presence'), expiration);
       pnutSuccess(req, res, pnutPresenceObject(user, presence.now()));
     },
   );

@@ -21,12 +21,20 @@ export const SSE_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
-/** Each event, as the chunk written to every stream it goes to (a snapshot as bytes: one copy for all of them). */
-const renderedEvents = new WeakMap<StreamEvent, Chunk>();
-
 interface Chunk {
   data: string | Buffer;
   bytes: number;
+}
+
+/**
+ * How the body's bytes are framed on the wire: HTTP/1.1's chunked transfer coding, or, for an HTTP/1.0 client (which
+ * has none), the bytes as they are, the body ending when the connection closes. Each event is framed once per framing,
+ * as the chunk written to every stream it goes to (a snapshot as bytes: one copy for all of them).
+ */
+interface Framing {
+  frame(text: string, asBytes: boolean): Chunk;
+  events: WeakMap<StreamEvent, Chunk>;
+  keepAlive: Chunk;
 }
 
 /** `event: presence`, the cursor as `id:`, and `{"users":[…],"full":…}` as `data:` (JSON holds no newline). */
@@ -34,18 +42,24 @@ export function presenceEventText(event: StreamEvent): string {
   return `id: ${event.cursor}\nevent: presence\ndata: {"users":[${event.readings.map(rocketChatPresenceUserJson).join(',')}],"full":${event.full}}\n\n`;
 }
 
+function framing(frame: Framing['frame']): Framing {
+  return { frame, events: new WeakMap(), keepAlive: frame(': keep-alive\n\n', false) };
+}
+
 /** One chunk of HTTP/1.1's chunked transfer coding: its size in hex, the bytes, CRLF. */
-function chunkOf(text: string, asBytes: boolean): Chunk {
+const CHUNKED = framing((text, asBytes) => {
   const bytes = Buffer.byteLength(text);
   const framed = `${bytes.toString(16)}\r\n${text}\r\n`;
   return { data: asBytes ? Buffer.from(framed) : framed, bytes: framed.length + (bytes - text.length) };
-}
+});
 
-function chunkOfEvent(event: StreamEvent): Chunk {
-  let chunk = renderedEvents.get(event);
+const UNFRAMED = framing((text, asBytes) => ({ data: asBytes ? Buffer.from(text) : text, bytes: Buffer.byteLength(text) }));
+
+function chunkOfEvent(event: StreamEvent, framing: Framing): Chunk {
+  let chunk = framing.events.get(event);
   if (chunk === undefined) {
-    chunk = chunkOf(presenceEventText(event), event.full);
-    renderedEvents.set(event, chunk);
+    chunk = framing.frame(presenceEventText(event), event.full);
+    framing.events.set(event, chunk);
   }
   return chunk;
 }
@@ -57,9 +71,12 @@ function chunkOfEvent(event: StreamEvent): Chunk {
  * After the headers, each event is one write of one chunk straight to the socket: Node's response object would
  * write the chunk's size, the data and the CRLF as three buffers of a vectored write, for every event of every
  * stream, and that was most of the cost of a busy stream. The response still ends the body (`0` CRLF CRLF).
+ * An HTTP/1.0 request gets `Connection: close` and no chunking (Node then sends no Transfer-Encoding): the events go
+ * as they are, and the stream's end is the connection's.
  */
 export class ServerSentEvents implements StreamSink {
   private socket: Socket | null | undefined;
+  private framing = CHUNKED;
   /** Bytes written to the socket, and how many of them the last snapshot ended at. */
   private written = 0;
   private snapshotEnd = 0;
@@ -72,15 +89,18 @@ export class ServerSentEvents implements StreamSink {
 
   begin(): void {
     if (this.socket !== undefined) return;
-    this.res.writeHead(200, { ...SSE_HEADERS, Connection: 'keep-alive' });
+    const http10 = this.res.req.httpVersionMajor === 1 && this.res.req.httpVersionMinor === 0;
+    this.res.writeHead(200, { ...SSE_HEADERS, Connection: http10 ? 'close' : 'keep-alive' });
     this.res.flushHeaders();
+    // As Node framed the head it wrote: chunked unless the client cannot take it.
+    this.framing = this.res.chunkedEncoding ? CHUNKED : UNFRAMED;
     this.socket = this.res.socket;
-    this.write(chunkOf(`retry: ${this.options.retryMs}\n\n`, false));
+    this.write(this.framing.frame(`retry: ${this.options.retryMs}\n\n`, false));
   }
 
   send(event: StreamEvent): void {
     this.begin();
-    this.write(chunkOfEvent(event), event.full);
+    this.write(chunkOfEvent(event, this.framing), event.full);
   }
 
   keepAlive(): void {
@@ -88,7 +108,7 @@ export class ServerSentEvents implements StreamSink {
     this.writtenSinceKeepAlive = false;
     if (!quiet) return;
     this.begin();
-    this.write(KEEP_ALIVE);
+    this.write(this.framing.keepAlive);
     this.writtenSinceKeepAlive = false;
   }
 
@@ -110,5 +130,3 @@ export class ServerSentEvents implements StreamSink {
     if (unreadAfterSnapshot > this.options.maxBufferedBytes) this.res.destroy();
   }
 }
-
-const KEEP_ALIVE = chunkOf(': keep-alive\n\n', false);

@@ -388,6 +388,37 @@ describeEachStore('presence expiry', (kind) => {
       await expectOnlineUntilTtl(100);
     });
 
+    describe('a renewal never shortens it', () => {
+      const SIX_DAYS = 6 * 86400;
+      it.each([
+        ['update_presence on a read', () => request(t.app).get('/v0/presence?update_presence=1').set(alice.bearer).expect(200), 'online'],
+        ['update_presence with another string', () => request(t.app).get('/api/v1/me?update_presence=still%20away').set(alice.headers).expect(200), 'still away'],
+        ['update_presence on the PUT itself', () => request(t.app).put('/v0/users/me/presence?update_presence=1').set(alice.bearer).send({}).expect(200), 'online'],
+        ['users.setStatus with a status', () => rcSetStatus(alice, { status: 'online' }), 'on holiday'],
+        ['users.setStatus with a message alone', () => rcSetStatus(alice, { message: 'back monday' }), 'back monday'],
+      ])('%s keeps a chosen 6-day expiration', async (_name, renew, shown) => {
+        await pnutPut(alice, { presence: 'on holiday', expiration: unixSeconds(new Date(t0)) + SIX_DAYS });
+        at(3600);
+        await renew();
+        at(3600 + TTL + 1);
+        expect((await aliceEverywhere()).pnutUser).toBe(shown);
+        at(SIX_DAYS - 1);
+        expect((await aliceEverywhere()).getStatus).not.toBe('offline');
+        at(SIX_DAYS);
+        expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+      });
+
+      it('and lengthens one that ends before its own time to live', async () => {
+        await pnutPut(alice, { presence: 'brb', expiration: unixSeconds(new Date(t0)) + 60 });
+        at(30);
+        await request(t.app).get('/v0/presence?update_presence=brb').set(alice.bearer).expect(200);
+        at(30 + TTL - 1);
+        expect((await aliceEverywhere()).pnutUser).toBe('brb');
+        at(30 + TTL);
+        expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
+      });
+    });
+
     async function expectOnlineUntilTtl(setAt: number): Promise<void> {
       at(setAt + TTL - 1);
       expect((await aliceEverywhere()).pnutUser).toBe('normal');

@@ -146,6 +146,29 @@ describeEachStore('pnut bad input: 400 naming the parameter, never a 500', (kind
     });
   });
 
+  describe('expiration beside update_presence', () => {
+    const now = () => unixSeconds(t.clock.now());
+
+    it.each([
+      ['garbage', () => 'garbage', 'must be an integer Unix time in seconds'],
+      ['in the past', () => String(now() - 60), 'must be in the future'],
+      ['more than 7 days ahead', () => String(now() + 7 * DAY + 1), 'must be at most 7 days ahead'],
+    ])('%s: the same 400 as without update_presence (JSON, form, query)', async (_name, make, rule) => {
+      const value = make();
+      const message = `The parameter "expiration" ${rule}`;
+      const withUpdate = () => request(t.app).put('/v0/users/me/presence?update_presence=1').set(alice.bearer);
+      expectPnutError(await put().send({ presence: 'x', expiration: value }), 400, message);
+      expectPnutError(await withUpdate().send({ presence: 'x', expiration: value }), 400, message);
+      expectPnutError(await withUpdate().type('form').send(`expiration=${encodeURIComponent(value)}`), 400, message);
+      expectPnutError(await request(t.app).put(`/v0/users/me/presence?update_presence=1&expiration=${encodeURIComponent(value)}`).set(alice.bearer).send({}), 400, message);
+    });
+
+    it('a good one beside update_presence is answered 200', async () => {
+      const res = await request(t.app).put('/v0/users/me/presence?update_presence=1').set(alice.bearer).send({ expiration: now() + 600 });
+      expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('online');
+    });
+  });
+
   describe('user_id', () => {
     const malformed: [string, string][] = [
       ['with a space', 'a%20b'],

@@ -1,8 +1,10 @@
+import { connect } from 'node:net';
 import request from 'supertest';
 import type { AppConfig } from '../../../src/app';
 import type { StoreKind } from '../../support/stores';
 import { appPerTest, buildSecondInstance, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../../support/testApp';
 import { goStatus, ID_FORMS, NOT_LOGGED_IN, plainView, presenceList } from '../rocketchat/rocketChatKit';
+import { waitFor } from '../../support/waitFor';
 import { listen, openStream, type SseClient } from './sseClient';
 
 const STREAM = '/api/v1/users.presence.stream';
@@ -192,6 +194,31 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       const twoCursors = await open(`${STREAM}?lastEventId=a&lastEventId=b`, alice.headers);
       expect(twoCursors.status).toBe(400);
       expect(String((twoCursors.body as { error: string }).error)).toMatch(/"lastEventId"/);
+    });
+
+    it('answers an HTTP/1.0 request without chunk framing (HTTP/1.0 has none) and ends it by closing the connection', async () => {
+      const socket = connect(server.port, '127.0.0.1');
+      let received = '';
+      let closed = false;
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('close', () => (closed = true));
+      socket.write(`GET ${STREAM} HTTP/1.0\r\nHost: localhost\r\nX-User-Id: ${alice.headers['X-User-Id']}\r\nX-Auth-Token: ${alice.headers['X-Auth-Token']}\r\n\r\n`);
+      const snapshotEnd = (text: string) => text.indexOf('\n\n', text.indexOf('data: '));
+      await waitFor(async () => (snapshotEnd(received) === -1 ? undefined : true), { everyMs: 10 });
+      const [head, body] = [received.slice(0, received.indexOf('\r\n\r\n')), received.slice(received.indexOf('\r\n\r\n') + 4)];
+      const headers = head.toLowerCase().split('\r\n');
+      expect(headers[0]).toBe('http/1.1 200 ok');
+      expect(headers).toContain('content-type: text/event-stream; charset=utf-8');
+      expect(headers).toContain('connection: close');
+      expect(headers.filter((line) => line.startsWith('transfer-encoding') || line.startsWith('content-length'))).toEqual([]);
+      // The body is the event stream itself: no chunk size line before it, no CRLF after it.
+      const [, data] = new RegExp(`^retry: 3000\\n\\nid: ${t.clock.now().getTime()}\\nevent: presence\\ndata: (.*)\\n\\n$`).exec(body) ?? [];
+      expect(JSON.parse(data)).toEqual({ users: [plainView(bob, 'online')], full: true });
+      await request(t.app).post('/api/v1/logout').set(alice.headers).expect(200);
+      await waitFor(async () => (closed ? true : undefined), { everyMs: 10 });
+      // Ended by the close alone: no last chunk (0 CRLF CRLF) was written.
+      expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe(body);
     });
 
     it('closes a token\'s streams when it logs out', async () => {

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../src/domain/ports/connections';
 import { loadConfig } from '../../../src/config/loadConfig';
-import { chosenStatusOf, connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
+import { chosenStatusOf, connectionCounts, declarationEnd, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -91,6 +91,23 @@ describe('heartbeatIntervalMs', () => {
     [{ leaseMs: 1_000, renewMs: 5_000 }],
   ])('is at least 1 s: %j → 1000 ms', (times) => {
     expect(heartbeatIntervalMs(times)).toBe(1_000);
+  });
+});
+
+describe('declarationEnd', () => {
+  const ttlEnd = new Date(NOW.getTime() + 900_000);
+  const sixDays = new Date(NOW.getTime() + 6 * 86_400_000);
+  const soon = new Date(NOW.getTime() + 60_000);
+
+  it.each([
+    ['a renewal keeps a longer end the client chose', ttlEnd, sixDays, 'renewal', sixDays],
+    ['a renewal lengthens a shorter end', ttlEnd, soon, 'renewal', ttlEnd],
+    ['a renewal of none asks its own end', ttlEnd, undefined, 'renewal', ttlEnd],
+    ['a choice replaces a longer end', ttlEnd, sixDays, 'choice', ttlEnd],
+    ['a choice replaces a shorter end', sixDays, soon, 'choice', sixDays],
+    ['a choice of none asks its own end', soon, undefined, 'choice', soon],
+  ] as const)('%s', (_name, asked, running, setBy, expected) => {
+    expect(declarationEnd(asked, running, setBy)).toEqual(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { InvalidParamError } from '../../../src/domain/errors';
-import { isPnutPresenceString, parsePnutPresence, pnutPresenceOf, MAX_EXPIRATION_AHEAD_MS, resolveExpiration } from '../../../src/domain/rules/pnut';
+import { isPnutPresenceString, parsePnutPresence, pnutPresenceOf, pnutStatusEnd, MAX_EXPIRATION_AHEAD_MS, resolveExpiration } from '../../../src/domain/rules/pnut';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
 const current = new Date(now.getTime() + 60_000);
@@ -21,6 +21,20 @@ describe('parsePnutPresence', () => {
       statusText: 'keeping my stick on the ice',
       presenceText: '  keeping my stick on the ice ',
     });
+  });
+});
+
+describe('pnutStatusEnd', () => {
+  const chosen = new Date(now.getTime() + 6 * 86_400_000);
+  it.each([
+    ['online never has an end', 'online', chosen, 'choice', 'away', null],
+    ['online renewed has none either', 'online', undefined, 'renewal', 'online', null],
+    ['a status set with an expiration ends then', 'away', chosen, 'choice', 'online', chosen],
+    ['a status chosen without an expiration has no end', 'away', undefined, 'choice', 'away', null],
+    ['a renewal of the status already chosen keeps its end', 'away', undefined, 'renewal', 'away', undefined],
+    ['a renewal to another status has no end', 'busy', undefined, 'renewal', 'away', null],
+  ] as const)('%s', (_name, status, expiration, setBy, chosenBefore, expected) => {
+    expect(pnutStatusEnd(status, expiration, setBy, chosenBefore)).toEqual(expected);
   });
 });
 
