@@ -61,8 +61,9 @@ userSchema.index({ status: 1, presenceExpiresAt: 1 });
 userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
 // The service's own: timed statuses that have ended, found by each instance's rounds.
 userSchema.index({ statusExpiresAt: 1 }, { sparse: true });
-// The service's own: the active admins counted (the last one is kept).
-userSchema.index({ roles: 1, active: 1 });
+// The active admins counted (the last one is kept): Rocket.Chat's own index on roles, with its options, so beside
+// Rocket.Chat none is added (admins are few; `active` is checked on the documents the index finds).
+userSchema.index({ roles: 1 }, { sparse: true });
 // The service's own: what Rocket.Chat 7 wrote since a read (its model bumps _updatedAt on every write).
 userSchema.index({ _updatedAt: 1 });
 
