@@ -24,6 +24,8 @@ import { presencePage } from './http/routes/presencePage';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
+import { addRocketChatUserRoutes } from './http/routes/rocketChatUsers';
+import { UserAdministration } from './domain/services/userAdministration';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceObserver } from './domain/ports/observer';
 import type { Store } from './domain/ports/store';
@@ -137,6 +139,11 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     revalidateMs: config.streamRevalidateMs,
     delivery: STREAM_DELIVERY,
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
+  const users = new UserAdministration(store, clock, accounts, presence, connections, streams, {
+    // A delta or a resume from further back gets the full list: a removal is remembered until then.
+    readableBackMs: (config.deltaWindowSeconds + config.deltaOverlapSeconds) * 1000 + store.lateWriteWindowMs,
+    loginExpirationDays: config.loginExpirationDays,
+  });
   metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).snapshot.users.length);
 
   const app = express();
@@ -170,6 +177,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
   addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
+  addRocketChatUserRoutes(rocketChat, auth, users, presence);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
     maxBufferedBytes: config.streamMaxBufferBytes,
