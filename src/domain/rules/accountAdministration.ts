@@ -1,5 +1,14 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
+import { newLoginToken } from './accounts';
 import { lastVisibleChangeAt } from './changes';
+
+/** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
+export const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
+
+/** A password made for someone to be told once (120 random bits, URL-safe), as the first admin's. */
+export function newGeneratedPassword(): string {
+  return newLoginToken().slice(0, 20);
+}
 
 /**
  * Rocket.Chat's own roles (its default role ids): users.update assigns only these, as Rocket.Chat assigns only roles

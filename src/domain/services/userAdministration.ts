@@ -3,7 +3,7 @@ import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
 import { ForbiddenError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
 import { hashPassword, isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
-import { isLastActiveAdmin, KNOWN_ROLES, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
+import { isLastActiveAdmin, KNOWN_ROLES, pageOf, removalForgetAt, removalStamp, USERNAME_FORMAT } from '../rules/accountAdministration';
 import { changeStampAfterWrite } from '../rules/changes';
 import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
 import type { AccountService } from './accountService';
@@ -12,9 +12,6 @@ import type { PresenceService } from './presenceService';
 
 /** A write decided from what it replaces lands on that or is decided again, at most this many times. */
 const MAX_WRITE_ATTEMPTS = 8;
-
-/** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
-const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
 
 /** What users.update may change (Rocket.Chat's fields this service keeps). */
 export interface AccountChanges {
