@@ -121,6 +121,12 @@ describeEachStore('Rocket.Chat account management', (kind) => {
       });
     });
 
+    it('answers an unknown user as Rocket.Chat\'s other calls do', async () => {
+      expectRocketChatError(await post(boss, 'users.update', { userId: 'nobody', data: { name: 'x' } }), 400, {
+        success: false, error: 'The required "userId" or "username" param provided does not match any user [error-invalid-user]', errorType: 'error-invalid-user',
+      });
+    });
+
     it('validates the body as Rocket.Chat\'s validator does', async () => {
       expectRocketChatError(await post(boss, 'users.update', { data: { name: 'x' } }), 400, invalid('userId', 'is required'));
       expectRocketChatError(await post(boss, 'users.update', { userId: alice.user._id }), 400, invalid('data', 'is required'));
