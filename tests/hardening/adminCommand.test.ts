@@ -170,7 +170,7 @@ describe('the real command', () => {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', path.join(ROOT, 'tests/hardening/support/registerTs.js'), path.join(ROOT, 'src/admin.ts'), 'reset-password', 'operator'], {
         cwd: ROOT,
         env: { PATH: process.env.PATH, DATA_DIR: dir.dir },
-        timeout: 30_000,
+        timeout: 50_000,
       });
       const password = /^New password for "operator": (\S{20})\n$/.exec(stdout)?.[1] as string;
       expect(password).toBeDefined();
@@ -186,5 +186,6 @@ describe('the real command', () => {
     } finally {
       dir.remove();
     }
-  });
+    // A child node compiling the sources on the fly: seconds on a busy machine.
+  }, 60_000);
 });
