@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './domain/ports/clock';
 import type { Store } from './domain/ports/store';
 import { AccountRecovery } from './domain/services/accountRecovery';
 import { AccountService } from './domain/services/accountService';
+import { hashPassword } from './domain/rules/accounts';
 import { createStore } from './storage/createStore';
 import { DataFileError } from './storage/sqlite/dataFile';
 
@@ -64,7 +65,7 @@ export async function runAdminCommand(args: readonly string[], env: NodeJS.Proce
       loginAttemptLimit: config.loginRateLimit,
       loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
     });
-    const recovery = new AccountRecovery(store, clock, accounts);
+    const recovery = new AccountRecovery(store, clock, accounts, hashPassword);
     if (command === 'reset-password') {
       const { password, endedTokens } = await recovery.resetPassword(username);
       io.out(`New password for "${username}": ${password}\n`);

@@ -26,6 +26,7 @@ import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { addRocketChatUserRoutes } from './http/routes/rocketChatUsers';
 import { UserAdministration } from './domain/services/userAdministration';
+import { hashPassword } from './domain/rules/accounts';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceObserver } from './domain/ports/observer';
 import type { Store } from './domain/ports/store';
@@ -139,7 +140,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     revalidateMs: config.streamRevalidateMs,
     delivery: STREAM_DELIVERY,
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
-  const users = new UserAdministration(store, clock, accounts, presence, connections, streams, {
+  const users = new UserAdministration(store, clock, accounts, presence, connections, streams, hashPassword, {
     // A delta or a resume from further back gets the full list: a removal is remembered until then.
     readableBackMs: (config.deltaWindowSeconds + config.deltaOverlapSeconds) * 1000 + store.lateWriteWindowMs,
     loginExpirationDays: config.loginExpirationDays,

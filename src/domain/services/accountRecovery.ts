@@ -1,10 +1,9 @@
 import type { Store } from '../ports/store';
 import type { Clock } from '../ports/clock';
 import { RejectedError, UnknownUserError } from '../errors';
-import { hashPassword } from '../rules/accounts';
 import { newGeneratedPassword, USERNAME_FORMAT } from '../rules/accountAdministration';
 import type { AccountService } from './accountService';
-import { writeAccount } from './userAdministration';
+import { writeAccount, type PasswordHasher } from './userAdministration';
 
 /**
  * The way back in for an operator locked out (`npm run admin`, run on the server): a new password for a user, or an
@@ -16,6 +15,7 @@ export class AccountRecovery {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly accounts: AccountService,
+    private readonly hashPassword: PasswordHasher,
   ) {}
 
   /** @throws UnknownUserError when nobody has that username */
@@ -23,7 +23,7 @@ export class AccountRecovery {
     const user = await this.store.findUserByUsername(username);
     if (user === null) throw new UnknownUserError();
     const password = newGeneratedPassword();
-    const passwordBcrypt = await hashPassword(password);
+    const passwordBcrypt = await this.hashPassword(password);
     await writeAccount(this.store, this.clock, user._id, () => ({ passwordBcrypt }));
     const ended = await this.store.removeLoginTokens(user._id, { keepPersonalAccessTokens: false });
     return { password, endedTokens: ended.length };
@@ -42,7 +42,7 @@ export class AccountRecovery {
     const user = await this.store.findUserByUsername(username);
     if (user === null) throw new UnknownUserError();
     const password = newGeneratedPassword();
-    const passwordBcrypt = await hashPassword(password);
+    const passwordBcrypt = await this.hashPassword(password);
     await writeAccount(this.store, this.clock, user._id, (current) => ({
       passwordBcrypt,
       active: true,

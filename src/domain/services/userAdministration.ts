@@ -2,7 +2,7 @@ import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
 import { ForbiddenError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
-import { hashPassword, isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
+import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
 import { isLastActiveAdmin, KNOWN_ROLES, pageOf, removalForgetAt, removalStamp, USERNAME_FORMAT } from '../rules/accountAdministration';
 import { changeStampAfterWrite } from '../rules/changes';
 import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
@@ -33,6 +33,9 @@ export interface StreamClosing {
   closeUser(userId: string): void;
   closeToken(hashedToken: string): void;
 }
+
+/** Makes a password's stored hash (bcrypt): given, so the caller decides where bcrypt runs. */
+export type PasswordHasher = (password: string) => Promise<string>;
 
 export interface AdministrationOptions {
   /** How far back a delta or a resumed stream can ask for changes: a removal is remembered that long. */
@@ -90,6 +93,7 @@ export class UserAdministration {
     private readonly presence: PresenceService,
     private readonly connections: ConnectionService,
     private readonly streams: StreamClosing,
+    private readonly hashPassword: PasswordHasher,
     private readonly options: AdministrationOptions,
   ) {}
 
@@ -121,7 +125,7 @@ export class UserAdministration {
     if (changes.username !== undefined && !USERNAME_FORMAT.test(changes.username)) {
       throw new RejectedError('error-input-is-not-a-valid-field', `${changes.username} is not a valid username`);
     }
-    const passwordBcrypt = changes.password === undefined ? undefined : await hashPassword(changes.password);
+    const passwordBcrypt = changes.password === undefined ? undefined : await this.hashPassword(changes.password);
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
       const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
