@@ -27,6 +27,8 @@ import { presencePage } from './http/routes/presencePage';
 import { addRocketChatAccountRoutes, rocketChatLogin } from './http/routes/rocketChatAccount';
 import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
+import { addRocketChatUserRoutes } from './http/routes/rocketChatUsers';
+import { UserAdministration } from './domain/services/userAdministration';
 import { MAX_PRESENCE_IDS } from './http/validation/params';
 import type { PresenceObserver } from './domain/ports/observer';
 import type { Store } from './domain/ports/store';
@@ -107,13 +109,14 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   };
   // bcrypt on worker threads (started at the first password check), so a login never holds up a poll.
   const passwordHasher = new BcryptWorkerPool({ workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit });
+  const passwords = new Passwords(passwordHasher);
   const accounts = new AccountService(store, clock, {
     authCacheTtlMs: config.cacheMaxAgeMs,
     authCacheMaxEntries: config.authCacheMaxEntries,
     loginExpirationDays: config.loginExpirationDays,
     loginAttemptLimit: config.loginRateLimit,
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-  }, new Passwords(passwordHasher));
+  }, passwords);
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
@@ -145,6 +148,11 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     revalidateMs: config.streamRevalidateMs,
     delivery: STREAM_DELIVERY,
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
+  const users = new UserAdministration(store, clock, accounts, presence, connections, streams, passwords, {
+    // A delta or a resume from further back gets the full list: a removal is remembered until then.
+    readableBackMs: (config.deltaWindowSeconds + config.deltaOverlapSeconds) * 1000 + store.lateWriteWindowMs,
+    loginExpirationDays: config.loginExpirationDays,
+  });
   metrics.readPresentUsersFrom(async () => (await presence.presentUsers()).snapshot.users.length);
 
   const app = express();
@@ -166,6 +174,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
   const { usersPresence } = addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
+  addRocketChatUserRoutes(rocketChat, auth, users, presence);
   addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
     maxBufferedBytes: config.streamMaxBufferBytes,

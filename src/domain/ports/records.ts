@@ -131,3 +131,34 @@ export interface PresenceReading {
   user: UserRecord;
   status: Status;
 }
+
+/**
+ * What an account write sets (users.update, users.setActiveStatus, a password reset): each field present is set,
+ * each absent one kept. It is written at the presence version read, with the change stamp the domain decided (a
+ * deactivation is a change to offline clients must see), and moves the revision on like a presence write.
+ */
+export interface AccountUpdate {
+  name?: string;
+  username?: string;
+  emails?: { address: string; verified: boolean }[];
+  roles?: string[];
+  active?: boolean;
+  /** The new password's bcrypt hash. */
+  passwordBcrypt?: string;
+  presenceChangedAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * A removed user, remembered (without credentials) while a delta or a resumed stream may still ask for changes from
+ * before the removal: what clients were last told of them, and when they went (the change stamp of their going).
+ */
+export interface RemovedUser {
+  userId: string;
+  username: string;
+  name: string;
+  utcOffset: number;
+  removedAt: Date;
+  /** When no reader can ask from before `removedAt` any more, and the record may go. */
+  forgetAt: Date;
+}

@@ -1,4 +1,4 @@
-import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from './records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from './records';
 import type { ConnectionStore } from './connections';
 
 /** Thrown by createUser when the username (in any letter case) or the email is taken. */
@@ -85,6 +85,32 @@ export interface PresenceStore {
   /** Removes the user's tokens with these hashes, then adds `token` and sets lastLogin. */
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void>;
   removeLoginToken(userId: string, hashedToken: string): Promise<void>;
+  /**
+   * Removes the user's login tokens but `keep` (a hash) and, with `keepPersonalAccessTokens`, Rocket.Chat's personal
+   * access tokens. Returns the hashes removed.
+   */
+  removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]>;
+
+  /**
+   * One page of users, in username order (binary, as Rocket.Chat sorts them), without credentials; and how many
+   * users there are in all.
+   */
+  listUsers(offset: number, count: number): Promise<{ users: UserRecord[]; total: number }>;
+  /** How many active users hold the `admin` role. */
+  countActiveAdmins(): Promise<number>;
+  /**
+   * One atomic write of account fields (see AccountUpdate), applied only if the user is still at `expected`, as
+   * writePresence; the revision moves on by one. Returns the written user (without credentials), or null.
+   * @throws DuplicateUserError when the new username (in any letter case) or email is another user's
+   */
+  updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null>;
+  /**
+   * Removes the user with their emails, login tokens and connections, and remembers them as `removed` until its
+   * `forgetAt` (records forgotten by then may go at the same time). false when there was no such user.
+   */
+  removeUser(removed: RemovedUser): Promise<boolean>;
+  /** The users removed at or after `since` that are still remembered. */
+  findUsersRemovedSince(since: Date): Promise<RemovedUser[]>;
   /**
    * One atomic write of a presence and its change stamp, applied only if the user is still at `expected` (this
    * service's revision and Rocket.Chat's presence fields); the revision then moves on by one. Returns the written

@@ -3,17 +3,25 @@ import { presenceTextOf, type PnutPresenceFields } from './pnut';
 import { isRocketChatPresence, type RocketChatPresenceFields, rocketChatPresenceOf } from './rocketChatPresence';
 import type { RocketChatChangeRecord, UserRecord } from '../ports/records';
 
+/** The names every presence answer shows beside the status; absent where only the presence fields are at hand. */
+interface ShownNames {
+  username?: string;
+  name?: string;
+}
+
 /**
- * Whether a write changes what any client can see at `at`: the status, the status text or the pnut string.
+ * Whether a write changes what any client can see at `at`: the status, the status text, the pnut string, or (an
+ * account change) the username or name of a user shown as present.
  * A heartbeat that only pushes the expiry further is not a change: it is stored, but not recorded in the
  * change log, so a busy heartbeat does not flood every delta.
  */
-export function isVisibleChange(before: PnutPresenceFields, after: PnutPresenceFields, at: Date): boolean {
+export function isVisibleChange(before: PnutPresenceFields & ShownNames, after: PnutPresenceFields & ShownNames, at: Date): boolean {
   const statusBefore = effectiveStatus(before, at);
   const statusAfter = effectiveStatus(after, at);
   if (statusBefore !== statusAfter) return true;
   if (statusAfter === 'offline') return false;
-  return before.statusText !== after.statusText || presenceTextOf(before) !== presenceTextOf(after);
+  return before.statusText !== after.statusText || presenceTextOf(before) !== presenceTextOf(after)
+    || before.username !== after.username || before.name !== after.name;
 }
 
 export interface ChangeFields extends RocketChatPresenceFields {
@@ -48,7 +56,7 @@ export function changedSince(user: ChangeFields, since: Date, now: Date): boolea
   return at !== null && at >= since.getTime();
 }
 
-type StampFields = ChangeFields & PnutPresenceFields;
+type StampFields = ChangeFields & PnutPresenceFields & ShownNames;
 
 /**
  * The change stamp a write stores, in the same atomic write as the presence itself.
@@ -58,7 +66,7 @@ type StampFields = ChangeFields & PnutPresenceFields;
  *   expiry: "expired, then went invisible" (or sent a message-only status) still shows in a delta across both,
  *   although the write moves the expiry that the expiry index would have found.
  */
-export function changeStampAfterWrite(before: StampFields, after: PnutPresenceFields, now: Date): Date | null {
+export function changeStampAfterWrite(before: StampFields, after: PnutPresenceFields & ShownNames, now: Date): Date | null {
   const last = lastVisibleChangeAt(before, now);
   if (isVisibleChange(before, after, now)) return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
   return last === null ? null : new Date(last);

@@ -14,15 +14,18 @@ export function normaliseStatusText(text: string): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
-export type PresenceFields = RocketChatPresenceFields;
+/** `active` false: a deactivated account (absent where only the presence fields are at hand: active). */
+export type PresenceFields = RocketChatPresenceFields & { active?: boolean };
 
 /**
  * The status every read reports. A presence this service wrote is the status its connections and the chosen status
  * made (presenceStatus.ts decides it, at the write) until the last connection's lease runs out, then `offline`
  * (computed at read time: nothing has to run for a lapsed user to read as offline). A presence Rocket.Chat set, or
- * with no expiry of this service's, is the status as written.
+ * with no expiry of this service's, is the status as written. A deactivated user is `offline`, whatever was written
+ * (as Rocket.Chat sets a user it deactivates).
  */
 export function effectiveStatus(user: PresenceFields, now: Date): Status {
+  if (user.active === false) return 'offline';
   if (isRocketChatPresence(user)) return isStatus(user.status) ? user.status : 'offline';
   if ((user.presenceExpiresAt as Date).getTime() <= now.getTime()) return 'offline';
   return isStatus(user.status) ? user.status : 'offline';

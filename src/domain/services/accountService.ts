@@ -165,6 +165,16 @@ export class AccountService {
     return live;
   }
 
+  /**
+   * Forgets the tokens of this user verified here (a deactivation, removal, new password or new roles): they are
+   * checked against the store again on their next use. Other instances' caches let them go within authCacheTtlMs.
+   */
+  forgetUser(userId: string): void {
+    if (this.identities === undefined) return;
+    const forgotten = [...this.identities.entries()].filter(([, identity]) => identity.userId === userId).map(([hashedToken]) => hashedToken);
+    for (const hashedToken of forgotten) this.identities.delete(hashedToken);
+  }
+
   async logout(identity: Identity): Promise<void> {
     this.identities?.delete(identity.hashedToken);
     await this.store.removeLoginToken(identity.userId, identity.hashedToken);

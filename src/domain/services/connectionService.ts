@@ -126,6 +126,12 @@ export class ConnectionService {
     await this.endConnections(await this.store.removeConnections({ hashedToken }));
   }
 
+  /** The user was deactivated: every connection of his ends at once, on every instance. */
+  async userEnded(userId: string): Promise<void> {
+    const ended = await this.store.connectionsOfUser(userId);
+    if (ended.length > 0) await this.endConnections(await this.store.removeConnections({ ids: ended.map((connection) => connection.id) }));
+  }
+
   /** The user's connections as he is told of them: both systems' connection status, and his own by kind. */
   async ownConnections(user: Pick<UserRecord, '_id' | 'statusConnection'>): Promise<OwnConnections> {
     const now = this.clock.now();

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock';
 import { firstIndexAbove } from '../../utils';
 import { expiryChangeAt, lastVisibleChangeAt } from '../rules/changes';
+import { withRemovals } from '../rules/accountAdministration';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import type { PresenceStore } from '../ports/store';
 import type { UserRecord } from '../ports/records';
@@ -130,7 +131,9 @@ export class PresenceFeed {
     const sinceMs = (this.lastReadStartMs ?? startMs) - this.store.lateWriteWindowMs;
     const start = new Date(startMs);
     if (this.recordExternalWrites !== undefined) await this.recordExternalWrites(new Date(sinceMs));
-    const candidates = await this.store.findUsersChangedSince(new Date(sinceMs), start);
+    // A removed user's last change is his going (removedUserRecord).
+    const [changedUsers, removed] = await Promise.all([this.store.findUsersChangedSince(new Date(sinceMs), start), this.store.findUsersRemovedSince(new Date(sinceMs))]);
+    const candidates = withRemovals(changedUsers, removed);
     const changed: UserRecord[] = [];
     for (const user of candidates) {
       const stamp = lastVisibleChangeAt(user, start);

@@ -3,6 +3,7 @@ import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
 import { chosenStatusOf, declarationEnd, isLive, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
+import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
@@ -112,7 +113,9 @@ export class PresenceService {
   async changesSince(since: Date): Promise<{ users: UserRecord[]; now: Date }> {
     if (this.store.externalWriters) await this.feed.sync();
     const now = this.clock.now();
-    const users = (await this.store.findUsersChangedSince(since, now)).filter((user) => changedSince(user, since, now));
+    // A removed user's last change is his going (removedUserRecord).
+    const [changed, removed] = await Promise.all([this.store.findUsersChangedSince(since, now), this.store.findUsersRemovedSince(since)]);
+    const users = withRemovals(changed, removed).filter((user) => changedSince(user, since, now));
     return { users, now };
   }
 

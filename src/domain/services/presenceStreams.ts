@@ -146,6 +146,11 @@ export class PresenceStreams {
     for (const stream of this.streams) if (stream.identity.hashedToken === hashedToken) this.close(stream);
   }
 
+  /** Closes the streams of this user (deactivated or removed). */
+  closeUser(userId: string): void {
+    for (const stream of this.streams) if (stream.identity.userId === userId) this.close(stream);
+  }
+
   /** Closes every stream (shutdown): clients resume elsewhere. Streams still opening are refused. */
   closeAll(): void {
     this.closing = true;

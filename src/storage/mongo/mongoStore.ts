@@ -2,9 +2,9 @@ import mongoose, { type Connection, type Model } from 'mongoose';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { Status } from '../../domain/ports/records';
 import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
-import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, streamTicketSchema, userSchema } from './schemas';
+import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
 
 /**
  * The fields of a UserRecord, and only those: a Rocket.Chat document holds many more (settings, rooms, its other
@@ -62,6 +62,18 @@ function removalFilter(selection: RemovalSelection): object {
   if ('instanceId' in selection) return { instanceId: { $eq: selection.instanceId } };
   return { userId: { $eq: selection.userId }, kind: { $eq: selection.kind } };
 }
+
+interface StoredRemovedUser {
+  _id: string;
+  username: string;
+  name: string;
+  utcOffset: number;
+  removedAt: Date;
+  forgetAt: Date;
+}
+
+/** Users that have a username: every user this service lists (the unique, sparse username index serves the order). */
+const LISTED = { username: { $exists: true } };
 
 interface StoredAttempts {
   _id: string;
@@ -152,6 +164,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     private readonly attempts: Model<StoredAttempts>,
     private readonly connections: Model<StoredConnection>,
     private readonly instances: Model<{ _id: string; expiresAt: Date }>,
+    private readonly removedUsers: Model<StoredRemovedUser>,
     private readonly options: MongoStoreOptions,
   ) {}
 
@@ -178,7 +191,9 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     await ensureIndexes(attempts);
     await ensureIndexes(connections);
     await ensureIndexes(instances);
-    return new MongoStore(connection, users, tickets, attempts, connections, instances, options);
+    const removedUsers = connection.model<StoredRemovedUser>('PresenceRemovedUser', removedUserSchema);
+    await ensureIndexes(removedUsers);
+    return new MongoStore(connection, users, tickets, attempts, connections, instances, removedUsers, options);
   }
 
   private get maxTimeMs(): number {
@@ -289,6 +304,80 @@ export class MongoStore implements PresenceStore, ConnectionStore {
       { $pull: { 'services.resume.loginTokens': { hashedToken: { $eq: hashedToken } } } },
       { maxTimeMS: this.maxTimeMs },
     );
+  }
+
+  async removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
+    const doc = await this.users.findOne({ _id: { $eq: userId } }, LOGIN_TOKEN_FIELDS).maxTimeMS(this.maxTimeMs).lean<StoredUser>();
+    const removed = (doc?.services?.resume?.loginTokens ?? [])
+      .filter((token) => token.hashedToken !== options.keep && !(options.keepPersonalAccessTokens && token.type === 'personalAccessToken'))
+      .map((token) => token.hashedToken);
+    if (removed.length === 0) return [];
+    // By hash: a token added since the read (a login after a password change) stays.
+    await this.users.updateOne(
+      { _id: { $eq: userId } },
+      { $pull: { 'services.resume.loginTokens': { hashedToken: { $in: removed } } } },
+      { maxTimeMS: this.maxTimeMs },
+    );
+    return removed;
+  }
+
+  async listUsers(offset: number, count: number): Promise<{ users: UserRecord[]; total: number }> {
+    const [docs, total] = await Promise.all([
+      this.users.find(LISTED, WITHOUT_CREDENTIALS).sort({ username: 1 }).skip(offset).limit(count).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>(),
+      this.users.countDocuments(LISTED, { maxTimeMS: this.maxTimeMs }),
+    ]);
+    return { users: toUserRecords(docs), total };
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    return this.users.countDocuments({ roles: { $eq: 'admin' }, active: { $eq: true } }, { maxTimeMS: this.maxTimeMs });
+  }
+
+  async updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null> {
+    if (update.username !== undefined) {
+      const holder = await this.findByUsername(update.username, { _id: 1 });
+      if (holder !== null && holder._id !== userId) throw new DuplicateUserError('username');
+    }
+    const { passwordBcrypt, presenceChangedAt, updatedAt, emails, ...fields } = update;
+    const set: Record<string, unknown> = { ...fields, presenceChangedAt, _updatedAt: updatedAt, presenceRevision: expected.presenceRevision + 1 };
+    if (passwordBcrypt !== undefined) set['services.password.bcrypt'] = passwordBcrypt;
+    // No email is no field, as a record read from either store has it.
+    const unset = emails !== undefined && emails.length === 0 ? { $unset: { emails: 1 } } : {};
+    if (emails !== undefined && emails.length > 0) set.emails = emails.map((email) => ({ address: email.address.toLowerCase(), verified: email.verified }));
+    try {
+      const doc = await this.users
+        .findOneAndUpdate(atVersion(userId, expected), { $set: set, ...unset }, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
+        .maxTimeMS(this.options.stampedWriteTimeoutMs)
+        .lean<StoredUser>();
+      return toUserRecord(doc);
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) {
+        const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {};
+        throw new DuplicateUserError('emails.address' in keyPattern ? 'email' : 'username');
+      }
+      throw error;
+    }
+  }
+
+  async removeUser(removed: RemovedUser): Promise<boolean> {
+    // Remembered first, within the stamped-write limit: a reader never finds the user gone without finding the
+    // removal. (A user gone between the check and the delete was removed by another instance meanwhile, whose
+    // record this one replaces.)
+    const { userId, ...record } = removed;
+    if ((await this.users.exists({ _id: { $eq: userId } })) === null) return false;
+    await Promise.all([
+      this.removedUsers.replaceOne({ _id: userId }, record, { upsert: true, maxTimeMS: this.options.stampedWriteTimeoutMs }),
+      this.removedUsers.deleteMany({ forgetAt: { $lte: removed.removedAt } }, { maxTimeMS: this.maxTimeMs }),
+    ]);
+    const { deletedCount } = await this.users.deleteOne({ _id: { $eq: userId } }, { maxTimeMS: this.maxTimeMs });
+    if (deletedCount === 0) return false;
+    await this.connections.deleteMany({ userId: { $eq: userId } }, { maxTimeMS: this.maxTimeMs });
+    return true;
+  }
+
+  async findUsersRemovedSince(since: Date): Promise<RemovedUser[]> {
+    const docs = await this.removedUsers.find({ removedAt: { $gte: since } }).maxTimeMS(this.maxTimeMs).lean<StoredRemovedUser[]>();
+    return docs.map(({ _id, ...rest }) => ({ userId: _id, ...rest }));
   }
 
   async writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {

@@ -61,6 +61,9 @@ userSchema.index({ status: 1, presenceExpiresAt: 1 });
 userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
 // The service's own: timed statuses that have ended, found by each instance's rounds.
 userSchema.index({ statusExpiresAt: 1 }, { sparse: true });
+// The active admins counted (the last one is kept): Rocket.Chat's own index on roles, with its options, so beside
+// Rocket.Chat none is added (admins are few; `active` is checked on the documents the index finds).
+userSchema.index({ roles: 1 }, { sparse: true });
 // The service's own: what Rocket.Chat 7 wrote since a read (its model bumps _updatedAt on every write).
 userSchema.index({ _updatedAt: 1 });
 
@@ -112,3 +115,14 @@ export const instanceSchema = new Schema(
   { collection: 'presence_instances', versionKey: false, strictQuery: true },
 );
 instanceSchema.index({ expiresAt: 1 });
+
+/**
+ * Removed users, remembered while a delta or a resumed stream may still ask for changes from before they went; the
+ * TTL monitor forgets them (and each removal deletes those forgotten by then, through the same index).
+ */
+export const removedUserSchema = new Schema(
+  { _id: { type: String, required: true }, username: String, name: String, utcOffset: Number, removedAt: Date, forgetAt: Date },
+  { collection: 'presence_removed_users', versionKey: false, strictQuery: true },
+);
+removedUserSchema.index({ removedAt: 1 });
+removedUserSchema.index({ forgetAt: 1 }, { expireAfterSeconds: 0 });

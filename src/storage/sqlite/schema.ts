@@ -120,6 +120,29 @@ CREATE INDEX users_by_status_expiry ON users (status_expires_at) WHERE status_ex
 `;
 
 /**
+ * The third version: account management (issue 23). Users listed in username order; the active admins counted (the
+ * last one is never deactivated, demoted or removed); a user's emails found to replace or remove them; and removed
+ * users remembered while a delta or a resumed stream may still ask for changes from before they went.
+ */
+const VERSION_3 = `
+CREATE INDEX users_by_username ON users (username);
+-- Only the rows of admins: roles is a JSON array of strings, so '"admin"' is exactly an element "admin".
+CREATE INDEX users_admins ON users (active) WHERE instr(roles, '"admin"') > 0;
+CREATE INDEX user_emails_by_user ON user_emails (user_id);
+
+CREATE TABLE removed_users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  name TEXT NOT NULL,
+  utc_offset REAL NOT NULL,
+  removed_at INTEGER NOT NULL,
+  forget_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX removed_users_by_time ON removed_users (removed_at);
+CREATE INDEX removed_users_by_forget ON removed_users (forget_at);
+`;
+
+/**
  * The steps from each schema version to the next: MIGRATIONS[v] takes a file at `PRAGMA user_version` v to v + 1.
  * A new file (version 0) takes them all. A later version of the schema adds a step here, never edits one.
  */
@@ -130,6 +153,9 @@ const MIGRATIONS: ((db: Database) => void)[] = [
   },
   (db) => {
     db.exec(VERSION_2);
+  },
+  (db) => {
+    db.exec(VERSION_3);
   },
 ];
 

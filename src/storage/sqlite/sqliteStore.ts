@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport } from './groupCommit';
@@ -47,6 +47,19 @@ function toConnection(row: ConnectionRow): ConnectionRecord {
     expiresAt: new Date(row.expires_at),
     createdAt: new Date(row.created_at),
   };
+}
+
+interface RemovedUserRow {
+  id: string;
+  username: string;
+  name: string;
+  utc_offset: number;
+  removed_at: number;
+  forget_at: number;
+}
+
+function toRemovedUser(row: RemovedUserRow): RemovedUser {
+  return { userId: row.id, username: row.username, name: row.name, utcOffset: row.utc_offset, removedAt: new Date(row.removed_at), forgetAt: new Date(row.forget_at) };
 }
 
 interface TicketRow {
@@ -218,6 +231,83 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     return this.writes.run('synced', () => {
       this.statements.deleteToken.run(hashedToken, userId);
     });
+  }
+
+  removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
+    return this.writes.run('synced', () => this.statements.deleteTokensOfUser.all({
+      user_id: userId,
+      keep: options.keep ?? null,
+      keep_personal: options.keepPersonalAccessTokens ? 1 : 0,
+    }) as string[]);
+  }
+
+  async listUsers(offset: number, count: number): Promise<{ users: UserRecord[]; total: number }> {
+    this.writes.flush();
+    const users = (this.statements.usersByUsername.all(count, offset) as UserRow[]).map(toUserRecord);
+    return { users, total: this.statements.countUsers.get() as number };
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    this.writes.flush();
+    return this.statements.countActiveAdmins.get() as number;
+  }
+
+  updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null> {
+    return this.writes.runInSavepoint('synced', () => {
+      const s = this.statements;
+      if (update.username !== undefined) {
+        const holder = s.userIdByUsernameKey.get(update.username.toLowerCase()) as { id: string } | undefined;
+        if (holder !== undefined && holder.id !== userId) throw new DuplicateUserError('username');
+      }
+      const row = s.updateAccount.get({
+        ...versionParams(userId, expected),
+        name: update.name ?? null,
+        username: update.username ?? null,
+        username_key: update.username?.toLowerCase() ?? null,
+        set_emails: update.emails === undefined ? 0 : 1,
+        emails: update.emails === undefined || update.emails.length === 0 ? null : JSON.stringify(update.emails),
+        roles: update.roles === undefined ? null : JSON.stringify(update.roles),
+        active: update.active === undefined ? null : update.active ? 1 : 0,
+        password_bcrypt: update.passwordBcrypt ?? null,
+        presence_changed_at: update.presenceChangedAt?.getTime() ?? null,
+        updated_at: update.updatedAt.getTime(),
+      }) as UserRow | undefined;
+      if (row === undefined) return null;
+      if (update.emails !== undefined) {
+        s.deleteEmailsOfUser.run(userId);
+        for (const address of new Set(update.emails.map((email) => email.address.toLowerCase()))) {
+          if (s.userIdByEmail.get(address) !== undefined) throw new DuplicateUserError('email');
+          s.insertEmail.run(address, userId);
+        }
+      }
+      return this.committed.keep(toUserRecord(row));
+    });
+  }
+
+  removeUser(removed: RemovedUser): Promise<boolean> {
+    return this.writes.runInSavepoint('synced', () => {
+      const s = this.statements;
+      this.committed.drop(removed.userId);
+      if (s.deleteUser.run(removed.userId).changes === 0) return false;
+      s.deleteEmailsOfUser.run(removed.userId);
+      s.deleteAllTokensOfUser.run(removed.userId);
+      s.deleteConnectionsOfUser.run(removed.userId);
+      s.forgetRemovedUsers.run(removed.removedAt.getTime());
+      s.insertRemovedUser.run({
+        id: removed.userId,
+        username: removed.username,
+        name: removed.name,
+        utc_offset: removed.utcOffset,
+        removed_at: removed.removedAt.getTime(),
+        forget_at: removed.forgetAt.getTime(),
+      });
+      return true;
+    });
+  }
+
+  async findUsersRemovedSince(since: Date): Promise<RemovedUser[]> {
+    this.writes.flush();
+    return (this.statements.removedSince.all(since.getTime()) as RemovedUserRow[]).map(toRemovedUser);
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
@@ -405,6 +495,24 @@ export const STATEMENTS = {
   insertEmail: 'INSERT INTO user_emails (address_key, user_id) VALUES (?, ?)',
   insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',
   deleteToken: 'DELETE FROM login_tokens WHERE hashed_token = ? AND user_id = ?',
+  deleteTokensOfUser: `DELETE FROM login_tokens WHERE user_id = @user_id AND hashed_token IS NOT @keep
+    AND NOT (@keep_personal AND type IS 'personalAccessToken') RETURNING hashed_token`,
+  deleteAllTokensOfUser: 'DELETE FROM login_tokens WHERE user_id = ?',
+  usersByUsername: `SELECT ${USER_COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?`,
+  countUsers: 'SELECT count(*) FROM users',
+  countActiveAdmins: `SELECT count(*) FROM users WHERE active = 1 AND instr(roles, '"admin"') > 0`,
+  updateAccount: `UPDATE users SET name = coalesce(@name, name), username = coalesce(@username, username),
+      username_key = coalesce(@username_key, username_key), emails = iif(@set_emails, @emails, emails), roles = coalesce(@roles, roles),
+      active = coalesce(@active, active), password_bcrypt = coalesce(@password_bcrypt, password_bcrypt),
+      presence_changed_at = @presence_changed_at, updated_at = @updated_at, presence_revision = presence_revision + 1
+    WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
+  deleteEmailsOfUser: 'DELETE FROM user_emails WHERE user_id = ?',
+  deleteUser: 'DELETE FROM users WHERE id = ?',
+  deleteConnectionsOfUser: 'DELETE FROM connections WHERE user_id = ?',
+  forgetRemovedUsers: 'DELETE FROM removed_users WHERE forget_at <= ?',
+  insertRemovedUser: `INSERT OR REPLACE INTO removed_users (id, username, name, utc_offset, removed_at, forget_at)
+    VALUES (@id, @username, @name, @utc_offset, @removed_at, @forget_at)`,
+  removedSince: 'SELECT id, username, name, utc_offset, removed_at, forget_at FROM removed_users WHERE removed_at >= ?',
   setLastLogin: 'UPDATE users SET last_login = @at, updated_at = @at WHERE id = @id',
   writePresence: `UPDATE users SET status_default = coalesce(@status_default, status_default), status_expires_at = iif(@keep_status_expiry, status_expires_at, @status_expires_at), status = @status, status_text = @status_text, presence_text = @presence_text,
       presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, presence_changed_at = @presence_changed_at,
@@ -447,6 +555,6 @@ export const STATEMENTS = {
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  for (const oneColumn of [statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
+  for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }

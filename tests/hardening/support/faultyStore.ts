@@ -10,6 +10,7 @@ const OPERATIONS: readonly StoreOperation[] = [
   'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChange', 'saveStreamTicket', 'takeStreamTicket',
   'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfToken', 'removeConnections',
   'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance', 'findTimedStatusesEndedBy',
+  'removeLoginTokens', 'listUsers', 'countActiveAdmins', 'updateAccount', 'removeUser', 'findUsersRemovedSince',
 ];
 
 // The port's methods are added in the constructor, one per operation, each through `run`.

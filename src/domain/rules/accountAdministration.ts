@@ -1,0 +1,90 @@
+import type { RemovedUser, UserRecord } from '../ports/records';
+import { newLoginToken } from './accounts';
+import { lastVisibleChangeAt } from './changes';
+
+/** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
+export const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
+
+/** A password made for someone to be told once (120 random bits, URL-safe), as the first admin's. */
+export function newGeneratedPassword(): string {
+  return newLoginToken().slice(0, 20);
+}
+
+/**
+ * Rocket.Chat's own roles (its default role ids): users.update assigns only these, as Rocket.Chat assigns only roles
+ * that exist. This service gives meaning to `admin` alone (every permission Rocket.Chat grants to admins); the
+ * others are kept, for clients that read them.
+ */
+export const KNOWN_ROLES: readonly string[] = [
+  'admin', 'moderator', 'leader', 'owner', 'user', 'bot', 'app', 'guest', 'anonymous',
+  'livechat-agent', 'livechat-manager', 'livechat-monitor', 'auditor', 'auditor-log',
+];
+
+/** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * The page users.list reads, as Rocket.Chat's getPaginationItems decides it: `count` absent or 0 is the default,
+ * above the maximum is the maximum (Rocket.Chat's count=0, "all", is not offered: an answer stays bounded).
+ */
+export function pageOf(offset: number | undefined, count: number | undefined): { offset: number; count: number } {
+  const size = count === undefined || count === 0 ? DEFAULT_PAGE_SIZE : Math.min(count, MAX_PAGE_SIZE);
+  return { offset: offset ?? 0, count: size };
+}
+
+/**
+ * Whether taking `user` out of the active admins (deactivating, demoting or removing him) would leave none, when
+ * `activeAdmins` are counted now: Rocket.Chat refuses that, and so does this service, so an admin can always log in.
+ */
+export function isLastActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>, activeAdmins: number): boolean {
+  return user.active && user.roles.includes('admin') && activeAdmins <= 1;
+}
+
+/**
+ * The change stamp of a user's removal: now, and always after his last visible change, so the removal is a change
+ * of its own that every reader of changes since then finds.
+ */
+export function removalStamp(user: UserRecord, now: Date): Date {
+  const last = lastVisibleChangeAt(user, now);
+  return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
+}
+
+/**
+ * How a removed user reaches deltas and streams: one last change to `offline`, stamped with his removal, with the
+ * name and username clients last saw; then he is in no answer again. A Rocket.Chat client drops an offline user from
+ * its list, so it needs no new kind of event. Never listed as present (offline, inactive), never written.
+ */
+export function removedUserRecord(removed: RemovedUser): UserRecord {
+  return {
+    _id: removed.userId,
+    username: removed.username,
+    name: removed.name,
+    utcOffset: removed.utcOffset,
+    active: false,
+    roles: [],
+    status: 'offline',
+    statusText: '',
+    presenceText: null,
+    presenceExpiresAt: null,
+    lastSeenAt: null,
+    presenceChangedAt: removed.removedAt,
+    presenceRevision: 0,
+    createdAt: removed.removedAt,
+  };
+}
+
+/**
+ * The users that changed, with the removed ones as their last change: a user both read and removed (MongoDB
+ * remembers a removal just before it deletes the user) counts as removed.
+ */
+export function withRemovals(changed: readonly UserRecord[], removed: readonly RemovedUser[]): UserRecord[] {
+  if (removed.length === 0) return [...changed];
+  const removedIds = new Set(removed.map((each) => each.userId));
+  return [...changed.filter((user) => !removedIds.has(user._id)), ...removed.map(removedUserRecord)];
+}
+
+/** How long a removal is remembered: while a delta or a resumed stream may ask for changes from before it. */
+export function removalForgetAt(removedAt: Date, readableBackMs: number): Date {
+  return new Date(removedAt.getTime() + readableBackMs);
+}

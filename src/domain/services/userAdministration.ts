@@ -1,0 +1,227 @@
+import { DuplicateUserError, type Store } from '../ports/store';
+import type { AccountUpdate, UserRecord } from '../ports/records';
+import type { Clock } from '../ports/clock';
+import { ForbiddenError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
+import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
+import { isLastActiveAdmin, KNOWN_ROLES, pageOf, removalForgetAt, removalStamp, USERNAME_FORMAT } from '../rules/accountAdministration';
+import { changeStampAfterWrite } from '../rules/changes';
+import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
+import type { AccountService } from './accountService';
+import type { ConnectionService } from './connectionService';
+import type { PresenceService } from './presenceService';
+import type { Passwords } from './passwords';
+
+/** A write decided from what it replaces lands on that or is decided again, at most this many times. */
+const MAX_WRITE_ATTEMPTS = 8;
+
+/** What users.update may change (Rocket.Chat's fields this service keeps). */
+export interface AccountChanges {
+  name?: string;
+  username?: string;
+  email?: string;
+  /** Whether the new email is verified (Rocket.Chat's `verified`); false unless said. */
+  emailVerified?: boolean;
+  password?: string;
+  roles?: string[];
+  active?: boolean;
+}
+
+/** Whom a call names: Rocket.Chat's getUserFromParams (`userId` first, then `username`). */
+export type UserSelector = { userId?: string; username?: string };
+
+/** How the streams this instance holds are ended (PresenceStreams). */
+export interface StreamClosing {
+  closeUser(userId: string): void;
+  closeToken(hashedToken: string): void;
+}
+
+/** What administration needs of the password rules: a new password's stored hash (bcrypt, off the event loop). */
+export type PasswordHashing = Pick<Passwords, 'hashPassword'>;
+
+export interface AdministrationOptions {
+  /** How far back a delta or a resumed stream can ask for changes: a removal is remembered that long. */
+  readableBackMs: number;
+  loginExpirationDays: number;
+}
+
+/** Rocket.Chat's refusal of anything that would leave no active admin. */
+const LAST_ADMIN = (): RejectedError => new RejectedError('error-action-not-allowed', 'Leaving the app without admins is not allowed');
+/** Rocket.Chat's answer when the route's own permission check fails (`API.v1.unauthorized()`: 403). */
+const NOT_PERMITTED = (): ForbiddenError => new ForbiddenError('unauthorized', 'unauthorized');
+
+/**
+ * Writes an account change decided from the user as read: at that version, or decided again from the user as it is
+ * now. `decide` may throw to refuse. Returns the written user, and the one it replaced.
+ * @throws UnknownUserError, RejectedError (a username or email another user holds), WriteContentionError
+ */
+export async function writeAccount(
+  store: Store,
+  clock: Clock,
+  userId: string,
+  decide: (current: UserRecord, now: Date) => Promise<Omit<AccountUpdate, 'presenceChangedAt' | 'updatedAt'>> | Omit<AccountUpdate, 'presenceChangedAt' | 'updatedAt'>,
+): Promise<{ before: UserRecord; after: UserRecord }> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+    const current = await store.findUserById(userId);
+    if (current === null) throw new UnknownUserError();
+    const now = clock.now();
+    const fields = await decide(current, now);
+    const { passwordBcrypt: _hash, ...shown } = fields;
+    // A deactivation (offline from now on), or a new name of a user shown present, is a change clients must see.
+    const presenceChangedAt = changeStampAfterWrite(current, { ...current, ...shown }, now);
+    try {
+      const written = await store.updateAccount(userId, { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) }, { ...fields, presenceChangedAt, updatedAt: now });
+      if (written !== null) return { before: current, after: written };
+    } catch (error) {
+      if (!(error instanceof DuplicateUserError)) throw error;
+      const taken = error.field === 'email' ? fields.emails?.[0]?.address : fields.username;
+      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+    }
+  }
+  throw new WriteContentionError();
+}
+
+/**
+ * Rocket.Chat's account management: users.list, users.info, users.update, users.setActiveStatus, users.delete and
+ * ending one's other sessions. Rocket.Chat's permissions are the admin role's here. A deactivated or removed user's
+ * login tokens end at once, with their streams and connections: here at once, on other instances within
+ * STREAM_REVALIDATE_MS (streams) and CACHE_MAX_AGE_MS (verified tokens).
+ */
+export class UserAdministration {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly accounts: AccountService,
+    private readonly presence: PresenceService,
+    private readonly connections: ConnectionService,
+    private readonly streams: StreamClosing,
+    private readonly passwords: PasswordHashing,
+    private readonly options: AdministrationOptions,
+  ) {}
+
+  /** users.list: a page in username order, and how many users there are. */
+  async list(offset: number | undefined, count: number | undefined): Promise<{ users: UserRecord[]; offset: number; total: number }> {
+    const page = pageOf(offset, count);
+    const { users, total } = await this.store.listUsers(page.offset, page.count);
+    return { users, offset: page.offset, total };
+  }
+
+  /** users.info: null when nobody has that id or username. */
+  async find(selector: UserSelector): Promise<UserRecord | null> {
+    if (selector.userId !== undefined && selector.userId !== '') return this.store.findUserById(selector.userId);
+    return this.store.findUserByUsername(selector.username ?? '');
+  }
+
+  /**
+   * users.update. An admin changes anyone; anyone else only his own name, username, email and password. A new
+   * password, or a deactivation, ends the user's login tokens (but the caller's own), as Rocket.Chat's does.
+   */
+  async update(actor: Identity, userId: string, changes: AccountChanges): Promise<UserRecord> {
+    const admin = isAdmin(actor);
+    if (!admin && (userId !== actor.userId || changes.roles !== undefined || changes.active !== undefined)) {
+      throw new RejectedError('error-action-not-allowed', 'Editing user is not allowed');
+    }
+    if (changes.roles !== undefined && changes.roles.some((role) => !KNOWN_ROLES.includes(role))) {
+      throw new RejectedError('error-action-not-allowed', 'The field Roles consist invalid role id');
+    }
+    if (changes.username !== undefined && !USERNAME_FORMAT.test(changes.username)) {
+      throw new RejectedError('error-input-is-not-a-valid-field', `${changes.username} is not a valid username`);
+    }
+    const passwordBcrypt = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
+    const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
+      const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
+      if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
+      return {
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.username === undefined ? {} : { username: changes.username }),
+        ...(changes.email === undefined ? {} : { emails: [{ address: changes.email.toLowerCase(), verified: changes.emailVerified ?? false }] }),
+        ...(changes.roles === undefined ? {} : { roles: [...new Set(changes.roles)] }),
+        ...(changes.active === undefined ? {} : { active: changes.active }),
+        ...(passwordBcrypt === undefined ? {} : { passwordBcrypt }),
+      };
+    });
+    if (changes.active === false) await this.endSessions(userId);
+    else if (passwordBcrypt !== undefined) await this.endTokens(userId, userId === actor.userId ? actor.hashedToken : undefined);
+    // Verified tokens here carry the username and roles: they are read again.
+    this.accounts.forgetUser(userId);
+    this.presence.feed.changedLocally();
+    return after;
+  }
+
+  /** users.setActiveStatus (admin): Rocket.Chat's answer is the user's id and `active`. */
+  async setActive(actor: Identity, userId: string, active: boolean): Promise<UserRecord> {
+    if (!isAdmin(actor)) throw NOT_PERMITTED();
+    try {
+      return await this.update(actor, userId, { active });
+    } catch (error) {
+      if (error instanceof UnknownUserError) throw new RejectedError('', 'User not found');
+      throw error;
+    }
+  }
+
+  /**
+   * users.delete (admin): the user goes, with his credentials and connections, and reaches deltas and streams as
+   * one last change to offline (removedUserRecord). The last active admin stays.
+   */
+  async remove(actor: Identity, selector: UserSelector): Promise<void> {
+    if (!isAdmin(actor)) throw NOT_PERMITTED();
+    const user = await this.userNamed(selector);
+    if (isLastActiveAdmin(user, await this.store.countActiveAdmins())) throw LAST_ADMIN();
+    const removedAt = removalStamp(user, this.clock.now());
+    await this.store.removeUser({
+      userId: user._id,
+      username: user.username,
+      name: user.name,
+      utcOffset: user.utcOffset,
+      removedAt,
+      forgetAt: removalForgetAt(removedAt, this.options.readableBackMs),
+    });
+    this.accounts.forgetUser(user._id);
+    // Its connections went with it: closing its streams here ends nothing more.
+    this.streams.closeUser(user._id);
+    this.presence.feed.changedLocally();
+  }
+
+  /** users.removeOtherTokens: every login token of the caller's but the one used (his personal access tokens stay). */
+  async removeOtherTokens(identity: Identity): Promise<void> {
+    await this.endTokens(identity.userId, identity.hashedToken);
+  }
+
+  /** users.logoutOtherClients: as removeOtherTokens, and when the token used stops working. */
+  async logoutOtherClients(identity: Identity): Promise<{ tokenExpires: Date | undefined }> {
+    await this.endTokens(identity.userId, identity.hashedToken);
+    const user = await this.store.findUserByHashedToken(identity.hashedToken);
+    const token = user?.services?.resume?.loginTokens.find((each) => each.hashedToken === identity.hashedToken);
+    if (token?.when === undefined) return { tokenExpires: undefined };
+    return { tokenExpires: new Date(loginTokenExpiresAtMs(new Date(token.when), this.options.loginExpirationDays)) };
+  }
+
+  /** Rocket.Chat's getUserFromParams. */
+  private async userNamed(selector: UserSelector): Promise<UserRecord> {
+    const userId = selector.userId?.trim();
+    const username = selector.username?.trim();
+    let user: UserRecord | null;
+    if (userId !== undefined && userId !== '') user = await this.store.findUserById(selector.userId as string);
+    else if (username !== undefined && username !== '') user = await this.store.findUserByUsername(selector.username as string);
+    else throw new RejectedError('error-user-param-not-provided', 'The required "userId" or "username" param was not provided');
+    if (user === null) throw new RejectedError('error-invalid-user', 'The required "userId" or "username" param provided does not match any users');
+    return user;
+  }
+
+  /** Ends the user's login tokens but `keep` (and his personal access tokens), their streams and connections. */
+  private async endTokens(userId: string, keep: string | undefined): Promise<void> {
+    const ended = await this.store.removeLoginTokens(userId, { keep, keepPersonalAccessTokens: true });
+    this.accounts.forgetUser(userId);
+    for (const hashedToken of ended) {
+      this.streams.closeToken(hashedToken);
+      await this.connections.loggedOut(hashedToken);
+    }
+  }
+
+  /** A deactivation: every token of the user's (personal access tokens too), every stream and connection. */
+  private async endSessions(userId: string): Promise<void> {
+    await this.store.removeLoginTokens(userId, { keepPersonalAccessTokens: false });
+    this.accounts.forgetUser(userId);
+    this.streams.closeUser(userId);
+    await this.connections.userEnded(userId);
+  }
+}

@@ -1,0 +1,149 @@
+import { DuplicateUserError } from '../../src/domain/ports/store';
+import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import type { AccountUpdate, RemovedUser, UserRecord } from '../../src/domain/ports/records';
+import type { TestStore } from '../support/stores';
+import { describeEachStore, userRecord } from '../support/testApp';
+import { at, everyFieldUser, withoutCredentials } from './support/users';
+
+const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
+
+/** Account management (issue 23): both stores give the same answers. */
+describeEachStore('PresenceStore contract: accounts', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await kind.create();
+  });
+  afterEach(() => store.dispose());
+
+  const update = (fields: Partial<AccountUpdate> = {}): AccountUpdate => ({ presenceChangedAt: null, updatedAt: at(1), ...fields });
+  const removal = (user: UserRecord, removedAt: Date, forgetAt = at(700)): RemovedUser => ({
+    userId: user._id, username: user.username, name: user.name, utcOffset: user.utcOffset, removedAt, forgetAt,
+  });
+  const tokensOf = async (username: string) => (await store.findUserByLogin(username))?.services?.resume?.loginTokens.map((token) => token.hashedToken);
+
+  describe('listUsers', () => {
+    it('pages users in binary username order, without credentials, with the total', async () => {
+      const withoutEmails = (username: string): UserRecord => {
+        const { emails: _none, ...user } = everyFieldUser(`id-${username}`, { username });
+        return user;
+      };
+      for (const username of ['bob', 'Carol', 'alice', 'dave', 'a_b', 'a-b']) await store.createUser(withoutEmails(username));
+      const all = await store.listUsers(0, 100);
+      expect(all.users.map((user) => user.username)).toEqual(['Carol', 'a-b', 'a_b', 'alice', 'bob', 'dave']);
+      expect(all.total).toBe(6);
+      expect(all.users[0]).toStrictEqual(withoutCredentials(withoutEmails('Carol')));
+      const page = await store.listUsers(2, 3);
+      expect(page).toEqual({ users: all.users.slice(2, 5), total: 6 });
+      expect(await store.listUsers(6, 3)).toEqual({ users: [], total: 6 });
+    });
+  });
+
+  describe('countActiveAdmins', () => {
+    it('counts active users holding the admin role, and no other', async () => {
+      await store.createUser(userRecord({ roles: ['user', 'admin'] }));
+      await store.createUser(userRecord({ roles: ['admin'], active: false }));
+      await store.createUser(userRecord({ roles: ['user'] }));
+      await store.createUser(userRecord({ roles: ['administrator', 'admins'] }));
+      expect(await store.countActiveAdmins()).toBe(1);
+    });
+  });
+
+  describe('updateAccount', () => {
+    it('sets the fields given, keeps the rest, stamps the change and moves the revision on', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      const written = await store.updateAccount('u1', versionOf(user), update({ name: 'New Name', roles: ['user'], active: false, presenceChangedAt: at(1) }));
+      const expected = { ...withoutCredentials(user), name: 'New Name', roles: ['user'], active: false, presenceChangedAt: at(1), presenceRevision: 8, _updatedAt: at(1) };
+      expect(written).toStrictEqual(expected);
+      expect(await store.findUserById('u1')).toStrictEqual(expected);
+      // The password hash and the tokens are untouched.
+      expect(await store.findUserByLogin('User.u1')).toStrictEqual({ ...expected, services: user.services });
+    });
+
+    it('changes the password hash, the username (found in any case) and the emails (found by login; the old ones free)', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      await store.updateAccount('u1', versionOf(user), update({ passwordBcrypt: '$2b$10$other', username: 'Renamed', emails: [{ address: 'new@example.com', verified: false }] }));
+      const login = await store.findUserByLogin('new@EXAMPLE.com');
+      expect(login?.services?.password?.bcrypt).toBe('$2b$10$other');
+      expect(login).toMatchObject({ _id: 'u1', username: 'Renamed', emails: [{ address: 'new@example.com', verified: false }] });
+      expect((await store.findUserByUsername('renamed'))?._id).toBe('u1');
+      expect(await store.findUserByUsername('User.u1')).toBeNull();
+      expect(await store.findUserByLogin('u1@example.com')).toBeNull();
+      await store.createUser(userRecord({ username: 'User.u1', emails: [{ address: 'u1@example.com', verified: false }] }));
+    });
+
+    it('removes every email with an empty list: no field, as a user created without one', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      const written = await store.updateAccount('u1', versionOf(user), update({ emails: [] }));
+      expect(written).not.toHaveProperty('emails');
+      expect(await store.findUserByLogin('u1@example.com')).toBeNull();
+    });
+
+    it('refuses a username or email another user holds, and writes nothing', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'taken@example.com', verified: false }] }));
+      await expect(store.updateAccount('u1', versionOf(user), update({ username: 'TAKEN', name: 'x' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.updateAccount('u1', versionOf(user), update({ emails: [{ address: 'taken@example.com', verified: false }], name: 'x' }))).rejects.toEqual(new DuplicateUserError('email'));
+      expect(await store.findUserById('u1')).toStrictEqual(withoutCredentials(user));
+      // Its own username in another case is no conflict.
+      expect((await store.updateAccount('u1', versionOf(user), update({ username: 'user.U1' })))?.username).toBe('user.U1');
+    });
+
+    it('writes nothing and answers null at a stale version or for an unknown user', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      expect(await store.updateAccount('u1', { ...versionOf(user), presenceRevision: 3 }, update({ name: 'x' }))).toBeNull();
+      expect(await store.updateAccount('nobody', versionOf(user), update({ name: 'x' }))).toBeNull();
+      expect((await store.findUserById('u1'))?.name).toBe(user.name);
+    });
+  });
+
+  describe('removeLoginTokens', () => {
+    it('removes all but the kept token and, when asked, the personal access tokens; answers the hashes removed', async () => {
+      await store.createUser(everyFieldUser('u1'));
+      await store.createUser(everyFieldUser('u2'));
+      expect((await store.removeLoginTokens('u1', { keep: 'u1-token-2', keepPersonalAccessTokens: true })).sort()).toEqual(['u1-token-1']);
+      expect(await tokensOf('User.u1')).toEqual(['u1-pat', 'u1-token-2']);
+      expect((await store.removeLoginTokens('u1', { keepPersonalAccessTokens: false })).sort()).toEqual(['u1-pat', 'u1-token-2']);
+      expect(await tokensOf('User.u1')).toEqual([]);
+      expect(await tokensOf('User.u2')).toEqual(['u2-token-1', 'u2-pat', 'u2-token-2']);
+      expect(await store.removeLoginTokens('nobody', { keepPersonalAccessTokens: false })).toEqual([]);
+    });
+  });
+
+  describe('removeUser', () => {
+    it('removes the user with credentials and connections, frees username and email, and remembers the removal', async () => {
+      const user = everyFieldUser('u1');
+      await store.createUser(user);
+      await store.putConnection({ id: 'c1', userId: 'u1', hashedToken: 'u1-token-1', kind: 'stream', state: 'online', instanceId: 'i1', clientRenewed: false, expiresAt: at(30), createdAt: at(0) });
+      expect(await store.removeUser(removal(user, at(5)))).toBe(true);
+      expect(await store.findUserById('u1')).toBeNull();
+      expect(await store.findUserByHashedToken('u1-token-1')).toBeNull();
+      expect(await store.findUsersByHashedTokens(['u1-token-1', 'u1-pat'])).toEqual([]);
+      expect(await store.connectionsOfUser('u1')).toEqual([]);
+      expect(await store.findUsersChangedSince(at(-100), at(10))).toEqual([]);
+      expect(await store.findPresentCandidates(at(10))).toEqual([]);
+      expect((await store.listUsers(0, 10)).total).toBe(0);
+      await store.createUser(userRecord({ username: 'User.u1', emails: [{ address: 'u1@example.com', verified: false }] }));
+      expect(await store.findUsersRemovedSince(at(5))).toEqual([removal(user, at(5))]);
+      expect(await store.findUsersRemovedSince(at(6))).toEqual([]);
+    });
+
+    it('answers false for a user that is not there', async () => {
+      expect(await store.removeUser(removal(userRecord({ _id: 'nobody' }), at(5)))).toBe(false);
+      expect(await store.findUsersRemovedSince(at(0))).toEqual([]);
+    });
+
+    it('forgets the removals whose time has come when it remembers another', async () => {
+      const [first, second] = [userRecord(), userRecord()];
+      await store.createUser(first);
+      await store.createUser(second);
+      await store.removeUser(removal(first, at(1), at(10)));
+      await store.removeUser(removal(second, at(20), at(30)));
+      expect(await store.findUsersRemovedSince(at(0))).toEqual([removal(second, at(20), at(30))]);
+    });
+  });
+});
