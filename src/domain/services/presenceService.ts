@@ -71,6 +71,7 @@ function byId(a: UserRecord, b: UserRecord): number {
 /** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
 export class PresenceService {
   private cached: { snapshot: PresentSnapshot; validUntilMs: number } | undefined;
+  private latest: PresentSnapshot | undefined;
   private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
@@ -133,6 +134,14 @@ export class PresenceService {
     const syncedToMs = this.feed.current === position ? this.feed.lastReadAtMs : 0;
     const snapshot = await this.snapshotAt(position);
     return { snapshot, currentToMs: Math.max(snapshot.takenAt.getTime(), syncedToMs) };
+  }
+
+  /**
+   * The present list taken last (for a full list, a stream's snapshot or a scrape), whatever has changed since;
+   * undefined before the first. Its `takenAt` says how old it is.
+   */
+  get latestSnapshot(): PresentSnapshot | undefined {
+    return this.latest;
   }
 
   private snapshotAt(position: number): Promise<PresentSnapshot> {
@@ -328,6 +337,7 @@ export class PresenceService {
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
     const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
+    if (this.latest === undefined || this.latest.takenAt <= takenAt) this.latest = snapshot;
     if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };
     return snapshot;
   }
