@@ -111,7 +111,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
-    ? new RocketChatPresenceRecorder(store, clock, { scanIntervalMs: config.rocketChatScanMs }, (userId): Promise<boolean> => presence.rewriteIfConnected(userId))
+    ? new RocketChatPresenceRecorder(store, clock, { scanIntervalMs: config.rocketChatScanMs }, (userIds): Promise<string[]> => presence.rewriteConnected(userIds))
     : undefined;
   const feed = new PresenceFeed(
     store,

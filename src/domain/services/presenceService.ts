@@ -230,14 +230,15 @@ export class PresenceService {
   }
 
   /**
-   * Beside Rocket.Chat: after Rocket.Chat wrote a user's presence from its own connections only, the presence both
-   * systems' connections make, written once, if the user has a live connection here (see RocketChatPresenceRecorder).
+   * Beside Rocket.Chat: after Rocket.Chat wrote these users' presence from its own connections only, the presence
+   * both systems' connections make, written once, for each with a live connection here (one read of connections for
+   * all); resolves with their ids (see RocketChatPresenceRecorder).
    */
-  async rewriteIfConnected(userId: string): Promise<boolean> {
+  async rewriteConnected(userIds: readonly string[]): Promise<string[]> {
     const now = this.clock.now();
-    if (!(await this.store.connectionsOfUser(userId)).some((connection) => isLive(connection, now))) return false;
-    await this.recompute(userId);
-    return true;
+    const connected = new Set((await this.store.connectionsOfUsers(userIds)).filter((connection) => isLive(connection, now)).map((connection) => connection.userId));
+    for (const userId of connected) await this.recompute(userId);
+    return [...connected];
   }
 
   /** A timed status that has ended goes back to online, for everyone at once: the change is stamped when written. */
