@@ -53,7 +53,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registers = [registry];
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
   let presentUsers: PresentUsersSource | undefined;
-  // Read when scraped rather than kept up to date on every change: a scrape is rare, a change is not.
+  // Read when scraped rather than kept up to date on every change; the source decides how fresh (createApp: the
+  // present list taken last, at most 10 s old).
   new Gauge({
     name: 'presence_present_users',
     help: 'Users whose presence is not offline',

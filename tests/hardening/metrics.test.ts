@@ -80,6 +80,41 @@ describe('GET /metrics', () => {
     expect(sample(text, 'presence_present_users')).toBe(1);
   });
 
+  it('counts present users from the list taken last, reading the store\'s present list at most once in 10 s however often it is scraped', async () => {
+    // Every call the app makes to the store, by the store's own record of them.
+    const presentListReads = () => h.faulty.calls.filter((name) => name === 'findPresentCandidates').length;
+    const [alice, bob, carol] = [await h.seed(), await h.seed(), await h.seed()];
+    await request(h.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'online' }).expect(200);
+    expect(sample(await scrape(h), 'presence_present_users')).toBe(1);
+    expect(presentListReads()).toBe(1);
+
+    // Scraped every second: no read of the list, and no store call at all.
+    await request(h.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'online' }).expect(200);
+    const callsBefore = h.faulty.calls.length;
+    let text = '';
+    for (let second = 0; second < 9; second += 1) {
+      h.clock.advance(999);
+      text = await scrape(h);
+    }
+    expect(h.faulty.calls.slice(callsBefore)).toEqual([]);
+    // Within the 10 s, the count is that of the list taken last: Bob's change is not in it yet.
+    expect(sample(text, 'presence_present_users')).toBe(1);
+
+    // A full list the service serves anyway takes a new list: the next scrape counts from it, without a read of its own.
+    await request(h.app).get('/api/v1/users.presence').set(carol.headers).expect(200);
+    expect(presentListReads()).toBe(2);
+    expect(sample(await scrape(h), 'presence_present_users')).toBe(2);
+    expect(presentListReads()).toBe(2);
+
+    // 10 s after the list taken last, a scrape takes one itself: the change since is in, and counted once.
+    await request(h.app).put('/v0/users/me/presence').set(carol.bearer).send({ presence: 'away' }).expect(200);
+    h.clock.advance(10_000);
+    expect(sample(await scrape(h), 'presence_present_users')).toBe(3);
+    expect(presentListReads()).toBe(3);
+    expect(sample(await scrape(h), 'presence_present_users')).toBe(3);
+    expect(presentListReads()).toBe(3);
+  });
+
   it('shows how long stream deliveries take from the change stamp, the coalescing window and the backlog', async () => {
     const alice = await h.seed();
     const bob = await h.seed();

@@ -56,7 +56,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     return user.presenceExpiresAt;
   };
 
-  describe('putConnection, connectionsOfUser, connectionsOfToken', () => {
+  describe('putConnection, connectionsOfUser(s), connectionsOfToken', () => {
     beforeEach(() => createUsers({ _id: 'u1' }, { _id: 'u2' }));
 
     it('reads a put connection back whole, every field as it went in, by user and by token', async () => {
@@ -90,6 +90,11 @@ describeEachStore('ConnectionStore contract', (kind) => {
       expect(await store.connectionsOfToken('u2-phone')).toStrictEqual([someoneElses]);
       expect(await store.connectionsOfUser('nobody')).toStrictEqual([]);
       expect(await store.connectionsOfToken('no-such-token')).toStrictEqual([]);
+      // Several users' in one read, whole, live or not.
+      expect(byId(await store.connectionsOfUsers(['u2', 'nobody', 'u1']))).toStrictEqual([declaration, heartbeat, someoneElses, stream]);
+      expect(await store.connectionsOfUsers(['u2'])).toStrictEqual([someoneElses]);
+      expect(await store.connectionsOfUsers(['nobody'])).toStrictEqual([]);
+      expect(await store.connectionsOfUsers([])).toStrictEqual([]);
       // The Dates are Dates, to the millisecond.
       const [read] = (await store.connectionsOfUser('u1')).filter((each) => each.id === 'stream-1');
       expect(read.expiresAt).toBeInstanceOf(Date);

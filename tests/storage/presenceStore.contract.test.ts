@@ -105,7 +105,7 @@ describeEachStore('PresenceStore contract', (kind) => {
         present: await store.findPresentCandidates(at(0)),
         changed: await store.findUsersChangedSince(at(-10), at(0)),
         updated: await store.findUsersUpdatedSince(at(-10)),
-        rocketChat: await store.findUsersWithRocketChatPresence(),
+        rocketChat: await store.findUnrecordedRocketChatPresences(),
       }).toStrictEqual({
         byId: stored,
         byUsername: stored,
@@ -113,11 +113,12 @@ describeEachStore('PresenceStore contract', (kind) => {
         present: [stored],
         changed: [stored],
         updated: external,
-        rocketChat: external,
+        // Its Rocket.Chat fields are as last recorded (the finder itself: 'finds what Rocket.Chat wrote …' below).
+        rocketChat: [],
       });
     });
 
-    it('returns the written user whole and without credentials from a presence write and a Rocket.Chat record', async () => {
+    it('returns the written user whole and without credentials from a presence write, and a Rocket.Chat record reads back whole', async () => {
       const written = await store.writePresence('full', versionOf(full), presenceWrite(at(1000), at(1), { status: 'busy', statusText: 'call' }));
       const afterWrite = {
         ...withoutCredentials(full), status: 'busy', statusText: 'call', presenceText: null, presenceExpiresAt: at(1000), lastSeenAt: T0, presenceChangedAt: at(1),
@@ -125,9 +126,8 @@ describeEachStore('PresenceStore contract', (kind) => {
       };
       expect(written).toStrictEqual(afterWrite);
       const seen = { status: 'busy', statusText: 'call', statusDefault: 'online', statusConnection: 'online' };
-      const recorded = await store.recordRocketChatChange('full', versionOf(afterWrite), { presenceChangedAt: at(2), presenceSeen: seen });
-      expect(recorded).toStrictEqual({ ...afterWrite, presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 9 });
-      expect(await store.findUserById('full')).toStrictEqual(recorded);
+      expect(await store.recordRocketChatChanges([{ userId: 'full', expected: versionOf(afterWrite), record: { presenceChangedAt: at(2), presenceSeen: seen } }])).toBe(1);
+      expect(await store.findUserById('full')).toStrictEqual({ ...afterWrite, presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 9 });
     });
 
     it('gives a login, by username or email, the record with the password hash and every login token in order', async () => {
@@ -193,16 +193,55 @@ describeEachStore('PresenceStore contract', (kind) => {
       await write(user._id, at(900), at(1), { presenceText: 'mine' });
       const current = (await store.findUserById(user._id)) as UserRecord;
       const seen = { status: 'online', statusText: '', statusDefault: 'busy', statusConnection: 'online' };
-      const recorded = await store.recordRocketChatChange(user._id, versionOf(current), { presenceChangedAt: at(2), presenceSeen: seen });
+      expect(await store.recordRocketChatChanges([{ userId: user._id, expected: versionOf(current), record: { presenceChangedAt: at(2), presenceSeen: seen } }])).toBe(1);
       const expected = { presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 2, _updatedAt: at(1) };
-      expect(recorded).toMatchObject(expected);
       expect(await store.findUserById(user._id)).toMatchObject(expected);
-      expect(await store.recordRocketChatChange(user._id, versionOf(current), { presenceChangedAt: at(3), presenceSeen: seen })).toBeNull();
+      expect(await store.recordRocketChatChanges([{ userId: user._id, expected: versionOf(current), record: { presenceChangedAt: at(3), presenceSeen: seen } }])).toBe(0);
+      expect(await store.findUserById(user._id)).toMatchObject(expected);
+    });
+
+    it('records several Rocket.Chat writes at once, each only on the version it was decided from', async () => {
+      const [first, second, third] = await created(userRecord({ status: 'away' }), userRecord({ status: 'busy' }), userRecord({ status: 'online' }));
+      const seenOf = (user: UserRecord) => rocketChatPresenceOf(user);
+      // The second was written in between: its record, decided from before, does not land; the others do.
+      await write(second._id, at(900), at(1));
+      const landed = await store.recordRocketChatChanges([
+        { userId: first._id, expected: versionOf(first), record: { presenceChangedAt: at(2), presenceSeen: seenOf(first) } },
+        { userId: second._id, expected: versionOf(second), record: { presenceChangedAt: at(2), presenceSeen: seenOf(second) } },
+        { userId: 'nobody', expected: versionOf(third), record: { presenceChangedAt: at(2), presenceSeen: seenOf(third) } },
+        { userId: third._id, expected: versionOf(third), record: { presenceChangedAt: at(3), presenceSeen: seenOf(third) } },
+      ]);
+      expect(landed).toBe(2);
+      expect(await store.findUserById(first._id)).toMatchObject({ presenceChangedAt: at(2), presenceSeen: seenOf(first), presenceRevision: 1 });
+      expect(await store.findUserById(second._id)).toMatchObject({ presenceChangedAt: at(1), presenceRevision: 1, presenceExpiresAt: at(900) });
+      expect(await store.findUserById(third._id)).toMatchObject({ presenceChangedAt: at(3), presenceSeen: seenOf(third), presenceRevision: 1 });
+      expect(await store.recordRocketChatChanges([])).toBe(0);
     });
   });
 
   describe('finding presences and changes', () => {
     const ids = (users: UserRecord[]) => users.map((user) => user._id).sort();
+
+    it('finds what Rocket.Chat wrote without a record: status or connection status unlike the recorded, or present and never recorded', async () => {
+      const seen = (status: string, statusConnection: string | null) => ({ presenceSeen: { status, statusText: '', statusDefault: null, statusConnection } });
+      await created(
+        userRecord({ _id: 'never-recorded-online', status: 'online', statusConnection: 'online' }),
+        userRecord({ _id: 'never-recorded-offline', status: 'offline', statusConnection: 'offline' }),
+        userRecord({ _id: 'never-recorded-invisible-connected', status: 'offline', statusConnection: 'online' }),
+        userRecord({ _id: 'as-recorded-away', status: 'away', statusConnection: 'online', ...seen('away', 'online') }),
+        userRecord({ _id: 'as-recorded-offline', status: 'offline', ...seen('offline', null) }),
+        userRecord({ _id: 'status-changed', status: 'online', statusConnection: 'online', ...seen('away', 'online') }),
+        userRecord({ _id: 'went-offline', status: 'offline', statusConnection: 'offline', ...seen('online', 'online') }),
+        userRecord({ _id: 'connection-changed', status: 'busy', statusConnection: 'away', ...seen('busy', 'online') }),
+        userRecord({ _id: 'connection-ended-invisible', status: 'offline', statusConnection: 'offline', ...seen('offline', 'online') }),
+        userRecord({ _id: 'connected-first-time', status: 'busy', statusConnection: 'online', ...seen('busy', null) }),
+      );
+      const found = ids(await store.findUnrecordedRocketChatPresences());
+      // Only a store other programs write to finds their writes; the embedded store answers [] by design.
+      expect(found).toEqual(store.externalWriters
+        ? ['connected-first-time', 'connection-changed', 'connection-ended-invisible', 'never-recorded-online', 'status-changed', 'went-offline']
+        : []);
+    });
     const idsChangedSince = async (since: Date, now: Date) => ids(await store.findUsersChangedSince(since, now));
 
     it('lists the candidates for the present list: presences that expire after now, and present users without an expiry', async () => {

@@ -52,7 +52,10 @@ const ROCKET_CHAT_INDEXES: [Doc, Doc][] = [
  * The only indexes the service may add (its own case-insensitive username index is left out: Rocket.Chat's own,
  * not unique, is on the same key and collation, and serves the same queries).
  */
-const SERVICE_INDEXES = ['presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'presenceSeen.status_1', '_updatedAt_1'];
+const SERVICE_INDEXES = [
+  'presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'status_1_presenceSeen.status_1',
+  'statusConnection_1_presenceSeen.statusConnection_1_presenceSeen.status_1', '_updatedAt_1',
+];
 
 /** The service's own fields in a user's document. */
 const SERVICE_FIELDS = ['presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt'];
@@ -303,7 +306,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         byIds: await store.findUsersByIds([doc._id as string]),
         present: aliceIn(await store.findPresentCandidates(clock.now())),
         updated: aliceIn(await store.findUsersUpdatedSince(doc._updatedAt as Date)),
-        rocketChat: aliceIn(await store.findUsersWithRocketChatPresence()),
+        rocketChat: aliceIn(await store.findUnrecordedRocketChatPresences()),
         byToken: await store.findUserByHashedToken(login.hashedToken as string),
         byPat: await store.findUserByHashedToken(pat.hashedToken as string),
         byTokens: await store.findUsersByHashedTokens([pat.hashedToken as string, login.hashedToken as string]),
@@ -449,15 +452,17 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
     it('writes at most once for each change of either side, never in a loop, and shows the user present while either has a connection', async () => {
       const writes: string[] = [];
       const daveId = dave.doc._id as string;
-      const count = (name: 'writePresence' | 'recordRocketChatChange') => {
-        const original = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
-        jest.spyOn(store, name).mockImplementation(((userId: string, ...rest: unknown[]) => {
-          if (userId === daveId) writes.push(name);
-          return original(userId, ...rest);
-        }) as never);
-      };
-      count('writePresence');
-      count('recordRocketChatChange');
+      const writePresence = store.writePresence.bind(store);
+      jest.spyOn(store, 'writePresence').mockImplementation((userId, ...rest) => {
+        if (userId === daveId) writes.push('writePresence');
+        return writePresence(userId, ...rest);
+      });
+      // Records go in bulk: each of Dave's in a bulk is one write of his.
+      const recordRocketChatChanges = store.recordRocketChatChanges.bind(store);
+      jest.spyOn(store, 'recordRocketChatChanges').mockImplementation((changes) => {
+        for (const change of changes) if (change.userId === daveId) writes.push('recordRocketChatChange');
+        return recordRocketChatChanges(changes);
+      });
       const status = async () => (await request(app).get('/api/v1/users.getStatus').query({ userId: daveId }).set(headersOf(alice))).body.status as string;
       // A read of changes: where every instance records what Rocket.Chat wrote.
       const readChanges = async () => {

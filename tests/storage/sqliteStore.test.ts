@@ -129,9 +129,11 @@ describe('SqliteStore, the embedded store', () => {
       expect(afterLogin.byId?.lastLogin).toEqual(at(2));
       expect(afterLogin).toStrictEqual(await fromTheFile('a'));
       await everyFinder('a');
-      await store.recordRocketChatChange('a', versionOf(first), {
-        presenceChangedAt: at(3), presenceSeen: { status: 'online', statusText: 'first', statusDefault: null, statusConnection: null },
-      });
+      await store.recordRocketChatChanges([{
+        userId: 'a',
+        expected: versionOf(first),
+        record: { presenceChangedAt: at(3), presenceSeen: { status: 'online', statusText: 'first', statusDefault: null, statusConnection: null } },
+      }]);
       const afterRocketChat = await everyFinder('a');
       expect(afterRocketChat.byId).toMatchObject({ presenceRevision: first.presenceRevision + 1, presenceChangedAt: at(3), presenceExpiresAt: null });
       expect(afterRocketChat).toStrictEqual(await fromTheFile('a'));

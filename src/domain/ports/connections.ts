@@ -49,6 +49,8 @@ export interface ConnectionStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
   /** A user's connections, live or not. */
   connectionsOfUser(userId: string): Promise<ConnectionRecord[]>;
+  /** The connections of any of these users, live or not, in one query (none asked for: none). */
+  connectionsOfUsers(userIds: readonly string[]): Promise<ConnectionRecord[]>;
   /** The connections made with this login token, live or not. */
   connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]>;
   /** Removes the selected connections; resolves with those removed. */

@@ -114,6 +114,13 @@ export interface RocketChatChangeRecord {
   presenceSeen: RocketChatPresence;
 }
 
+/** One user's record of a Rocket.Chat write, to land only on the version it was decided from. */
+export interface RocketChatChange {
+  userId: string;
+  expected: PresenceVersion;
+  record: RocketChatChangeRecord;
+}
+
 /**
  * A short-lived, single-use pass to open a presence stream: a browser's EventSource cannot send headers, and a
  * login token in a URL would end up in proxy logs and browser history. The ticket is stored only as a hash,

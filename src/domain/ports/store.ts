@@ -1,4 +1,4 @@
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from './records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from './records';
 import type { ConnectionStore } from './connections';
 
 /** Thrown by createUser when the username (in any letter case) or the email is taken. */
@@ -42,7 +42,7 @@ export interface PresenceStore {
   readonly lateWriteWindowMs: number;
   /**
    * Whether programs other than this service write presence into the users (Rocket.Chat, on its own database): then
-   * their writes have to be found (findUsersUpdatedSince, findUsersWithRocketChatPresence) and recorded.
+   * their writes have to be found (findUsersUpdatedSince, findUnrecordedRocketChatPresences) and recorded.
    */
   readonly externalWriters: boolean;
 
@@ -72,10 +72,12 @@ export interface PresenceStore {
   /** Every user whose document was written at or after `since` (Rocket.Chat's `_updatedAt`); [] without external writers. */
   findUsersUpdatedSince(since: Date): Promise<UserRecord[]>;
   /**
-   * Every user whose status is not offline, or was not when last recorded: where a presence write that did not
-   * touch `_updatedAt` (Rocket.Chat 6) is found. [] without external writers.
+   * Where a presence write that did not touch `_updatedAt` (Rocket.Chat 6) is found: every user whose `status` or
+   * `statusConnection` differs from what was last recorded (`presenceSeen`), and every user never recorded whose
+   * status is online, away or busy. Through indexes on those pairs of fields, so it costs what differs, not what is
+   * present. [] without external writers.
    */
-  findUsersWithRocketChatPresence(): Promise<UserRecord[]>;
+  findUnrecordedRocketChatPresences(): Promise<UserRecord[]>;
 
   /** The users whose timed status ended at or before `now` (ids, at most `limit`, earliest first). */
   findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]>;
@@ -118,10 +120,11 @@ export interface PresenceStore {
    */
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null>;
   /**
-   * Records a presence Rocket.Chat wrote (its stamp, the fields seen, no expiry and no pnut string of this
-   * service's), on the same terms as writePresence; `_updatedAt` is left as Rocket.Chat set it.
+   * Records presences Rocket.Chat wrote (each: its stamp, the fields seen, no expiry and no pnut string of this
+   * service's), each on the same terms as writePresence (it lands only on the user at `expected`), all in one round
+   * trip; `_updatedAt` is left as Rocket.Chat set it. Resolves with how many landed.
    */
-  recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null>;
+  recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number>;
 
   /** Saves a ticket issued at `now`, and forgets those expired by then (a ticket lives seconds, not longer). */
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void>;

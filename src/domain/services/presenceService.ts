@@ -72,6 +72,7 @@ function byId(a: UserRecord, b: UserRecord): number {
 /** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
 export class PresenceService {
   private cached: { snapshot: PresentSnapshot; validUntilMs: number } | undefined;
+  private latest: PresentSnapshot | undefined;
   private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
@@ -136,6 +137,14 @@ export class PresenceService {
     const syncedToMs = this.feed.current === position ? this.feed.lastReadAtMs : 0;
     const snapshot = await this.snapshotAt(position);
     return { snapshot, currentToMs: Math.max(snapshot.takenAt.getTime(), syncedToMs) };
+  }
+
+  /**
+   * The present list taken last (for a full list, a stream's snapshot or a scrape), whatever has changed since;
+   * undefined before the first. Its `takenAt` says how old it is.
+   */
+  get latestSnapshot(): PresentSnapshot | undefined {
+    return this.latest;
   }
 
   private snapshotAt(position: number): Promise<PresentSnapshot> {
@@ -256,14 +265,15 @@ export class PresenceService {
   }
 
   /**
-   * Beside Rocket.Chat: after Rocket.Chat wrote a user's presence from its own connections only, the presence both
-   * systems' connections make, written once, if the user has a live connection here (see RocketChatPresenceRecorder).
+   * Beside Rocket.Chat: after Rocket.Chat wrote these users' presence from its own connections only, the presence
+   * both systems' connections make, written once, for each with a live connection here (one read of connections for
+   * all); resolves with their ids (see RocketChatPresenceRecorder).
    */
-  async rewriteIfConnected(userId: string): Promise<boolean> {
+  async rewriteConnected(userIds: readonly string[]): Promise<string[]> {
     const now = this.clock.now();
-    if (!(await this.store.connectionsOfUser(userId)).some((connection) => isLive(connection, now))) return false;
-    await this.recompute(userId);
-    return true;
+    const connected = new Set((await this.store.connectionsOfUsers(userIds)).filter((connection) => isLive(connection, now)).map((connection) => connection.userId));
+    for (const userId of connected) await this.recompute(userId);
+    return [...connected];
   }
 
   /** A timed status that has ended goes back to online, for everyone at once: the change is stamped when written. */
@@ -363,6 +373,7 @@ export class PresenceService {
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
     const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
+    if (this.latest === undefined || this.latest.takenAt <= takenAt) this.latest = snapshot;
     if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };
     return snapshot;
   }

@@ -2,14 +2,14 @@ import type { Clock } from '../ports/clock';
 import type { PresenceStore } from '../ports/store';
 import { rocketChatChangeRecord, rocketChatWriteTime } from '../rules/changes';
 import { hasUnrecordedRocketChatWrite, rocketChatPresenceOf } from '../rules/rocketChatPresence';
-import type { UserRecord } from '../ports/records';
+import type { RocketChatChange, UserRecord } from '../ports/records';
 
 /**
- * Takes over recording a Rocket.Chat write where the user is connected to this service too: it writes the presence
- * both systems' connections make (one write, with its own change stamp), and resolves true; false when the user has
- * no live connection here, so the write is recorded as Rocket.Chat's.
+ * Takes over recording Rocket.Chat's writes to those of these users who are connected to this service too: for each,
+ * it writes the presence both systems' connections make (one write, with its own change stamp). Resolves with the
+ * ids it took over; the others' writes are recorded as Rocket.Chat's. One read of connections for all of them.
  */
-export type ConnectedUserRewriter = (userId: string) => Promise<boolean>;
+export type ConnectedUsersRewriter = (userIds: readonly string[]) => Promise<string[]>;
 
 export interface RecorderOptions {
   /**
@@ -19,8 +19,11 @@ export interface RecorderOptions {
   scanIntervalMs: number;
 }
 
-/** Records are written this many at a time: a first start on a large Rocket.Chat database has one per present user. */
-const RECORD_CONCURRENCY = 32;
+/**
+ * Records are written this many to a command: a first start on a large Rocket.Chat database has one per present
+ * user, and records them in a handful of commands (a few hundred kilobytes each) rather than one write each.
+ */
+const RECORD_BATCH = 1000;
 
 /**
  * Finds the presence Rocket.Chat wrote into the users this service shares with it, and records each change with a
@@ -35,7 +38,7 @@ export class RocketChatPresenceRecorder {
     private readonly store: PresenceStore,
     private readonly clock: Clock,
     private readonly options: RecorderOptions,
-    private readonly rewriteConnected: ConnectedUserRewriter = async () => false,
+    private readonly rewriteConnected: ConnectedUsersRewriter = async () => [],
   ) {}
 
   /** Records every unrecorded Rocket.Chat write to a user updated since `since`, and to any user when a scan is due. */
@@ -44,26 +47,28 @@ export class RocketChatPresenceRecorder {
     const scanDue = this.options.scanIntervalMs > 0 && nowMs - this.lastScanMs >= this.options.scanIntervalMs;
     const [updated, scanned] = await Promise.all([
       this.store.findUsersUpdatedSince(since),
-      scanDue ? this.store.findUsersWithRocketChatPresence() : Promise.resolve([]),
+      scanDue ? this.store.findUnrecordedRocketChatPresences() : Promise.resolve([]),
     ]);
     if (scanDue) this.lastScanMs = nowMs;
     const unrecorded = new Map<string, { user: UserRecord; foundByUpdatedAt: boolean }>();
     for (const user of scanned) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user._id, { user, foundByUpdatedAt: false });
     for (const user of updated) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user._id, { user, foundByUpdatedAt: true });
     const pending = [...unrecorded.values()];
-    for (let i = 0; i < pending.length; i += RECORD_CONCURRENCY) {
-      await Promise.all(pending.slice(i, i + RECORD_CONCURRENCY).map(({ user, foundByUpdatedAt }) => this.record(user, foundByUpdatedAt)));
-    }
+    for (let i = 0; i < pending.length; i += RECORD_BATCH) await this.record(pending.slice(i, i + RECORD_BATCH));
   }
 
-  private async record(user: UserRecord, foundByUpdatedAt: boolean): Promise<void> {
+  private async record(batch: readonly { user: UserRecord; foundByUpdatedAt: boolean }[]): Promise<void> {
     // One write of this service per write of Rocket.Chat's, never a loop: the rewrite records Rocket.Chat's fields
     // as seen, so it is not found again, and Rocket.Chat writes only when its own connections change.
-    if (await this.rewriteConnected(user._id)) return;
+    const rewritten = new Set(await this.rewriteConnected(batch.map(({ user }) => user._id)));
     // Dated when written, not when found, where the write has no time of its own: a stamp must not lag the
     // record's landing by more than the late-write window.
-    const writtenAt = rocketChatWriteTime(user, foundByUpdatedAt, this.clock.now());
-    const expected = { presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) };
-    await this.store.recordRocketChatChange(user._id, expected, rocketChatChangeRecord(user, writtenAt));
+    const now = this.clock.now();
+    const changes: RocketChatChange[] = batch.filter(({ user }) => !rewritten.has(user._id)).map(({ user, foundByUpdatedAt }) => ({
+      userId: user._id,
+      expected: { presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) },
+      record: rocketChatChangeRecord(user, rocketChatWriteTime(user, foundByUpdatedAt, now)),
+    }));
+    if (changes.length > 0) await this.store.recordRocketChatChanges(changes);
   }
 }

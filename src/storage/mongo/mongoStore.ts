@@ -2,7 +2,7 @@ import mongoose, { type Connection, type Model } from 'mongoose';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { Status } from '../../domain/ports/records';
 import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
 
@@ -33,6 +33,24 @@ const WITH_LOGIN_CREDENTIALS = { ...WITH_LOGIN_TOKENS, 'services.password.bcrypt
 
 /** Statuses other than offline: present, whoever wrote them. */
 const PRESENT: Status[] = ['online', 'away', 'busy'];
+/** Rocket.Chat's connection statuses of a user with a live connection there. */
+const CONNECTED = ['online', 'away'];
+
+/**
+ * The users whose Rocket.Chat fields differ from what was last recorded, as a few equality-and-range branches on
+ * `{status, presenceSeen.status}` and `{statusConnection, presenceSeen.statusConnection, presenceSeen.status}`: each
+ * is a range of one index holding exactly the differing users (a field compared with another in the same document,
+ * `$expr`, would read every document). A user never recorded has no `presenceSeen` (null in the index): present,
+ * he is found by the first branches; not present, by none (the last key of the second index keeps him out).
+ */
+const UNRECORDED_ROCKET_CHAT_PRESENCE = {
+  $or: [
+    ...PRESENT.map((status) => ({ status, 'presenceSeen.status': { $ne: status } })),
+    { status: { $nin: PRESENT }, 'presenceSeen.status': { $in: PRESENT } },
+    ...CONNECTED.map((statusConnection) => ({ statusConnection, 'presenceSeen.statusConnection': { $ne: statusConnection }, 'presenceSeen.status': { $ne: null } })),
+    { statusConnection: { $nin: CONNECTED }, 'presenceSeen.statusConnection': { $in: CONNECTED } },
+  ],
+};
 /**
  * A status that is offline, as a record reads it (a document without one reads `offline`): every other status,
  * `disabled` and any Rocket.Chat adds included, makes a user without an expiry a candidate for the present list,
@@ -131,6 +149,11 @@ function atVersion(userId: string, expected: PresenceVersion): object {
     statusDefault: storedAs(rocketChat.statusDefault, null),
     statusConnection: storedAs(rocketChat.statusConnection, null),
   };
+}
+
+/** The update of a write landing on `expected`: its fields, and the revision moved on by one. */
+function atNextRevision(expected: PresenceVersion, fields: object, unset: readonly string[] = []): object {
+  return { $set: { ...fields, presenceRevision: expected.presenceRevision + 1 }, ...(unset.length === 0 ? {} : { $unset: Object.fromEntries(unset.map((field) => [field, 1])) }) };
 }
 
 export interface MongoStoreOptions {
@@ -260,12 +283,8 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
-  async findUsersWithRocketChatPresence(): Promise<UserRecord[]> {
-    const docs = await this.users
-      .find({ $or: [{ status: { $in: PRESENT } }, { 'presenceSeen.status': { $in: PRESENT } }] }, WITHOUT_CREDENTIALS)
-      .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser[]>();
-    return toUserRecords(docs);
+  async findUnrecordedRocketChatPresences(): Promise<UserRecord[]> {
+    return toUserRecords(await this.users.find(UNRECORDED_ROCKET_CHAT_PRESENCE, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -387,8 +406,17 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return this.updateAtVersion(userId, expected, set, statusExpiresAt === null ? ['statusExpiresAt'] : []);
   }
 
-  async recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
-    return this.updateAtVersion(userId, expected, { ...record, presenceExpiresAt: null, presenceText: null });
+  async recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    // One command for all: unordered, so a record that matches nothing (another instance recorded it first) stops
+    // none of the others.
+    const result = await this.users.bulkWrite(
+      changes.map(({ userId, expected, record }) => ({
+        updateOne: { filter: atVersion(userId, expected), update: atNextRevision(expected, { ...record, presenceExpiresAt: null, presenceText: null }) },
+      })),
+      { ordered: false, maxTimeMS: this.options.stampedWriteTimeoutMs },
+    );
+    return result.modifiedCount;
   }
 
   async saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
@@ -439,6 +467,11 @@ export class MongoStore implements PresenceStore, ConnectionStore {
 
   async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {
     return (await this.connections.find({ userId: { $eq: userId } }).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>()).map(toConnection);
+  }
+
+  async connectionsOfUsers(userIds: readonly string[]): Promise<ConnectionRecord[]> {
+    if (userIds.length === 0) return [];
+    return (await this.connections.find({ userId: { $in: [...userIds] } }).maxTimeMS(this.maxTimeMs).lean<StoredConnection[]>()).map(toConnection);
   }
 
   async connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]> {
@@ -498,7 +531,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   }
 
   private async updateAtVersion(userId: string, expected: PresenceVersion, fields: object, unset: readonly string[] = []): Promise<UserRecord | null> {
-    const update = { $set: { ...fields, presenceRevision: expected.presenceRevision + 1 }, ...(unset.length === 0 ? {} : { $unset: Object.fromEntries(unset.map((field) => [field, 1])) }) };
+    const update = atNextRevision(expected, fields, unset);
     const doc = await this.users
       .findOneAndUpdate(atVersion(userId, expected), update, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
       .maxTimeMS(this.options.stampedWriteTimeoutMs)

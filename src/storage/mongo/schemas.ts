@@ -57,8 +57,10 @@ userSchema.index({ presenceChangedAt: 1 }, { sparse: true });
 // The service's own: present users without an expiry of this service's (Rocket.Chat's presence), and Rocket.Chat
 // 6's writes, found by status.
 userSchema.index({ status: 1, presenceExpiresAt: 1 });
-// The service's own: users recorded present, whose presence Rocket.Chat 6 may have ended without touching _updatedAt.
-userSchema.index({ 'presenceSeen.status': 1 }, { sparse: true });
+// The service's own: the users whose status differs from the one recorded (Rocket.Chat 6 wrote it without touching
+// _updatedAt), and those present never recorded; then those whose connection status differs from the one recorded.
+userSchema.index({ status: 1, 'presenceSeen.status': 1 });
+userSchema.index({ statusConnection: 1, 'presenceSeen.statusConnection': 1, 'presenceSeen.status': 1 });
 // The service's own: timed statuses that have ended, found by each instance's rounds.
 userSchema.index({ statusExpiresAt: 1 }, { sparse: true });
 // The active admins counted (the last one is kept): Rocket.Chat's own index on roles, with its options, so beside

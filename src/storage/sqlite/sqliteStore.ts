@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
 import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChangeRecord, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport } from './groupCommit';
@@ -199,7 +199,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     return [];
   }
 
-  async findUsersWithRocketChatPresence(): Promise<UserRecord[]> {
+  async findUnrecordedRocketChatPresences(): Promise<UserRecord[]> {
     return [];
   }
 
@@ -327,12 +327,13 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     }) as UserRow | undefined));
   }
 
-  recordRocketChatChange(userId: string, expected: PresenceVersion, record: RocketChatChangeRecord): Promise<UserRecord | null> {
-    return this.writes.run('committed', () => this.keptOrNull(this.statements.recordRocketChatChange.get({
+  recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
+    // One that matches nothing changes nothing, and the others land; a failure undoes them all (their savepoint).
+    return this.writes.runInSavepoint('committed', () => changes.filter(({ userId, expected, record }) => this.keptOrNull(this.statements.recordRocketChatChange.get({
       ...versionParams(userId, expected),
       presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
       presence_seen: JSON.stringify(record.presenceSeen),
-    }) as UserRow | undefined));
+    }) as UserRow | undefined) !== null).length);
   }
 
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
@@ -389,6 +390,12 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {
     this.writes.flush();
     return (this.statements.connectionsOfUser.all(userId) as ConnectionRow[]).map(toConnection);
+  }
+
+  async connectionsOfUsers(userIds: readonly string[]): Promise<ConnectionRecord[]> {
+    if (userIds.length === 0) return [];
+    this.writes.flush();
+    return (this.statements.connectionsOfUsers.all(JSON.stringify(userIds)) as ConnectionRow[]).map(toConnection);
   }
 
   async connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]> {
@@ -533,6 +540,7 @@ export const STATEMENTS = {
   putConnection: `INSERT OR REPLACE INTO connections (${CONNECTION_COLUMNS})
     VALUES (@id, @user_id, @hashed_token, @kind, @state, @instance_id, @client_renewed, @expires_at, @created_at)`,
   connectionsOfUser: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE user_id = ?`,
+  connectionsOfUsers: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE user_id IN (SELECT value FROM json_each(?))`,
   connectionsOfToken: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE hashed_token = ?`,
   removeConnectionsByIds: `DELETE FROM connections WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${CONNECTION_COLUMNS}`,
   removeConnectionsOfToken: `DELETE FROM connections WHERE hashed_token = ? RETURNING ${CONNECTION_COLUMNS}`,

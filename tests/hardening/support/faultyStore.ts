@@ -6,9 +6,9 @@ export type StoreOperation = Exclude<keyof Store, 'lateWriteWindowMs' | 'externa
 /** Every store call a FaultyStore can delay, hang or fail: the port's methods but close. */
 const OPERATIONS: readonly StoreOperation[] = [
   'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findUsersByHashedTokens',
-  'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUsersWithRocketChatPresence', 'createUser',
-  'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChange', 'saveStreamTicket', 'takeStreamTicket',
-  'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfToken', 'removeConnections',
+  'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences', 'createUser',
+  'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChanges', 'saveStreamTicket', 'takeStreamTicket',
+  'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken', 'removeConnections',
   'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance', 'findTimedStatusesEndedBy',
   'removeLoginTokens', 'listUsers', 'countActiveAdmins', 'updateAccount', 'removeUser', 'findUsersRemovedSince',
 ];

@@ -1,9 +1,29 @@
 """The state every connection shares: one mongomock client, the index catalog and the open cursors."""
+import bson
 import mongomock
+from mongomock.collection import Collection
 
 from cursors import Cursors
 from indexCatalog import IndexCatalog
 from uniqueness import ensure_unique
+
+
+_scan_every_document = Collection._iter_documents
+
+
+def _iter_documents(self, filter):
+    """mongomock tests every document against every filter; a filter naming one string or ObjectId `_id` (as
+    every single-document write here does) can only match the document stored under it, which is all it tests."""
+    wanted = filter.get('_id') if isinstance(filter, dict) else None
+    if isinstance(wanted, dict) and list(wanted) == ['$eq']:
+        wanted = wanted['$eq']
+    if not isinstance(wanted, (str, bson.ObjectId)) or self._store.is_empty:
+        return _scan_every_document(self, filter)
+    candidates = [self._store[wanted]] if wanted in self._store else []
+    return (document for document in candidates if mongomock.filtering.filter_applies(filter, document))
+
+
+Collection._iter_documents = _iter_documents
 
 
 class Engine:

@@ -47,6 +47,22 @@ def insert(engine, db, cmd):
     return {'n': len(results), **errors}
 
 
+def _overlap(a, b):
+    return a == b or a.startswith(b + '.') or b.startswith(a + '.')
+
+
+def _may_change_unique_keys(engine, db, coll, update):
+    """Whether an update may change a key of a unique index: a replacement may, an operator update only through the
+    paths it names. Checking every other document costs a copy of the collection per statement, so it is skipped
+    where no unique key can have changed (a presence write, a bulk of records)."""
+    if not any(key.startswith('$') for key in update):
+        return True
+    touched = [path for fields in update.values() if isinstance(fields, dict) for path in fields]
+    touched += [target for target in (update.get('$rename') or {}).values() if isinstance(target, str)]
+    unique = [field for spec in engine.indexes.specs(db, coll) if spec.get('unique') for field in spec['key']]
+    return any(_overlap(path.replace('.$[]', '').split('.$')[0], field) for path in touched for field in unique)
+
+
 def apply_update(engine, db, coll, query, update, multi=False, upsert=False, array_filters=None):
     """One update statement; undone when it breaks a unique index. Returns mongomock's UpdateResult."""
     collection = engine.collection(db, coll)
@@ -60,6 +76,8 @@ def apply_update(engine, db, coll, query, update, multi=False, upsert=False, arr
     else:
         options = {'upsert': upsert, **({'array_filters': array_filters} if array_filters else {})}
         result = (collection.update_many if multi else collection.update_one)(query, update, **options)
+    if result.upserted_id is None and not _may_change_unique_keys(engine, db, coll, update):
+        return result
     changed = [doc['_id'] for doc in originals] + ([result.upserted_id] if result.upserted_id is not None else [])
     try:
         engine.ensure_unique(db, coll, list(collection.find({'_id': {'$in': changed}})))
