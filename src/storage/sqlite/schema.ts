@@ -122,9 +122,13 @@ CREATE INDEX users_by_status_expiry ON users (status_expires_at) WHERE status_ex
 /**
  * The third version: account management (issue 23). Users listed in username order; the active admins counted (the
  * last one is never deactivated, demoted or removed); a user's emails found to replace or remove them; and removed
- * users remembered while a delta or a resumed stream may still ask for changes from before they went.
+ * users remembered while a delta or a resumed stream may still ask for changes from before they went. And an
+ * instance's round renews only the streams whose lease is due (issue 21): found by a range of the index, not by
+ * reading every stream of the instance.
  */
 const VERSION_3 = `
+DROP INDEX connections_by_instance;
+CREATE INDEX connections_by_instance ON connections (instance_id, client_renewed, expires_at) WHERE instance_id IS NOT NULL;
 CREATE INDEX users_by_username ON users (username);
 -- Only the rows of admins: roles is a JSON array of strings, so '"admin"' is exactly an element "admin".
 CREATE INDEX users_admins ON users (active) WHERE instr(roles, '"admin"') > 0;

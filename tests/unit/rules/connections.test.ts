@@ -23,17 +23,25 @@ function connection(expiresAt: Date, fields: Partial<ConnectionRecord> = {}): Co
 }
 
 describe('streamRenewalDueBefore', () => {
-  it('is half a lease from now', () => {
-    expect(streamRenewalDueBefore(new Date('2026-03-01T12:00:00.000Z'), { leaseMs: 30_000 })).toStrictEqual(new Date('2026-03-01T12:00:15.000Z'));
+  it('is half a lease from now with the defaults', () => {
+    expect(streamRenewalDueBefore(new Date('2026-03-01T12:00:00.000Z'), { leaseMs: 30_000, renewMs: 5_000 })).toStrictEqual(new Date('2026-03-01T12:00:15.000Z'));
   });
 
-  /** Rounds every renewMs over a stream opened at 0 with a full lease: when it is written, and the least lease it is left with. */
-  function renewals(times: { leaseMs: number; renewMs: number }, rounds: number): { writes: number; leastLeftMs: number } {
+  it('is three rounds from now where half a lease is less, and never past the whole lease', () => {
+    expect(streamRenewalDueBefore(new Date('2026-03-01T12:00:00.000Z'), { leaseMs: 20_000, renewMs: 5_000 })).toStrictEqual(new Date('2026-03-01T12:00:15.000Z'));
+    expect(streamRenewalDueBefore(new Date('2026-03-01T12:00:00.000Z'), { leaseMs: 15_000, renewMs: 5_000 })).toStrictEqual(new Date('2026-03-01T12:00:15.000Z'));
+  });
+
+  /**
+   * Rounds every renewMs, the first `firstRoundMs` after a stream opened with a full lease (streams open between
+   * rounds): how often its lease is written over `rounds` rounds, and the least lease a round finds left.
+   */
+  function renewals(times: { leaseMs: number; renewMs: number }, firstRoundMs: number, rounds: number): { writes: number; leastLeftMs: number } {
     let expiresAtMs = times.leaseMs;
     let writes = 0;
     let leastLeftMs = Number.POSITIVE_INFINITY;
-    for (let round = 1; round <= rounds; round += 1) {
-      const nowMs = round * times.renewMs;
+    for (let round = 0; round < rounds; round += 1) {
+      const nowMs = firstRoundMs + round * times.renewMs;
       leastLeftMs = Math.min(leastLeftMs, expiresAtMs - nowMs);
       if (expiresAtMs < streamRenewalDueBefore(new Date(nowMs), times).getTime()) {
         expiresAtMs = nowMs + times.leaseMs;
@@ -44,13 +52,17 @@ describe('streamRenewalDueBefore', () => {
   }
 
   it.each([
-    // The defaults: written every fourth round, never less than 10 s left.
+    // The defaults: written every fourth round; a round always finds two rounds' time left, so one late by up to
+    // 10 s still renews a running lease.
     [{ leaseMs: 30_000, renewMs: 5_000 }, { writes: 7, leastLeftMs: 10_000 }],
-    // The shortest lease loadConfig allows (3 rounds): every other round, half a round left at the least.
-    [{ leaseMs: 15_000, renewMs: 5_000 }, { writes: 15, leastLeftMs: 5_000 }],
+    // The shortest lease loadConfig allows (3 rounds): written every round, two rounds left.
+    [{ leaseMs: 15_000, renewMs: 5_000 }, { writes: 30, leastLeftMs: 10_000 }],
+    [{ leaseMs: 20_000, renewMs: 5_000 }, { writes: 15, leastLeftMs: 10_000 }],
     [{ leaseMs: 60_000, renewMs: 5_000 }, { writes: 4, leastLeftMs: 25_000 }],
-  ])('over 30 rounds of %j a stream is written %j times, its lease never run out', (times, expected) => {
-    expect(renewals(times, 30)).toStrictEqual(expected);
+  ])('over 30 rounds of %j a stream is written and left as %j, wherever between two rounds it opened', (times, expected) => {
+    for (const firstRoundMs of [times.renewMs, 1, times.renewMs / 2, times.renewMs - 1]) {
+      expect(renewals(times, firstRoundMs, 30)).toStrictEqual(expected);
+    }
   });
 });
 
