@@ -1,4 +1,4 @@
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
@@ -194,15 +194,17 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   pnut.use(rememberMountPath);
   const { userPresence } = addPnutPresenceRoutes(pnut, auth, presence);
 
+  // The API's own headers: OWASP's set, and CORS where configured.
+  const apiHeaders: RequestHandler[] = config.corsOrigins.length > 0
+    ? [securityHeaders, cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] })]
+    : [securityHeaders];
+
   app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock }));
+  addHotRoute(app, '/api/v1/users.presence', [...apiHeaders, ...usersPresence]);
+  addHotRoute(app, '/v0/users/:user_id/presence', [...apiHeaders, ...userPresence]);
   // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
   app.use(presencePage());
-  app.use(securityHeaders);
-  if (config.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] }));
-  }
-  addHotRoute(app, '/api/v1/users.presence', usersPresence);
-  addHotRoute(app, '/v0/users/:user_id/presence', userPresence);
+  app.use(...apiHeaders);
   addOperationsRoutes(app, store, metrics, config.metricsToken);
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));

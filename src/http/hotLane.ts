@@ -14,10 +14,10 @@ function unlessBody(req: Request, _res: Response, next: NextFunction): void {
  * The hot lane: the GETs every client repeats every few seconds (users.presence in all its forms, pnut's presence
  * of one user with `update_presence`), routed on the app ahead of what they never need: the presence page, the
  * operations routes, the body parsers and the API routers' other routes. Walking those layers was about a seventh
- * of a poll's time (docs/benchmarks.md). Mounted after the request observer and the security and CORS headers, and
- * given the route's own chain (authentication, update_presence, validation, handler), a request here is answered
- * byte for byte as on the generic path, under the same route label. The same route stays on its router for a GET
- * that carries a body: that body is parsed and refused or ignored exactly as before.
+ * of a poll's time (docs/benchmarks.md). Mounted right after the request observer and given the API's headers
+ * (security, CORS) and the route's own chain (authentication, update_presence, validation, handler), a request
+ * here is answered byte for byte as on the generic path, under the same route label. The same route stays on its
+ * router for a GET that carries a body: that body is parsed and refused or ignored exactly as before.
  */
 export function addHotRoute(app: Express, path: string, chain: readonly RequestHandler[]): void {
   app.get(path, unlessBody, ...chain);

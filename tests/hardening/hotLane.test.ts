@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../support/testApp';
+import { appPerTest, buildTestApp, currentApp, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../support/testApp';
+import { storeKinds } from '../support/stores';
 import { goStatus } from '../api/rocketchat/rocketChatKit';
 
 /**
@@ -53,5 +54,21 @@ describeEachStore('hot lane', (kind) => {
     const res = await request(t.app).get('/api/v1/users.presence').set(caller.headers).set('Content-Type', 'application/json').send('{"from":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ success: false, error: 'The request body is not valid JSON [invalid-params]', errorType: 'invalid-params' });
+  });
+});
+
+describe('hot lane, where it is mounted', () => {
+  it('answers ahead of the presence page, the body parsers and the API routers', async () => {
+    const t = await buildTestApp(storeKinds()[0]);
+    try {
+      const layers = (t.app as unknown as { router: { stack: { name: string; route?: { path: string } }[] } }).router.stack;
+      const at = (matches: (layer: { name: string; route?: { path: string } }) => boolean) => layers.findIndex(matches);
+      const hot = [at((layer) => layer.route?.path === '/api/v1/users.presence'), at((layer) => layer.route?.path === '/v0/users/:user_id/presence')];
+      const generic = [at((layer) => layer.name === 'router'), at((layer) => layer.name === 'jsonParser'), at((layer) => layer.name === 'urlencodedParser')];
+      expect(hot.every((index) => index >= 0) && generic.every((index) => index >= 0)).toBe(true);
+      expect(Math.max(...hot)).toBeLessThan(Math.min(...generic));
+    } finally {
+      await t.close();
+    }
   });
 });
