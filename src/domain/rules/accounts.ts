@@ -46,7 +46,12 @@ export function hashPassword(password: string): Promise<string> {
 const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
 
 export function verifyPassword(password: string, storedHash: string | undefined): Promise<boolean> {
-  return bcrypt.compare(preHashPassword(password), storedHash ?? UNMATCHABLE_HASH);
+  return verifyPasswordDigest(preHashPassword(password), storedHash);
+}
+
+/** Checks a password's SHA-256 hex digest, which a client may send in the password's place (Meteor's hashed password). */
+export function verifyPasswordDigest(digest: string, storedHash: string | undefined): Promise<boolean> {
+  return bcrypt.compare(digest, storedHash ?? UNMATCHABLE_HASH);
 }
 
 /** 43 URL-safe characters, like Rocket.Chat's Random.secret(). */

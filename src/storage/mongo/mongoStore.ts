@@ -15,7 +15,7 @@ const RECORD_FIELDS = Object.fromEntries(
   [
     'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection', 'statusExpiresAt',
     'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
-    'avatarETag', 'createdAt', '_updatedAt',
+    'avatarETag', 'requirePasswordChange', 'customFields', 'createdAt', '_updatedAt',
   ].map((field) => [field, 1]),
 );
 

@@ -30,6 +30,9 @@ export const userSchema = new Schema(
     lastSeenAt: Date,
     lastLogin: Date,
     avatarETag: String,
+    // Rocket.Chat's own fields, kept as users.create gives them.
+    requirePasswordChange: Boolean,
+    customFields: { type: Schema.Types.Mixed, default: undefined },
     createdAt: Date,
     _updatedAt: Date,
     services: {

@@ -120,6 +120,15 @@ CREATE INDEX users_by_status_expiry ON users (status_expires_at) WHERE status_ex
 `;
 
 /**
+ * The third version: what Rocket.Chat's users.create keeps of a new user besides the rest (issue 22): whether the
+ * user is to choose a new password (1, or NULL when not), and the custom fields (JSON). Neither is queried.
+ */
+const VERSION_3 = `
+ALTER TABLE users ADD COLUMN require_password_change INTEGER;
+ALTER TABLE users ADD COLUMN custom_fields TEXT;
+`;
+
+/**
  * The steps from each schema version to the next: MIGRATIONS[v] takes a file at `PRAGMA user_version` v to v + 1.
  * A new file (version 0) takes them all. A later version of the schema adds a step here, never edits one.
  */
@@ -130,6 +139,9 @@ const MIGRATIONS: ((db: Database) => void)[] = [
   },
   (db) => {
     db.exec(VERSION_2);
+  },
+  (db) => {
+    db.exec(VERSION_3);
   },
 ];
 
