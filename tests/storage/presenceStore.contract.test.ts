@@ -130,6 +130,14 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await store.findUserById('full')).toStrictEqual(recorded);
     });
 
+    it('keeps users.create’s requirePasswordChange, false as well as true, and its custom fields as given', async () => {
+      const [unset] = await created(everyFieldUser('unset', { requirePasswordChange: false, customFields: { nested: { a: [1, 'b'] }, empty: '' } }));
+      expect(await store.findUserById('unset')).toStrictEqual(withoutCredentials(unset));
+      expect((await store.findUserById('full'))?.customFields).toStrictEqual({ department: 'sales', badge: 7, remote: false, deputy: null });
+      expect(await store.findUserById('bare')).not.toHaveProperty('requirePasswordChange');
+      expect(await store.findUserById('bare')).not.toHaveProperty('customFields');
+    });
+
     it('gives a login, by username or email, the record with the password hash and every login token in order', async () => {
       expect(await store.findUserByLogin('USER.full')).toStrictEqual(full);
       expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);

@@ -289,6 +289,8 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         _id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
         statusText: 'from Rocket.Chat', statusDefault: 'online', statusConnection: 'online', lastLogin: doc.lastLogin, avatarETag: 'etag1',
         createdAt: doc.createdAt, _updatedAt: doc._updatedAt,
+        // Rocket.Chat's own field, which users.create sets here too (issue 22).
+        requirePasswordChange: false,
         // The service's own fields, which this document never had, read as never set.
         presenceText: null, presenceExpiresAt: null, presenceChangedAt: null, presenceRevision: 0, lastSeenAt: null,
       };

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, loginAttemptKey, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { hashLoginToken, hashPassword, newLoginToken, newUserId, verifyPassword, verifyPasswordDigest, loginAttemptKey, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
@@ -15,6 +15,14 @@ describe('credentials', () => {
   });
   it('verifies nothing against a missing hash', async () => {
     expect(await verifyPassword('anything', undefined)).toBe(false);
+    expect(await verifyPasswordDigest(createHash('sha256').update('anything').digest('hex'), undefined)).toBe(false);
+  });
+  it('verifies the SHA-256 hex digest of the password in its place (Meteor’s hashed password), and only that', async () => {
+    const stored = await hashPassword('s3cret');
+    expect(await verifyPasswordDigest(createHash('sha256').update('s3cret').digest('hex'), stored)).toBe(true);
+    expect(await verifyPasswordDigest(createHash('sha256').update('wrong').digest('hex'), stored)).toBe(false);
+    // The password itself is no digest.
+    expect(await verifyPasswordDigest('s3cret', stored)).toBe(false);
   });
   it('makes 43-character URL-safe tokens and 17-character ids, different each time', () => {
     expect(newLoginToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
