@@ -44,7 +44,7 @@ async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger)
     loginAttemptLimit: config.loginRateLimit,
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
   });
-  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword);
+  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail);
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
     // Printed for the person at the terminal, never into the log stream, which is collected and kept.

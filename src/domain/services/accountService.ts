@@ -220,11 +220,12 @@ export class AccountService {
    * Makes sure the configured admin exists, as Rocket.Chat does with ADMIN_USERNAME / ADMIN_PASS. An existing
    * user is left as it is. Without a configured password one is generated and returned, to be shown once.
    */
-  async ensureAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
+  async ensureAdmin(username: string, password: string | undefined, email?: string): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
     const chosen = password ?? newLoginToken().slice(0, 20);
     try {
-      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'] });
+      // With ADMIN_EMAIL, as Rocket.Chat: the admin's address, verified (it was set by whoever installed the server).
+      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'], ...(email === undefined ? {} : { email, verified: true }) });
     } catch (error) {
       // Another instance created it first.
       if (error instanceof RejectedError) return { created: false };
