@@ -52,7 +52,7 @@ const ROCKET_CHAT_INDEXES: [Doc, Doc][] = [
  * The only indexes the service may add (its own case-insensitive username index is left out: Rocket.Chat's own,
  * not unique, is on the same key and collation, and serves the same queries).
  */
-const SERVICE_INDEXES = ['presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'presenceSeen.status_1', '_updatedAt_1'];
+const SERVICE_INDEXES = ['emails_address_insensitive', 'presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'presenceSeen.status_1', '_updatedAt_1'];
 
 /** The service's own fields in a user's document. */
 const SERVICE_FIELDS = ['presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt'];

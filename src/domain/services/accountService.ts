@@ -239,7 +239,7 @@ export class AccountService {
       _id: newUserId(),
       username: input.username,
       name: input.name,
-      ...(input.email === undefined ? {} : { emails: [{ address: input.email.toLowerCase(), verified: input.verified ?? false }] }),
+      ...(input.email === undefined ? {} : { emails: [{ address: input.email, verified: input.verified ?? false }] }),
       utcOffset: 0,
       active: input.active ?? true,
       roles: input.roles ?? DEFAULT_ROLES,

@@ -196,7 +196,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   async findUserByLogin(login: string): Promise<UserRecord | null> {
     const byUsername = await this.findByUsername(login, WITH_LOGIN_CREDENTIALS);
     if (byUsername !== null) return toUserRecord(byUsername);
-    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }, WITH_LOGIN_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login } }, WITH_LOGIN_CREDENTIALS).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
@@ -256,6 +256,11 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   async createUser(user: UserRecord): Promise<void> {
     // Where Rocket.Chat's own case-insensitive index (not unique) stands in for this service's, this is the check.
     if ((await this.findByUsername(user.username, { _id: 1 })) !== null) throw new DuplicateUserError('username');
+    // Addresses are unique regardless of case, as the embedded store keeps them; the unique index compares them as written.
+    const addresses = (user.emails ?? []).map((email) => email.address);
+    if (addresses.length > 0 && (await this.users.findOne({ 'emails.address': { $in: addresses } }, { _id: 1 }).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean()) !== null) {
+      throw new DuplicateUserError('email');
+    }
     try {
       await this.users.create(user);
     } catch (error) {

@@ -161,15 +161,15 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
       expect(res.body.user.username).toBe(username);
-      // Kept lower-cased here (so a login by address finds it in any case on both stores): docs/api.md.
-      expect(res.body.user.emails[0].address).toBe(email.toLowerCase());
+      expect(res.body.user.emails[0].address).toBe(email);
       expect(res.body.user.active).toBe(true);
       expect(res.body.user.name).toBe(username);
       expect(res.body.user.customFields.customFieldText).toBe('success');
       expect(res.body.user).not.toHaveProperty('e2e');
-      // verified: true was kept, and the user can log in with the password.
+      // verified: true was kept, and the user can log in with the password, by the address in any case too.
       expect(res.body.user.emails[0].verified).toBe(true);
       await login(t, username, password);
+      await login(t, email.toLowerCase(), password);
     });
 
     it.each(['admin', 'administrator', 'system', 'user'])('should not create a new user if username is the reserved word %s', async (name) => {
@@ -193,7 +193,7 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
       expect(res.body.user.username).toBe(username);
-      expect(res.body.user.emails[0].address).toBe(email.toLowerCase());
+      expect(res.body.user.emails[0].address).toBe(email);
       expect(res.body.user.active).toBe(true);
       expect(res.body.user.name).toBe(username);
       expect(res.body.user.roles).toEqual(['guest']);
@@ -217,7 +217,7 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
       const res = await create({ email, name: username, username, password, active: false });
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ username, active: false, name: username });
-      expect(res.body.user.emails[0].address).toBe(email.toLowerCase());
+      expect(res.body.user.emails[0].address).toBe(email);
       expect(res.body.user).not.toHaveProperty('e2e');
       const refused = await request(t.app).post(api('login')).send({ user: username, password });
       expect(refused.status).toBe(401);
