@@ -36,8 +36,8 @@ function loginNameOfUserObject(user: object): LoginName {
  * The name a login gives: `user`, else `username`, else `email`, as Rocket.Chat takes them. Each one given is
  * checked, used or not: a malformed field is refused, never passed over.
  */
-function loginNameOf(body: Record<string, unknown>): LoginName | undefined {
-  const { user, username, email } = body;
+function loginNameOf(fields: Record<string, unknown>): LoginName | undefined {
+  const { user, username, email } = fields;
   const fromUser = user === undefined ? undefined
     : typeof user === 'object' && user !== null && !Array.isArray(user) ? loginNameOfUserObject(user)
       : loginNameOfUserString(loginString('user', user, LOGIN_MAX));
