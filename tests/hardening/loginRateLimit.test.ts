@@ -31,6 +31,7 @@ function blockedBody(scope: 'ip' | 'user'): object {
     success: false,
     status: 'error',
     error: `error-login-blocked-for-${scope}`,
+    errorType: `error-login-blocked-for-${scope}`,
     details: { function: 'Accounts.validateLoginAttempt' },
     message: scope === 'ip' ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
   };

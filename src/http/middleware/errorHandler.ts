@@ -88,14 +88,16 @@ function rocketChatMessage(error: DomainError): string {
 
 /**
  * A login refused past the limit, as Rocket.Chat answers a login its failed-login blocking refuses: the reason in
- * `error` (there is no errorType on a login's failure), its words in `message`.
+ * `error`, its words in `message`; and the reason in `errorType` too, where clients read it on every other failure.
  */
 function blockedLoginBody(error: TooManyLoginAttemptsError): object {
   const forAddress = error.scope === 'address';
+  const reason = forAddress ? 'error-login-blocked-for-ip' : 'error-login-blocked-for-user';
   return {
     success: false,
     status: 'error',
-    error: forAddress ? 'error-login-blocked-for-ip' : 'error-login-blocked-for-user',
+    error: reason,
+    errorType: reason,
     details: { function: 'Accounts.validateLoginAttempt' },
     message: forAddress ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
   };

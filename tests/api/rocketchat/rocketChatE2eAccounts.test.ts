@@ -427,6 +427,7 @@ describeEachStore('Rocket.Chat’s own failed-login-attempts.ts expectations', (
       success: false,
       status: 'error',
       error: `error-login-blocked-for-${reason}`,
+      errorType: `error-login-blocked-for-${reason}`,
       details: { function: 'Accounts.validateLoginAttempt' },
       message: reason === 'ip' ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
     });
