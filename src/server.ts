@@ -48,7 +48,7 @@ async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger)
     loginAttemptLimit: config.loginRateLimit,
     loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
   }, new Passwords(hasher));
-  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword).finally(() => hasher.close());
+  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail).finally(() => hasher.close());
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
     // Printed for the person at the terminal, never into the log stream, which is collected and kept.

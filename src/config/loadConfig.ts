@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bearerTokenOf } from '../http/requests';
 import { readOpenFileLimit } from './openFileLimit';
+import { USERNAME_FORMAT, isEmailAddress } from '../domain/rules/newUsers';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,6 +16,8 @@ export interface Config {
   adminUsername: string;
   /** Unset: a password is generated and logged once, when the admin is first created. */
   adminPassword: string | undefined;
+  /** The admin's e-mail address, given to the admin when it is created (Rocket.Chat's ADMIN_EMAIL). */
+  adminEmail: string | undefined;
   deltaWindowSeconds: number;
   deltaOverlapSeconds: number;
   presenceTtlSeconds: number;
@@ -123,7 +126,9 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
   };
   const trustProxy = flag('TRUST_PROXY', false);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
-  if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  if (!USERNAME_FORMAT.test(adminUsername) || adminUsername.length > 64) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  const adminEmail = text('ADMIN_EMAIL');
+  if (adminEmail !== undefined && (!isEmailAddress(adminEmail) || adminEmail.length > 256)) problems.push('ADMIN_EMAIL must be an e-mail address (something@something, at most 256 characters)');
   // Compared with the Authorization header as it arrives: a token that header cannot carry, or that the route's own
   // reading of it (bearerTokenOf) would not give back whole, would lock every scraper out. Node's parser strips
   // spaces around a header value and reads it as Latin-1; the reading stops at a space or a comma.
@@ -138,6 +143,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     dataDir: path.resolve(dataDir),
     adminUsername,
     adminPassword: text('ADMIN_PASS'),
+    adminEmail,
     deltaWindowSeconds: integer('DELTA_WINDOW_SECONDS', 600, 1, 86400),
     deltaOverlapSeconds: integer('DELTA_OVERLAP_SECONDS', 2, 0, 3600),
     presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 900, 1, 7 * 86400),

@@ -48,6 +48,27 @@ export class UnknownUserError extends DomainError {
   }
 }
 
+/** users.create with a username Rocket.Chat reserves (RESERVED_USERNAMES). */
+export class ReservedUsernameError extends RejectedError {
+  constructor(readonly username: string) {
+    super('error-blocked-username', `The username ${username} is reserved`);
+  }
+}
+
+/** users.create with an address that is no e-mail address (isEmailAddress). */
+export class InvalidEmailError extends RejectedError {
+  constructor(readonly address: string) {
+    super('error-invalid-email', `Not an e-mail address: ${address}`);
+  }
+}
+
+/** users.create with roles no Rocket.Chat server has (KNOWN_ROLES). */
+export class UnknownRoleError extends RejectedError {
+  constructor(readonly roles: readonly string[]) {
+    super('error-action-not-allowed', `Unknown roles: ${roles.join(', ')}`);
+  }
+}
+
 export class InvalidParamError extends DomainError {
   constructor(
     readonly param: string,

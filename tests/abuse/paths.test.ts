@@ -101,7 +101,7 @@ describeEachStore('malformed paths', (kind) => {
       ['rocketchat', '/api/v1/', 404],
       ['rocketchat', '/api/v1/me%00', 404],
       ['rocketchat', '/api/v1/users.presence;jsessionid=1', 404],
-      ['rocketchat', '/api/v1/users.list', 404],
+      ['rocketchat', '/api/v1/rooms.get', 404],
       ['rocketchat', '/api/v1/%2e%2e/%2e%2e/etc/passwd', 404],
       ['rocketchat', '/api/v2/me', 404],
       ['rocketchat', '//api/v1/me', 404],

@@ -103,15 +103,18 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
   }
 
   /** A failed login through nginx from `clientAddress` (any 127.x address is this machine), claiming to come from `claimed`. */
-  function failedLoginFrom(clientAddress: string, username: string, claimed: string): Promise<number> {
+  /** The status and Rocket.Chat's `error` of a failed login through nginx, such as "401 Unauthorized". */
+  function failedLoginFrom(clientAddress: string, username: string, claimed: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const body = JSON.stringify({ user: username, password: 'wrong' });
       const req = httpRequest({
         host: '127.0.0.1', port: nginxPort, localAddress: clientAddress, method: 'POST', path: '/api/v1/login',
         headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'X-Forwarded-For': claimed },
       }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(`${res.statusCode ?? 0} ${(JSON.parse(text) as { error: string }).error}`));
       });
       req.on('error', reject);
       req.end(body);
@@ -210,10 +213,11 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
   it('forwards the client address, so the login limit counts clients, not nginx, and no one can claim another address', async () => {
     // Round robin over both instances, which count together: past the limit every attempt is refused. Each claims
     // another address and tries another username, so only the address nginx saw can tie them together.
-    const statuses: number[] = [];
+    const statuses: string[] = [];
     for (let attempt = 0; attempt < 3 * 2; attempt += 1) statuses.push(await failedLoginFrom('127.0.0.2', `nobody${attempt}`, `198.51.100.${attempt + 1}`));
-    expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+    const blocked = '401 error-login-blocked-for-ip';
+    expect(statuses).toEqual(['401 Unauthorized', '401 Unauthorized', blocked, blocked, blocked, blocked]);
     // Another client, through the same nginx (the instances see every request come from 127.0.0.1), has its own budget.
-    expect([await failedLoginFrom('127.0.0.3', 'someone', '198.51.100.1'), await failedLoginFrom('127.0.0.3', 'someone-else', '198.51.100.2')]).toEqual([401, 401]);
+    expect([await failedLoginFrom('127.0.0.3', 'someone', '198.51.100.1'), await failedLoginFrom('127.0.0.3', 'someone-else', '198.51.100.2')]).toEqual(['401 Unauthorized', '401 Unauthorized']);
   });
 });

@@ -9,20 +9,32 @@ import request from 'supertest';
 
 const LIMIT = 3;
 
-/** Rocket.Chat's 429 body, with the wait it announces. */
-function expectRateLimited(res: RawAnswer, limit = LIMIT): void {
-  const body = expectRocketChatError(res, 429);
+/**
+ * A login refused past the limit, as Rocket.Chat's failed-login blocking refuses one (401, the reason in `error`,
+ * its words in `message`), with the wait announced in Retry-After and X-RateLimit-*.
+ */
+function expectLoginBlocked(res: RawAnswer, scope: 'ip' | 'user', limit = LIMIT): void {
+  expect(res.status).toBe(401);
+  expect(res.headers['content-type']).toBe('application/json');
+  expect(JSON.parse(res.text)).toEqual(blockedBody(scope));
   const retryAfter = Number(res.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
-  expect(body).toEqual({
-    success: false,
-    error: `Error, too many requests. Please slow down. You must wait ${retryAfter} seconds before trying this endpoint again.`,
-  });
   expect(res.headers['x-ratelimit-limit']).toBe(String(limit));
   expect(res.headers['x-ratelimit-remaining']).toBe('0');
   expect(res.headers['x-ratelimit-reset']).toMatch(/^\d+$/);
+}
+
+function blockedBody(scope: 'ip' | 'user'): object {
+  return {
+    success: false,
+    status: 'error',
+    error: `error-login-blocked-for-${scope}`,
+    errorType: `error-login-blocked-for-${scope}`,
+    details: { function: 'Accounts.validateLoginAttempt' },
+    message: scope === 'ip' ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
+  };
 }
 
 function login(server: Listening, body: Record<string, string>, options: { from?: string; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
@@ -48,31 +60,31 @@ describe('login rate limit', () => {
   });
   afterEach(() => server.close());
 
-  it(`allows ${LIMIT} failed attempts per IP, then answers 429 with Retry-After in Rocket.Chat's shape`, async () => {
+  it(`allows ${LIMIT} failed attempts per IP, then refuses every login as Rocket.Chat's failed-login blocking does (401 error-login-blocked-for-ip), with Retry-After`, async () => {
     for (let i = 0; i < LIMIT; i += 1) {
       const res = await login(server, { user: `someone${i}`, password: 'guess' }, { from: '127.0.0.11' });
       expectRocketChatError(res, 401);
     }
-    // Even the right password is refused now: were it let through, a 200 among the 429s would give it away.
-    expectRateLimited(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
-    expectRateLimited(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.11' }));
+    // Even the right password is refused now: were it let through, a 200 among the refusals would give it away.
+    expectLoginBlocked(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.0.11' }), 'ip');
+    expectLoginBlocked(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.11' }), 'ip');
   });
 
   it('limits one address without touching another', async () => {
     for (let i = 0; i <= LIMIT; i += 1) await login(server, { user: `someone${i}`, password: 'guess' }, { from: '127.0.0.12' });
-    expectRateLimited(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.12' }));
+    expectLoginBlocked(await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.12' }), 'ip');
     const other = await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.0.13' });
     expect(other.status).toBe(200);
   });
 
-  it(`allows ${LIMIT} attempts per username from any number of addresses, then 429`, async () => {
+  it(`allows ${LIMIT} attempts per username from any number of addresses, then 401 error-login-blocked-for-user`, async () => {
     for (let i = 0; i < LIMIT; i += 1) {
       expectRocketChatError(await login(server, { user: 'alice', password: 'guess' }, { from: `127.0.1.${i + 1}` }), 401);
     }
     // A fresh address does not help, nor does another spelling of the same name or another login field.
-    expectRateLimited(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.50' }));
-    expectRateLimited(await login(server, { user: 'ALICE', password: TEST_PASSWORD }, { from: '127.0.1.51' }));
-    expectRateLimited(await login(server, { username: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.52' }));
+    expectLoginBlocked(await login(server, { user: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.50' }), 'user');
+    expectLoginBlocked(await login(server, { user: 'ALICE', password: TEST_PASSWORD }, { from: '127.0.1.51' }), 'user');
+    expectLoginBlocked(await login(server, { username: 'alice', password: TEST_PASSWORD }, { from: '127.0.1.52' }), 'user');
     // Another user is not locked out by attacks on alice.
     const res = await login(server, { user: 'bob', password: TEST_PASSWORD }, { from: '127.0.1.53' });
     expect(res.status).toBe(200);
@@ -125,14 +137,14 @@ describe('login rate limit: failures only (the production limit of 10)', () => {
     expect(statuses).toEqual(usernames.map(() => 200));
     // And the whole failure budget is still there.
     for (let i = 0; i < PRODUCTION_LIMIT; i += 1) expect((await login(server, { user: usernames[i], password: 'wrong' }, { from: '127.0.2.1' })).status).toBe(401);
-    expectRateLimited(await login(server, { user: usernames[10], password: 'wrong' }, { from: '127.0.2.1' }), PRODUCTION_LIMIT);
+    expectLoginBlocked(await login(server, { user: usernames[10], password: 'wrong' }, { from: '127.0.2.1' }), 'ip', PRODUCTION_LIMIT);
   });
 
-  it('answers the 11th wrong password from one address within the window with 429 and Retry-After', async () => {
+  it('answers the 11th wrong password from one address within the window with 401 error-login-blocked-for-ip and Retry-After', async () => {
     for (let i = 0; i < PRODUCTION_LIMIT; i += 1) {
       expectRocketChatError(await login(server, { user: usernames[i], password: 'wrong' }, { from: '127.0.2.2' }), 401);
     }
-    expectRateLimited(await login(server, { user: usernames[PRODUCTION_LIMIT], password: 'wrong' }, { from: '127.0.2.2' }), PRODUCTION_LIMIT);
+    expectLoginBlocked(await login(server, { user: usernames[PRODUCTION_LIMIT], password: 'wrong' }, { from: '127.0.2.2' }), 'ip', PRODUCTION_LIMIT);
   });
 
   it('a colleague’s correct login between the failures gets in and does not use up the budget', async () => {
@@ -140,7 +152,7 @@ describe('login rate limit: failures only (the production limit of 10)', () => {
     expect((await login(server, { user: usernames[1], password }, { from: '127.0.2.3' })).status).toBe(200);
     expect((await login(server, { user: usernames[2], password: 'wrong' }, { from: '127.0.2.3' })).status).toBe(401);
     // The budget is spent now: the next attempt, right or wrong, for any account, is refused.
-    expectRateLimited(await login(server, { user: usernames[3], password }, { from: '127.0.2.3' }), PRODUCTION_LIMIT);
+    expectLoginBlocked(await login(server, { user: usernames[3], password }, { from: '127.0.2.3' }), 'ip', PRODUCTION_LIMIT);
   });
 
   it('a bad request is not a failed login', async () => {
@@ -161,11 +173,11 @@ describe('login rate limit window', () => {
       expect((await login(server, { user: 'carol', password: 'guess' })).status).toBe(401);
       h.clock.advanceSeconds(20);
       const limited = await login(server, { user: 'carol', password: TEST_PASSWORD });
-      expectRateLimited(limited, 1);
+      expectLoginBlocked(limited, 'ip', 1);
       expect(limited.headers['retry-after']).toBe('40');
       expect(limited.headers['x-ratelimit-reset']).toBe(String(Math.ceil(windowEnds / 1000)));
       h.clock.advanceSeconds(39);
-      expectRateLimited(await login(server, { user: 'carol', password: TEST_PASSWORD }), 1);
+      expectLoginBlocked(await login(server, { user: 'carol', password: TEST_PASSWORD }), 'ip', 1);
       h.clock.advanceSeconds(1);
       expect((await login(server, { user: 'carol', password: TEST_PASSWORD })).status).toBe(200);
     } finally {
@@ -193,15 +205,16 @@ describeEachStore('login rate limit across instances', (kind) => {
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt(instances[i], { user: i === 1 ? 'ERIN' : 'erin', password: 'guess' })).status).toBe(401);
     for (const on of [t, second]) {
       const res = await attempt(on, { user: 'erin', password: TEST_PASSWORD });
-      expect(res.status).toBe(429);
-      expect(res.body).toEqual({ success: false, error: expect.stringMatching(/^Error, too many requests\. Please slow down\. You must wait \d+ seconds before trying this endpoint again\.$/) });
+      // The address is counted first: all these attempts come from one.
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(blockedBody('ip'));
     }
   });
 
   it('counts the failures of one address on every instance together', async () => {
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i % 2 === 0 ? t : second, { user: `nobody${i}`, password: 'guess' })).status).toBe(401);
-    expect((await attempt(second, { user: 'nobody9', password: 'guess' })).status).toBe(429);
-    expect((await attempt(t, { user: 'erin', password: TEST_PASSWORD })).status).toBe(429);
+    expect((await attempt(second, { user: 'nobody9', password: 'guess' })).body).toEqual(blockedBody('ip'));
+    expect((await attempt(t, { user: 'erin', password: TEST_PASSWORD })).body).toEqual(blockedBody('ip'));
   });
 });
 
@@ -224,7 +237,7 @@ describe('a flood of logins with made-up names', () => {
       expect(counted).toEqual([]);
       for (const name of names.slice(0, 200)) statuses.push((await login(server, { user: name, password: 'guess' }, { from: '127.0.3.2' })).status);
       expect(statuses.slice(2000, 2000 + LIMIT)).toEqual([401, 401, 401]);
-      expect(new Set(statuses.slice(2000 + LIMIT))).toEqual(new Set([429]));
+      expect(new Set(statuses.slice(2000 + LIMIT))).toEqual(new Set([401]));
       // Each refused attempt counts against its address only: no key per made-up name past the limit.
       expect(counted.filter((key) => key.startsWith('login:'))).toHaveLength(LIMIT);
       expect(new Set(counted.filter((key) => key.startsWith('address:')))).toEqual(new Set([counted[0]]));
@@ -250,7 +263,7 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
       const res = await login(server, { user: `someone${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
       expect(res.status).toBe(401);
     }
-    expectRateLimited(await login(server, { user: 'someone9', password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.7' } }));
+    expectLoginBlocked(await login(server, { user: 'someone9', password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.7' } }), 'ip');
     const other = await login(server, { user: 'someone9', password: 'guess' }, { headers: { 'X-Forwarded-For': '198.51.100.8' } });
     expect(other.status).toBe(401);
   });
@@ -259,13 +272,13 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
     const from = (address: string, i: number) => login(server, { user: `someone${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': address } });
     const sameSlash64 = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:DB8:1:2:ffff:ffff:ffff:ffff'];
     for (let i = 0; i < LIMIT; i += 1) expect((await from(sameSlash64[i], i)).status).toBe(401);
-    expectRateLimited(await from('2001:db8:1:2:1234:5678:9abc:def0', LIMIT));
+    expectLoginBlocked(await from('2001:db8:1:2:1234:5678:9abc:def0', LIMIT), 'ip');
     // The next /64 has a budget of its own.
     expect((await from('2001:db8:1:3::1', LIMIT)).status).toBe(401);
 
     for (let i = 0; i < LIMIT; i += 1) expect((await from(i % 2 === 0 ? '::ffff:198.51.100.9' : '198.51.100.9', i)).status).toBe(401);
-    expectRateLimited(await from('198.51.100.9', LIMIT));
-    expectRateLimited(await from('::ffff:198.51.100.9', LIMIT));
+    expectLoginBlocked(await from('198.51.100.9', LIMIT), 'ip');
+    expectLoginBlocked(await from('::ffff:198.51.100.9', LIMIT), 'ip');
   });
 
   it('cannot be dodged by a client that sends its own X-Forwarded-For (the proxy appends the real address)', async () => {
@@ -274,7 +287,7 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
     const attempt = (i: number) =>
       login(server, { user: `victim${i}`, password: 'guess' }, { headers: { 'X-Forwarded-For': `203.0.113.${i}, 198.51.100.66` } });
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i)).status).toBe(401);
-    expectRateLimited(await attempt(LIMIT));
+    expectLoginBlocked(await attempt(LIMIT), 'ip');
   });
 });
 
@@ -296,7 +309,7 @@ describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_L
       }
       // Only the checked attempts spent the address's budget.
       for (let i = checked; i < limit; i += 1) expect((await login(server, { user: `later${i}`, password: 'guess' }, { from: '127.0.4.1' })).status).toBe(401);
-      expectRateLimited(await login(server, { user: 'later', password: 'guess' }, { from: '127.0.4.1' }), limit);
+      expectLoginBlocked(await login(server, { user: 'later', password: 'guess' }, { from: '127.0.4.1' }), 'ip', limit);
     } finally {
       await server.close();
     }
@@ -311,16 +324,20 @@ describeEachStore('the account limit never tells which e-mail address belongs to
     sent += 1;
     return request(current.t.app).post('/api/v1/login').set('X-Forwarded-For', `192.0.2.${sent}`).send(body);
   };
+  const expectBlockedForUser = (res: request.Response) => {
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(blockedBody('user'));
+  };
   beforeEach(async () => {
     sent = 0;
     await current.t.seedUser({ username: 'hana', emails: [{ address: 'hana@example.com', verified: true }] });
     await current.t.seedUser({ username: 'ivan', emails: [{ address: 'ivan@example.com', verified: true }] });
   });
 
-  it('after guesses at a username reach 429, its user\'s e-mail address answers as any other does', async () => {
+  it('after guesses at a username are blocked, its user\'s e-mail address answers as any other does', async () => {
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: 'hana', password: 'guess' })).status).toBe(401);
-    expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(429);
-    expect((await attempt({ username: 'HANA', password: 'guess' })).status).toBe(429);
+    expectBlockedForUser(await attempt({ user: 'hana', password: TEST_PASSWORD }));
+    expectBlockedForUser(await attempt({ username: 'HANA', password: 'guess' }));
     // Her address, another user's and nobody's: the same 401, so none of them is tied to the username.
     for (const email of ['hana@example.com', 'ivan@example.com', 'nobody@example.com']) {
       const res = await attempt({ user: email, password: 'guess' });
@@ -333,9 +350,9 @@ describeEachStore('the account limit never tells which e-mail address belongs to
   it('guesses at an e-mail address are limited as that address, known or not, never as the username', async () => {
     for (const email of ['Hana@Example.com', 'nobody@example.com']) {
       for (let i = 0; i < LIMIT; i += 1) expect((await attempt({ user: email, password: 'guess' })).status).toBe(401);
-      expect((await attempt({ email: email.toLowerCase(), password: 'guess' })).status).toBe(429);
+      expectBlockedForUser(await attempt({ email: email.toLowerCase(), password: 'guess' }));
     }
-    expect((await attempt({ user: 'hana@example.com', password: TEST_PASSWORD })).status).toBe(429);
+    expectBlockedForUser(await attempt({ user: 'hana@example.com', password: TEST_PASSWORD }));
     expect((await attempt({ user: 'hana', password: TEST_PASSWORD })).status).toBe(200);
   });
 });

@@ -72,7 +72,7 @@ describe('GET /metrics', () => {
     const carol = await limited.seed({ username: 'carol' });
     await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(401);
     await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(401);
-    await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(429);
+    await request(limited.app).post('/api/v1/login').send({ user: 'carol', password: 'wrong' }).expect(401).expect((res) => expect(res.body.error).toBe('error-login-blocked-for-ip'));
     await request(limited.app).put('/v0/users/me/presence').set(carol.bearer).send({ presence: 'online' }).expect(200);
     const text = await scrape(limited);
     expect(sample(text, 'presence_login_failures_total')).toBe(2);

@@ -7,11 +7,24 @@ import { CONNECTIVITY_ERRORS } from './support/faultyStore';
 /** Keys that would carry a secret in Rocket.Chat's user document. */
 const SECRET_KEYS = ['services', 'password', 'bcrypt', 'hashedToken', 'loginTokens', 'resume'];
 
-/** Every key anywhere in a JSON value. */
+/**
+ * Rocket.Chat's getUserInfo shows which login services a user has, and nothing of them: `services` is allowed only
+ * as exactly `{"password": {"exists": <boolean>}}` (its /me test expects it), and is then no secret-bearing key.
+ */
+function isPasswordFlag(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const entries = Object.entries(value);
+  if (entries.length !== 1 || entries[0][0] !== 'password') return false;
+  const password = entries[0][1] as unknown;
+  return typeof password === 'object' && password !== null && Object.keys(password).length === 1 && typeof (password as { exists?: unknown }).exists === 'boolean';
+}
+
+/** Every key anywhere in a JSON value, but a `services` that is only the password flag. */
 function keysOf(value: unknown, into: string[] = []): string[] {
   if (Array.isArray(value)) for (const item of value) keysOf(item, into);
   else if (typeof value === 'object' && value !== null) {
     for (const [key, inner] of Object.entries(value)) {
+      if (key === 'services' && isPasswordFlag(inner)) continue;
       into.push(key);
       keysOf(inner, into);
     }

@@ -269,6 +269,31 @@ describeInBrowser('the presence page in Chromium', () => {
     expect(saved.authToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
+  it('says so when logins are blocked after too many failures (Rocket.Chat\'s 401 error-login-blocked-for-ip), not that the password is wrong', async () => {
+    // A store of its own: the failures of the other tests from this address are not counted against it.
+    const embedded = storeKinds().find((kind) => kind.name === 'embedded');
+    if (embedded === undefined) throw new Error('no embedded store kind');
+    const limitedStore = await embedded.create();
+    const kay = await seedInto(limitedStore, systemClock, { username: 'kay', name: 'Kay' });
+    const limited = createApp({ store: limitedStore, clock: systemClock, config: { ...TEST_CONFIG, loginRateLimit: 1 }, logger: pino({ level: 'silent' }) });
+    const limitedServer = await listen(limited);
+    try {
+      const page = await context.newPage();
+      pages.push(page);
+      await page.goto(`http://127.0.0.1:${limitedServer.port}/`, { timeout: SLOW_MS });
+      await logIn(page, kay, 'not the password');
+      await page.locator('#login-error', { hasText: 'Wrong user name or password.' }).waitFor({ timeout: SLOW_MS });
+      await page.locator('input[name="password"]').fill(TEST_PASSWORD);
+      await page.locator('input[name="password"]').press('Enter');
+      await page.locator('#login-error', { hasText: 'Too many failed logins. Wait a minute and try again.' }).waitFor({ timeout: SLOW_MS });
+      expect(await page.locator('#login').isHidden()).toBe(false);
+    } finally {
+      limited.closeStreams();
+      await limitedServer.close();
+      await limitedStore.dispose();
+    }
+  });
+
   it('shows a status another user sets through the API within 2 s, and drops a user who goes offline, leaving herself', async () => {
     await setStatus(grace, 'online', '');
     const page = await loggedIn(ada);

@@ -60,13 +60,13 @@ describeEachStore('PresenceStore contract: accounts', (kind) => {
       expect(await store.findUserByLogin('User.u1')).toStrictEqual({ ...expected, services: user.services });
     });
 
-    it('changes the password hash, the username (found in any case) and the emails (found by login; the old ones free)', async () => {
+    it('changes the password hash, the username (found in any case) and the emails (kept as written, found by login in any case; the old ones free)', async () => {
       const user = everyFieldUser('u1');
       await store.createUser(user);
-      await store.updateAccount('u1', versionOf(user), update({ passwordBcrypt: '$2b$10$other', username: 'Renamed', emails: [{ address: 'new@example.com', verified: false }] }));
+      await store.updateAccount('u1', versionOf(user), update({ passwordBcrypt: '$2b$10$other', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] }));
       const login = await store.findUserByLogin('new@EXAMPLE.com');
       expect(login?.services?.password?.bcrypt).toBe('$2b$10$other');
-      expect(login).toMatchObject({ _id: 'u1', username: 'Renamed', emails: [{ address: 'new@example.com', verified: false }] });
+      expect(login).toMatchObject({ _id: 'u1', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] });
       expect((await store.findUserByUsername('renamed'))?._id).toBe('u1');
       expect(await store.findUserByUsername('User.u1')).toBeNull();
       expect(await store.findUserByLogin('u1@example.com')).toBeNull();
@@ -87,6 +87,7 @@ describeEachStore('PresenceStore contract: accounts', (kind) => {
       await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'taken@example.com', verified: false }] }));
       await expect(store.updateAccount('u1', versionOf(user), update({ username: 'TAKEN', name: 'x' }))).rejects.toEqual(new DuplicateUserError('username'));
       await expect(store.updateAccount('u1', versionOf(user), update({ emails: [{ address: 'taken@example.com', verified: false }], name: 'x' }))).rejects.toEqual(new DuplicateUserError('email'));
+      await expect(store.updateAccount('u1', versionOf(user), update({ emails: [{ address: 'Taken@Example.COM', verified: false }], name: 'x' }))).rejects.toEqual(new DuplicateUserError('email'));
       expect(await store.findUserById('u1')).toStrictEqual(withoutCredentials(user));
       // Its own username in another case is no conflict.
       expect((await store.updateAccount('u1', versionOf(user), update({ username: 'user.U1' })))?.username).toBe('user.U1');

@@ -130,6 +130,22 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await store.findUserById('full')).toStrictEqual({ ...afterWrite, presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 9 });
     });
 
+    it('keeps an address as written, finds it for a login in any case, and refuses another differing only in case', async () => {
+      const [user] = await created(userRecord({ emails: [{ address: 'Mixed.Case@Example.COM', verified: false }] }));
+      expect((await store.findUserById(user._id))?.emails).toStrictEqual([{ address: 'Mixed.Case@Example.COM', verified: false }]);
+      expect((await store.findUserByLogin('mixed.case@example.com'))?._id).toBe(user._id);
+      expect((await store.findUserByLogin('MIXED.CASE@EXAMPLE.COM'))?._id).toBe(user._id);
+      await expect(store.createUser(userRecord({ emails: [{ address: 'mixed.case@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
+    });
+
+    it('keeps users.create’s requirePasswordChange, false as well as true, and its custom fields as given', async () => {
+      const [unset] = await created(everyFieldUser('unset', { requirePasswordChange: false, customFields: { nested: { a: [1, 'b'] }, empty: '' } }));
+      expect(await store.findUserById('unset')).toStrictEqual(withoutCredentials(unset));
+      expect((await store.findUserById('full'))?.customFields).toStrictEqual({ department: 'sales', badge: 7, remote: false, deputy: null });
+      expect(await store.findUserById('bare')).not.toHaveProperty('requirePasswordChange');
+      expect(await store.findUserById('bare')).not.toHaveProperty('customFields');
+    });
+
     it('gives a login, by username or email, the record with the password hash and every login token in order', async () => {
       expect(await store.findUserByLogin('USER.full')).toStrictEqual(full);
       expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);

@@ -53,7 +53,7 @@ const ROCKET_CHAT_INDEXES: [Doc, Doc][] = [
  * not unique, is on the same key and collation, and serves the same queries).
  */
 const SERVICE_INDEXES = [
-  'presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'status_1_presenceSeen.status_1',
+  'emails_address_insensitive', 'presenceExpiresAt_1', 'presenceChangedAt_1', 'status_1_presenceExpiresAt_1', 'status_1_presenceSeen.status_1',
   'statusConnection_1_presenceSeen.statusConnection_1_presenceSeen.status_1', '_updatedAt_1',
 ];
 
@@ -292,6 +292,8 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         _id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
         statusText: 'from Rocket.Chat', statusDefault: 'online', statusConnection: 'online', lastLogin: doc.lastLogin, avatarETag: 'etag1',
         createdAt: doc.createdAt, _updatedAt: doc._updatedAt,
+        // Rocket.Chat's own field, which users.create sets here too (issue 22).
+        requirePasswordChange: false,
         // The service's own fields, which this document never had, read as never set.
         presenceText: null, presenceExpiresAt: null, presenceChangedAt: null, presenceRevision: 0, lastSeenAt: null,
       };

@@ -335,6 +335,9 @@ describe('the data file', () => {
     try {
       expect(await store.findUserById('u1')).toEqual(expect.objectContaining({ _id: 'u1', username: 'Old', status: 'offline' }));
       expect((await store.findUserById('u1'))?.statusExpiresAt).toBeUndefined();
+      // Schema 3's columns: absent for a user made before them.
+      expect(await store.findUserById('u1')).not.toHaveProperty('requirePasswordChange');
+      expect(await store.findUserById('u1')).not.toHaveProperty('customFields');
       const connection = { id: 'c1', userId: 'u1', hashedToken: 'h1', kind: 'heartbeat' as const, state: 'online' as const, instanceId: null, clientRenewed: true, expiresAt: new Date(60_000), createdAt: new Date(0) };
       await store.putConnection(connection);
       expect(await store.connectionsOfUser('u1')).toEqual([connection]);

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
       MONGODB_URI: 'mongodb://db:27017/presence?replicaSet=rs0',
       ADMIN_USERNAME: 'root',
       ADMIN_PASS: 'pw',
+      ADMIN_EMAIL: 'root@rocket.chat-1',
       DELTA_WINDOW_SECONDS: '300',
       PRESENCE_TTL_SECONDS: '60',
       LOG_LEVEL: 'warn',
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
       mongodbUri: 'mongodb://db:27017/presence?replicaSet=rs0',
       adminUsername: 'root',
       adminPassword: 'pw',
+      adminEmail: 'root@rocket.chat-1',
       deltaWindowSeconds: 300,
       presenceTtlSeconds: 60,
       logLevel: 'warn',
@@ -103,6 +105,8 @@ describe('loadConfig', () => {
     ['STREAM_CONNECTIONS', 'yes'],
     ['CONNECTION_LEASE_SECONDS', '2'],
     ['CONNECTION_RENEW_SECONDS', '0'],
+    ['ADMIN_EMAIL', 'admin'],
+    ['ADMIN_EMAIL', 'a@b@c'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

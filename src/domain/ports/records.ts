@@ -65,6 +65,10 @@ export interface UserRecord {
   presenceRevision: number;
   lastLogin?: Date;
   avatarETag?: string;
+  /** Rocket.Chat's: the user is to choose a new password (users.create's `requirePasswordChange`); absent when not. */
+  requirePasswordChange?: boolean;
+  /** Rocket.Chat's custom fields, as users.create was given them; absent when none. */
+  customFields?: Record<string, unknown>;
   createdAt: Date;
   /** Rocket.Chat's own "last modified", bumped by every write as Rocket.Chat does. */
   _updatedAt?: Date;

@@ -2,23 +2,10 @@ import type { RemovedUser, UserRecord } from '../ports/records';
 import { newLoginToken } from './accounts';
 import { lastVisibleChangeAt } from './changes';
 
-/** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
-export const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
-
 /** A password made for someone to be told once (120 random bits, URL-safe), as the first admin's. */
 export function newGeneratedPassword(): string {
   return newLoginToken().slice(0, 20);
 }
-
-/**
- * Rocket.Chat's own roles (its default role ids): users.update assigns only these, as Rocket.Chat assigns only roles
- * that exist. This service gives meaning to `admin` alone (every permission Rocket.Chat grants to admins); the
- * others are kept, for clients that read them.
- */
-export const KNOWN_ROLES: readonly string[] = [
-  'admin', 'moderator', 'leader', 'owner', 'user', 'bot', 'app', 'guest', 'anonymous',
-  'livechat-agent', 'livechat-manager', 'livechat-monitor', 'auditor', 'auditor-log',
-];
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;

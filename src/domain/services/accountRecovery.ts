@@ -1,7 +1,8 @@
 import type { Store } from '../ports/store';
 import type { Clock } from '../ports/clock';
 import { RejectedError, UnknownUserError } from '../errors';
-import { newGeneratedPassword, USERNAME_FORMAT } from '../rules/accountAdministration';
+import { newGeneratedPassword } from '../rules/accountAdministration';
+import { USERNAME_FORMAT } from '../rules/newUsers';
 import type { AccountService } from './accountService';
 import { writeAccount, type PasswordHashing } from './userAdministration';
 

@@ -4,11 +4,14 @@ import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
 import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
-import { InvalidCredentialsError, RejectedError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors';
+import { InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
+import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
+import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { sameString } from '../../utils';
+import { normaliseStatusText } from '../rules/status';
 import type { Passwords } from './passwords';
 
-export type LoginRequest = { login: string; password: string } | { resume: string };
+export type LoginRequest = { name: LoginName; proof: PasswordProof } | { resume: string };
 
 export interface NewUser {
   username: string;
@@ -17,6 +20,12 @@ export interface NewUser {
   email?: string;
   roles?: string[];
   active?: boolean;
+  /** The address is marked verified. */
+  verified?: boolean;
+  requirePasswordChange?: boolean;
+  customFields?: Record<string, unknown>;
+  /** The status message the user starts with. */
+  statusText?: string;
 }
 
 export interface AccountOptions {
@@ -105,9 +114,12 @@ export class AccountService {
       if (found === null || !found.user.active) throw new InvalidCredentialsError();
       return { user: found.user, token: request.resume };
     }
-    const user = await this.store.findUserByLogin(request.login);
-    await this.countAttempt('account', loginAttemptKey('login', accountLimitNameOf(request.login, user)), counted);
-    const passwordMatches = await this.passwords.verifyPassword(request.password, user?.services?.password?.bcrypt);
+    const user = await this.userNamedBy(request.name);
+    await this.countAttempt('account', loginAttemptKey('login', accountLimitNameOf(request.name.value, user)), counted);
+    const storedHash = user?.services?.password?.bcrypt;
+    const passwordMatches = 'digest' in request.proof
+      ? await this.passwords.verifyPasswordDigest(request.proof.digest, storedHash)
+      : await this.passwords.verifyPassword(request.proof.password, storedHash);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();
     const now = this.clock.now();
@@ -115,6 +127,14 @@ export class AccountService {
     await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
     const { services: _credentials, ...withoutCredentials } = user;
     return { user: { ...withoutCredentials, lastLogin: now }, token };
+  }
+
+  /** The user a login names, with the credentials a login checks; null when nobody is so named. */
+  private async userNamedBy(name: LoginName): Promise<UserRecord | null> {
+    const login = name.kind === 'id' ? (await this.store.findUserById(name.value))?.username : name.value;
+    if (login === undefined) return null;
+    const user = await this.store.findUserByLogin(login);
+    return user !== null && isNamedBy(user, name) ? user : null;
   }
 
   /** Counts an attempt against `key` (remembered in `counted`); throws once it is past the limit. */
@@ -194,8 +214,20 @@ export class AccountService {
     return user;
   }
 
+  /** A user as shown to himself (/me, login): the record, and whether he has a password (never the hash). */
+  async ownAccount(userId: string): Promise<{ user: UserRecord; hasPassword: boolean }> {
+    const user = await this.findUser(userId);
+    const withCredentials = await this.store.findUserByLogin(user.username);
+    return { user, hasPassword: withCredentials?._id === user._id && withCredentials.services?.password?.bcrypt !== undefined };
+  }
+
   async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
     if (!isAdmin(actor)) throw new RejectedError('error-action-not-allowed', 'Adding user is not allowed');
+    // Rocket.Chat's checks, in its order: roles, then the username, then the address.
+    const unknown = unknownRoles(input.roles ?? []);
+    if (unknown.length > 0) throw new UnknownRoleError(unknown);
+    if (isReservedUsername(input.username)) throw new ReservedUsernameError(input.username);
+    if (input.email !== undefined && !isEmailAddress(input.email)) throw new InvalidEmailError(input.email);
     return this.insertUser(input);
   }
 
@@ -203,11 +235,12 @@ export class AccountService {
    * Makes sure the configured admin exists, as Rocket.Chat does with ADMIN_USERNAME / ADMIN_PASS. An existing
    * user is left as it is. Without a configured password one is generated and returned, to be shown once.
    */
-  async ensureAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
+  async ensureAdmin(username: string, password: string | undefined, email?: string): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
     const chosen = password ?? newLoginToken().slice(0, 20);
     try {
-      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'] });
+      // With ADMIN_EMAIL, as Rocket.Chat: the admin's address, verified (it was set by whoever installed the server).
+      await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'], ...(email === undefined ? {} : { email, verified: true }) });
     } catch (error) {
       // Another instance created it first.
       if (error instanceof RejectedError) return { created: false };
@@ -221,11 +254,14 @@ export class AccountService {
       _id: newUserId(),
       username: input.username,
       name: input.name,
-      ...(input.email === undefined ? {} : { emails: [{ address: input.email.toLowerCase(), verified: false }] }),
+      ...(input.email === undefined ? {} : { emails: [{ address: input.email, verified: input.verified ?? false }] }),
       utcOffset: 0,
       active: input.active ?? true,
-      roles: input.roles ?? ['user'],
+      roles: input.roles ?? DEFAULT_ROLES,
       ...NEW_USER_PRESENCE,
+      ...(input.statusText === undefined ? {} : { statusText: normaliseStatusText(input.statusText) }),
+      ...(input.requirePasswordChange === true ? { requirePasswordChange: true } : {}),
+      ...(input.customFields === undefined ? {} : { customFields: input.customFields }),
       createdAt: this.clock.now(),
       services: { password: { bcrypt: await this.passwords.hashPassword(input.password) }, resume: { loginTokens: [] } },
     };

@@ -9,6 +9,7 @@ import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
+import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
 import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
 import type { PresenceFeed } from './presenceFeed';
@@ -169,6 +170,30 @@ export class PresenceService {
     const user = await this.store.findUserByUsername(username);
     if (user === null) throw new UnknownUserError();
     return this.read(user, this.clock.now());
+  }
+
+  /**
+   * The presence of the user a users.* request names (`userId`, `username` or `user`), read now: the caller's own
+   * when the request names nobody or the caller himself (Rocket.Chat's isUserFromParams).
+   */
+  async readReferenced(caller: Identity, reference: UserReference): Promise<PresenceReading> {
+    const target = namesCaller(reference, caller) ? null : referencedUser(reference);
+    if (target === null) return this.readUser(caller.userId);
+    return target.by === 'id' ? this.readUser(target.value) : this.readUserByUsername(target.value);
+  }
+
+  /**
+   * Whose status a users.setStatus naming `reference` sets: the caller's when it names nobody or himself; another
+   * user's only for an admin, who is refused before anyone is looked up (as Rocket.Chat: nobody learns who exists).
+   * @throws ForbiddenError, UnknownUserError
+   */
+  async statusTarget(actor: Identity, reference: UserReference): Promise<string> {
+    const target = namesCaller(reference, actor) ? null : referencedUser(reference);
+    if (target === null) return actor.userId;
+    if (!isAdmin(actor)) throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+    const user = target.by === 'id' ? await this.store.findUserById(target.value) : await this.store.findUserByUsername(target.value);
+    if (user === null) throw new UnknownUserError();
+    return user._id;
   }
 
   /**

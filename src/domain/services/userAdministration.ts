@@ -1,9 +1,10 @@
 import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
-import { ForbiddenError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
+import { ForbiddenError, InvalidEmailError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
-import { isLastActiveAdmin, KNOWN_ROLES, pageOf, removalForgetAt, removalStamp, USERNAME_FORMAT } from '../rules/accountAdministration';
+import { isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
+import { USERNAME_FORMAT, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { changeStampAfterWrite } from '../rules/changes';
 import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
 import type { AccountService } from './accountService';
@@ -120,12 +121,14 @@ export class UserAdministration {
     if (!admin && (userId !== actor.userId || changes.roles !== undefined || changes.active !== undefined)) {
       throw new RejectedError('error-action-not-allowed', 'Editing user is not allowed');
     }
-    if (changes.roles !== undefined && changes.roles.some((role) => !KNOWN_ROLES.includes(role))) {
-      throw new RejectedError('error-action-not-allowed', 'The field Roles consist invalid role id');
-    }
+    // users.create's checks, in its order: roles, the username, the address.
+    const unknown = unknownRoles(changes.roles ?? []);
+    if (unknown.length > 0) throw new UnknownRoleError(unknown);
     if (changes.username !== undefined && !USERNAME_FORMAT.test(changes.username)) {
       throw new RejectedError('error-input-is-not-a-valid-field', `${changes.username} is not a valid username`);
     }
+    if (changes.username !== undefined && isReservedUsername(changes.username)) throw new ReservedUsernameError(changes.username);
+    if (changes.email !== undefined && !isEmailAddress(changes.email)) throw new InvalidEmailError(changes.email);
     const passwordBcrypt = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
       const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
@@ -133,7 +136,7 @@ export class UserAdministration {
       return {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.username === undefined ? {} : { username: changes.username }),
-        ...(changes.email === undefined ? {} : { emails: [{ address: changes.email.toLowerCase(), verified: changes.emailVerified ?? false }] }),
+        ...(changes.email === undefined ? {} : { emails: [{ address: changes.email, verified: changes.emailVerified ?? false }] }),
         ...(changes.roles === undefined ? {} : { roles: [...new Set(changes.roles)] }),
         ...(changes.active === undefined ? {} : { active: changes.active }),
         ...(passwordBcrypt === undefined ? {} : { passwordBcrypt }),

@@ -4,11 +4,15 @@ import {
   DomainError,
   ForbiddenError,
   InvalidCredentialsError,
+  InvalidEmailError,
   NotFoundError,
+  ReservedUsernameError,
   StreamsUnavailableError,
   TooManyLoginAttemptsError,
   TooManyStreamsError,
   UnauthorizedError,
+  UnknownRoleError,
+  UnknownUserError,
   WriteContentionError,
 } from '../../domain/errors';
 import { StoreUnavailableError } from '../../domain/ports/store';
@@ -46,11 +50,12 @@ function bodyParserFailure(error: { type?: unknown; status?: unknown }): Failure
 
 /** The HTTP status of each domain failure; any other DomainError is a request refused as it stands (400). */
 function statusOf(error: DomainError): number {
-  if (error instanceof UnauthorizedError || error instanceof InvalidCredentialsError) return 401;
+  // A login refused past the failed-login limit answers as Rocket.Chat's blocking of failed logins: 401.
+  if (error instanceof UnauthorizedError || error instanceof InvalidCredentialsError || error instanceof TooManyLoginAttemptsError) return 401;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof UnsupportedMediaTypeError) return 415;
-  if (error instanceof TooManyLoginAttemptsError || error instanceof TooManyStreamsError) return 429;
+  if (error instanceof TooManyStreamsError) return 429;
   if (error instanceof WriteContentionError || error instanceof StreamsUnavailableError) return 503;
   return 400;
 }
@@ -63,7 +68,47 @@ function failureOf(error: unknown): Failure | undefined {
   return undefined;
 }
 
-/** Rocket.Chat's rate-limit headers, on a refused login. */
+/** As Rocket.Chat's `_.escape`, which its messages quoting a client's value go through. */
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
+}
+
+/**
+ * Rocket.Chat's words for the failures its clients show or match on, where the domain's differ: the API's wording
+ * is the HTTP layer's.
+ */
+function rocketChatMessage(error: DomainError): string {
+  if (error instanceof ForbiddenError) return 'unauthorized';
+  if (error instanceof UnknownUserError) return 'The required "userId" or "username" param provided does not match any users';
+  if (error instanceof ReservedUsernameError) return `${escapeHtml(error.username)} is blocked and can't be used!`;
+  if (error instanceof InvalidEmailError) return `Invalid email ${escapeHtml(error.address)}`;
+  if (error instanceof UnknownRoleError) return 'The field Roles consist invalid role id';
+  if (error.code === 'error-invalid-status') return 'Valid status types include online, away, offline, and busy.';
+  return error.message;
+}
+
+/**
+ * A login refused past the limit, as Rocket.Chat answers a login its failed-login blocking refuses: the reason in
+ * `error`, its words in `message`; and the reason in `errorType` too, where clients read it on every other failure.
+ */
+function blockedLoginBody(error: TooManyLoginAttemptsError): object {
+  const forAddress = error.scope === 'address';
+  const reason = forAddress ? 'error-login-blocked-for-ip' : 'error-login-blocked-for-user';
+  return {
+    success: false,
+    status: 'error',
+    error: reason,
+    errorType: reason,
+    details: { function: 'Accounts.validateLoginAttempt' },
+    message: forAddress ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
+  };
+}
+
+/**
+ * Kept on a blocked login, though Rocket.Chat's blocking sends none: they tell a client exactly when to try again,
+ * and a client that does not read them loses nothing.
+ */
 function setRateLimitHeaders(res: Response, error: TooManyLoginAttemptsError): void {
   res.setHeader('Retry-After', String(error.retryAfterSeconds));
   res.setHeader('X-RateLimit-Limit', String(error.limit));
@@ -102,7 +147,11 @@ export function errorHandler(logger: Logger) {
     // The queue drains a check every few tens of milliseconds per worker.
     if (error instanceof PasswordChecksBusyError) res.setHeader('Retry-After', '1');
     if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
-    else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
+    else if (error instanceof TooManyLoginAttemptsError) sendRocketChatJson(req, res, failure.status, JSON.stringify(blockedLoginBody(error)));
+    else {
+      const message = error instanceof DomainError ? rocketChatMessage(error) : failure.message;
+      sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody({ ...failure, message })));
+    }
   };
 }
 

@@ -287,8 +287,9 @@
         cache: 'no-store',
       });
       const answer = await res.json().catch(() => ({}));
+      // Past the failed-login limit the answer is Rocket.Chat's blocked login: 401 with error-login-blocked-for-ip/-user.
+      if (res.status === 401 && String(answer.error).startsWith('error-login-blocked')) throw new Error('Too many failed logins. Wait a minute and try again.');
       if (res.status === 401) throw new Error('Wrong user name or password.');
-      if (res.status === 429) throw new Error('Too many failed logins. Wait a minute and try again.');
       if (!res.ok) throw new Error(answer.error || `The service answered ${res.status}.`);
       saveSession({ userId: answer.data.userId, authToken: answer.data.authToken });
       view.loginForm.reset();

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { effectiveStatus } from '../../domain/rules/status';
-import { InvalidParamError } from '../../domain/errors';
+import { RejectedError } from '../../domain/errors';
+import type { UserReference } from '../../domain/rules/userNaming';
 import type { PresenceService } from '../../domain/services/presenceService';
 import type { ConnectionService } from '../../domain/services/connectionService';
 import { CONNECTION_STATES, type ConnectionState } from '../../domain/ports/connections';
@@ -10,7 +11,7 @@ import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
 import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdQueryParam } from '../validation/params';
+import { expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, USER_ID_MAX, USERNAME_MAX, userIdParam } from '../validation/params';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser, rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
@@ -67,20 +68,22 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     ...auth,
     optionalString(body, 'status', 32),
     optionalString(body, 'message', STATUS_MESSAGE_MAX),
-    optionalString(body, 'userId', 64),
+    ...userReferenceParams(body),
     expiresAtParam,
     rejectInvalid,
     async (req: Request, res: Response) => {
-      const { status, message, userId, expiresAt } = (req.body ?? {}) as { status?: string; message?: string; userId?: string; expiresAt?: Date };
-      if (status === undefined && message === undefined) throw new InvalidParamError('status', 'or "message" is required');
+      const { status, message, expiresAt } = (req.body ?? {}) as { status?: string; message?: string; expiresAt?: Date };
+      // Rocket.Chat's check of the body (a status or a message), word for word: its clients match on it.
+      if (status === undefined && message === undefined) throw new RejectedError('', 'Match error: Failed Match.OneOf, Match.Maybe or Match.Optional validation');
       const identity = identityOf(res);
-      await presence.setStatus(identity, userId ?? identity.userId, { status, message, expiresAt });
+      const target = await presence.statusTarget(identity, userReferenceOf(req.body));
+      await presence.setStatus(identity, target, { status, message, expiresAt });
       rocketChatSuccess(req, res, {});
     },
   );
 
-  router.get('/users.getStatus', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
-    const reading = await readRequestedUser(presence, req, res);
+  router.get('/users.getStatus', ...auth, ...userReferenceParams(query), rejectInvalid, async (req: Request, res: Response) => {
+    const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
     rocketChatSuccess(req, res, {
       _id: reading.user._id,
       ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
@@ -89,8 +92,8 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     });
   });
 
-  router.get('/users.getPresence', ...auth, userIdQueryParam('userId'), optionalString(query, 'username', 64), rejectInvalid, async (req: Request, res: Response) => {
-    const reading = await readRequestedUser(presence, req, res);
+  router.get('/users.getPresence', ...auth, ...userReferenceParams(query), rejectInvalid, async (req: Request, res: Response) => {
+    const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
     rocketChatSuccess(req, res, { presence: reading.status, ...(await ownPresenceFields(reading, identityOf(res).userId, connections, 'lastLogin')) });
   });
 
@@ -111,10 +114,20 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   return { usersPresence };
 }
 
-/** `userId`, else `username`, else the caller: how getStatus and getPresence choose whom to read. */
-function readRequestedUser(presence: PresenceService, req: Request, res: Response) {
-  const { userId, username } = req.query as Record<string, string | undefined>;
-  if (userId !== undefined) return presence.readUser(userId);
-  if (username !== undefined) return presence.readUserByUsername(username);
-  return presence.readUser(identityOf(res).userId);
+/**
+ * The three ways Rocket.Chat's validators let a request name a user: `userId`, `username`, `user` (a username). In
+ * a query the id must look like one (anything else names nobody: 400); in users.setStatus's body any string is a
+ * name, which only an admin may use for another user.
+ */
+function userReferenceParams(location: typeof body | typeof query) {
+  return [
+    location === query ? userIdParam(query, 'userId') : optionalString(body, 'userId', USER_ID_MAX),
+    optionalString(location, 'username', USERNAME_MAX),
+    optionalString(location, 'user', USERNAME_MAX),
+  ];
+}
+
+function userReferenceOf(source: unknown): UserReference {
+  const { userId, username, user } = (source ?? {}) as Record<string, string | undefined>;
+  return { userId, username, user };
 }

@@ -22,7 +22,7 @@ function plainString(chain: ValidationChain, maxLength: number, tooLong = `must 
     .bail();
 }
 
-function plainStringProblem(value: unknown, maxLength: number, tooLong = `must be at most ${maxLength} characters long`): string | undefined {
+export function plainStringProblem(value: unknown, maxLength: number, tooLong = `must be at most ${maxLength} characters long`): string | undefined {
   if (typeof value !== 'string') return 'must be a single string';
   if (value.length > maxLength) return tooLong;
   if (/\p{Cs}/u.test(value)) return 'must be valid Unicode text';
@@ -59,12 +59,73 @@ function whenGivenUnlessAccepted(location: 'query', name: string, accept: (value
   };
 }
 
-export function optionalString(location: Location, name: string, maxLength: number): ValidationChain {
-  return plainString(location(name).optional(), maxLength);
+/** `nullable`: null reads as not given (Rocket.Chat's validators mark some parameters so). */
+export function optionalString(location: Location, name: string, maxLength: number, nullable = false): ValidationChain {
+  return plainString(location(name).optional(nullable ? { values: 'null' } : undefined), maxLength);
 }
 
 export function requiredString(location: Location, name: string, maxLength: number): ValidationChain {
   return plainString(location(name).exists().withMessage('is required').bail(), maxLength);
+}
+
+/**
+ * A flag: true or false; null reads as not given, and "true" / "false" (a form's values) as the flags, as Rocket.Chat's
+ * validators (coercing types) take them. Once valid, the body holds the boolean.
+ */
+export function optionalBoolean(name: string): ValidationChain {
+  return body(name)
+    .optional({ values: 'null' })
+    .custom((value: unknown) => typeof value === 'boolean' || value === 'true' || value === 'false')
+    .withMessage('must be true or false')
+    .bail()
+    .customSanitizer((value: boolean | string) => value === true || value === 'true');
+}
+
+/** A list of at most `maxItems` plain strings, each at most `maxLength` long. */
+export function optionalStringList(name: string, maxItems: number, maxLength: number): ValidationChain {
+  return body(name)
+    .optional()
+    .custom((value: unknown) => {
+      if (!Array.isArray(value)) throw new Error('must be a list of strings');
+      if (value.length > maxItems) throw new Error(`must list at most ${maxItems} items`);
+      for (const item of value) {
+        const problem = plainStringProblem(item, maxLength);
+        if (problem !== undefined) throw new Error(`must list strings only: an item ${problem}`);
+      }
+      return true;
+    });
+}
+
+/**
+ * A flat object of at most `maxKeys` keys (letters, digits, "_" and "-": never an operator or a path), each a string
+ * of at most `maxLength`, a number, a boolean or null.
+ */
+export function optionalFlatObject(name: string, maxKeys: number, maxLength: number): ValidationChain {
+  return body(name)
+    .optional()
+    .custom((value: unknown) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be an object');
+      const entries = Object.entries(value);
+      if (entries.length > maxKeys) throw new Error(`must have at most ${maxKeys} keys`);
+      for (const [key, item] of entries) {
+        if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) throw new Error('must have keys of letters, digits, "_" and "-" only');
+        if (typeof item === 'string') {
+          const problem = plainStringProblem(item, maxLength);
+          if (problem !== undefined) throw new Error(`must hold plain values: "${key}" ${problem}`);
+        } else if (item !== null && typeof item !== 'number' && typeof item !== 'boolean') {
+          throw new Error(`must hold plain values: "${key}" is neither a string, a number, a boolean nor null`);
+        }
+      }
+      return true;
+    });
+}
+
+/** A parameter this service cannot honour: refused when given a value that would change the request's meaning. */
+export function unsupported(name: string, harmless: (value: unknown) => boolean, reason: string): ValidationChain {
+  return body(name)
+    .optional()
+    .custom((value: unknown) => harmless(value))
+    .withMessage(reason);
 }
 
 /**
@@ -134,8 +195,12 @@ export const userIdPathParam = param('user_id')
   .custom((value: string) => value === 'me' || ID_PATTERN.test(value))
   .withMessage('must be "me" or a user id');
 
-export function userIdQueryParam(name: string): ValidationChain {
-  return optionalString(query, name, 64).custom((value: string) => ID_PATTERN.test(value)).withMessage('must be a user id');
+export const USERNAME_MAX = 64;
+export const USER_ID_MAX = 64;
+
+/** A user id naming a user; an empty one names nobody, as in Rocket.Chat. */
+export function userIdParam(location: Location, name: string): ValidationChain {
+  return optionalString(location, name, USER_ID_MAX).custom((value: string) => value === '' || ID_PATTERN.test(value)).withMessage('must be a user id');
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { PresenceReading } from '../../domain/ports/records';
 import type { UserRecord } from '../../domain/ports/records';
 import type { Status } from '../../domain/ports/records';
+import { DEFAULT_USER_PREFERENCES } from '../../domain/rules/preferences';
 
 /** A user in users.presence: exactly these keys, statusText and avatarETag only when the user has one. */
 export interface RocketChatPresenceUser {
@@ -49,6 +50,20 @@ export function rocketChatOwnUser(user: UserRecord, status: Status): Record<stri
     roles: user.roles,
     ...(user.lastLogin === undefined ? {} : { lastLogin: user.lastLogin }),
     ...(user.avatarETag === undefined ? {} : { avatarETag: user.avatarETag }),
+    ...(user.requirePasswordChange === true ? { requirePasswordChange: true } : {}),
+    ...(user.customFields === undefined ? {} : { customFields: user.customFields }),
     createdAt: user.createdAt,
+  };
+}
+
+/**
+ * The user as /me and login's `me` show him, as Rocket.Chat's getUserInfo: his own fields, his preferences
+ * (Rocket.Chat's defaults: none are stored here) and which login services he has, with no secret of any.
+ */
+export function rocketChatMe(user: UserRecord, status: Status, hasPassword: boolean): Record<string, unknown> {
+  return {
+    ...rocketChatOwnUser(user, status),
+    settings: { profile: {}, preferences: DEFAULT_USER_PREFERENCES },
+    services: { password: { exists: hasPassword } },
   };
 }

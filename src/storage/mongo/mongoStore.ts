@@ -15,7 +15,7 @@ const RECORD_FIELDS = Object.fromEntries(
   [
     'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection', 'statusExpiresAt',
     'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
-    'avatarETag', 'createdAt', '_updatedAt',
+    'avatarETag', 'requirePasswordChange', 'customFields', 'createdAt', '_updatedAt',
   ].map((field) => [field, 1]),
 );
 
@@ -234,7 +234,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   async findUserByLogin(login: string): Promise<UserRecord | null> {
     const byUsername = await this.findByUsername(login, WITH_LOGIN_CREDENTIALS);
     if (byUsername !== null) return toUserRecord(byUsername);
-    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login.toLowerCase() } }, WITH_LOGIN_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login } }, WITH_LOGIN_CREDENTIALS).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
@@ -290,6 +290,11 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   async createUser(user: UserRecord): Promise<void> {
     // Where Rocket.Chat's own case-insensitive index (not unique) stands in for this service's, this is the check.
     if ((await this.findByUsername(user.username, { _id: 1 })) !== null) throw new DuplicateUserError('username');
+    // Addresses are unique regardless of case, as the embedded store keeps them; the unique index compares them as written.
+    const addresses = (user.emails ?? []).map((email) => email.address);
+    if (addresses.length > 0 && (await this.users.findOne({ 'emails.address': { $in: addresses } }, { _id: 1 }).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean()) !== null) {
+      throw new DuplicateUserError('email');
+    }
     try {
       await this.users.create(user);
     } catch (error) {
@@ -362,7 +367,13 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     if (passwordBcrypt !== undefined) set['services.password.bcrypt'] = passwordBcrypt;
     // No email is no field, as a record read from either store has it.
     const unset = emails !== undefined && emails.length === 0 ? { $unset: { emails: 1 } } : {};
-    if (emails !== undefined && emails.length > 0) set.emails = emails.map((email) => ({ address: email.address.toLowerCase(), verified: email.verified }));
+    if (emails !== undefined && emails.length > 0) {
+      // Kept as written and unique regardless of case, as createUser keeps them.
+      const addresses = emails.map((email) => email.address);
+      const holder = await this.users.findOne({ 'emails.address': { $in: addresses }, _id: { $ne: userId } }, { _id: 1 }).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean();
+      if (holder !== null) throw new DuplicateUserError('email');
+      set.emails = emails.map((email) => ({ address: email.address, verified: email.verified }));
+    }
     try {
       const doc = await this.users
         .findOneAndUpdate(atVersion(userId, expected), { $set: set, ...unset }, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })

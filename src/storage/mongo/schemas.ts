@@ -30,6 +30,9 @@ export const userSchema = new Schema(
     lastSeenAt: Date,
     lastLogin: Date,
     avatarETag: String,
+    // Rocket.Chat's own fields, kept as users.create gives them.
+    requirePasswordChange: Boolean,
+    customFields: { type: Schema.Types.Mixed, default: undefined },
     createdAt: Date,
     _updatedAt: Date,
     services: {
@@ -50,6 +53,9 @@ userSchema.index({ 'services.resume.loginTokens.hashedToken': 1 }, { unique: tru
 // Usernames in any letter case, unique regardless of case where this service creates the index (Rocket.Chat's own,
 // when there, is not unique: then creation checks before it inserts).
 userSchema.index({ username: 1 }, { name: 'username_insensitive', unique: true, sparse: true, collation: CASE_INSENSITIVE });
+// The service's own: login by address in any letter case (addresses are kept as given, as Rocket.Chat keeps them).
+// Not unique: a Rocket.Chat database may hold addresses that differ only in case; creation checks before it inserts.
+userSchema.index({ 'emails.address': 1 }, { name: 'emails_address_insensitive', sparse: true, collation: CASE_INSENSITIVE });
 // The service's own: the present list (expires after now) and the expiries inside a delta window.
 userSchema.index({ presenceExpiresAt: 1 }, { sparse: true });
 // The service's own: the changes inside a delta window, and the feed's reads.

@@ -124,9 +124,13 @@ CREATE INDEX users_by_status_expiry ON users (status_expires_at) WHERE status_ex
  * last one is never deactivated, demoted or removed); a user's emails found to replace or remove them; and removed
  * users remembered while a delta or a resumed stream may still ask for changes from before they went. And an
  * instance's round renews only the streams whose lease is due (issue 21): found by a range of the index, not by
- * reading every stream of the instance.
+ * reading every stream of the instance. And what Rocket.Chat's users.create keeps of a new user besides the rest
+ * (issue 22): whether the user is to choose a new password (1, or NULL when not), and the custom fields (JSON).
+ * Neither is queried.
  */
 const VERSION_3 = `
+ALTER TABLE users ADD COLUMN require_password_change INTEGER;
+ALTER TABLE users ADD COLUMN custom_fields TEXT;
 DROP INDEX connections_by_instance;
 CREATE INDEX connections_by_instance ON connections (instance_id, client_renewed, expires_at) WHERE instance_id IS NOT NULL;
 CREATE INDEX users_by_username ON users (username);

@@ -22,6 +22,8 @@ export interface UserRow {
   presence_revision: number;
   last_login: number | null;
   avatar_etag: string | null;
+  require_password_change: number | null;
+  custom_fields: string | null;
   created_at: number;
   updated_at: number | null;
 }
@@ -30,7 +32,7 @@ export interface UserRow {
 export const USER_COLUMNS = [
   'id', 'username', 'name', 'emails', 'utc_offset', 'active', 'roles', 'status', 'status_text', 'status_default',
   'status_connection', 'status_expires_at', 'presence_text', 'presence_expires_at', 'presence_seen', 'last_seen_at', 'presence_changed_at',
-  'presence_revision', 'last_login', 'avatar_etag', 'created_at', 'updated_at',
+  'presence_revision', 'last_login', 'avatar_etag', 'require_password_change', 'custom_fields', 'created_at', 'updated_at',
 ].join(', ');
 
 export interface TokenRow {
@@ -66,6 +68,8 @@ export function userParams(user: UserRecord): Record<string, string | number | n
     presence_revision: user.presenceRevision,
     last_login: millis(user.lastLogin),
     avatar_etag: user.avatarETag ?? null,
+    require_password_change: user.requirePasswordChange === undefined ? null : user.requirePasswordChange ? 1 : 0,
+    custom_fields: user.customFields === undefined ? null : JSON.stringify(user.customFields),
     created_at: user.createdAt.getTime(),
     updated_at: millis(user._updatedAt),
     password_bcrypt: user.services?.password?.bcrypt ?? null,
@@ -97,6 +101,8 @@ export function toUserRecord(row: UserRow): UserRecord {
   if (row.presence_seen !== null) user.presenceSeen = JSON.parse(row.presence_seen) as RocketChatPresence;
   if (row.last_login !== null) user.lastLogin = new Date(row.last_login);
   if (row.avatar_etag !== null) user.avatarETag = row.avatar_etag;
+  if (row.require_password_change !== null) user.requirePasswordChange = row.require_password_change === 1;
+  if (row.custom_fields !== null) user.customFields = JSON.parse(row.custom_fields) as Record<string, unknown>;
   if (row.updated_at !== null) user._updatedAt = new Date(row.updated_at);
   return user;
 }

@@ -98,9 +98,11 @@ function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): En
     auth: (ctx) => ctx.me.headers,
     valid: (ctx) => ({ userId: ctx.other.user._id }),
     fields: [
-      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: '4xx', missing: 200 },
+      // An empty one names nobody, so the caller is read, as in Rocket.Chat (issue 22).
+      { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: 200, missing: 200 },
       // A username that is nobody's: a 4xx (Rocket.Chat answers 400 error-invalid-user; 404 would do as well).
-      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: '4xx', missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+      { name: 'username', where: 'query', maxLength: 64, odd: '4xx', empty: 200, missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
+      { name: 'user', where: 'query', maxLength: 64, odd: '4xx', empty: 200, missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
     ],
     bare: 200,
   };
@@ -186,8 +188,11 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'status', where: 'body', maxLength: 32, odd: 400, empty: 400, missing: 200 },
       // Status text is free text, trimmed and cut to 120 characters.
       { name: 'message', where: 'body', maxLength: 1024, odd: 200, empty: 200, missing: 200 },
-      // Another user's status needs admin rights: any other id, odd or not, is forbidden to a plain user.
-      { name: 'userId', where: 'body', maxLength: 64, odd: 403, empty: '4xx', missing: 200, sample: (ctx) => ctx.me.user._id },
+      // Another user's status needs admin rights: any other id or username, odd or not, is forbidden to a plain
+      // user. An empty one names nobody, so the caller's own status is set, as in Rocket.Chat (issue 22).
+      { name: 'userId', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user._id },
+      { name: 'username', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.username },
+      { name: 'user', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.username },
     ],
     bare: 400,
   },

@@ -88,7 +88,7 @@ export function expectRocketChatError(res: request.Response, status: number, bod
 /** users.getStatus / users.getPresence for a user nobody is. */
 export const INVALID_USER = {
   success: false,
-  error: 'The required "userId" or "username" param provided does not match any user [error-invalid-user]',
+  error: 'The required "userId" or "username" param provided does not match any users [error-invalid-user]',
   errorType: 'error-invalid-user',
 };
 

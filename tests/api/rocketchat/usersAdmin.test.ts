@@ -75,7 +75,7 @@ describeEachStore('Rocket.Chat account management', (kind) => {
       expect(res.status).toBe(200);
       expectRocketChatJson(res);
       expect(res.body).toEqual({
-        user: expect.objectContaining({ _id: alice.user._id, name: 'Alice A.', username: 'alice.a', emails: [{ address: 'new@example.com', verified: false }], roles: ['user', 'moderator'] }),
+        user: expect.objectContaining({ _id: alice.user._id, name: 'Alice A.', username: 'alice.a', emails: [{ address: 'New@Example.com', verified: false }], roles: ['user', 'moderator'] }),
         success: true,
       });
       expect(res.text).not.toMatch(/bcrypt|hashedToken|loginTokens/);
@@ -123,7 +123,7 @@ describeEachStore('Rocket.Chat account management', (kind) => {
 
     it('answers an unknown user as Rocket.Chat\'s other calls do', async () => {
       expectRocketChatError(await post(boss, 'users.update', { userId: 'nobody', data: { name: 'x' } }), 400, {
-        success: false, error: 'The required "userId" or "username" param provided does not match any user [error-invalid-user]', errorType: 'error-invalid-user',
+        success: false, error: 'The required "userId" or "username" param provided does not match any users [error-invalid-user]', errorType: 'error-invalid-user',
       });
     });
 

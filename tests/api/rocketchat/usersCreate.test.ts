@@ -108,11 +108,21 @@ describeEachStore('Rocket.Chat users.create', (kind) => {
     expect(res.body).toEqual({ success: false, error: expect.stringContaining(`"${param}"`), errorType: 'invalid-params' });
   });
 
+  it('refuses an address Rocket.Chat refuses with its 400 (error-invalid-email), its text quoting the address', async () => {
+    for (const email of ['not an email', 'two@at@signs', '@nobody', 'nobody@']) {
+      const res = await create(admin, { username: 'nn', name: 'N', password: 'pw', email });
+      expect(res.status).toBe(400);
+      expectCleanJsonError(res);
+      expect(res.body).toEqual({ success: false, error: `Invalid email ${email} [error-invalid-email]`, errorType: 'error-invalid-email' });
+    }
+    const quoted = await create(admin, { username: 'nn', name: 'N', password: 'pw', email: '<b>' });
+    expect(quoted.body.error).toBe('Invalid email &lt;b&gt; [error-invalid-email]');
+  });
+
   it.each([
     ['username', { username: 'has space', name: 'N', password: 'pw' }],
     ['username', { username: 'x'.repeat(65), name: 'N', password: 'pw' }],
     ['username', { username: { $ne: null }, name: 'N', password: 'pw' }],
-    ['email', { username: 'nn', name: 'N', password: 'pw', email: 'not an email' }],
     ['name', { username: 'nn', name: 'N'.repeat(10000), password: 'pw' }],
   ])('refuses a bad %s with a 400 naming it', async (param, body) => {
     const res = await create(admin, body);

@@ -31,6 +31,8 @@ export function everyFieldUser(id: string, fields: Partial<UserRecord> = {}): Us
     presenceRevision: 7,
     lastLogin: at(-3600),
     avatarETag: 'etag-1',
+    requirePasswordChange: true,
+    customFields: { department: 'sales', badge: 7, remote: false, deputy: null },
     createdAt: at(-86_400),
     _updatedAt: at(-10),
     services: {

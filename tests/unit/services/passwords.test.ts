@@ -32,6 +32,8 @@ describe('Passwords over the bcrypt worker pool', () => {
     expect(await passwords.verifyPasswordDigest(sha256Hex('other'), stored)).toBe(false);
     // The digest is not a password: hashed again it matches nothing.
     expect(await passwords.verifyPassword(sha256Hex('digested'), stored)).toBe(false);
+    // Nor is the password a digest.
+    expect(await passwords.verifyPasswordDigest('digested', stored)).toBe(false);
   });
 
   it('verifies nothing against a missing hash', async () => {
