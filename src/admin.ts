@@ -8,6 +8,7 @@ import { Passwords } from './domain/services/passwords';
 import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { createStore } from './storage/createStore';
 import { DataFileError } from './storage/sqlite/dataFile';
+import { accountOptionsOf } from './config/accountOptions';
 
 const USAGE = `usage: npm run admin -- <command> <username>   (or: node dist/src/admin.js <command> <username>)
 
@@ -62,13 +63,7 @@ export async function runAdminCommand(args: readonly string[], env: NodeJS.Proce
   const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
   try {
     const passwords = new Passwords(hasher);
-    const accounts = new AccountService(store, clock, {
-      authCacheTtlMs: 0,
-      authCacheMaxEntries: 0,
-      loginExpirationDays: config.loginExpirationDays,
-      loginAttemptLimit: config.loginRateLimit,
-      loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-    }, passwords);
+    const accounts = new AccountService(store, clock, accountOptionsOf(config, { cacheTokens: false }), passwords);
     const recovery = new AccountRecovery(store, clock, accounts, passwords);
     if (command === 'reset-password') {
       const { password, endedTokens } = await recovery.resetPassword(username);

@@ -2,6 +2,7 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
+import { accountOptionsOf } from './config/accountOptions';
 import { AccountService } from './domain/services/accountService';
 import { Passwords } from './domain/services/passwords';
 import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
@@ -112,13 +113,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   // bcrypt on worker threads (started at the first password check), so a login never holds up a poll.
   const passwordHasher = new BcryptWorkerPool({ workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit });
   const passwords = new Passwords(passwordHasher);
-  const accounts = new AccountService(store, clock, {
-    authCacheTtlMs: config.cacheMaxAgeMs,
-    authCacheMaxEntries: config.authCacheMaxEntries,
-    loginExpirationDays: config.loginExpirationDays,
-    loginAttemptLimit: config.loginRateLimit,
-    loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-  }, passwords);
+  const accounts = new AccountService(store, clock, accountOptionsOf(config, { cacheTokens: true }), passwords);
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters

@@ -11,6 +11,7 @@ import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
 import type { PresenceStore } from './domain/ports/store';
 import type { Logger } from 'pino';
+import { accountOptionsOf } from './config/accountOptions';
 
 /**
  * Stops accepting connections, ends the presence streams (their clients resume on another instance) and refuses
@@ -41,13 +42,7 @@ export async function shutDown(
 async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
   // A worker of its own, started only if the admin has to be created, ended before the app starts its own.
   const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
-  const accounts = new AccountService(store, systemClock, {
-    authCacheTtlMs: 0,
-    authCacheMaxEntries: 0,
-    loginExpirationDays: config.loginExpirationDays,
-    loginAttemptLimit: config.loginRateLimit,
-    loginAttemptWindowMs: config.loginRateWindowSeconds * 1000,
-  }, new Passwords(hasher));
+  const accounts = new AccountService(store, systemClock, accountOptionsOf(config, { cacheTokens: false }), new Passwords(hasher));
   const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail).finally(() => hasher.close());
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.

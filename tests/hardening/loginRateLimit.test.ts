@@ -6,6 +6,7 @@ import { send, type RawAnswer } from './support/http';
 import { expectRocketChatError } from './support/shapes';
 import type { Express } from 'express';
 import request from 'supertest';
+import { loginBlocked } from '../api/rocketchat/rocketChatKit';
 
 const LIMIT = 3;
 
@@ -16,7 +17,7 @@ const LIMIT = 3;
 function expectLoginBlocked(res: RawAnswer, scope: 'ip' | 'user', limit = LIMIT): void {
   expect(res.status).toBe(401);
   expect(res.headers['content-type']).toBe('application/json');
-  expect(JSON.parse(res.text)).toEqual(blockedBody(scope));
+  expect(JSON.parse(res.text)).toEqual(loginBlocked(scope));
   const retryAfter = Number(res.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -24,17 +25,6 @@ function expectLoginBlocked(res: RawAnswer, scope: 'ip' | 'user', limit = LIMIT)
   expect(res.headers['x-ratelimit-limit']).toBe(String(limit));
   expect(res.headers['x-ratelimit-remaining']).toBe('0');
   expect(res.headers['x-ratelimit-reset']).toMatch(/^\d+$/);
-}
-
-function blockedBody(scope: 'ip' | 'user'): object {
-  return {
-    success: false,
-    status: 'error',
-    error: `error-login-blocked-for-${scope}`,
-    errorType: `error-login-blocked-for-${scope}`,
-    details: { function: 'Accounts.validateLoginAttempt' },
-    message: scope === 'ip' ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
-  };
 }
 
 function login(server: Listening, body: Record<string, string>, options: { from?: string; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
@@ -207,14 +197,14 @@ describeEachStore('login rate limit across instances', (kind) => {
       const res = await attempt(on, { user: 'erin', password: TEST_PASSWORD });
       // The address is counted first: all these attempts come from one.
       expect(res.status).toBe(401);
-      expect(res.body).toEqual(blockedBody('ip'));
+      expect(res.body).toEqual(loginBlocked('ip'));
     }
   });
 
   it('counts the failures of one address on every instance together', async () => {
     for (let i = 0; i < LIMIT; i += 1) expect((await attempt(i % 2 === 0 ? t : second, { user: `nobody${i}`, password: 'guess' })).status).toBe(401);
-    expect((await attempt(second, { user: 'nobody9', password: 'guess' })).body).toEqual(blockedBody('ip'));
-    expect((await attempt(t, { user: 'erin', password: TEST_PASSWORD })).body).toEqual(blockedBody('ip'));
+    expect((await attempt(second, { user: 'nobody9', password: 'guess' })).body).toEqual(loginBlocked('ip'));
+    expect((await attempt(t, { user: 'erin', password: TEST_PASSWORD })).body).toEqual(loginBlocked('ip'));
   });
 });
 
@@ -326,7 +316,7 @@ describeEachStore('the account limit never tells which e-mail address belongs to
   };
   const expectBlockedForUser = (res: request.Response) => {
     expect(res.status).toBe(401);
-    expect(res.body).toEqual(blockedBody('user'));
+    expect(res.body).toEqual(loginBlocked('user'));
   };
   beforeEach(async () => {
     sent = 0;

@@ -23,6 +23,18 @@ export const NO_CONNECTION = { stream: 0, heartbeat: 0, declaration: 0 };
 
 export const LOGIN_REFUSED = { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' };
 
+/** A login refused past the failed-login limit, as Rocket.Chat's blocking answers it (with `errorType` added). */
+export function loginBlocked(scope: 'ip' | 'user'): object {
+  return {
+    success: false,
+    status: 'error',
+    error: `error-login-blocked-for-${scope}`,
+    errorType: `error-login-blocked-for-${scope}`,
+    details: { function: 'Accounts.validateLoginAttempt' },
+    message: scope === 'ip' ? 'Login has been temporarily blocked For IP' : 'Login has been temporarily blocked For User',
+  };
+}
+
 export interface PresenceUserView {
   _id: string;
   username: string;

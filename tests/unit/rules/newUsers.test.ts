@@ -30,16 +30,6 @@ describe('e-mail addresses (Rocket.Chat’s basic check)', () => {
 });
 
 describe('default preferences', () => {
-  it('are exactly the keys Rocket.Chat’s /me test expects of a Community Edition server', () => {
-    expect(Object.keys(DEFAULT_USER_PREFERENCES).sort()).toEqual([
-      'alsoSendThreadToChannel', 'newRoomNotification', 'newMessageNotification', 'showThreadsInMainChannel', 'useEmojis', 'convertAsciiEmoji',
-      'saveMobileBandwidth', 'collapseMediaByDefault', 'autoImageLoad', 'emailNotificationMode', 'unreadAlert', 'notificationsSoundVolume',
-      'omnichannelTranscriptEmail', 'desktopNotifications', 'pushNotifications', 'enableAutoAway', 'desktopNotificationRequireInteraction',
-      'hideUsernames', 'hideRoles', 'displayAvatars', 'hideFlexTab', 'sendOnEnter', 'idleTimeLimit', 'sidebarShowFavorites', 'sidebarShowUnread',
-      'themeAppearence', 'sidebarSortby', 'sidebarViewMode', 'sidebarDisplayAvatar', 'sidebarGroupByType', 'sidebarSectionsOrder',
-      'muteFocusedConversations', 'notifyCalendarEvents', 'enableMobileRinging', 'featuresPreview',
-    ].sort());
-  });
   it('cannot be changed by a caller', () => {
     expect(Object.isFrozen(DEFAULT_USER_PREFERENCES)).toBe(true);
     expect(Object.isFrozen(DEFAULT_USER_PREFERENCES.sidebarSectionsOrder)).toBe(true);
