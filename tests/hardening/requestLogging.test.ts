@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger';
 import { openStream } from '../api/stream/sseClient';
 import type { SeededUser } from '../support/testApp';
 import { waitFor } from '../support/waitFor';
-import { buildHarness, captureLogs, listen, type CapturedLogs, type Harness } from './support/harness';
+import { buildHarness, captureLogs, gateLoginChecks, listen, type CapturedLogs, type Harness } from './support/harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -260,6 +260,41 @@ describe('refused requests under a flood', () => {
     h.faulty.reject(() => new Error('store bug'));
     await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'server-fault').expect(500);
     expect(requestLines().filter((line) => (line.req as { id: string }).id === 'server-fault')).toEqual([expect.objectContaining({ level: 50 })]);
+  });
+});
+
+describe('logins past the password queue (503 shedding load)', () => {
+  it('are logged at warn with the refused requests, paced as they are, and counted as shed, never at error', async () => {
+    const logs = captureLogs('info');
+    // One worker, one waiting check: of all the logins released at once, two are checked and the rest shed.
+    const h = buildHarness({ logger: logs.logger, storeTimeoutMs: 60_000, config: { loginRateLimit: 1000, passwordWorkers: 1, passwordQueueLimit: 1 } });
+    const gate = gateLoginChecks(h);
+    const sent = REFUSED_LINES_PER_SECOND + 9;
+    const answers = Array.from({ length: sent }, (_, n) => request(h.app).post('/api/v1/login').set('X-Request-Id', `flood-${n}`).send({ user: `nobody${n}`, password: 'guess' }).then((res) => res));
+    await waitFor(async () => (gate.arrived() === sent ? true : undefined));
+    gate.release();
+    const statuses = (await Promise.all(answers)).map((res) => res.status);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(sent - 2);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(2);
+    const records = logs.records();
+    expect(records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+    expect(records.filter((record) => record.msg === 'store unavailable')).toEqual([]);
+    const lines = records.filter((record) => record.msg === 'request completed');
+    expect(lines).toHaveLength(REFUSED_LINES_PER_SECOND);
+    expect(new Set(lines.map((line) => line.level))).toEqual(new Set([40]));
+    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    expect(metrics).toContain(`\npresence_requests_shed_total ${sent - 2}\n`);
+    expect(metrics).toContain(`\npresence_request_log_lines_dropped_total ${sent - REFUSED_LINES_PER_SECOND}\n`);
+  });
+
+  it('a store that fails a login still answers 503 logged as a store failure, and is not counted as shed', async () => {
+    const logs = captureLogs('info');
+    const h = buildHarness({ logger: logs.logger, storeTimeoutMs: 50 });
+    h.faulty.hang();
+    await request(h.app).post('/api/v1/login').set('X-Request-Id', 'store-down').send({ user: 'alice', password: 'guess' }).expect(503);
+    h.faulty.heal();
+    expect(logs.records().filter((record) => record.msg === 'store unavailable')).toHaveLength(1);
+    expect((await request(h.app).get('/metrics').expect(200)).text).toContain('\npresence_requests_shed_total 0\n');
   });
 });
 

@@ -17,7 +17,7 @@ import { UnsupportedMediaTypeError } from './bodyShape';
 import { apiOf } from '../requests';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
-import { requestSummary } from './observeRequests';
+import { markLoadShed, requestSummary } from './observeRequests';
 
 interface Failure {
   status: number;
@@ -90,8 +90,11 @@ export function errorHandler(logger: Logger) {
     if (failure === undefined) {
       logger.error({ req: requestSummary(req, res), err: error }, 'unhandled error');
       failure = { status: 500, message: 'Internal server error' };
-    } else if (failure.status === 503 && !(error instanceof PasswordChecksBusyError)) {
-      // A full password queue is a flood's normal answer, logged once as a request like any other 503.
+    } else if (error instanceof PasswordChecksBusyError) {
+      // A full password queue is a flood's normal answer, shedding load as a 429 does: observeRequests logs it as a
+      // refused request (warn, paced) and counts it apart from the 5xx that mean the service is failing.
+      markLoadShed(res);
+    } else if (failure.status === 503) {
       logger.warn({ req: requestSummary(req, res), err: error }, 'store unavailable');
     }
     if (res.headersSent) {

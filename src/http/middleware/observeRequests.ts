@@ -10,8 +10,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export const LOGGED_PATH_MAX = 256;
 
 /**
- * Refused requests (4xx, at warn) logged per second at most: past it, under a flood, each one is counted
- * (`presence_request_log_lines_dropped_total`) instead of written, and the next second's first line says how many.
+ * Refused requests (4xx, and 503s shedding load; at warn) logged per second at most: past it, under a flood, each
+ * one is counted (`presence_request_log_lines_dropped_total`) instead of written, and the next second's first line
+ * says how many.
  */
 export const REFUSED_LINES_PER_SECOND = 20;
 
@@ -63,6 +64,14 @@ class RefusedLineBudget {
 }
 
 /**
+ * Marks the answer as load shed (a 503 because too many password checks wait, not because anything failed): it is
+ * then logged and paced as a refused request, and counted in `presence_requests_shed_total`, not at error.
+ */
+export function markLoadShed(res: Response): void {
+  res.locals.loadShed = true;
+}
+
+/**
  * Routers restore `req.baseUrl` when an error leaves them, so by the time an answer is sent the mount path may
  * be gone; each router remembers it on the way in, for the route label.
  */
@@ -80,7 +89,7 @@ function routeOf(req: Request, res: Response): string {
 
 export interface ObserveOptions {
   logger: Logger;
-  metrics: Pick<Metrics, 'requestDuration' | 'requestLogLinesDropped'>;
+  metrics: Pick<Metrics, 'requestDuration' | 'requestLogLinesDropped' | 'requestsShed'>;
   slowRequestMs: number;
   /** Paces the refused requests' lines (per second of it). */
   clock: Clock;
@@ -91,8 +100,8 @@ export interface ObserveOptions {
  * times and logs it once, however it ends: answered (`request completed`), or closed before its answer ended (a
  * stream its client closes, a login the client gives up on: `request closed before its answer ended`, with the
  * status that was sent, or 499 when none was). Polls are counted, not logged: a success or 304 is logged only at
- * debug, or at info when slower than `slowRequestMs`; a 4xx at warn (at most REFUSED_LINES_PER_SECOND a second), a
- * 5xx at error.
+ * debug, or at info when slower than `slowRequestMs`; a 4xx, or a 503 shedding load (markLoadShed), at warn (at
+ * most REFUSED_LINES_PER_SECOND a second), any other 5xx at error.
  */
 export function observeRequests({ logger, metrics, slowRequestMs, clock }: ObserveOptions) {
   const refusedLines = new RefusedLineBudget(clock);
@@ -110,7 +119,9 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       const status = completed || res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
       const route = routeOf(req, res);
       metrics.requestDuration.observe({ route, method: req.method, status }, ms / 1000);
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : ms >= slowRequestMs ? 'info' : 'debug';
+      const shed = res.locals.loadShed === true;
+      if (shed) metrics.requestsShed.inc();
+      const level = status >= 500 && !shed ? 'error' : status >= 400 ? 'warn' : ms >= slowRequestMs ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       if (level === 'warn') {
         const { write, droppedBefore } = refusedLines.take();

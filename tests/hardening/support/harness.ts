@@ -37,6 +37,30 @@ export function captureLogs(level: pino.LevelWithSilent = 'trace'): CapturedLogs
   };
 }
 
+/**
+ * Holds every counted account attempt of a login (`login:` keys, counted just before its password check) until
+ * `release()`: once `arrived()` says all the logins sent are waiting, releasing lets them all reach the password
+ * workers in the same turn of the event loop, so how many are checked and how many refused depends on the
+ * queue's size alone, not on the machine's load.
+ */
+export function gateLoginChecks(h: Harness): { arrived(): number; release(): void } {
+  let arrived = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const count = h.inner.countLoginAttempt.bind(h.inner);
+  h.inner.countLoginAttempt = async (key, now, windowMs) => {
+    const counted = await count(key, now, windowMs);
+    if (key.startsWith('login:')) {
+      arrived += 1;
+      await gate;
+    }
+    return counted;
+  };
+  return { arrived: () => arrived, release };
+}
+
 export interface Harness {
   app: Express;
   /** The embedded store underneath, untouched by faults. */
