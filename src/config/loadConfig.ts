@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { bearerTokenOf } from '../http/requests';
+import { bearerTokenOf } from '../utils';
 import { readOpenFileLimit } from './openFileLimit';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
