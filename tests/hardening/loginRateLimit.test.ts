@@ -291,7 +291,7 @@ describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_L
       expect(busy.length).toBeGreaterThanOrEqual(1);
       expect(busy.length + checked).toBe(answers.length);
       for (const res of busy) {
-        expect(res.json()).toEqual({ success: false, error: 'Too many logins at once, try again shortly' });
+        expect(res.json()).toEqual({ success: false, error: 'Too many password checks at once, try again shortly' });
         expect(res.headers['retry-after']).toBe('1');
       }
       // Only the checked attempts spent the address's budget.

@@ -58,7 +58,8 @@ function statusOf(error: DomainError): number {
 function failureOf(error: unknown): Failure | undefined {
   if (error instanceof DomainError) return { status: statusOf(error), message: error.message, errorType: error.code };
   if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
-  if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many logins at once, try again shortly' };
+  // Logins and users.create share the queue: the message fits both.
+  if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many password checks at once, try again shortly' };
   if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
   return undefined;
 }
