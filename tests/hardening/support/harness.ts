@@ -80,9 +80,21 @@ export interface HarnessOptions {
 }
 
 const opened: { store: SqliteStore; remove(): void }[] = [];
+/** Apps built for the whole file (in a beforeAll), and apps built for the test running now. */
 const apps: PresenceApp[] = [];
-// The stores this test file opened are closed, and their directories removed, once its tests are done; the apps'
-// password workers end first.
+const testApps: PresenceApp[] = [];
+let inTest = false;
+// Registered at the top, so these run before and after every test's own hooks: an app built in a test or its
+// beforeEach has its password workers ended once the test is done, not at the end of the file.
+beforeEach(() => {
+  inTest = true;
+});
+afterEach(async () => {
+  inTest = false;
+  await Promise.all(testApps.splice(0).map((app) => app.closeWorkers()));
+});
+// The stores this test file opened are closed, and their directories removed, once its tests are done; the
+// remaining apps' password workers end first.
 afterAll(async () => {
   await Promise.all(apps.splice(0).map((app) => app.closeWorkers()));
   for (const { store, remove } of opened.splice(0)) {
@@ -114,7 +126,7 @@ export function buildHarness(options: HarnessOptions = {}): Harness {
     config: { ...TEST_CONFIG, ...options.config },
     logger: options.logger ?? pino({ level: 'silent' }),
   });
-  apps.push(app);
+  (inTest ? testApps : apps).push(app);
   return { app, inner, faulty, store, clock, seed: (fields) => seedInto(inner, clock, fields) };
 }
 
