@@ -100,7 +100,7 @@ export interface ObserveOptions {
  * times and logs it once, however it ends: answered (`request completed`), or closed before its answer ended (a
  * stream its client closes, a login the client gives up on: `request closed before its answer ended`, with the
  * status that was sent, or 499 when none was). Polls are counted, not logged: a success or 304 is logged only at
- * debug, or at info when slower than `slowRequestMs`; a 4xx, or a 503 shedding load (markLoadShed), at warn (at
+ * debug, or at info when slower than `slowRequestMs` (a stream's end, at any age, at debug); a 4xx, or a 503 shedding load (markLoadShed), at warn (at
  * most REFUSED_LINES_PER_SECOND a second), any other 5xx at error.
  */
 export function observeRequests({ logger, metrics, slowRequestMs, clock }: ObserveOptions) {
@@ -121,7 +121,10 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       metrics.requestDuration.observe({ route, method: req.method, status }, ms / 1000);
       const shed = res.locals.loadShed === true;
       if (shed) metrics.requestsShed.inc();
-      const level = status >= 500 && !shed ? 'error' : status >= 400 ? 'warn' : ms >= slowRequestMs ? 'info' : 'debug';
+      // A stream lasts as long as its client stays, far past slowRequestMs: its end is no slow answer, and a
+      // reconnect storm must not write a line at info for each stream.
+      const stream = String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream');
+      const level = status >= 500 && !shed ? 'error' : status >= 400 ? 'warn' : !stream && ms >= slowRequestMs ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       if (level === 'warn') {
         const { write, droppedBefore } = refusedLines.take();
