@@ -237,7 +237,8 @@ describe('refused requests under a flood', () => {
     expect(requestLines()).toEqual([expect.objectContaining({ level: 40, req: { id: 'long-path', method: 'GET', path: `${long.slice(0, LOGGED_PATH_MAX)}…` } })]);
   });
 
-  it(`are logged ${REFUSED_LINES_PER_SECOND} a second at most; the rest are counted, and said once the second is over`, async () => {
+  it(`are logged ${REFUSED_LINES_PER_SECOND} a second at most; the rest are counted, and said with their time once the second is over`, async () => {
+    const start = h.clock.now();
     const flood = REFUSED_LINES_PER_SECOND + 7;
     for (let n = 0; n < flood; n += 1) await request(h.app).get('/api/v1/me').set('X-Request-Id', `refused-${n}`).expect(401);
     expect(requestLines().map((line) => (line.req as { id: string }).id)).toEqual(Array.from({ length: REFUSED_LINES_PER_SECOND }, (_, n) => `refused-${n}`));
@@ -247,11 +248,14 @@ describe('refused requests under a flood', () => {
     h.clock.advance(999);
     await request(h.app).get('/api/v1/me').set('X-Request-Id', 'still-dropped').expect(401);
     expect(logs.records().filter((record) => record.msg !== 'request completed')).toEqual([]);
-    h.clock.advance(1);
+    // Long after, and the next request is a success (not logged at info): the summary does not wait for a refusal.
+    h.clock.advance(60_000);
+    await request(h.app).get('/healthz').expect(200);
     await request(h.app).get('/api/v1/me').set('X-Request-Id', 'next-second').expect(401);
+    const [from, to] = [start.toISOString(), new Date(start.getTime() + 999).toISOString()];
     const after = logs.records().slice(REFUSED_LINES_PER_SECOND);
     expect(after).toEqual([
-      expect.objectContaining({ level: 40, dropped: 8, msg: `8 refused requests were not logged in the last second (more than ${REFUSED_LINES_PER_SECOND} a second)` }),
+      expect.objectContaining({ level: 40, dropped: 8, from, to, msg: `8 refused requests were not logged from ${from} to ${to} (more than ${REFUSED_LINES_PER_SECOND} a second)` }),
       expect.objectContaining({ level: 40, msg: 'request completed', req: expect.objectContaining({ id: 'next-second' }) }),
     ]);
     expect(await scrape()).toContain('\npresence_request_log_lines_dropped_total 8\n');
