@@ -306,7 +306,7 @@ describe('the data file', () => {
       expect([modeOf(file), modeOf(`${file}-shm`)]).toEqual([0o600, 0o600]);
     });
 
-    it('start-up warns of a DATA_DIR other users can read, and only of that', async () => {
+    it('start-up warns of a DATA_DIR other users can read or enter, and only of that', async () => {
       const lines: string[] = [];
       const logger = pino({ level: 'info' }, new Writable({
         write(chunk: Buffer, _encoding, done) {
@@ -315,16 +315,19 @@ describe('the data file', () => {
         },
       }));
       const warnings = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; dataDir: string });
-      for (const [mode, warned] of [[0o755, true], [0o750, false], [0o700, false]] as const) {
+      const expected: Record<number, (dir: string) => string> = {
+        0o755: (dir) => `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there`,
+        0o711: (dir) => `DATA_DIR ${dir} can be entered by other users (mode 0711): restrict it (chmod 700) so that they cannot open a copy of the data file put there under a name they can guess`,
+      };
+      for (const mode of [0o755, 0o711, 0o750, 0o710, 0o700]) {
         lines.length = 0;
         const dir = path.join(dataDir.dir, `dir-${mode.toString(8)}`);
         mkdirSync(dir);
         chmodSync(dir, mode);
         const store = await createStore(loadConfig({ DATA_DIR: dir }), logger);
         await store.close();
-        expect(warnings()).toEqual(warned
-          ? [expect.objectContaining({ level: 40, dataDir: dir, msg: `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there` })]
-          : []);
+        const message = expected[mode];
+        expect(warnings()).toEqual(message !== undefined ? [expect.objectContaining({ level: 40, dataDir: dir, msg: message(dir) })] : []);
       }
     });
   });

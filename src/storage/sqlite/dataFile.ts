@@ -81,12 +81,19 @@ function restrictToOwner(file: string): void {
 
 /**
  * What an operator should know about `dataDir` at start-up, as warnings: a directory others can read lists the data
- * file and would show any copy of it left there (a backup, a file copied aside) to every user of the machine.
+ * file and would show any copy of it left there (a backup, a file copied aside) to every user of the machine; one
+ * they can only enter (o+x) still lets them open any file there whose name they know (`presence.sqlite.bak`) that
+ * was copied with a readable mode.
  */
 export function dataDirWarnings(dataDir: string): string[] {
   const mode = statSync(dataDir).mode & 0o777;
-  if ((mode & 0o004) === 0) return [];
-  return [`DATA_DIR ${dataDir} is readable by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that only the service's user can list it or read what is put there`];
+  if ((mode & 0o004) !== 0) {
+    return [`DATA_DIR ${dataDir} is readable by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that only the service's user can list it or read what is put there`];
+  }
+  if ((mode & 0o001) !== 0) {
+    return [`DATA_DIR ${dataDir} can be entered by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that they cannot open a copy of the data file put there under a name they can guess`];
+  }
+  return [];
 }
 
 /**
