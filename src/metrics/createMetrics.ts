@@ -25,6 +25,8 @@ export interface Metrics {
    * that the 5xx alert, which is about the service failing, can leave them out.
    */
   readonly requestsShed: Counter;
+  /** Requests Node's HTTP parser refused before any route saw them (malformed: 400; headers too large: 431), by status. */
+  readonly clientErrors: Counter<'status'>;
   /** Requests refused by a rate limit, by the limit that refused them (`ip` or `username`). */
   readonly rateLimited: Counter<'limit'>;
   /** Presence changes clients can see, as recorded for deltas. */
@@ -88,6 +90,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     requestLogLinesDropped: new Counter({
       name: 'presence_request_log_lines_dropped_total',
       help: 'Log lines of refused requests (4xx, and 503s shedding load) left out under a flood, past the lines written per second',
+      registers,
+    }),
+    clientErrors: new Counter({
+      name: 'presence_client_errors_total',
+      help: "Requests Node's HTTP parser refused before any route saw them, by the status answered",
+      labelNames: ['status'],
       registers,
     }),
     requestsShed: new Counter({
