@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { answerClientErrors } from './http/clientErrors';
 import { ConnectionDrain } from './http/connectionDrain';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { AccountService } from './domain/services/accountService';
@@ -67,19 +68,15 @@ async function main(): Promise<void> {
   const store = await createStore(config, logger);
   await ensureAdmin(config, store, logger);
 
-  const app = createApp({ store, clock: systemClock, config, logger, metrics: createMetrics({ processMetrics: true }) });
+  const metrics = createMetrics({ processMetrics: true });
+  const app = createApp({ store, clock: systemClock, config, logger, metrics });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, store: config.mongodbUri === undefined ? 'embedded' : 'mongodb', maxStreams: config.streamMaxPerInstance }, 'presence service listening');
   });
   const connections = new ConnectionDrain(server);
 
-  // Requests Node refuses before Express sees them (malformed, headers too large) still get a JSON answer.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body = JSON.stringify({ success: false, error: status === 431 ? 'Request headers too large' : 'Bad request' });
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  // Requests Node refuses before Express sees them (malformed, headers too large) still get a JSON answer, and are counted.
+  answerClientErrors(server, metrics);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -60,3 +60,11 @@ export function parseIsoDateTime(text: string): Date | undefined {
   const parsed = DateTime.fromISO(text, { zone: 'utc', setZone: true });
   return parsed.isValid ? parsed.toJSDate() : undefined;
 }
+
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined for anything else. Here, not in src/http:
+ * the configuration checks with it that METRICS_TOKEN can be presented at all.
+ */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return /^Bearer ([^\s,]+)$/i.exec(authorization ?? '')?.[1];
+}

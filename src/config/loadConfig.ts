@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { bearerTokenOf } from '../http/requests';
+import { bearerTokenOf } from '../utils';
 import { readOpenFileLimit } from './openFileLimit';
 import { USERNAME_FORMAT, isEmailAddress } from '../domain/rules/newUsers';
 
@@ -95,6 +95,12 @@ export function streamsForOpenFiles(openFiles: number | undefined): number {
  * Reads and validates the whole configuration once, at start-up. Every problem is reported together so one
  * restart fixes them all. Each variable is documented in .env.example.
  */
+/**
+ * The most password workers started by default: a container limited to two CPUs on a 64-core host would otherwise
+ * start 63 threads fighting over them (and over the event loop's share). More need PASSWORD_WORKERS.
+ */
+export const DEFAULT_PASSWORD_WORKERS = 4;
+
 export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOpenFileLimit(), cores: os.availableParallelism() }): Config {
   const problems: string[] = [];
 
@@ -155,8 +161,9 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     loginRateLimit: integer('LOGIN_RATE_LIMIT', 10, 1, 100000),
     loginRateWindowSeconds: integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     trustProxy,
-    // One core is left to the event loop, so polls are answered however many passwords are being checked.
-    passwordWorkers: integer('PASSWORD_WORKERS', Math.max(1, (limits.cores ?? 2) - 1), 1, 256),
+    // One core is left to the event loop, so polls are answered however many passwords are being checked; at most
+    // DEFAULT_PASSWORD_WORKERS, since Node 20's availableParallelism counts the host's cores, not a container's quota.
+    passwordWorkers: integer('PASSWORD_WORKERS', Math.min(DEFAULT_PASSWORD_WORKERS, Math.max(1, (limits.cores ?? 2) - 1)), 1, 256),
     passwordQueueLimit: integer('PASSWORD_QUEUE_LIMIT', 50, 1, 100000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     streamPollMs: integer('STREAM_POLL_MS', 250, 10, 1000),

@@ -8,8 +8,3 @@ export function apiOf(req: Request): Api {
   // Case-insensitive, as Express routes are.
   return /^\/v0(?:[/?#]|$)/i.test(req.originalUrl) ? 'pnut' : 'rocketchat';
 }
-
-/** The token of an `Authorization: Bearer <token>` header; undefined for anything else. */
-export function bearerTokenOf(authorization: string | undefined): string | undefined {
-  return /^Bearer ([^\s,]+)$/i.exec(authorization ?? '')?.[1];
-}

@@ -18,8 +18,15 @@ export interface Metrics {
   readonly storeCallErrors: Counter<'method'>;
   /** Logins refused for bad credentials. */
   readonly loginFailures: Counter;
-  /** Lines of refused requests (4xx) left out of the log under a flood (see observeRequests). */
+  /** Lines of refused requests (4xx, and 503s shedding load) left out of the log under a flood (see observeRequests). */
   readonly requestLogLinesDropped: Counter;
+  /**
+   * Requests answered 503 to shed load (the password checks' queue was full), as a 429 would be: counted apart so
+   * that the 5xx alert, which is about the service failing, can leave them out.
+   */
+  readonly requestsShed: Counter;
+  /** Requests Node's HTTP parser refused before any route saw them (malformed: 400; headers too large: 431), by status. */
+  readonly clientErrors: Counter<'status'>;
   /** Requests refused by a rate limit, by the limit that refused them (`ip` or `username`). */
   readonly rateLimited: Counter<'limit'>;
   /** Presence changes clients can see, as recorded for deltas. */
@@ -82,7 +89,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     storeCallErrors: new Counter({ name: 'presence_store_call_errors_total', help: 'Store calls that failed, by store method', labelNames: ['method'], registers }),
     requestLogLinesDropped: new Counter({
       name: 'presence_request_log_lines_dropped_total',
-      help: 'Log lines of refused requests (4xx) left out under a flood, past the lines written per second',
+      help: 'Log lines of refused requests (4xx, and 503s shedding load) left out under a flood, past the lines written per second',
+      registers,
+    }),
+    clientErrors: new Counter({
+      name: 'presence_client_errors_total',
+      help: "Requests Node's HTTP parser refused before any route saw them, by the status answered",
+      labelNames: ['status'],
+      registers,
+    }),
+    requestsShed: new Counter({
+      name: 'presence_requests_shed_total',
+      help: 'Requests answered 503 to shed load (too many password checks waiting), not for a failure',
       registers,
     }),
     loginFailures: new Counter({ name: 'presence_login_failures_total', help: 'Logins refused for bad credentials', registers }),

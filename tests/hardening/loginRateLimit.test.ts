@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { TEST_PASSWORD, appPerTest, buildSecondInstance, describeEachStore, userRecord, type SeededUser, type TestApp } from '../support/testApp';
-import { buildHarness, listen, type Listening } from './support/harness';
+import { buildHarness, gateLoginChecks, listen, type Listening } from './support/harness';
+import { waitFor } from '../support/waitFor';
 import { send, type RawAnswer } from './support/http';
 import { expectRocketChatError } from './support/shapes';
 import type { Express } from 'express';
@@ -128,7 +129,8 @@ describe('login rate limit: failures only (the production limit of 10)', () => {
     // And the whole failure budget is still there.
     for (let i = 0; i < PRODUCTION_LIMIT; i += 1) expect((await login(server, { user: usernames[i], password: 'wrong' }, { from: '127.0.2.1' })).status).toBe(401);
     expectLoginBlocked(await login(server, { user: usernames[10], password: 'wrong' }, { from: '127.0.2.1' }), 'ip', PRODUCTION_LIMIT);
-  });
+    // 210 logins over a real socket, ten at a time: Jest's 5 s default is too short on a loaded machine.
+  }, 30_000);
 
   it('answers the 11th wrong password from one address within the window with 401 error-login-blocked-for-ip and Retry-After', async () => {
     for (let i = 0; i < PRODUCTION_LIMIT; i += 1) {
@@ -284,17 +286,26 @@ describe('login rate limit behind a reverse proxy (TRUST_PROXY=true)', () => {
 describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_LIMIT=1)', () => {
   it('answers 503 with Retry-After at once, and a login refused so is not counted against the limit', async () => {
     const limit = 12;
-    const h = buildHarness({ config: { loginRateLimit: limit, loginRateWindowSeconds: 60, passwordWorkers: 1, passwordQueueLimit: 1 } });
+    const workers = 1;
+    const queueLimit = 1;
+    const sent = 10;
+    // No store timeout while the logins wait at the gate.
+    const h = buildHarness({ storeTimeoutMs: 60_000, config: { loginRateLimit: limit, loginRateWindowSeconds: 60, passwordWorkers: workers, passwordQueueLimit: queueLimit } });
+    const usernames = await seedCheapUsers(h, sent, 'office password');
+    const gate = gateLoginChecks(h);
     const server = await listen(h.app);
     try {
-      // One check runs, one waits: the rest of ten at once are refused.
-      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => login(server, { user: `nobody${i}`, password: 'guess' }, { from: '127.0.4.1' })));
-      const busy = answers.filter((res) => res.status === 503);
-      const checked = answers.filter((res) => res.status === 401).length;
-      expect(busy.length).toBeGreaterThanOrEqual(1);
-      expect(busy.length + checked).toBe(answers.length);
+      const answers = usernames.map((user) => login(server, { user, password: 'guess' }, { from: '127.0.4.1' }));
+      await waitFor(async () => (gate.arrived() === sent ? true : undefined));
+      // All of them reach the pool in the same turn: each worker takes one, the queue holds its limit, the rest are refused.
+      gate.release();
+      const settled = await Promise.all(answers);
+      const busy = settled.filter((res) => res.status === 503);
+      const checked = settled.filter((res) => res.status === 401).length;
+      expect(busy).toHaveLength(sent - workers - queueLimit);
+      expect(checked).toBe(workers + queueLimit);
       for (const res of busy) {
-        expect(res.json()).toEqual({ success: false, error: 'Too many logins at once, try again shortly' });
+        expect(res.json()).toEqual({ success: false, error: 'Too many password checks at once, try again shortly' });
         expect(res.headers['retry-after']).toBe('1');
       }
       // Only the checked attempts spent the address's budget.
@@ -303,7 +314,8 @@ describe('password checks past their queue (PASSWORD_WORKERS=1, PASSWORD_QUEUE_L
     } finally {
       await server.close();
     }
-  });
+    // The later logins check unknown names at bcrypt's full cost, one at a time on one worker: more than Jest's 5 s default on a loaded machine.
+  }, 30_000);
 });
 
 describeEachStore('the account limit never tells which e-mail address belongs to which username', (kind) => {

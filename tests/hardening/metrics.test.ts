@@ -9,6 +9,8 @@ import { TEST_CONFIG } from '../support/testApp';
 import { openStream } from '../api/stream/sseClient';
 import { waitFor } from '../support/waitFor';
 import { buildHarness, embeddedStore, listen, type Harness } from './support/harness';
+import { parseRawAnswer, sendRaw } from './support/http';
+import { answerClientErrors } from '../../src/http/clientErrors';
 
 /** The value of one sample line of the Prometheus text, by its exact name and labels; undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -206,6 +208,29 @@ describe('GET /metrics', () => {
       expect(text).toContain('process_cpu_user_seconds_total');
       expect(text).toContain('nodejs_eventloop_lag_seconds');
       expect(text.match(/^# TYPE process_resident_memory_bytes /gm)).toHaveLength(1);
+    }
+  });
+});
+
+describe('requests Node refuses before any route', () => {
+  it('are answered in JSON and counted in presence_client_errors_total by status', async () => {
+    const metrics = createMetrics();
+    const app = createApp({ store: embeddedStore(), clock: new FakeClock(), config: TEST_CONFIG, logger: pino({ level: 'silent' }), metrics });
+    const server = await listen(app);
+    answerClientErrors(server.server, metrics);
+    try {
+      const malformed = parseRawAnswer(await sendRaw(server.port, 'GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token\r\n\r\n'));
+      expect([malformed.status, malformed.text]).toEqual([400, '{"success":false,"error":"Bad request"}']);
+      const oversized = parseRawAnswer(await sendRaw(server.port, `GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'p'.repeat(20000)}\r\n\r\n`));
+      expect([oversized.status, oversized.text]).toEqual([431, '{"success":false,"error":"Request headers too large"}']);
+      await sendRaw(server.port, 'GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n');
+      const text = (await request(app).get('/metrics').expect(200)).text;
+      expect(sample(text, 'presence_client_errors_total{status="400"}')).toBe(2);
+      expect(sample(text, 'presence_client_errors_total{status="431"}')).toBe(1);
+      // Never seen by a route, so not among the requests.
+      expect(text).not.toMatch(/http_request_duration_seconds_count\{[^}]*status="4(00|31)"/);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger';
 import { openStream } from '../api/stream/sseClient';
 import type { SeededUser } from '../support/testApp';
 import { waitFor } from '../support/waitFor';
-import { buildHarness, captureLogs, listen, type CapturedLogs, type Harness } from './support/harness';
+import { buildHarness, captureLogs, gateLoginChecks, listen, type CapturedLogs, type Harness } from './support/harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -169,7 +169,10 @@ describe('every request is logged once, however it ends', () => {
 
   const linesFor = (id: string) => logs.records().filter((record) => (record.req as { id?: string } | undefined)?.id === id);
 
-  it('a stream its client closes: one line, with the status it was answered and its whole time', async () => {
+  it('a stream its client closes: one line at debug, with the status it was answered and its whole time, however long it lasted', async () => {
+    // Every stream outlives SLOW_REQUEST_MS (here any request does): its end is still no slow answer.
+    h = buildHarness({ logger: logs.logger, storeTimeoutMs: 60_000, config: { slowRequestMs: 0 } });
+    alice = await h.seed({ username: 'alice' });
     const server = await listen(h.app);
     try {
       const stream = await openStream(server.port, '/api/v1/users.presence.stream', { ...alice.headers, 'X-Request-Id': 'closed-stream' });
@@ -234,7 +237,8 @@ describe('refused requests under a flood', () => {
     expect(requestLines()).toEqual([expect.objectContaining({ level: 40, req: { id: 'long-path', method: 'GET', path: `${long.slice(0, LOGGED_PATH_MAX)}…` } })]);
   });
 
-  it(`are logged ${REFUSED_LINES_PER_SECOND} a second at most; the rest are counted, and said once the second is over`, async () => {
+  it(`are logged ${REFUSED_LINES_PER_SECOND} a second at most; the rest are counted, and said with their time once the second is over`, async () => {
+    const start = h.clock.now();
     const flood = REFUSED_LINES_PER_SECOND + 7;
     for (let n = 0; n < flood; n += 1) await request(h.app).get('/api/v1/me').set('X-Request-Id', `refused-${n}`).expect(401);
     expect(requestLines().map((line) => (line.req as { id: string }).id)).toEqual(Array.from({ length: REFUSED_LINES_PER_SECOND }, (_, n) => `refused-${n}`));
@@ -244,11 +248,14 @@ describe('refused requests under a flood', () => {
     h.clock.advance(999);
     await request(h.app).get('/api/v1/me').set('X-Request-Id', 'still-dropped').expect(401);
     expect(logs.records().filter((record) => record.msg !== 'request completed')).toEqual([]);
-    h.clock.advance(1);
+    // Long after, and the next request is a success (not logged at info): the summary does not wait for a refusal.
+    h.clock.advance(60_000);
+    await request(h.app).get('/healthz').expect(200);
     await request(h.app).get('/api/v1/me').set('X-Request-Id', 'next-second').expect(401);
+    const [from, to] = [start.toISOString(), new Date(start.getTime() + 999).toISOString()];
     const after = logs.records().slice(REFUSED_LINES_PER_SECOND);
     expect(after).toEqual([
-      expect.objectContaining({ level: 40, dropped: 8, msg: `8 refused requests were not logged in the last second (more than ${REFUSED_LINES_PER_SECOND} a second)` }),
+      expect.objectContaining({ level: 40, dropped: 8, from, to, msg: `8 refused requests were not logged from ${from} to ${to} (more than ${REFUSED_LINES_PER_SECOND} a second)` }),
       expect.objectContaining({ level: 40, msg: 'request completed', req: expect.objectContaining({ id: 'next-second' }) }),
     ]);
     expect(await scrape()).toContain('\npresence_request_log_lines_dropped_total 8\n');
@@ -260,6 +267,41 @@ describe('refused requests under a flood', () => {
     h.faulty.reject(() => new Error('store bug'));
     await request(h.app).get('/api/v1/me').set(alice.headers).set('X-Request-Id', 'server-fault').expect(500);
     expect(requestLines().filter((line) => (line.req as { id: string }).id === 'server-fault')).toEqual([expect.objectContaining({ level: 50 })]);
+  });
+});
+
+describe('logins past the password queue (503 shedding load)', () => {
+  it('are logged at warn with the refused requests, paced as they are, and counted as shed, never at error', async () => {
+    const logs = captureLogs('info');
+    // One worker, one waiting check: of all the logins released at once, two are checked and the rest shed.
+    const h = buildHarness({ logger: logs.logger, storeTimeoutMs: 60_000, config: { loginRateLimit: 1000, passwordWorkers: 1, passwordQueueLimit: 1 } });
+    const gate = gateLoginChecks(h);
+    const sent = REFUSED_LINES_PER_SECOND + 9;
+    const answers = Array.from({ length: sent }, (_, n) => request(h.app).post('/api/v1/login').set('X-Request-Id', `flood-${n}`).send({ user: `nobody${n}`, password: 'guess' }).then((res) => res));
+    await waitFor(async () => (gate.arrived() === sent ? true : undefined));
+    gate.release();
+    const statuses = (await Promise.all(answers)).map((res) => res.status);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(sent - 2);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(2);
+    const records = logs.records();
+    expect(records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+    expect(records.filter((record) => record.msg === 'store unavailable')).toEqual([]);
+    const lines = records.filter((record) => record.msg === 'request completed');
+    expect(lines).toHaveLength(REFUSED_LINES_PER_SECOND);
+    expect(new Set(lines.map((line) => line.level))).toEqual(new Set([40]));
+    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    expect(metrics).toContain(`\npresence_requests_shed_total ${sent - 2}\n`);
+    expect(metrics).toContain(`\npresence_request_log_lines_dropped_total ${sent - REFUSED_LINES_PER_SECOND}\n`);
+  });
+
+  it('a store that fails a login still answers 503 logged as a store failure, and is not counted as shed', async () => {
+    const logs = captureLogs('info');
+    const h = buildHarness({ logger: logs.logger, storeTimeoutMs: 50 });
+    h.faulty.hang();
+    await request(h.app).post('/api/v1/login').set('X-Request-Id', 'store-down').send({ user: 'alice', password: 'guess' }).expect(503);
+    h.faulty.heal();
+    expect(logs.records().filter((record) => record.msg === 'store unavailable')).toHaveLength(1);
+    expect((await request(h.app).get('/metrics').expect(200)).text).toContain('\npresence_requests_shed_total 0\n');
   });
 });
 

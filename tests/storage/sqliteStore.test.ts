@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/loadConfig';
@@ -261,20 +261,25 @@ describe('the data file', () => {
         await store.createUser(bareUser('written'));
         expect(modeOf(dataFileIn(dir))).toBe(0o600);
         expect(modeOf(`${dataFileIn(dir)}-wal`)).toBe(0o600);
+        // Exclusive locking keeps the log's index in memory: no -shm file for others to read.
+        expect(existsSync(`${dataFileIn(dir)}-shm`)).toBe(false);
       } finally {
         await store.close();
       }
     });
 
-    it('a file of this service found readable by others (an earlier version made it 0644) is made 0600, and so is its new log', async () => {
+    it('a file of this service found readable by others (an earlier version made it 0644) is made 0600 before it is opened, and so are its new log and index', async () => {
       process.umask(0o022);
       const first = open();
       await first.createUser(bareUser('kept'));
       await first.close();
       chmodSync(dataFileIn(dataDir.dir), 0o644);
+      // SQLite creates the log and its index at the first read, with the data file's mode as it is then.
+      for (const suffix of ['-wal', '-shm']) rmSync(`${dataFileIn(dataDir.dir)}${suffix}`, { force: true });
       const second = open();
       try {
         expect(modeOf(dataFileIn(dataDir.dir))).toBe(0o600);
+        expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
         await second.createUser(bareUser('more'));
         expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
         expect((await second.findUserById('kept'))?._id).toBe('kept');
@@ -283,7 +288,25 @@ describe('the data file', () => {
       }
     });
 
-    it('start-up warns of a DATA_DIR other users can read, and only of that', async () => {
+    it('a file, log and index found readable by others are made 0600 before the file is opened, even when it is then refused', async () => {
+      process.umask(0o022);
+      const first = open();
+      await first.createUser(bareUser('kept'));
+      await first.close();
+      const file = dataFileIn(dataDir.dir);
+      const later = new Database(file);
+      later.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      later.close();
+      chmodSync(file, 0o644);
+      // A log's index left behind readable by others (by the sqlite3 shell, which does not lock exclusively).
+      writeFileSync(`${file}-shm`, '');
+      chmodSync(`${file}-shm`, 0o644);
+      // Refused after its first read (which made a log, with the data file's mode then, removed again on close).
+      expect(refusal().message).toContain('was written by a later version of this service');
+      expect([modeOf(file), modeOf(`${file}-shm`)]).toEqual([0o600, 0o600]);
+    });
+
+    it('start-up warns of a DATA_DIR other users can read or enter, and only of that', async () => {
       const lines: string[] = [];
       const logger = pino({ level: 'info' }, new Writable({
         write(chunk: Buffer, _encoding, done) {
@@ -292,16 +315,19 @@ describe('the data file', () => {
         },
       }));
       const warnings = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; dataDir: string });
-      for (const [mode, warned] of [[0o755, true], [0o750, false], [0o700, false]] as const) {
+      const expected: Record<number, (dir: string) => string> = {
+        0o755: (dir) => `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there`,
+        0o711: (dir) => `DATA_DIR ${dir} can be entered by other users (mode 0711): restrict it (chmod 700) so that they cannot open a copy of the data file put there under a name they can guess`,
+      };
+      for (const mode of [0o755, 0o711, 0o750, 0o710, 0o700]) {
         lines.length = 0;
         const dir = path.join(dataDir.dir, `dir-${mode.toString(8)}`);
         mkdirSync(dir);
         chmodSync(dir, mode);
         const store = await createStore(loadConfig({ DATA_DIR: dir }), logger);
         await store.close();
-        expect(warnings()).toEqual(warned
-          ? [expect.objectContaining({ level: 40, dataDir: dir, msg: `DATA_DIR ${dir} is readable by other users (mode 0755): restrict it (chmod 700) so that only the service's user can list it or read what is put there` })]
-          : []);
+        const message = expected[mode];
+        expect(warnings()).toEqual(message !== undefined ? [expect.objectContaining({ level: 40, dataDir: dir, msg: message(dir) })] : []);
       }
     });
   });

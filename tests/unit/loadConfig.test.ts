@@ -6,9 +6,13 @@ import { openFileLimitOf } from '../../src/config/openFileLimit';
 const TWENTY_THOUSAND_FILES = { openFiles: 20000 };
 
 describe('loadConfig', () => {
-  it('checks passwords on one worker per core but one, at least one; PASSWORD_WORKERS and PASSWORD_QUEUE_LIMIT are validated', () => {
-    expect(loadConfig({}, { openFiles: 20000, cores: 8 }).passwordWorkers).toBe(7);
+  it('checks passwords on one worker per core but one, at least one and at most 4; PASSWORD_WORKERS and PASSWORD_QUEUE_LIMIT are validated', () => {
+    expect(loadConfig({}, { openFiles: 20000, cores: 4 }).passwordWorkers).toBe(3);
     expect(loadConfig({}, { openFiles: 20000, cores: 1 }).passwordWorkers).toBe(1);
+    // The host's cores, which a container's CPU quota may be far below: the default stops at 4.
+    expect(loadConfig({}, { openFiles: 20000, cores: 8 }).passwordWorkers).toBe(4);
+    expect(loadConfig({}, { openFiles: 20000, cores: 64 }).passwordWorkers).toBe(4);
+    expect(loadConfig({ PASSWORD_WORKERS: '12' }, { openFiles: 20000, cores: 64 }).passwordWorkers).toBe(12);
     expect(loadConfig({ PASSWORD_WORKERS: '3', PASSWORD_QUEUE_LIMIT: '200' }, { openFiles: 20000, cores: 2 })).toMatchObject({ passwordWorkers: 3, passwordQueueLimit: 200 });
     expect(() => loadConfig({ PASSWORD_WORKERS: '0', PASSWORD_QUEUE_LIMIT: 'many' }, TWENTY_THOUSAND_FILES)).toThrow(
       new ConfigError(['PASSWORD_WORKERS must be an integer from 1 to 256, got "0"', 'PASSWORD_QUEUE_LIMIT must be an integer from 1 to 100000, got "many"']),

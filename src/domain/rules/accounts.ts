@@ -120,13 +120,26 @@ function ipv6Groups(address: string): number[] {
 }
 
 /**
+ * The address without the port or brackets a proxy may write around it in X-Forwarded-For (`1.2.3.4:5678`,
+ * `[2001:db8::1]:443`, `[2001:db8::1]`); counted as written, each connection would get a budget of its own.
+ */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed !== null) return bracketed[1];
+  const ipv4WithPort = /^([^:]+):\d+$/.exec(address);
+  if (ipv4WithPort !== null && isIPv4(ipv4WithPort[1])) return ipv4WithPort[1];
+  return address;
+}
+
+/**
  * What the per-address login limit counts a client address as: an IPv4 address as itself; an IPv4-mapped IPv6
  * address (`::ffff:a.b.c.d`, how a dual-stack socket reports an IPv4 client) as that IPv4 address; any other
  * IPv6 address as its /64 (`2001:db8:1:2::/64`), the block one subscriber gets, so a single /64 is one budget and
- * not 2^64 of them. Anything else (no address) as it is.
+ * not 2^64 of them; each with any port or brackets a proxy wrote around it left out. Anything else (no address)
+ * as it is.
  */
 export function limitedAddressOf(address: string): string {
-  const withoutZone = address.replace(/%.*$/, '');
+  const withoutZone = withoutPort(address.trim()).replace(/%.*$/, '');
   if (isIPv4(withoutZone)) return withoutZone;
   if (!isIPv6(withoutZone)) return address;
   const groups = ipv6Groups(withoutZone.toLowerCase());

@@ -53,12 +53,24 @@ export function timedStatusEnded(user: { statusExpiresAt?: Date }, now: Date): b
 export type DeclarationSetBy = 'choice' | 'renewal';
 
 /**
- * When a device's declaration ends once set again, asked to run until `asked`: a choice replaces the end it had
- * (shorter or longer); a renewal never shortens it, so an `expiration` the client chose (days ahead) outlives the
- * renewals that follow, each of which asks only for the time to live.
+ * Whether setting a presence is the same presence renewed, the one question both ends a client chose depend on (the
+ * device's declaration's, declarationEnd, and the chosen status's, pnutStatusEnd): a renewal (`setBy`) asking for
+ * the status already chosen (`asked`; undefined: none, as users.setStatus with a message alone). A renewal to
+ * another status is a new presence: "away until in 6 days" then `update_presence=online` is online for the time to
+ * live from then, not for 6 days after the device's last sign of life.
  */
-export function declarationEnd(asked: Date, running: Date | undefined, setBy: DeclarationSetBy): Date {
-  if (setBy === 'choice' || running === undefined) return asked;
+export function isSamePresenceRenewed(setBy: DeclarationSetBy, asked: Status | undefined, chosenBefore: Status): boolean {
+  return setBy === 'renewal' && (asked === undefined || asked === chosenBefore);
+}
+
+/**
+ * When a device's declaration ends once set again, asked to run until `asked`: the same presence renewed
+ * (isSamePresenceRenewed) never shortens it, so an `expiration` the client chose (days ahead) outlives the
+ * renewals that follow, each of which asks only for the time to live; anything else replaces the end it had
+ * (shorter or longer).
+ */
+export function declarationEnd(asked: Date, running: Date | undefined, samePresenceRenewed: boolean): Date {
+  if (!samePresenceRenewed || running === undefined) return asked;
   return running.getTime() > asked.getTime() ? running : asked;
 }
 

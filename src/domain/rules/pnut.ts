@@ -3,7 +3,6 @@ import { effectiveStatus, isStatus, normaliseStatusText, type PresenceFields } f
 import { codePointLength } from '../../utils';
 import { InvalidParamError } from '../errors';
 import { isRocketChatPresence } from './rocketChatPresence';
-import type { DeclarationSetBy } from './connections';
 
 export const PNUT_PRESENCE_MAX_CODE_POINTS = 100;
 export const PNUT_PRESENCE_TOO_LONG = `must be at most ${PNUT_PRESENCE_MAX_CODE_POINTS} characters long`;
@@ -53,14 +52,15 @@ export function pnutPresenceOf(user: PnutPresenceFields, now: Date): string {
 }
 
 /**
- * When the status a pnut presence sets ends: a status other than online set with an `expiration` ends then; a
- * renewal (`update_presence`, which carries none) of the status already chosen keeps that status's end (undefined:
- * left as it is), as it keeps the declaration's (declarationEnd); any other has none (null).
+ * When the status a pnut presence sets ends: a status other than online set with an `expiration` ends then; the
+ * same presence renewed (isSamePresenceRenewed: `update_presence`, which carries no expiration, of the status
+ * already chosen) keeps that status's end (undefined: left as it is), as it keeps the declaration's
+ * (declarationEnd); any other has none (null).
  */
-export function pnutStatusEnd(status: Status, expiration: Date | undefined, setBy: DeclarationSetBy, chosenBefore: Status): Date | null | undefined {
+export function pnutStatusEnd(status: Status, expiration: Date | undefined, samePresenceRenewed: boolean): Date | null | undefined {
   if (status === 'online') return null;
   if (expiration !== undefined) return expiration;
-  return setBy === 'renewal' && status === chosenBefore ? undefined : null;
+  return samePresenceRenewed ? undefined : null;
 }
 
 /** pnut lets a client choose when its presence ends, but not in the past and not more than 7 days ahead. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
-import { chosenStatusOf, declarationEnd, isLive, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
+import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
 import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
@@ -216,7 +216,7 @@ export class PresenceService {
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
     if (targetUserId === actor.userId && status !== 'offline') {
-      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal' });
+      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal', status });
     }
     return this.write(targetUserId, (current) => ({
       statusDefault: status,
@@ -270,11 +270,11 @@ export class PresenceService {
       return this.write(identity.userId, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
     // pnut's contract: every presence set carries its expiration, given or the default.
-    await this.declare(identity, expiresAt, { create: true, setBy });
+    await this.declare(identity, expiresAt, { create: true, setBy, status: request.status });
     return this.write(identity.userId, (current, now) => ({
       statusDefault: request.status,
       // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
-      statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, setBy, chosenStatusOf(current, now)),
+      statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, isSamePresenceRenewed(setBy, request.status, chosenStatusOf(current, now))),
       statusText: request.statusText,
       presenceText: request.presenceText,
       showsHimself: true,
@@ -313,16 +313,20 @@ export class PresenceService {
 
   /**
    * The declaration of the device behind `identity`, running until `leaseEnd`: none where the device holds a
-   * stream or heartbeats (that is its connection); with `create` false, only one still running is renewed. A
-   * renewal never shortens a lease the client chose (declarationEnd).
+   * stream or heartbeats (that is its connection); with `create` false, only one still running is renewed. The
+   * same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens a lease the client chose
+   * (declarationEnd).
    */
-  private async declare(identity: Identity, leaseEnd: Date, { create, setBy }: { create: boolean; setBy: DeclarationSetBy }): Promise<void> {
+  private async declare(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<void> {
     const now = this.clock.now();
     const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
     if (own.some((connection) => connection.kind !== 'declaration')) return;
     const running = own.find((connection) => connection.kind === 'declaration');
     if (running === undefined && !create) return;
-    const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, setBy);
+    // The chosen status is read only when there is an end to keep.
+    const user = running !== undefined && setBy === 'renewal' ? await this.store.findUserById(identity.userId) : null;
+    const samePresenceRenewed = user !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(user, now));
+    const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, samePresenceRenewed);
     const declaration: ConnectionRecord = {
       id: running?.id ?? newRandomId(),
       userId: identity.userId,

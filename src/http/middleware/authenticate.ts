@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AccountService } from '../../domain/services/accountService';
 import { InvalidParamError, UnauthorizedError } from '../../domain/errors';
 import type { Identity } from '../../domain/rules/accounts';
-import { bearerTokenOf } from '../requests';
+import { bearerTokenOf } from '../../utils';
 
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
 function tokenOf(req: Request): string | undefined {

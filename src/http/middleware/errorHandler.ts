@@ -21,7 +21,7 @@ import { UnsupportedMediaTypeError } from './bodyShape';
 import { apiOf } from '../requests';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
-import { requestSummary } from './observeRequests';
+import { markLoadShed, requestSummary } from './observeRequests';
 
 interface Failure {
   status: number;
@@ -63,7 +63,8 @@ function statusOf(error: DomainError): number {
 function failureOf(error: unknown): Failure | undefined {
   if (error instanceof DomainError) return { status: statusOf(error), message: error.message, errorType: error.code };
   if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
-  if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many logins at once, try again shortly' };
+  // Logins and users.create share the queue: the message fits both.
+  if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many password checks at once, try again shortly' };
   if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
   return undefined;
 }
@@ -135,8 +136,11 @@ export function errorHandler(logger: Logger) {
     if (failure === undefined) {
       logger.error({ req: requestSummary(req, res), err: error }, 'unhandled error');
       failure = { status: 500, message: 'Internal server error' };
-    } else if (failure.status === 503 && !(error instanceof PasswordChecksBusyError)) {
-      // A full password queue is a flood's normal answer, logged once as a request like any other 503.
+    } else if (error instanceof PasswordChecksBusyError) {
+      // A full password queue is a flood's normal answer, shedding load as a 429 does: observeRequests logs it as a
+      // refused request (warn, paced) and counts it apart from the 5xx that mean the service is failing.
+      markLoadShed(res);
+    } else if (failure.status === 503) {
       logger.warn({ req: requestSummary(req, res), err: error }, 'store unavailable');
     }
     if (res.headersSent) {

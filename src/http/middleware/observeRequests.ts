@@ -10,8 +10,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export const LOGGED_PATH_MAX = 256;
 
 /**
- * Refused requests (4xx, at warn) logged per second at most: past it, under a flood, each one is counted
- * (`presence_request_log_lines_dropped_total`) instead of written, and the next second's first line says how many.
+ * Refused requests (4xx, and 503s shedding load; at warn) logged per second at most: past it, under a flood, each
+ * one is counted (`presence_request_log_lines_dropped_total`) instead of written, and one line says how many, from
+ * when to when, at the first request observed after that second.
  */
 export const REFUSED_LINES_PER_SECOND = 20;
 
@@ -32,34 +33,60 @@ export function requestSummary(req: Request, res: Response): RequestSummary {
   return { id: res.locals.requestId as string, method: req.method, path: path.length > LOGGED_PATH_MAX ? `${path.slice(0, LOGGED_PATH_MAX)}…` : path };
 }
 
+/** Refused-request lines left out within one second (of the injected clock), said once that second is over. */
+export interface DroppedLines {
+  dropped: number;
+  /** When the first and the last of them were refused. */
+  from: Date;
+  to: Date;
+}
+
 /**
- * How many refused-request lines may still be written in the current second (of the injected clock), and how many
- * were left out in the last one.
+ * How many refused-request lines may still be written in the current second (of the injected clock), and which
+ * were left out in it. No timer: the lines left out are told at the next request observed once their second is over.
  */
 class RefusedLineBudget {
   private secondStartMs = Number.NEGATIVE_INFINITY;
   private written = 0;
   private dropped = 0;
+  private firstDroppedMs = 0;
+  private lastDroppedMs = 0;
 
   constructor(private readonly clock: Clock) {}
 
-  /** Whether this line may be written; `droppedBefore`: lines left out in the second that just ended, to say so once. */
-  take(): { write: boolean; droppedBefore: number } {
+  /** The lines left out in a second that has ended, once (then forgotten); undefined when there are none to tell. */
+  endedDrops(): DroppedLines | undefined {
+    if (this.dropped === 0) return undefined;
+    if (this.clock.now().getTime() - this.secondStartMs < 1000) return undefined;
+    const drops = { dropped: this.dropped, from: new Date(this.firstDroppedMs), to: new Date(this.lastDroppedMs) };
+    this.dropped = 0;
+    return drops;
+  }
+
+  /** Whether this line may be written; if not, it is counted among the second's lines left out. */
+  take(): boolean {
     const nowMs = this.clock.now().getTime();
-    let droppedBefore = 0;
     if (nowMs - this.secondStartMs >= 1000) {
-      droppedBefore = this.dropped;
       this.secondStartMs = nowMs;
       this.written = 0;
-      this.dropped = 0;
     }
     if (this.written >= REFUSED_LINES_PER_SECOND) {
+      if (this.dropped === 0) this.firstDroppedMs = nowMs;
+      this.lastDroppedMs = nowMs;
       this.dropped += 1;
-      return { write: false, droppedBefore };
+      return false;
     }
     this.written += 1;
-    return { write: true, droppedBefore };
+    return true;
   }
+}
+
+/**
+ * Marks the answer as load shed (a 503 because too many password checks wait, not because anything failed): it is
+ * then logged and paced as a refused request, and counted in `presence_requests_shed_total`, not at error.
+ */
+export function markLoadShed(res: Response): void {
+  res.locals.loadShed = true;
 }
 
 /**
@@ -80,7 +107,7 @@ function routeOf(req: Request, res: Response): string {
 
 export interface ObserveOptions {
   logger: Logger;
-  metrics: Pick<Metrics, 'requestDuration' | 'requestLogLinesDropped'>;
+  metrics: Pick<Metrics, 'requestDuration' | 'requestLogLinesDropped' | 'requestsShed'>;
   slowRequestMs: number;
   /** Paces the refused requests' lines (per second of it). */
   clock: Clock;
@@ -91,8 +118,8 @@ export interface ObserveOptions {
  * times and logs it once, however it ends: answered (`request completed`), or closed before its answer ended (a
  * stream its client closes, a login the client gives up on: `request closed before its answer ended`, with the
  * status that was sent, or 499 when none was). Polls are counted, not logged: a success or 304 is logged only at
- * debug, or at info when slower than `slowRequestMs`; a 4xx at warn (at most REFUSED_LINES_PER_SECOND a second), a
- * 5xx at error.
+ * debug, or at info when slower than `slowRequestMs` (a stream's end, at any age, at debug); a 4xx, or a 503 shedding load (markLoadShed), at warn (at
+ * most REFUSED_LINES_PER_SECOND a second), any other 5xx at error.
  */
 export function observeRequests({ logger, metrics, slowRequestMs, clock }: ObserveOptions) {
   const refusedLines = new RefusedLineBudget(clock);
@@ -110,15 +137,24 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       const status = completed || res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
       const route = routeOf(req, res);
       metrics.requestDuration.observe({ route, method: req.method, status }, ms / 1000);
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : ms >= slowRequestMs ? 'info' : 'debug';
-      if (!logger.isLevelEnabled(level)) return;
-      if (level === 'warn') {
-        const { write, droppedBefore } = refusedLines.take();
-        if (droppedBefore > 0) logger.warn({ dropped: droppedBefore }, `${droppedBefore} refused requests were not logged in the last second (more than ${REFUSED_LINES_PER_SECOND} a second)`);
-        if (!write) {
-          metrics.requestLogLinesDropped.inc();
-          return;
+      const shed = res.locals.loadShed === true;
+      if (shed) metrics.requestsShed.inc();
+      // A stream lasts as long as its client stays, far past slowRequestMs: its end is no slow answer, and a
+      // reconnect storm must not write a line at info for each stream.
+      const stream = String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream');
+      const level = status >= 500 && !shed ? 'error' : status >= 400 ? 'warn' : !stream && ms >= slowRequestMs ? 'info' : 'debug';
+      if (logger.isLevelEnabled('warn')) {
+        // Said at the next request of any kind once their second is over, so a flood that stops is still told.
+        const drops = refusedLines.endedDrops();
+        if (drops !== undefined) {
+          const [from, to] = [drops.from.toISOString(), drops.to.toISOString()];
+          logger.warn({ dropped: drops.dropped, from, to }, `${drops.dropped} refused requests were not logged from ${from} to ${to} (more than ${REFUSED_LINES_PER_SECOND} a second)`);
         }
+      }
+      if (!logger.isLevelEnabled(level)) return;
+      if (level === 'warn' && !refusedLines.take()) {
+        metrics.requestLogLinesDropped.inc();
+        return;
       }
       const line = { req: requestSummary(req, res), res: { statusCode: status }, route, responseTime: Math.round(ms * 1000) / 1000 };
       logger[level](line, completed ? 'request completed' : 'request closed before its answer ended');

@@ -2,9 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { UnauthorizedError } from '../../domain/errors';
 import type { PresenceStore } from '../../domain/ports/store';
 import type { Metrics } from '../../metrics/createMetrics';
-import { sameString } from '../../utils';
+import { bearerTokenOf, sameString } from '../../utils';
 import openApiDocument from '../openapi/openapi.json';
-import { bearerTokenOf } from '../requests';
 
 /** The document never changes while the process runs: serialised once. */
 const openApiBody = Buffer.from(JSON.stringify(openApiDocument));

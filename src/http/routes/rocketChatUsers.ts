@@ -5,7 +5,7 @@ import { isAdmin } from '../../domain/rules/accounts';
 import type { PresenceService } from '../../domain/services/presenceService';
 import type { UserAdministration } from '../../domain/services/userAdministration';
 import { identityOf } from '../middleware/authenticate';
-import { bearerTokenOf } from '../requests';
+import { bearerTokenOf } from '../../utils';
 import { rocketChatSuccess } from '../responses/rocketChat';
 import { optionalString, rejectInvalid } from '../validation/params';
 import { accountUpdateOf, activeStatusOf } from '../validation/accountParams';

@@ -62,8 +62,9 @@ function createOwnerOnly(file: string): void {
 }
 
 /**
- * A data file of this service, and its log and index, that others may read or write (written before files were
- * made owner-only) are made 0600 now.
+ * A data file, and its log and index, that others may read or write (written before files were made owner-only)
+ * are made 0600 now: before SQLite opens it, since SQLite creates the log and its index with the data file's mode
+ * at the first read.
  */
 function restrictToOwner(file: string): void {
   for (const suffix of COMPANION_SUFFIXES) {
@@ -80,12 +81,19 @@ function restrictToOwner(file: string): void {
 
 /**
  * What an operator should know about `dataDir` at start-up, as warnings: a directory others can read lists the data
- * file and would show any copy of it left there (a backup, a file copied aside) to every user of the machine.
+ * file and would show any copy of it left there (a backup, a file copied aside) to every user of the machine; one
+ * they can only enter (o+x) still lets them open any file there whose name they know (`presence.sqlite.bak`) that
+ * was copied with a readable mode.
  */
 export function dataDirWarnings(dataDir: string): string[] {
   const mode = statSync(dataDir).mode & 0o777;
-  if ((mode & 0o004) === 0) return [];
-  return [`DATA_DIR ${dataDir} is readable by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that only the service's user can list it or read what is put there`];
+  if ((mode & 0o004) !== 0) {
+    return [`DATA_DIR ${dataDir} is readable by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that only the service's user can list it or read what is put there`];
+  }
+  if ((mode & 0o001) !== 0) {
+    return [`DATA_DIR ${dataDir} can be entered by other users (mode 0${mode.toString(8)}): restrict it (chmod 700) so that they cannot open a copy of the data file put there under a name they can guess`];
+  }
+  return [];
 }
 
 /**
@@ -99,7 +107,7 @@ export function dataDirWarnings(dataDir: string): string[] {
  * - it is damaged (`PRAGMA integrity_check`: pages, records, and every index against its table).
  *
  * The file, its log and the log's index are readable and writable by their owner alone (mode 0600), set at creation
- * whatever the umask, and set again on a file of this service that others may read or write. A file of an earlier
+ * whatever the umask, and set again, before it is opened, on a file found that others may read or write. A file of an earlier
  * schema version is migrated. Writes go through the write-ahead log; GroupCommit chooses, per commit, whether it is
  * fsynced before it returns (`synchronous=FULL`, accounts) or not (`NORMAL`, presence).
  */
@@ -113,6 +121,7 @@ export function openDataFile(dataDir: string): { db: Database.Database; file: st
   let db: Database.Database;
   try {
     createOwnerOnly(file);
+    restrictToOwner(file);
     // timeout 0: a file another process holds is refused at once instead of waited for.
     db = new Database(file, { timeout: 0 });
   } catch (error) {
@@ -145,7 +154,6 @@ export function openDataFile(dataDir: string): { db: Database.Database; file: st
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     if (version < SCHEMA_VERSION) migrate(db, version);
-    restrictToOwner(file);
     return { db, file };
   } catch (error) {
     db.close();

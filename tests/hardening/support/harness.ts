@@ -37,6 +37,30 @@ export function captureLogs(level: pino.LevelWithSilent = 'trace'): CapturedLogs
   };
 }
 
+/**
+ * Holds every counted account attempt of a login (`login:` keys, counted just before its password check) until
+ * `release()`: once `arrived()` says all the logins sent are waiting, releasing lets them all reach the password
+ * workers in the same turn of the event loop, so how many are checked and how many refused depends on the
+ * queue's size alone, not on the machine's load.
+ */
+export function gateLoginChecks(h: Harness): { arrived(): number; release(): void } {
+  let arrived = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const count = h.inner.countLoginAttempt.bind(h.inner);
+  h.inner.countLoginAttempt = async (key, now, windowMs) => {
+    const counted = await count(key, now, windowMs);
+    if (key.startsWith('login:')) {
+      arrived += 1;
+      await gate;
+    }
+    return counted;
+  };
+  return { arrived: () => arrived, release };
+}
+
 export interface Harness {
   app: Express;
   /** The embedded store underneath, untouched by faults. */
@@ -56,9 +80,21 @@ export interface HarnessOptions {
 }
 
 const opened: { store: SqliteStore; remove(): void }[] = [];
+/** Apps built for the whole file (in a beforeAll), and apps built for the test running now. */
 const apps: PresenceApp[] = [];
-// The stores this test file opened are closed, and their directories removed, once its tests are done; the apps'
-// password workers end first.
+const testApps: PresenceApp[] = [];
+let inTest = false;
+// Registered at the top, so these run before and after every test's own hooks: an app built in a test or its
+// beforeEach has its password workers ended once the test is done, not at the end of the file.
+beforeEach(() => {
+  inTest = true;
+});
+afterEach(async () => {
+  inTest = false;
+  await Promise.all(testApps.splice(0).map((app) => app.closeWorkers()));
+});
+// The stores this test file opened are closed, and their directories removed, once its tests are done; the
+// remaining apps' password workers end first.
 afterAll(async () => {
   await Promise.all(apps.splice(0).map((app) => app.closeWorkers()));
   for (const { store, remove } of opened.splice(0)) {
@@ -90,7 +126,7 @@ export function buildHarness(options: HarnessOptions = {}): Harness {
     config: { ...TEST_CONFIG, ...options.config },
     logger: options.logger ?? pino({ level: 'silent' }),
   });
-  apps.push(app);
+  (inTest ? testApps : apps).push(app);
   return { app, inner, faulty, store, clock, seed: (fields) => seedInto(inner, clock, fields) };
 }
 

@@ -136,8 +136,15 @@ describe('limitedAddressOf: what the per-address login limit counts an address a
     ['::1', '0:0:0:0::/64'],
     // A dotted tail that is not IPv4-mapped stays IPv6.
     ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+    // A port or brackets a proxy wrote around the address are left out: each connection is not a budget of its own.
+    ['198.51.100.7:5678', '198.51.100.7'],
+    ['198.51.100.7:1', '198.51.100.7'],
+    ['[2001:db8:1:2::1]:443', '2001:db8:1:2::/64'],
+    ['[2001:db8:1:2::1]', '2001:db8:1:2::/64'],
+    ['[::ffff:198.51.100.7]:80', '198.51.100.7'],
     // No address, or not one: as it is.
     ['', ''],
+    ['unknown:80', 'unknown:80'],
     ['unknown', 'unknown'],
   ])('%s counts as %s', (address, counted) => {
     expect(limitedAddressOf(address)).toBe(counted);

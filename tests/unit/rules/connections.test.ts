@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../src/domain/ports/connections';
 import { loadConfig } from '../../../src/config/loadConfig';
-import { chosenStatusOf, connectionCounts, declarationEnd, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
+import { chosenStatusOf, connectionCounts, declarationEnd, heartbeatIntervalMs, isSamePresenceRenewed, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -112,14 +112,28 @@ describe('declarationEnd', () => {
   const soon = new Date(NOW.getTime() + 60_000);
 
   it.each([
-    ['a renewal keeps a longer end the client chose', ttlEnd, sixDays, 'renewal', sixDays],
-    ['a renewal lengthens a shorter end', ttlEnd, soon, 'renewal', ttlEnd],
-    ['a renewal of none asks its own end', ttlEnd, undefined, 'renewal', ttlEnd],
-    ['a choice replaces a longer end', ttlEnd, sixDays, 'choice', ttlEnd],
-    ['a choice replaces a shorter end', sixDays, soon, 'choice', sixDays],
-    ['a choice of none asks its own end', soon, undefined, 'choice', soon],
-  ] as const)('%s', (_name, asked, running, setBy, expected) => {
-    expect(declarationEnd(asked, running, setBy)).toEqual(expected);
+    ['the same presence renewed keeps a longer end the client chose', ttlEnd, sixDays, true, sixDays],
+    ['the same presence renewed lengthens a shorter end', ttlEnd, soon, true, ttlEnd],
+    ['a renewal of none asks its own end', ttlEnd, undefined, true, ttlEnd],
+    ['anything else replaces a longer end', ttlEnd, sixDays, false, ttlEnd],
+    ['anything else replaces a shorter end', sixDays, soon, false, sixDays],
+    ['anything else of none asks its own end', soon, undefined, false, soon],
+  ] as const)('%s', (_name, asked, running, samePresenceRenewed, expected) => {
+    expect(declarationEnd(asked, running, samePresenceRenewed)).toEqual(expected);
+  });
+});
+
+describe('isSamePresenceRenewed: the one rule both chosen ends (declaration, status) keep to', () => {
+  it.each([
+    ['a renewal of the status already chosen', 'renewal', 'away', 'away', true],
+    ['a renewal of online while online is chosen', 'renewal', 'online', 'online', true],
+    ['a renewal asking no status (users.setStatus with a message alone)', 'renewal', undefined, 'busy', true],
+    ['a renewal to online while away is chosen', 'renewal', 'online', 'away', false],
+    ['a renewal to another status', 'renewal', 'busy', 'away', false],
+    ['a choice of the same status', 'choice', 'away', 'away', false],
+    ['a choice of another status', 'choice', 'online', 'away', false],
+  ] as const)('%s: %s', (_name, setBy, asked, chosenBefore, expected) => {
+    expect(isSamePresenceRenewed(setBy, asked, chosenBefore)).toBe(expected);
   });
 });
 

@@ -27,14 +27,14 @@ describe('parsePnutPresence', () => {
 describe('pnutStatusEnd', () => {
   const chosen = new Date(now.getTime() + 6 * 86_400_000);
   it.each([
-    ['online never has an end', 'online', chosen, 'choice', 'away', null],
-    ['online renewed has none either', 'online', undefined, 'renewal', 'online', null],
-    ['a status set with an expiration ends then', 'away', chosen, 'choice', 'online', chosen],
-    ['a status chosen without an expiration has no end', 'away', undefined, 'choice', 'away', null],
-    ['a renewal of the status already chosen keeps its end', 'away', undefined, 'renewal', 'away', undefined],
-    ['a renewal to another status has no end', 'busy', undefined, 'renewal', 'away', null],
-  ] as const)('%s', (_name, status, expiration, setBy, chosenBefore, expected) => {
-    expect(pnutStatusEnd(status, expiration, setBy, chosenBefore)).toEqual(expected);
+    ['online never has an end', 'online', chosen, false, null],
+    ['online renewed has none either', 'online', undefined, true, null],
+    ['a status set with an expiration ends then', 'away', chosen, false, chosen],
+    ['a status chosen without an expiration has no end', 'away', undefined, false, null],
+    ['the same presence renewed keeps its end', 'away', undefined, true, undefined],
+    ['anything else (a renewal to another status) has no end', 'busy', undefined, false, null],
+  ] as const)('%s', (_name, status, expiration, samePresenceRenewed, expected) => {
+    expect(pnutStatusEnd(status, expiration, samePresenceRenewed)).toEqual(expected);
   });
 });
 
