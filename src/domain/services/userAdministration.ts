@@ -1,9 +1,9 @@
 import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
-import { ForbiddenError, InvalidEmailError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
+import { ForbiddenError, InvalidEmailError, InvalidParamError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
-import { isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
+import { emailsAfterUpdate, isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
 import { USERNAME_FORMAT, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { changeStampAfterWrite } from '../rules/changes';
 import { rocketChatPresenceOf } from '../rules/rocketChatPresence';
@@ -113,12 +113,16 @@ export class UserAdministration {
   }
 
   /**
-   * users.update. An admin changes anyone; anyone else only his own name, username, email and password. A new
-   * password, or a deactivation, ends the user's login tokens (but the caller's own), as Rocket.Chat's does.
+   * users.update. An admin changes anyone; anyone else only his own name and username. A password, an address or
+   * its verification is an admin's to change here: with nothing but a login token, whoever stole one could take
+   * the account for good (Rocket.Chat's own way, users.updateOwnBasicInfo, asks for the current password and is not
+   * served). A new password, or a deactivation, ends the user's login tokens (but the caller's own), as
+   * Rocket.Chat's does.
    */
   async update(actor: Identity, userId: string, changes: AccountChanges): Promise<UserRecord> {
     const admin = isAdmin(actor);
-    if (!admin && (userId !== actor.userId || changes.roles !== undefined || changes.active !== undefined)) {
+    const adminsOnly = changes.roles !== undefined || changes.active !== undefined || changes.password !== undefined || changes.email !== undefined || changes.emailVerified !== undefined;
+    if (!admin && (userId !== actor.userId || adminsOnly)) {
       throw new RejectedError('error-action-not-allowed', 'Editing user is not allowed');
     }
     // users.create's checks, in its order: roles, the username, the address.
@@ -133,10 +137,12 @@ export class UserAdministration {
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
       const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
+      const emails = emailsAfterUpdate(current, changes.email, changes.emailVerified);
+      if (emails === null) throw new InvalidParamError('verified', 'needs an email address to verify');
       return {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.username === undefined ? {} : { username: changes.username }),
-        ...(changes.email === undefined ? {} : { emails: [{ address: changes.email, verified: changes.emailVerified ?? false }] }),
+        ...(emails === undefined ? {} : { emails }),
         ...(changes.roles === undefined ? {} : { roles: [...new Set(changes.roles)] }),
         ...(changes.active === undefined ? {} : { active: changes.active }),
         ...(passwordBcrypt === undefined ? {} : { passwordBcrypt }),

@@ -91,18 +91,23 @@ describeEachStore('Rocket.Chat account management', (kind) => {
       expect((await request(t.app).post('/api/v1/login').send({ user: 'alice', password: 'a new one' })).status).toBe(200);
     });
 
-    it('lets a user change his own name and password, keeping the login he used', async () => {
-      const res = await post(alice, 'users.update', { userId: alice.user._id, data: { name: 'Just Alice', password: 'mine now' } });
+    it('lets a user change his own name and username, keeping the login he used', async () => {
+      const res = await post(alice, 'users.update', { userId: alice.user._id, data: { name: 'Just Alice', username: 'just.alice' } });
       expect(res.status).toBe(200);
-      expect(res.body.user.name).toBe('Just Alice');
+      expect(res.body.user).toMatchObject({ name: 'Just Alice', username: 'just.alice' });
       expect((await get(alice, 'me')).status).toBe(200);
     });
 
-    it('refuses others\' accounts, one\'s own roles or active flag to a non-admin, as Rocket.Chat', async () => {
+    it('refuses others\' accounts, one\'s own roles, active flag, password, address or its verification to a non-admin', async () => {
       const refused = { success: false, error: 'Editing user is not allowed [error-action-not-allowed]', errorType: 'error-action-not-allowed' };
       expectRocketChatError(await post(alice, 'users.update', { userId: bob.user._id, data: { name: 'x' } }), 400, refused);
       expectRocketChatError(await post(alice, 'users.update', { userId: alice.user._id, data: { roles: ['admin'] } }), 400, refused);
       expectRocketChatError(await post(alice, 'users.update', { userId: alice.user._id, data: { active: false } }), 400, refused);
+      // A stolen token must not take the account for good: no new password or address without an admin.
+      expectRocketChatError(await post(alice, 'users.update', { userId: alice.user._id, data: { password: 'mine now' } }), 400, refused);
+      expectRocketChatError(await post(alice, 'users.update', { userId: alice.user._id, data: { email: 'thief@example.com' } }), 400, refused);
+      expectRocketChatError(await post(alice, 'users.update', { userId: alice.user._id, data: { email: 'ceo@example.com', verified: true } }), 400, refused);
+      expect((await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD })).status).toBe(200);
       expect((await get(boss, 'users.info', { userId: bob.user._id })).body.user.name).toBe('Bob');
     });
 

@@ -1,5 +1,5 @@
 import type { RemovedUser } from '../../../src/domain/ports/records';
-import { isLastActiveAdmin, pageOf, removalForgetAt, removalStamp, removedUserRecord, withRemovals } from '../../../src/domain/rules/accountAdministration';
+import { emailsAfterUpdate, isLastActiveAdmin, pageOf, removalForgetAt, removalStamp, removedUserRecord, withRemovals } from '../../../src/domain/rules/accountAdministration';
 import { changedSince, isVisibleChange } from '../../../src/domain/rules/changes';
 import { effectiveStatus } from '../../../src/domain/rules/status';
 import { userRecord } from '../../support/testApp';
@@ -15,6 +15,20 @@ describe('pageOf', () => {
     [0, 20, { offset: 0, count: 20 }],
     [5, 1000, { offset: 5, count: 100 }],
   ])('offset %p, count %p: %p', (offset, count, page) => expect(pageOf(offset, count)).toEqual(page));
+});
+
+describe('emailsAfterUpdate', () => {
+  const has = { emails: [{ address: 'Ann@Example.com', verified: true }] };
+  it.each([
+    ['nothing asked', has, undefined, undefined, undefined],
+    ['a new address: unverified', has, 'new@example.com', undefined, [{ address: 'new@example.com', verified: false }]],
+    ['a new address said verified', has, 'new@example.com', true, [{ address: 'new@example.com', verified: true }]],
+    ['the same address in another case: keeps its verification', has, 'ann@example.com', undefined, [{ address: 'ann@example.com', verified: true }]],
+    ['verified alone: the address he has', has, undefined, false, [{ address: 'Ann@Example.com', verified: false }]],
+    ['verified alone with no address: nothing to verify', {}, undefined, true, null],
+  ] as const)('%s', (_label, current, email, verified, expected) => {
+    expect(emailsAfterUpdate(current as { emails?: { address: string; verified: boolean }[] }, email, verified)).toEqual(expected);
+  });
 });
 
 describe('isLastActiveAdmin', () => {
