@@ -77,17 +77,13 @@ export function removalForgetAt(removedAt: Date, readableBackMs: number): Date {
 }
 
 /**
- * A user's addresses after users.update's `email` and `verified`, or undefined for unchanged. A new address replaces
- * them, unverified unless `verified` says otherwise; the address he has (in any case) keeps its verification unless
- * `verified` is given, as Rocket.Chat's setEmail leaves an unchanged address alone; `verified` alone applies to the
- * address he has, or to none (null: nothing to verify).
+ * A user's addresses after users.update's `email` and `verified` (which comes only with an `email`), or undefined for
+ * unchanged. A new address replaces them, unverified unless `verified` says otherwise; the address he has (in any
+ * case) keeps its verification unless `verified` is given, as Rocket.Chat's setEmail leaves an unchanged address alone.
  */
-export function emailsAfterUpdate(current: Pick<UserRecord, 'emails'>, email: string | undefined, verified: boolean | undefined): { address: string; verified: boolean }[] | undefined | null {
+export function emailsAfterUpdate(current: Pick<UserRecord, 'emails'>, email: string | undefined, verified: boolean | undefined): { address: string; verified: boolean }[] | undefined {
+  if (email === undefined) return undefined;
   const first = current.emails?.[0];
-  if (email === undefined) {
-    if (verified === undefined) return undefined;
-    return first === undefined ? null : [{ ...first, verified }, ...(current.emails ?? []).slice(1)];
-  }
   const same = first !== undefined && first.address.toLowerCase() === email.toLowerCase();
   return [{ address: email, verified: verified ?? (same ? first.verified : false) }];
 }

@@ -1,7 +1,7 @@
 import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
-import { ForbiddenError, InvalidEmailError, InvalidParamError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
+import { ForbiddenError, InvalidEmailError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
 import { emailsAfterUpdate, isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
 import { USERNAME_FORMAT, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
@@ -138,7 +138,6 @@ export class UserAdministration {
       const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
       const emails = emailsAfterUpdate(current, changes.email, changes.emailVerified);
-      if (emails === null) throw new InvalidParamError('verified', 'needs an email address to verify');
       return {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.username === undefined ? {} : { username: changes.username }),

@@ -24,8 +24,7 @@ describe('emailsAfterUpdate', () => {
     ['a new address: unverified', has, 'new@example.com', undefined, [{ address: 'new@example.com', verified: false }]],
     ['a new address said verified', has, 'new@example.com', true, [{ address: 'new@example.com', verified: true }]],
     ['the same address in another case: keeps its verification', has, 'ann@example.com', undefined, [{ address: 'ann@example.com', verified: true }]],
-    ['verified alone: the address he has', has, undefined, false, [{ address: 'Ann@Example.com', verified: false }]],
-    ['verified alone with no address: nothing to verify', {}, undefined, true, null],
+    ['a first address', {}, 'ann@example.com', undefined, [{ address: 'ann@example.com', verified: false }]],
   ] as const)('%s', (_label, current, email, verified, expected) => {
     expect(emailsAfterUpdate(current as { emails?: { address: string; verified: boolean }[] }, email, verified)).toEqual(expected);
   });
