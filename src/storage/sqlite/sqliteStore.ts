@@ -387,19 +387,19 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     });
   }
 
+  // The connection reads see what is committed and leave queued writes to their batch: whoever asked for one
+  // waits for its commit before reading on, and another caller's write in flight may land before or after a read,
+  // as on MongoDB. Flushing here made every heartbeat a commit of its own instead of sharing the turn's one.
   async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {
-    this.writes.flush();
     return (this.statements.connectionsOfUser.all(userId) as ConnectionRow[]).map(toConnection);
   }
 
   async connectionsOfUsers(userIds: readonly string[]): Promise<ConnectionRecord[]> {
     if (userIds.length === 0) return [];
-    this.writes.flush();
     return (this.statements.connectionsOfUsers.all(JSON.stringify(userIds)) as ConnectionRow[]).map(toConnection);
   }
 
   async connectionsOfToken(hashedToken: string): Promise<ConnectionRecord[]> {
-    this.writes.flush();
     return (this.statements.connectionsOfToken.all(hashedToken) as ConnectionRow[]).map(toConnection);
   }
 
