@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../../src/domain/ports/store';
-import { GroupCommit, type CommitReport } from '../../src/storage/sqlite/groupCommit';
+import { CHECKPOINT_LOG_BYTES, GroupCommit, type CommitReport } from '../../src/storage/sqlite/groupCommit';
 import { tempDataDir } from '../support/stores';
 
 describe('GroupCommit', () => {
@@ -119,6 +119,79 @@ describe('GroupCommit', () => {
         commits.run('synced', insert('b')).then(() => heard.push('account answered')),
       ]);
       expect(heard).toEqual(['commit synced', 'presence answered', 'account answered']);
+    });
+  });
+
+  describe('checkpoints off the event loop', () => {
+    const file = () => path.join(dataDir.dir, 'test.sqlite');
+    /** Rows of 64 KiB: a few dozen commits fill the log past the checkpoint mark. */
+    const bulky = (value: string) => () => db.prepare('INSERT INTO t (value) VALUES (?)').run(value.padEnd(64 * 1024, '.')).lastInsertRowid;
+    const fillLog = async () => {
+      for (let i = 0; walBytes() < CHECKPOINT_LOG_BYTES; i += 1) await commits.run('committed', bulky(`row ${i}`));
+    };
+    let pragmas: string[];
+    /** 0 is OFF, 1 NORMAL, 2 FULL. */
+    let synchronousAtCommits: number[];
+    beforeEach(() => {
+      pragmas = [];
+      const pragma = db.pragma.bind(db);
+      jest.spyOn(db, 'pragma').mockImplementation((source: string, options?: Database.PragmaOptions) => {
+        // What the store sets, not what the test reads back.
+        if (source !== 'synchronous') pragmas.push(source);
+        return pragma(source, options);
+      });
+      synchronousAtCommits = [];
+      commits = new GroupCommit(db, { file: file(), onCommit: () => synchronousAtCommits.push(db.pragma('synchronous', { simple: true }) as number) });
+    });
+
+    it("turns SQLite's own checkpoints off: they fsync on the event loop", () => {
+      expect(pragmas).toContain('wal_autocheckpoint = 0');
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    });
+
+    it('folds a full log into the file with synchronous=OFF, holding commits (not reads) until the pool has fsynced', async () => {
+      await fillLog();
+      const rows = values().length;
+      commits.tendLog();
+      // The log's fsync runs in the thread pool: a write asked for meanwhile waits, a read does not.
+      const during = commits.run('committed', insert('during'));
+      commits.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(values()).toHaveLength(rows);
+      const commitsBefore = synchronousAtCommits.length;
+      expect(await during).toBe(rows + 1);
+      expect(pragmas.slice(pragmas.indexOf('synchronous = OFF'))).toEqual(['synchronous = OFF', 'wal_checkpoint(TRUNCATE)']);
+      // Folded and truncated; then the first commit wrote a new log of one commit, its header unsynced (OFF).
+      expect(walBytes()).toBeLessThan(CHECKPOINT_LOG_BYTES / 100);
+      expect(values()).toHaveLength(rows + 1);
+      await commits.run('committed', insert('after'));
+      await commits.run('synced', insert('account'));
+      expect(synchronousAtCommits.slice(commitsBefore)).toEqual([0, 1, 2]);
+    });
+
+    it('lets a reader that must see every write asked for wait for the checkpoint, then commits for it', async () => {
+      await fillLog();
+      commits.tendLog();
+      const asked = commits.run('committed', insert('asked before the read'));
+      await commits.commitQueued();
+      expect(values()).toContain('asked before the read');
+      await asked;
+    });
+
+    it('leaves a log under the mark to the once-a-second fsync: no checkpoint', async () => {
+      await commits.run('committed', insert('a'));
+      commits.tendLog();
+      await commits.run('committed', insert('b'));
+      expect(pragmas).not.toContain('wal_checkpoint(TRUNCATE)');
+    });
+
+    it('commits what waits when it closes in the middle of a checkpoint', async () => {
+      await fillLog();
+      commits.tendLog();
+      const asked = commits.run('committed', insert('last'));
+      commits.close();
+      expect(await asked).toBe(values().length);
+      expect(values()).toContain('last');
     });
   });
 });

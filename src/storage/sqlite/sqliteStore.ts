@@ -125,7 +125,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     options: SqliteStoreOptions,
   ) {
     this.committed = new CommittedRecords(options.maxKeptRecords ?? MAX_KEPT_RECORDS);
-    this.writes = new GroupCommit(db, { onCommitFailed: () => this.committed.clear(), onCommit: options.onCommit, walFile: `${file}-wal` });
+    this.writes = new GroupCommit(db, { onCommitFailed: () => this.committed.clear(), onCommit: options.onCommit, file });
     this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
     this.statements = prepareStatements(db);
   }
@@ -176,7 +176,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   async findPresentCandidates(now: Date): Promise<UserRecord[]> {
-    this.writes.flush();
+    await this.writes.commitQueued();
     // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
     // would only push out the others (and leave them to the garbage collector's old space) on every full list.
     const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
@@ -186,7 +186,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     // Every write stamped before this read has been asked for by now: commit it, so the read sees it.
-    this.writes.flush();
+    await this.writes.commitQueued();
     return this.recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
   }
 
@@ -306,7 +306,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   async findUsersRemovedSince(since: Date): Promise<RemovedUser[]> {
-    this.writes.flush();
+    await this.writes.commitQueued();
     return (this.statements.removedSince.all(since.getTime()) as RemovedUserRow[]).map(toRemovedUser);
   }
 
