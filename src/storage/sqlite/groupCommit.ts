@@ -64,11 +64,11 @@ export interface GroupCommitOptions {
  * with three fsyncs on the spot (the log, the file, the log's new header): 50–80 ms of a stopped event loop on this
  * disk, every second under load. So the store folds it itself, without ever waiting for the disk on the event
  * loop: once the log passes CHECKPOINT_LOG_BYTES, commits wait (writes queue up, reads and streams go on) while the
- * thread pool fsyncs the log; then the pages are copied into the file and the log is truncated with
- * `synchronous=OFF` (no fsync, a few ms); the pool fsyncs the file and the truncated log; only then do commits go on.
- * In that order a power cut finds either the log whole or the file whole and no log, never old frames over newer
- * pages. The first commit into the empty log writes its header without an fsync (`OFF`): there is no old frame
- * left for a torn header to bring back.
+ * thread pool fsyncs the log; then its pages are copied into the file with `synchronous=OFF` (no fsync, a few ms);
+ * the pool fsyncs the file; the log is truncated (OFF again) and the pool fsyncs it; only then do commits go on.
+ * In that order a power cut finds the log whole, or the file whole beside an empty log: never old frames over newer
+ * pages, nor a truncated log beside pages not yet on disk. The first commit into the empty log writes its header
+ * without an fsync (`OFF`): there is no old frame left for a torn header to bring back.
  */
 export class GroupCommit {
   private queued: QueuedWrite[] = [];
@@ -192,23 +192,33 @@ export class GroupCommit {
   /** Folds the log back into the file with every fsync in the thread pool; commits wait meanwhile (see the class). */
   private checkpoint(file: string, logFile: string): void {
     this.checkpointing = [];
+    // Each step only once the one before is on disk: the log, then the file it was copied into, then its truncation.
     syncFiles([logFile], () => {
-      if (this.closed) return;
-      try {
-        this.setSynchronous('OFF');
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // Not folded this time (the next tick tries again); the log stays whole, and so does every write.
-        this.endCheckpoint();
-        return;
-      }
-      this.unsynced = false;
-      syncFiles([file, logFile], () => {
-        if (this.closed) return;
-        this.logEmpty = true;
-        this.endCheckpoint();
+      if (!this.checkpointStep('wal_checkpoint(PASSIVE)')) return;
+      syncFiles([file], () => {
+        if (!this.checkpointStep('wal_checkpoint(TRUNCATE)')) return;
+        this.unsynced = false;
+        syncFiles([logFile], () => {
+          if (this.closed) return;
+          this.logEmpty = true;
+          this.endCheckpoint();
+        });
       });
     });
+  }
+
+  /** One step of a checkpoint, without an fsync; false when it did not happen (closed, or failed: the next tick tries again). */
+  private checkpointStep(step: string): boolean {
+    if (this.closed) return false;
+    try {
+      this.setSynchronous('OFF');
+      this.db.pragma(step);
+      return true;
+    } catch {
+      // The log stays whole, and so does every write in it.
+      this.endCheckpoint();
+      return false;
+    }
   }
 
   private endCheckpoint(): void {
