@@ -12,7 +12,7 @@ import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
 import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
-import type { PresenceFeed } from './presenceFeed';
+import type { FeedJoin, FeedListener, PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import { rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 
@@ -119,6 +119,22 @@ export class PresenceService {
     const [changed, removed] = await Promise.all([this.store.findUsersChangedSince(since, now), this.store.findUsersRemovedSince(since)]);
     const users = withRemovals(changed, removed).filter((user) => changedSince(user, since, now));
     return { users, now };
+  }
+
+  /**
+   * A stream's place in the feed before it reads its snapshot or resume: every change committed before this call
+   * is at or before the position it resolves with, and every later one reaches whoever joins there (joinFeed).
+   */
+  feedPosition(): Promise<number> {
+    return this.feed.sync();
+  }
+
+  /**
+   * The door a stream enters the feed by, after reading its snapshot or resume: the changes after `position` (its
+   * catch-up) and every batch from then on, atomically (PresenceFeed.join).
+   */
+  joinFeed(position: number, listener: FeedListener): FeedJoin {
+    return this.feed.join(position, listener);
   }
 
   /** Those of `ids` whose presence is current, as read at `now`. */
