@@ -84,6 +84,24 @@ export class FakeTimers implements Timers {
     await this.settle(turns);
   }
 
+  /**
+   * Waits for `done` (a socket's answer, a stream's end) with the clock standing still, running the tasks due at
+   * every turn of the event loop meanwhile, as the loop would: a round that reads the store, then waits for its
+   * next turn, then reads again, goes on however long each read takes.
+   */
+  async runWhile<T>(done: Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = done.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => undefined);
+    while (!settled) {
+      this.runDue();
+      await nextTurn();
+    }
+    return watched;
+  }
+
   get pending(): number {
     return this.tasks.length;
   }
