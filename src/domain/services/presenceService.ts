@@ -80,7 +80,8 @@ export class PresenceService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
-    readonly feed: PresenceFeed,
+    /** Streams enter it through feedPosition and joinFeed alone. */
+    private readonly feed: PresenceFeed,
     private readonly observer: PresenceObserver = ignoreEvents,
   ) {}
 
@@ -135,6 +136,11 @@ export class PresenceService {
    */
   joinFeed(position: number, listener: FeedListener): FeedJoin {
     return this.feed.join(position, listener);
+  }
+
+  /** An account change that shows in presence (a user deactivated or removed): streams should not wait for the next poll. */
+  changedLocally(): void {
+    this.feed.changedLocally();
   }
 
   /** Those of `ids` whose presence is current, as read at `now`. */

@@ -55,8 +55,8 @@ function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | 
 /**
  * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed
  * (through StreamDelivery, which indexes them by watched user and coalesces under load), keep-alives, and the
- * limits. Each stream joins the feed at the position of its snapshot or resume; all share one listener, so each batch's
- * readings are made once.
+ * limits. Each stream joins the feed at the position of its snapshot or resume; all streams share one listener,
+ * so each batch's readings are made once.
  */
 export class PresenceStreams {
   private readonly streams = new Set<OpenStream>();
