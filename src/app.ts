@@ -9,6 +9,7 @@ import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { ConnectionService } from './domain/services/connectionService';
 import { newRandomId } from './domain/services/presenceService';
 import type { Clock } from './domain/ports/clock';
+import { eventLoopTimers, type Timers } from './domain/ports/timers';
 import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';
 import { PresenceStreams } from './domain/services/presenceStreams';
@@ -77,6 +78,8 @@ export type PresenceApp = Express & { closeStreams(): void; closeWorkers(): Prom
 export interface AppDeps {
   store: Store;
   clock: Clock;
+  /** Where the services wait (heartbeats, polls, rounds); the event loop unless a test moves them with its clock. */
+  timers?: Timers;
   config: AppConfig;
   logger: Logger;
   /** The server passes one with process metrics; without, the app makes its own (tests build many apps). */
@@ -98,7 +101,7 @@ const PRESENT_USERS_MAX_AGE_MS = 10_000;
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Auth-Token', 'X-User-Id', 'If-None-Match', 'X-Request-Id', 'X-Pretty-Json'];
 
 /** Builds the whole HTTP service from its dependencies; the server entry and the tests both call this. */
-export function createApp({ store: givenStore, clock, config, logger, metrics = createMetrics() }: AppDeps): PresenceApp {
+export function createApp({ store: givenStore, clock, timers = eventLoopTimers, config, logger, metrics = createMetrics() }: AppDeps): PresenceApp {
   const store = instrumentStore(givenStore, metrics);
   const observer: PresenceObserver = {
     changeRecorded: () => metrics.changesRecorded.inc(),
@@ -122,6 +125,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   const feed = new PresenceFeed(
     store,
     clock,
+    timers,
     { keepMs: FEED_KEEP_MS, pollIntervalMs: config.streamPollMs },
     recorder === undefined ? undefined : (since) => recorder.recordWritesSince(since),
     observer,
@@ -132,13 +136,13 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     overlapMs: config.deltaOverlapSeconds * 1000,
     presenceTtlMs: config.presenceTtlSeconds * 1000,
   }, feed, observer);
-  const connections = new ConnectionService(store, presence, clock, {
+  const connections = new ConnectionService(store, presence, clock, timers, {
     instanceId: newRandomId(),
     leaseMs: config.connectionLeaseSeconds * 1000,
     renewMs: config.connectionRenewSeconds * 1000,
   }, (error) => logger.warn({ err: error }, 'connection bookkeeping failed'));
   connections.start();
-  const streams = new PresenceStreams(presence, accounts, clock, {
+  const streams = new PresenceStreams(presence, accounts, clock, timers, {
     maxPerUser: config.streamMaxPerUser,
     maxPerInstance: config.streamMaxPerInstance,
     keepAliveMs: config.streamHeartbeatSeconds * 1000,

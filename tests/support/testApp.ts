@@ -7,6 +7,7 @@ import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
 import { loadConfig } from '../../src/config/loadConfig';
 import { FakeClock } from './fakeClock';
+import { FakeTimers } from './fakeTimers';
 import { storeKinds, type StoreKind, type TestStore } from './stores';
 
 /**
@@ -41,6 +42,8 @@ export interface TestApp {
   app: PresenceApp;
   store: TestStore;
   clock: FakeClock;
+  /** The app's timers on `clock`, when built with `fakeTimers`: its keep-alives, polls and rounds wait for the test. */
+  timers: FakeTimers | undefined;
   /** Inserts a user straight into the store, with a login token and the password TEST_PASSWORD. */
   seedUser(fields?: Partial<UserRecord>): Promise<SeededUser>;
   close(): Promise<void>;
@@ -88,17 +91,23 @@ export async function seedInto(store: PresenceStore, clock: Clock, fields: Parti
   };
 }
 
+export interface TestAppOptions {
+  /** The app waits on FakeTimers (`timers`) instead of the event loop's: nothing it schedules runs by itself. */
+  fakeTimers?: boolean;
+}
+
 /** The app as production builds it, on a fresh store of the given kind, with a fake clock and a silent logger. */
-export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> = {}): Promise<TestApp> {
+export async function buildTestApp(kind: StoreKind, config: Partial<AppConfig> = {}, { fakeTimers = false }: TestAppOptions = {}): Promise<TestApp> {
   const store = await kind.create();
   const clock = new FakeClock();
-  const app = createApp({ store, clock, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
+  const timers = fakeTimers ? new FakeTimers(clock) : undefined;
+  const app = createApp({ store, clock, timers, config: { ...TEST_CONFIG, ...config }, logger: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
   const close = async () => {
     app.closeStreams();
     await app.closeWorkers();
     await store.dispose();
   };
-  return { app, store, clock, seedUser: (fields) => seedInto(store, clock, fields), close };
+  return { app, store, clock, timers, seedUser: (fields) => seedInto(store, clock, fields), close };
 }
 
 /**
@@ -128,10 +137,10 @@ export function describeEachStore(title: string, body: (kind: StoreKind) => void
  * A fresh test app on `kind` for every test of the enclosing describe, closed after it. Read `.t` inside tests and
  * hooks (it is the current test's app).
  */
-export function appPerTest(kind: StoreKind, config: Partial<AppConfig> = {}): { readonly t: TestApp } {
+export function appPerTest(kind: StoreKind, config: Partial<AppConfig> = {}, options: TestAppOptions = {}): { readonly t: TestApp } {
   let current: TestApp | undefined;
   beforeEach(async () => {
-    current = await buildTestApp(kind, config);
+    current = await buildTestApp(kind, config, options);
   });
   afterEach(async () => {
     await current?.close();
@@ -159,6 +168,9 @@ export function currentApp(perTest: { readonly t: TestApp }): TestApp {
     },
     get clock() {
       return perTest.t.clock;
+    },
+    get timers() {
+      return perTest.t.timers;
     },
     seedUser: (fields) => perTest.t.seedUser(fields),
     close: () => perTest.t.close(),

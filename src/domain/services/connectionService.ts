@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock';
+import type { Scheduled, Timers } from '../ports/timers';
 import type { ConnectionRecord, ConnectionState } from '../ports/connections';
 import type { Store } from '../ports/store';
 import type { Identity } from '../rules/accounts';
@@ -41,7 +42,7 @@ export class ConnectionService {
   /** Heartbeats received since the last round that changed nothing but the lease: written in bulk by the round. */
   private pendingRenewals = new Set<string>();
   private heldStreams = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Scheduled | undefined;
   private round: Promise<void> | undefined;
   private stopped = false;
 
@@ -49,6 +50,7 @@ export class ConnectionService {
     private readonly store: Store,
     private readonly presence: PresenceService,
     private readonly clock: Clock,
+    private readonly timers: Timers,
     private readonly options: ConnectionOptions,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
@@ -157,15 +159,14 @@ export class ConnectionService {
   /** Stops the rounds (shutdown). This instance's streams are left to lapse: their clients reconnect elsewhere meanwhile, so nobody flickers offline. */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
   /** Starts the rounds (idempotent). Every instance runs them, holding streams or not: each ends what lapsed. */
   start(): void {
     if (this.timer !== undefined || this.stopped) return;
-    this.timer = setInterval(() => this.runRound().catch(this.onError), this.options.renewMs);
-    this.timer.unref();
+    this.timer = this.timers.every(() => this.runRound().catch(this.onError), this.options.renewMs);
   }
 
   private async renewAndReap(): Promise<void> {

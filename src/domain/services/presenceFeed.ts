@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock';
+import type { Scheduled, Timers } from '../ports/timers';
 import { firstIndexAbove } from '../../utils';
 import { expiryChangeAt, lastVisibleChangeAt } from '../rules/changes';
 import { withRemovals } from '../rules/accountAdministration';
@@ -23,6 +24,17 @@ export interface FeedBatch {
 
 export type FeedListener = (batch: FeedBatch) => void;
 
+/** A listener's way into the feed at a position (PresenceFeed.join). */
+export interface FeedJoin {
+  /**
+   * What changed after the position joined at, each user's latest record: current to the feed's position (every
+   * later batch goes to the listener) and to the instant its last read started.
+   */
+  caughtUp: FeedBatch;
+  /** Stops the batches of this join (idempotent). */
+  leave(): void;
+}
+
 /** Records, before a read, the presence writes that programs other than this service made since `since`. */
 export type ExternalWritesRecorder = (since: Date) => Promise<void>;
 
@@ -31,7 +43,8 @@ export type ExternalWritesRecorder = (since: Date) => Promise<void>;
  * read's start less the store's late-write window, recognising a change it has already passed on by its stamp. So
  * a listener gets each change once, whichever instance (or Rocket.Chat) made it and however late it landed within
  * the window. Expiries come in through the same read: an expired presence is a change stamped with its expiry.
- * What it read is kept a while, so a stream that opens can catch up with what arrived during its first read.
+ * What it read is kept a while, so a stream that opens can catch up with what arrived during its first read: a
+ * stream enters through `join`, at a position `sync` gave it, and gets its catch-up and its batches in one step.
  */
 export class PresenceFeed {
   private position = 0;
@@ -48,12 +61,14 @@ export class PresenceFeed {
   private lastReadStartMs: number | undefined;
   private inFlight: Promise<number> | undefined;
   private queued: Promise<number> | undefined;
-  private readonly listeners = new Set<FeedListener>();
-  private poller: NodeJS.Timeout | undefined;
+  /** Each listener with the number of its joins not yet left: called once per batch however many. */
+  private readonly listeners = new Map<FeedListener, number>();
+  private poller: Scheduled | undefined;
 
   constructor(
     private readonly store: PresenceStore,
     private readonly clock: Clock,
+    private readonly timers: Timers,
     private readonly options: FeedOptions,
     private readonly recordExternalWrites: ExternalWritesRecorder | undefined,
     private readonly observer: PresenceObserver = ignoreEvents,
@@ -84,28 +99,25 @@ export class PresenceFeed {
     return this.queued;
   }
 
-  /** The latest record of each user that changed after `position`, a position this feed gave out and still keeps. */
-  usersChangedAfter(position: number): UserRecord[] {
-    const userIds = new Set<string>();
-    for (let i = firstIndexAbove(this.entryPositions, position, this.head); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
-    return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
-  }
-
-  /** Calls `listener` with every batch from now on, reading the store every poll interval while anyone listens. */
-  subscribe(listener: FeedListener): () => void {
-    this.listeners.add(listener);
-    if (this.poller === undefined) {
-      this.poller = setInterval(() => this.sync().catch(this.onPollError), this.options.pollIntervalMs);
-      this.poller.unref();
-    }
-    return () => {
-      this.listeners.delete(listener);
+  /**
+   * Joins the feed at `position` (one `sync` gave out, still kept): gives what changed after it and calls `listener`
+   * with every batch from then on, in one synchronous step, so no batch falls between the two or reaches both. The
+   * store is read every poll interval while anyone listens. A listener joined several times hears each batch once.
+   */
+  join(position: number, listener: FeedListener): FeedJoin {
+    const caughtUp: FeedBatch = { position: this.position, readAtMs: this.lastReadAt, users: this.usersChangedAfter(position) };
+    this.listeners.set(listener, (this.listeners.get(listener) ?? 0) + 1);
+    if (this.poller === undefined) this.poller = this.timers.every(() => this.sync().catch(this.onPollError), this.options.pollIntervalMs);
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      const joins = (this.listeners.get(listener) as number) - 1;
+      if (joins > 0) this.listeners.set(listener, joins);
+      else this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
     };
-  }
-
-  get listenerCount(): number {
-    return this.listeners.size;
+    return { caughtUp, leave };
   }
 
   /** A change was just written through this instance: listeners should not wait for the next poll. */
@@ -114,8 +126,15 @@ export class PresenceFeed {
   }
 
   stop(): void {
-    clearInterval(this.poller);
+    this.poller?.cancel();
     this.poller = undefined;
+  }
+
+  /** The latest record of each user that changed after `position`. */
+  private usersChangedAfter(position: number): UserRecord[] {
+    const userIds = new Set<string>();
+    for (let i = firstIndexAbove(this.entryPositions, position, this.head); i < this.entryUserIds.length; i += 1) userIds.add(this.entryUserIds[i]);
+    return [...userIds].map((userId) => (this.latest.get(userId) as { user: UserRecord }).user);
   }
 
   private launchRead(): Promise<number> {
@@ -155,7 +174,7 @@ export class PresenceFeed {
       this.latest.set(user._id, { user, position: this.position });
     }
     const batch: FeedBatch = { position: this.position, readAtMs: startMs, users: changed };
-    for (const listener of this.listeners) listener(batch);
+    for (const listener of this.listeners.keys()) listener(batch);
     return this.position;
   }
 

@@ -12,7 +12,7 @@ import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
 import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
-import type { PresenceFeed } from './presenceFeed';
+import type { FeedJoin, FeedListener, PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import { rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 
@@ -80,7 +80,8 @@ export class PresenceService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
-    readonly feed: PresenceFeed,
+    /** Streams enter it through feedPosition and joinFeed alone. */
+    private readonly feed: PresenceFeed,
     private readonly observer: PresenceObserver = ignoreEvents,
   ) {}
 
@@ -119,6 +120,27 @@ export class PresenceService {
     const [changed, removed] = await Promise.all([this.store.findUsersChangedSince(since, now), this.store.findUsersRemovedSince(since)]);
     const users = withRemovals(changed, removed).filter((user) => changedSince(user, since, now));
     return { users, now };
+  }
+
+  /**
+   * A stream's place in the feed before it reads its snapshot or resume: every change committed before this call
+   * is at or before the position it resolves with, and every later one reaches whoever joins there (joinFeed).
+   */
+  feedPosition(): Promise<number> {
+    return this.feed.sync();
+  }
+
+  /**
+   * The door a stream enters the feed by, after reading its snapshot or resume: the changes after `position` (its
+   * catch-up) and every batch from then on, atomically (PresenceFeed.join).
+   */
+  joinFeed(position: number, listener: FeedListener): FeedJoin {
+    return this.feed.join(position, listener);
+  }
+
+  /** An account change that shows in presence (a user deactivated or removed): streams should not wait for the next poll. */
+  changedLocally(): void {
+    this.feed.changedLocally();
   }
 
   /** Those of `ids` whose presence is current, as read at `now`. */

@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock';
 import { StreamsUnavailableError, TooManyStreamsError } from '../errors';
 import type { Identity } from '../rules/accounts';
 import { formatCursor, parseCursor } from '../rules/cursors';
-import type { FeedBatch } from './presenceFeed';
+import type { FeedBatch, FeedJoin } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import type { PresenceService } from './presenceService';
 import type { PresenceReading } from '../ports/records';
@@ -11,6 +11,7 @@ import type { PresentSnapshot } from '../rules/changes';
 import { StreamDelivery, type Delivered, type DeliveryOptions } from './streamDelivery';
 import type { UserRecord } from '../ports/records';
 import type { StreamEvent, StreamSink } from '../ports/streams';
+import type { Scheduled, Timers } from '../ports/timers';
 
 export interface StreamLimits {
   maxPerUser: number;
@@ -26,6 +27,8 @@ interface OpenStream {
   identity: Identity;
   sink: StreamSink;
   delivered: Delivered;
+  /** Its place among the feed's listeners. */
+  feed: FeedJoin;
   /** Its device's connection (issue 20), when streams count as connections. */
   connectionId: string | undefined;
 }
@@ -52,7 +55,8 @@ function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | 
 /**
  * This instance's open presence streams: a snapshot or a resume when one opens, then every batch of the feed
  * (through StreamDelivery, which indexes them by watched user and coalesces under load), keep-alives, and the
- * limits. All streams share one feed subscription, and each batch's readings are made once.
+ * limits. Each stream joins the feed at the position of its snapshot or resume; all streams share one listener,
+ * so each batch's readings are made once.
  */
 export class PresenceStreams {
   private readonly streams = new Set<OpenStream>();
@@ -63,19 +67,21 @@ export class PresenceStreams {
   private reserved = 0;
   /** Set by closeAll: a stream still opening then is refused, so none outlives the shutdown. */
   private closing = false;
-  private unsubscribe: (() => void) | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  /** The keep-alive and revalidation rounds, while any stream is open. */
+  private rounds: Scheduled[] = [];
+  private readonly onBatch = (batch: FeedBatch): void => this.deliver(batch);
 
   constructor(
     private readonly presence: PresenceService,
     private readonly accounts: AccountService,
     private readonly clock: Clock,
+    private readonly timers: Timers,
     private readonly limits: StreamLimits,
     private readonly observer: PresenceObserver = ignoreEvents,
     private readonly onRevalidateError: (error: unknown) => void = () => undefined,
     private readonly connections: StreamConnections | undefined = undefined,
   ) {
-    this.delivery = new StreamDelivery(clock, limits.delivery, undefined, observer);
+    this.delivery = new StreamDelivery(clock, limits.delivery, timers.later, observer);
   }
 
   get count(): number {
@@ -101,12 +107,12 @@ export class PresenceStreams {
     const wanted = ids === undefined ? undefined : new Set(ids);
     let registered: OpenStream | undefined;
     let connectionId: string | undefined;
+    let joined: FeedJoin | undefined;
     try {
       // First: the user is present from here on, in this stream's own snapshot and in every other stream.
       if (this.connections !== undefined) connectionId = await this.connections.streamOpened(identity);
-      const feed = this.presence.feed;
-      // Every change the feed reads after this position reaches the stream through it; the read below has the rest.
-      const position = await feed.sync();
+      // Every change the feed reads after this position reaches the stream when it joins; the read below has the rest.
+      const position = await this.presence.feedPosition();
       const cursorMs = lastEventId === undefined ? undefined : parseCursor(lastEventId);
       const plan = this.presence.planSince(cursorMs === undefined ? undefined : new Date(cursorMs));
       let currentToMs: number;
@@ -123,16 +129,18 @@ export class PresenceStreams {
         sink.send(initial.event);
       }
       if (this.closing) throw new StreamsUnavailableError('closing');
-      // From here to the registration nothing awaits, so no batch can fall between the catch-up and the listener.
-      const caughtUp = among(this.readingsOf(feed.usersChangedAfter(position)), wanted);
-      if (caughtUp.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, feed.lastReadAtMs)), full: false, readings: caughtUp });
-      registered = { identity, sink, delivered: this.delivery.add(sink, ids, feed.current), connectionId };
+      joined = this.presence.joinFeed(position, this.onBatch);
+      const { caughtUp } = joined;
+      const missed = among(this.readingsOf(caughtUp.users), wanted);
+      if (missed.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, caughtUp.readAtMs)), full: false, readings: missed });
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, caughtUp.position), feed: joined, connectionId };
       this.streams.add(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
     } finally {
       this.reserved -= 1;
       if (registered === undefined) {
+        joined?.leave();
         this.release(identity.userId);
         if (connectionId !== undefined) this.endConnection(connectionId);
       }
@@ -216,6 +224,7 @@ export class PresenceStreams {
   private remove(stream: OpenStream): boolean {
     if (!this.streams.delete(stream)) return false;
     this.delivery.remove(stream.delivered);
+    stream.feed.leave();
     this.observer.streamsOpen(this.streams.size);
     this.release(stream.identity.userId);
     // At shutdown the connections are left to lapse: their clients reconnect to another instance meanwhile.
@@ -229,13 +238,12 @@ export class PresenceStreams {
   }
 
   private startSharedWork(): void {
-    if (this.unsubscribe !== undefined) return;
-    this.unsubscribe = this.presence.feed.subscribe((batch) => this.deliver(batch));
-    // Twice a heartbeat: a sink skips the comment when it wrote since the last call, so none is silent longer.
-    const keepAlive = setInterval(() => this.keepAliveRound(), this.limits.keepAliveMs / 2);
-    const revalidate = setInterval(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs);
-    this.timers = [keepAlive, revalidate];
-    for (const timer of this.timers) timer.unref();
+    if (this.rounds.length > 0) return;
+    this.rounds = [
+      // Twice a heartbeat: a sink skips the comment when it wrote since the last call, so none is silent longer.
+      this.timers.every(() => this.keepAliveRound(), this.limits.keepAliveMs / 2),
+      this.timers.every(() => this.revalidate().catch(this.onRevalidateError), this.limits.revalidateMs),
+    ];
   }
 
   /** Keep-alives for every stream, a slice at a time, so thousands of idle streams never hold up deliveries. */
@@ -244,17 +252,15 @@ export class PresenceStreams {
     const slice = (from: number): void => {
       const to = Math.min(streams.length, from + KEEP_ALIVE_SLICE);
       for (let k = from; k < to; k += 1) streams[k].sink.keepAlive();
-      if (to < streams.length) setImmediate(() => slice(to));
+      if (to < streams.length) this.timers.later(() => slice(to), 0);
     };
     slice(0);
   }
 
   private stopSharedWork(): void {
     this.delivery.stop();
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    for (const round of this.rounds) round.cancel();
+    this.rounds = [];
   }
 
   /** Closes the streams whose login token no longer authenticates (logged out or revoked on any instance). */
@@ -264,7 +270,7 @@ export class PresenceStreams {
     const live = new Set<string>();
     for (let i = 0; i < tokens.length; i += REVALIDATE_BATCH) {
       if (i > 0) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => this.timers.later(resolve, 0));
         // Shut down, or every stream gone, meanwhile: nothing left to check, and the store may be closing.
         if (this.closing || this.streams.size === 0) return;
       }

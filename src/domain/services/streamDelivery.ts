@@ -4,6 +4,7 @@ import { lastVisibleChangeAt } from '../rules/changes';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import type { PresenceReading } from '../ports/records';
 import type { StreamEvent, StreamSink } from '../ports/streams';
+import type { Later } from '../ports/timers';
 
 export interface DeliveryOptions {
   /** The widest the window gets: how long a change may wait for its event however far deliveries fall behind. */
@@ -13,19 +14,6 @@ export interface DeliveryOptions {
   /** A round yields to the event loop after working this long, so polls are answered in the middle of one. */
   sliceMs: number;
 }
-
-/** A task to run later; `delayMs` 0 means as soon as the event loop has handled what is waiting. */
-export type Later = (task: () => void, delayMs: number) => { cancel(): void };
-
-export const eventLoopLater: Later = (task, delayMs) => {
-  if (delayMs <= 0) {
-    const immediate = setImmediate(task);
-    return { cancel: () => clearImmediate(immediate) };
-  }
-  const timeout = setTimeout(task, delayMs);
-  timeout.unref();
-  return { cancel: () => clearTimeout(timeout) };
-};
 
 /** A registered stream, as delivery sees it. */
 export interface Delivered {
@@ -95,7 +83,7 @@ export class StreamDelivery {
   constructor(
     private readonly clock: Clock,
     private readonly options: DeliveryOptions,
-    private readonly later: Later = eventLoopLater,
+    private readonly later: Later,
     private readonly observer: PresenceObserver = ignoreEvents,
   ) {}
 

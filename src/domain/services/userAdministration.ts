@@ -151,7 +151,7 @@ export class UserAdministration {
     else if (passwordBcrypt !== undefined) await this.endTokens(userId, userId === actor.userId ? actor.hashedToken : undefined);
     // Verified tokens here carry the username and roles: they are read again.
     this.accounts.forgetUser(userId);
-    this.presence.feed.changedLocally();
+    this.presence.changedLocally();
     return after;
   }
 
@@ -186,7 +186,7 @@ export class UserAdministration {
     this.accounts.forgetUser(user._id);
     // Its connections went with it: closing its streams here ends nothing more.
     this.streams.closeUser(user._id);
-    this.presence.feed.changedLocally();
+    this.presence.changedLocally();
   }
 
   /** users.removeOtherTokens: every login token of the caller's but the one used (his personal access tokens stay). */

@@ -2,7 +2,8 @@ import { connect } from 'node:net';
 import request from 'supertest';
 import type { AppConfig } from '../../../src/app';
 import type { StoreKind } from '../../support/stores';
-import { appPerTest, buildSecondInstance, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../../support/testApp';
+import { appPerTest, buildSecondInstance, describeEachStore, seedUsers, type SeededUser, type TestApp, type TestAppOptions } from '../../support/testApp';
+import type { FakeTimers } from '../../support/fakeTimers';
 import { goStatus, ID_FORMS, NOT_LOGGED_IN, plainView, presenceList } from '../rocketchat/rocketChatKit';
 import { waitFor } from '../../support/waitFor';
 import { listen, openStream, type SseClient } from './sseClient';
@@ -21,7 +22,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
    * For each test of the enclosing describe: the service with `config`, listening, with Alice, Bob (online since a
    * minute) and Carol; its streams, servers and second instances closed after the test, before the app.
    */
-  function serveEachTest(config: Partial<AppConfig> = {}): void {
+  function serveEachTest(config: Partial<AppConfig> = {}, options: TestAppOptions = {}): void {
     afterEach(async () => {
       for (const client of opened.splice(0)) client.close();
       for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -29,7 +30,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
     });
     // These suites test delivery: snapshots, resumes, limits. A stream here only watches, so the opener's own presence
     // does not enter every event; streams as connections are tests/api/connections/connections.test.ts's.
-    const perTest = appPerTest(kind, { ...WATCH_ONLY, ...config });
+    const perTest = appPerTest(kind, { ...WATCH_ONLY, ...config }, options);
     beforeEach(async () => {
       t = perTest.t;
       server = await listen(t.app);
@@ -37,6 +38,12 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       await goStatus(t, bob, 'online');
       t.clock.advanceSeconds(60);
     });
+  }
+
+  /** The app's timers, in the describes that serve with `fakeTimers`. */
+  function timers(): FakeTimers {
+    if (t.timers === undefined) throw new Error('this describe serves without fakeTimers');
+    return t.timers;
   }
 
   async function open(path: string, headers: Record<string, string>, port = server.port) {
@@ -405,23 +412,24 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
     });
 
     describe('STREAM_HEARTBEAT_SECONDS=1', () => {
-      serveEachTest({ streamHeartbeatSeconds: 1 });
+      serveEachTest({ streamHeartbeatSeconds: 1 }, { fakeTimers: true });
 
-      // Real time: the heartbeat is a timer of the server's, not a reading of its clock; a second passes here.
       it('sends keep-alive comments every STREAM_HEARTBEAT_SECONDS', async () => {
         const client = await subscribed(alice);
+        timers().advance(1000);
         await client.until(() => client.comments.includes('keep-alive'), 'a keep-alive comment');
       });
     });
 
     describe('STREAM_REVALIDATE_MS=200', () => {
-      serveEachTest({ streamRevalidateMs: 200 });
+      serveEachTest({ streamRevalidateMs: 200 }, { fakeTimers: true });
 
-      // Real time: streams revalidate their token on a timer of the server's, every 200 ms here.
+      // Streams revalidate their tokens every 200 ms of the app's timers here; the test moves them.
       it('closes a stream whose login token was revoked on another instance', async () => {
         const client = await subscribed(alice);
         await t.store.removeLoginToken(alice.user._id, alice.user.services!.resume?.loginTokens[0].hashedToken as string);
-        await client.until(() => client.ended, 'the stream to end');
+        timers().advance(200);
+        await timers().runWhile(client.until(() => client.ended, 'the stream to end'));
       });
 
       // The tokens go to the store a batch at a time (250), one batch per turn of the event loop: a token of the
@@ -439,12 +447,13 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
           await t.store.removeLoginToken(revoked.user._id, revoked.user.services!.resume?.loginTokens[0].hashedToken as string);
         }
         const [first, lastClient] = [clients[0], clients[clients.length - 1]];
-        await first.until(() => first.ended, 'the first stream to end');
-        await lastClient.until(() => lastClient.ended, 'the last stream to end');
+        timers().advance(200);
+        await timers().runWhile(first.until(() => first.ended, 'the first stream to end'));
+        await timers().runWhile(lastClient.until(() => lastClient.ended, 'the last stream to end'));
         // Every token was checked by now; the others are live and their streams still flow.
         t.clock.advance(1000);
         await goStatus(t, bob, 'away');
-        for (const client of clients.slice(1, -1)) expect((await client.event(1)).data).toEqual({ users: [plainView(bob, 'away')], full: false });
+        for (const client of clients.slice(1, -1)) expect((await timers().runWhile(client.event(1))).data).toEqual({ users: [plainView(bob, 'away')], full: false });
         expect(clients.slice(1, -1).filter((client) => client.ended)).toEqual([]);
       }, 60_000);
     });

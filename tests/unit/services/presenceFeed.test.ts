@@ -1,9 +1,10 @@
-import { PresenceFeed } from '../../../src/domain/services/presenceFeed';
+import { PresenceFeed, type FeedBatch } from '../../../src/domain/services/presenceFeed';
 import type { PresenceStore } from '../../../src/domain/ports/store';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresence';
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { FakeClock } from '../../support/fakeClock';
+import { FakeTimers } from '../../support/fakeTimers';
 import { tempDataDir } from '../../support/stores';
 import { userRecord } from '../../support/testApp';
 
@@ -11,10 +12,18 @@ const KEEP_MS = 600_000;
 
 describe('PresenceFeed', () => {
   let clock: FakeClock;
+  let timers: FakeTimers;
   let dataDir: ReturnType<typeof tempDataDir>;
   let store: SqliteStore;
   let feed: PresenceFeed;
   const ids = (users: UserRecord[] | undefined) => users?.map((user) => user._id).sort();
+
+  /** What a stream joining at `position` would catch up with. */
+  function usersChangedAfter(position: number): UserRecord[] {
+    const joined = feed.join(position, () => undefined);
+    joined.leave();
+    return joined.caughtUp.users;
+  }
 
   /** Writes `userId` online for `ttlMs`, stamped `stampedMsAgo` before the clock's now. */
   async function change(userId: string, { ttlMs = 900_000, stampedMsAgo = 0 } = {}): Promise<void> {
@@ -29,11 +38,12 @@ describe('PresenceFeed', () => {
   }
 
   function feedOver(over: PresenceStore, recordExternalWrites?: (since: Date) => Promise<void>): PresenceFeed {
-    return new PresenceFeed(over, clock, { keepMs: KEEP_MS, pollIntervalMs: 10 }, recordExternalWrites);
+    return new PresenceFeed(over, clock, timers, { keepMs: KEEP_MS, pollIntervalMs: 10 }, recordExternalWrites);
   }
 
   beforeEach(async () => {
     clock = new FakeClock('2026-06-01T00:00:00.000Z');
+    timers = new FakeTimers(clock);
     dataDir = tempDataDir();
     store = SqliteStore.open({ dataDir: dataDir.dir });
     for (const id of ['a', 'b', 'c']) await store.createUser(userRecord({ _id: id, username: id }));
@@ -48,15 +58,15 @@ describe('PresenceFeed', () => {
   it('reports each change once, from its first read on, with the time every change before it was read', async () => {
     await change('a');
     expect(await feed.sync()).toBe(1);
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+    expect(ids(usersChangedAfter(0))).toEqual(['a']);
     await change('b');
     clock.advance(1);
     expect(await feed.sync()).toBe(2);
-    expect(ids(feed.usersChangedAfter(1))).toEqual(['b']);
+    expect(ids(usersChangedAfter(1))).toEqual(['b']);
     expect(feed.lastReadAtMs).toBe(clock.now().getTime());
     clock.advance(1);
     expect(await feed.sync()).toBe(2);
-    expect(feed.usersChangedAfter(2)).toEqual([]);
+    expect(usersChangedAfter(2)).toEqual([]);
     expect(feed.lastReadAtMs).toBe(clock.now().getTime());
   });
 
@@ -68,7 +78,7 @@ describe('PresenceFeed', () => {
     });
     const start = clock.now().getTime();
     expect(await feed.sync()).toBe(1);
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['c']);
+    expect(ids(usersChangedAfter(0))).toEqual(['c']);
     clock.advance(500);
     await feed.sync();
     expect(recordedFrom).toEqual([start - 2000, start - 2000]);
@@ -80,9 +90,9 @@ describe('PresenceFeed', () => {
     await feed.sync();
     await change('a');
     await feed.sync();
-    const [user] = feed.usersChangedAfter(0);
+    const [user] = usersChangedAfter(0);
     expect(user.presenceRevision).toBe(2);
-    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
+    expect(ids(usersChangedAfter(1))).toEqual(['a']);
   });
 
   it('reports a write that lands late, inside the store\'s late-write window, exactly once', async () => {
@@ -95,7 +105,7 @@ describe('PresenceFeed', () => {
     await change('c', { stampedMsAgo: 4000 });
     clock.advance(500);
     const position = await feed.sync();
-    expect(ids(feed.usersChangedAfter(position - 1))).toEqual(['c']);
+    expect(ids(usersChangedAfter(position - 1))).toEqual(['c']);
     clock.advance(500);
     expect(await feed.sync()).toBe(position);
   });
@@ -107,7 +117,7 @@ describe('PresenceFeed', () => {
     expect(await feed.sync()).toBe(1);
     clock.advance(1);
     expect(await feed.sync()).toBe(2);
-    expect(ids(feed.usersChangedAfter(1))).toEqual(['a']);
+    expect(ids(usersChangedAfter(1))).toEqual(['a']);
   });
 
   it('makes a caller who asks during a read wait for a read that starts after it asked', async () => {
@@ -135,27 +145,65 @@ describe('PresenceFeed', () => {
   it('keeps what it read for `keepMs`, then lets it go', async () => {
     await change('a');
     await feed.sync();
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['a']);
+    expect(ids(usersChangedAfter(0))).toEqual(['a']);
     clock.advance(KEEP_MS + 1);
     await change('b');
     await feed.sync();
-    expect(ids(feed.usersChangedAfter(0))).toEqual(['b']);
+    expect(ids(usersChangedAfter(0))).toEqual(['b']);
   });
 
   it('calls its listeners with each batch, reading by itself every poll interval while any listen', async () => {
-    jest.useFakeTimers({ doNotFake: ['Date', 'performance'] });
-    try {
-      await feed.sync();
-      const batches: { ids: string[]; readAtMs: number }[] = [];
-      const stop = feed.subscribe((batch) => batches.push({ ids: batch.users.map((user) => user._id), readAtMs: batch.readAtMs }));
-      await change('c', { ttlMs: 1000 });
-      clock.advance(1000);
-      await jest.advanceTimersByTimeAsync(10);
-      stop();
-      await jest.advanceTimersByTimeAsync(50);
-      expect(batches).toEqual([{ ids: ['c'], readAtMs: clock.now().getTime() }]);
-    } finally {
-      jest.useRealTimers();
-    }
+    await feed.sync();
+    const batches: { ids: string[]; readAtMs: number }[] = [];
+    const joined = feed.join(feed.current, (batch) => batches.push({ ids: batch.users.map((user) => user._id), readAtMs: batch.readAtMs }));
+    await change('c', { ttlMs: 1000 });
+    clock.advance(1000);
+    // The poll due meanwhile runs now, as an interval late for its turn would.
+    const readAtMs = clock.now().getTime();
+    await timers.advanceAsync(10);
+    joined.leave();
+    expect(timers.pending).toBe(0);
+    await timers.advanceAsync(50);
+    expect(batches).toEqual([{ ids: ['c'], readAtMs }]);
+  });
+
+  it('joins at a position with what changed after it and every batch from then on, none twice, none missed', async () => {
+    await change('a');
+    const position = await feed.sync();
+    await change('b');
+    clock.advance(1);
+    await feed.sync();
+    const heard: string[][] = [];
+    const joined = feed.join(position, (batch) => heard.push(ids(batch.users) as string[]));
+    expect(joined.caughtUp).toEqual({ position: position + 1, readAtMs: clock.now().getTime(), users: [expect.objectContaining({ _id: 'b' })] });
+    await change('c');
+    clock.advance(1);
+    await feed.sync();
+    expect(heard).toEqual([['c']]);
+    joined.leave();
+  });
+
+  it('calls a listener joined several times once per batch, until each join has left, then stops polling', async () => {
+    const heard: number[] = [];
+    const listener = (batch: FeedBatch): void => {
+      heard.push(batch.position);
+    };
+    const first = feed.join(await feed.sync(), listener);
+    const second = feed.join(feed.current, listener);
+    await change('a');
+    await feed.sync();
+    first.leave();
+    first.leave();
+    await change('b');
+    clock.advance(1);
+    await feed.sync();
+    expect(heard).toEqual([1, 2]);
+    expect(timers.pending).toBe(1);
+    second.leave();
+    expect(timers.pending).toBe(0);
+    await change('c');
+    clock.advance(1);
+    await feed.sync();
+    expect(heard).toEqual([1, 2]);
   });
 });

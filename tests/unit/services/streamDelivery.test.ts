@@ -1,56 +1,10 @@
 import type { PresenceObserver } from '../../../src/domain/ports/observer';
 import type { PresenceReading } from '../../../src/domain/ports/records';
 import type { StreamEvent, StreamSink } from '../../../src/domain/ports/streams';
-import { StreamDelivery, type Later } from '../../../src/domain/services/streamDelivery';
+import { StreamDelivery } from '../../../src/domain/services/streamDelivery';
 import { FakeClock } from '../../support/fakeClock';
+import { FakeTimers } from '../../support/fakeTimers';
 import { userRecord } from '../../support/testApp';
-
-/** Tasks run when the fake clock reaches them, in order: time only moves when the test moves it. */
-class ManualLater {
-  private tasks: { dueMs: number; seq: number; task: () => void }[] = [];
-  private seq = 0;
-
-  constructor(private readonly clock: FakeClock) {}
-
-  readonly later: Later = (task, delayMs) => {
-    const entry = { dueMs: this.clock.now().getTime() + Math.max(0, delayMs), seq: (this.seq += 1), task };
-    this.tasks.push(entry);
-    return { cancel: () => (this.tasks = this.tasks.filter((other) => other !== entry)) };
-  };
-
-  /** Runs the first task due by now, if any; the task itself may move the clock. */
-  runNext(): boolean {
-    const nowMs = this.clock.now().getTime();
-    const due = this.tasks.filter((entry) => entry.dueMs <= nowMs).sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)[0];
-    if (due === undefined) return false;
-    this.tasks = this.tasks.filter((entry) => entry !== due);
-    due.task();
-    return true;
-  }
-
-  /** Runs every task due by now, and those they schedule for now (a runaway loop fails the test). */
-  runDue(): void {
-    for (let ran = 0; this.runNext(); ran += 1) if (ran > 100_000) throw new Error('tasks keep scheduling tasks');
-  }
-
-  /** Moves the clock by `ms`, running each task at its own time. */
-  advance(ms: number): void {
-    const endMs = this.clock.now().getTime() + ms;
-    for (let rounds = 0; ; rounds += 1) {
-      if (rounds > 100_000) throw new Error('tasks keep scheduling tasks');
-      this.runDue();
-      const next = this.tasks.map((entry) => entry.dueMs).filter((dueMs) => dueMs <= endMs).sort((a, b) => a - b)[0];
-      if (next === undefined) break;
-      this.clock.set(new Date(Math.max(Math.ceil(next), this.clock.now().getTime())));
-    }
-    if (this.clock.now().getTime() < endMs) this.clock.set(new Date(endMs));
-    this.runDue();
-  }
-
-  get pending(): number {
-    return this.tasks.length;
-  }
-}
 
 /** A sink that keeps its events; writing one takes `costMs` of the fake clock, as a busy socket would. */
 class RecordingSink implements StreamSink {
@@ -79,14 +33,14 @@ const OPTIONS = { maxWindowMs: 500, busyShare: 0.5, sliceMs: 20 };
 
 describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
   let clock: FakeClock;
-  let later: ManualLater;
+  let later: FakeTimers;
   let reports: { windowSeconds: number; waiting: number }[];
   let delivered: number[];
   let delivery: StreamDelivery;
 
   beforeEach(() => {
     clock = new FakeClock('2026-03-01T10:00:00.000Z');
-    later = new ManualLater(clock);
+    later = new FakeTimers(clock);
     reports = [];
     delivered = [];
     const observer: PresenceObserver = {

@@ -1,0 +1,89 @@
+import { hashLoginToken } from '../../../src/domain/rules/accounts';
+import { InvalidCredentialsError, TooManyLoginAttemptsError, UnauthorizedError } from '../../../src/domain/errors';
+import { ACCOUNT_OPTIONS, buildDomainServices, type DomainServices } from '../../support/domainServices';
+import { TEST_PASSWORD, type SeededUser } from '../../support/testApp';
+
+const DAY_MS = 86_400_000;
+const CLIENT = '203.0.113.7';
+
+describe('AccountService (fake clock)', () => {
+  let s: DomainServices;
+  let ann: SeededUser;
+
+  beforeEach(async () => {
+    s = buildDomainServices();
+    ann = await s.seedUser({ username: 'ann', emails: [{ address: 'ann@example.com', verified: true }] });
+  });
+  afterEach(() => s.close());
+
+  const byUsername = (username: string, password: string) => ({ name: { kind: 'username' as const, value: username }, proof: { password } });
+
+  /** The token's login revoked in the store, as another instance's logout does: this one's cache is not told. */
+  async function revokedElsewhere(user: SeededUser): Promise<void> {
+    await s.store.removeLoginToken(user.user._id, hashLoginToken(user.token));
+  }
+
+  it('logs in with the right password, by username or address, and gives a token that authenticates', async () => {
+    const { user, token } = await s.accounts.login(byUsername('ANN', TEST_PASSWORD), CLIENT);
+    expect(user).toMatchObject({ _id: ann.user._id, lastLogin: s.clock.now() });
+    expect(user.services).toBeUndefined();
+    expect(await s.accounts.authenticate(token, ann.user._id)).toMatchObject({ userId: ann.user._id, username: 'ann', hashedToken: hashLoginToken(token) });
+    const byAddress = await s.accounts.login({ name: { kind: 'email', value: 'Ann@Example.com' }, proof: { password: TEST_PASSWORD } }, CLIENT);
+    expect(byAddress.token).not.toBe(token);
+  });
+
+  it('refuses a wrong password and an unknown user alike, and any login past the attempt limit, the right one too', async () => {
+    await expect(s.accounts.login(byUsername('ann', 'wrong'), CLIENT)).rejects.toThrow(InvalidCredentialsError);
+    await expect(s.accounts.login(byUsername('nobody', TEST_PASSWORD), CLIENT)).rejects.toThrow(InvalidCredentialsError);
+    for (let attempt = 3; attempt <= ACCOUNT_OPTIONS.loginAttemptLimit; attempt += 1) {
+      await expect(s.accounts.login(byUsername('ann', 'wrong'), CLIENT)).rejects.toThrow(InvalidCredentialsError);
+    }
+    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).rejects.toThrow(TooManyLoginAttemptsError);
+    s.clock.advance(ACCOUNT_OPTIONS.loginAttemptWindowMs);
+    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).resolves.toMatchObject({ user: { _id: ann.user._id } });
+  });
+
+  it('refuses a token that is unknown, claimed for another user, or of a deactivated user', async () => {
+    await expect(s.accounts.authenticate('not-a-token', undefined)).rejects.toThrow(UnauthorizedError);
+    await expect(s.accounts.authenticate(ann.token, 'someone-else')).rejects.toThrow(UnauthorizedError);
+    const gone = await s.seedUser({ active: false });
+    await expect(s.accounts.authenticate(gone.token, undefined)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('stops authenticating a token once it has expired, cached or not', async () => {
+    s.clock.advance(90 * DAY_MS - 1000);
+    await s.accounts.authenticate(ann.token, undefined);
+    s.clock.advance(1000);
+    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user._id });
+    s.clock.advance(1);
+    await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
+    expect(await s.accounts.liveTokenHashes([hashLoginToken(ann.token)])).toEqual(new Set());
+  });
+
+  it('keeps a verified token CACHE_MAX_AGE_MS: a revocation elsewhere bites once that has passed', async () => {
+    await s.accounts.authenticate(ann.token, undefined);
+    await revokedElsewhere(ann);
+    s.clock.advance(ACCOUNT_OPTIONS.authCacheTtlMs - 1);
+    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user._id });
+    s.clock.advance(1);
+    await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('forgets a token at once when it logs out here, and a user\'s tokens when told to', async () => {
+    const identity = await s.accounts.authenticate(ann.token, undefined);
+    await s.accounts.logout(identity);
+    await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
+    const bob = await s.seedUser();
+    await s.accounts.authenticate(bob.token, undefined);
+    await revokedElsewhere(bob);
+    s.accounts.forgetUser(bob.user._id);
+    await expect(s.accounts.authenticate(bob.token, undefined)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('tells which of many token hashes still authenticate, in one read', async () => {
+    const bob = await s.seedUser();
+    await revokedElsewhere(bob);
+    const hashes = [hashLoginToken(ann.token), hashLoginToken(bob.token), hashLoginToken('unknown')];
+    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set([hashLoginToken(ann.token)]));
+  });
+});
