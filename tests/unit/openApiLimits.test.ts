@@ -1,0 +1,144 @@
+import openApiDocument from '../../src/http/openapi/openapi.json';
+import * as limits from '../../src/http/validation/limits';
+import { STATUSES } from '../../src/domain/ports/records';
+import { CONNECTION_STATES } from '../../src/domain/ports/connections';
+import { USERNAME_FORMAT } from '../../src/domain/rules/newUsers';
+import { PNUT_PRESENCE_MAX_CODE_POINTS } from '../../src/domain/rules/pnut';
+import { isPasswordDigest } from '../../src/domain/rules/logins';
+
+/**
+ * openapi.json is written by hand; the validators' limits live in src/http/validation/limits.ts and the domain. Each
+ * limit, pattern and enum the document states for a request is listed here with what it mirrors, so changing
+ * either side alone fails; a limit added to the document without a line here fails too.
+ */
+
+type Schema = Record<string, unknown>;
+const KEYWORDS = ['maxLength', 'minLength', 'maximum', 'minimum', 'maxItems', 'minItems', 'maxProperties', 'pattern', 'enum'] as const;
+type Keyword = (typeof KEYWORDS)[number];
+
+const document = openApiDocument as unknown as { paths: Record<string, Record<string, Schema>>; components: Record<string, Record<string, Schema>> };
+
+function resolved(node: Schema): { node: Schema; where?: string } {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return { node };
+  const [, , section, name] = ref.split('/');
+  return { node: document.components[section][name], where: `${section}.${name}` };
+}
+
+/** Every request-side limit the document states, by where it is ("POST /api/v1/users.create json.roles[]"). */
+function documentedLimits(): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  const visit = (start: Schema, startWhere: string): void => {
+    const { node, where = startWhere } = resolved(start);
+    for (const keyword of KEYWORDS) if (node[keyword] !== undefined) found.set(`${where} ${keyword}`, node[keyword]);
+    for (const [name, property] of Object.entries((node.properties ?? {}) as Record<string, Schema>)) visit(property, `${where}.${name}`);
+    if (node.items !== undefined) visit(node.items as Schema, `${where}[]`);
+    for (const combiner of ['oneOf', 'anyOf', 'allOf']) {
+      ((node[combiner] ?? []) as Schema[]).forEach((branch, index) => visit(branch, `${where}|${index}`));
+    }
+  };
+  const visitParameters = (parameters: Schema[], at: string): void => {
+    for (const parameter of parameters) {
+      const { node, where } = resolved(parameter);
+      visit(node.schema as Schema, where ?? `${at} ${node.in as string}:${node.name as string}`);
+    }
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    const { parameters = [], ...operations } = item as Record<string, Schema> & { parameters?: Schema[] };
+    visitParameters(parameters, path);
+    for (const [method, operation] of Object.entries(operations)) {
+      const at = `${method.toUpperCase()} ${path}`;
+      visitParameters((operation.parameters ?? []) as Schema[], at);
+      const content = ((operation.requestBody as Schema | undefined)?.content ?? {}) as Record<string, Schema>;
+      for (const [mediaType, media] of Object.entries(content)) visit(media.schema as Schema, `${at} ${mediaType === 'application/json' ? 'json' : 'form'}`);
+    }
+  }
+  return found;
+}
+
+const bothMedia = (at: string, entries: [string, Keyword, unknown][]): [string, Keyword, unknown][] =>
+  ['json', 'form'].flatMap((media) => entries.map(([field, keyword, value]): [string, Keyword, unknown] => [`${at} ${media}${field}`, keyword, value]));
+const userIdChars = limits.USER_ID_PATTERN.source.replace(/^\^(.*)\$$/, '$1');
+
+/** Each documented request limit and what it mirrors: a constant, or (with why) the value itself. */
+const MIRRORED: [string, Keyword, unknown][] = [
+  ...[0, 1, 2].map((form): [string, Keyword, unknown] => [`POST /api/v1/login json|${form}.password|0`, 'maxLength', limits.PASSWORD_MAX]),
+  // Meteor's `user` object names the user by exactly one of username, email, id (loginNameOfUserObject).
+  ['POST /api/v1/login json|0.user|1', 'maxProperties', 1],
+  ...bothMedia('POST /api/v1/users.create', [
+    ['.username', 'maxLength', limits.USERNAME_MAX],
+    ['.username', 'pattern', USERNAME_FORMAT.source],
+    ['.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+    ['.password', 'minLength', limits.NEW_PASSWORD_MIN],
+    ['.password', 'maxLength', limits.PASSWORD_MAX],
+    ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+    ['.roles', 'maxItems', limits.CREATE_ROLES_MAX],
+    ['.roles[]', 'maxLength', limits.ROLE_MAX],
+    ['.customFields', 'maxProperties', limits.CUSTOM_FIELDS_MAX],
+    ['.statusText', 'maxLength', limits.STATUS_TEXT_MAX],
+    // Refused unless off (the route's isOff): this service sends no e-mail.
+    ['.setRandomPassword', 'enum', [false, null]],
+    ['.sendWelcomeEmail', 'enum', [false, null]],
+  ]),
+  ...bothMedia('POST /api/v1/users.setStatus', [
+    ['.message', 'maxLength', limits.STATUS_MESSAGE_MAX],
+    ['.userId', 'maxLength', limits.USER_ID_MAX],
+    ['.username', 'maxLength', limits.USERNAME_MAX],
+    ['.user', 'maxLength', limits.USERNAME_MAX],
+  ]),
+  ...bothMedia('POST /api/v1/users.presence.heartbeat', [['.status', 'enum', [...CONNECTION_STATES]]]),
+  ['GET /api/v1/users.presence query:from', 'maxLength', limits.DATE_TIME_MAX],
+  ...['GET /api/v1/users.presence', 'HEAD /api/v1/users.presence.stream', 'GET /api/v1/users.presence.stream'].flatMap((at): [string, Keyword, unknown][] => [
+    [`${at} query:ids|1`, 'maxItems', limits.MAX_PRESENCE_IDS],
+    [`${at} query:ids|1[]`, 'pattern', limits.USER_ID_PATTERN.source],
+  ]),
+  ['HEAD /api/v1/users.presence.stream query:lastEventId', 'maxLength', limits.CURSOR_MAX],
+  ['GET /api/v1/users.presence.stream query:lastEventId', 'maxLength', limits.CURSOR_MAX],
+  ['GET /api/v1/users.presence.stream query:ticket', 'maxLength', limits.TICKET_MAX],
+  ['/v0/users/{user_id}/presence path:user_id', 'pattern', `^(me|${userIdChars})$`],
+  // Any count of digits: the route refuses more than OFFSET_MAX in its message, which a pattern cannot say.
+  ['GET /api/v1/users.list query:count', 'pattern', '^[0-9]+$'],
+  ['GET /api/v1/users.list query:offset', 'pattern', '^[0-9]+$'],
+  ['GET /api/v1/users.info query:userId', 'maxLength', limits.SELECTOR_MAX],
+  ['GET /api/v1/users.info query:username', 'maxLength', limits.SELECTOR_MAX],
+  ['POST /api/v1/users.update json.data.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+  ['POST /api/v1/users.update json.data.password', 'minLength', limits.NEW_PASSWORD_MIN],
+  ['POST /api/v1/users.update json.data.password', 'maxLength', limits.PASSWORD_MAX],
+  ['POST /api/v1/users.update json.data.username', 'maxLength', limits.USERNAME_MAX],
+  ['POST /api/v1/users.update json.data.username', 'pattern', USERNAME_FORMAT.source],
+  ['POST /api/v1/users.update json.data.roles', 'maxItems', limits.UPDATE_ROLES_MAX],
+  ['parameters.UserIdQuery', 'pattern', `^(${userIdChars})?$`],
+  ['parameters.UsernameQuery', 'maxLength', limits.USERNAME_MAX],
+  ['parameters.UserQuery', 'maxLength', limits.USERNAME_MAX],
+  ['schemas.Status', 'enum', [...STATUSES]],
+  ['schemas.PresenceString', 'maxLength', PNUT_PRESENCE_MAX_CODE_POINTS],
+  // Any integer as a string: how far ahead it may be is the domain's rule (MAX_EXPIRATION_AHEAD_MS), said in prose.
+  ['schemas.Expiration|0', 'pattern', '^-?\\d+$'],
+];
+
+const DIGEST_PATTERN = 'POST /api/v1/login json|0.password|1.digest pattern';
+
+describe('openapi.json states the limits the validators enforce', () => {
+  const documented = documentedLimits();
+
+  it.each(MIRRORED)('%s %s', (where, keyword, expected) => {
+    expect(documented.get(`${where} ${keyword}`)).toEqual(expected);
+  });
+
+  it('states no request limit that is not mirrored above', () => {
+    const mirrored = new Set(MIRRORED.map(([where, keyword]) => `${where} ${keyword}`));
+    const digestPatterns = [...documented.keys()].filter((key) => key.endsWith('.password|1.digest pattern'));
+    expect(digestPatterns).toContain(DIGEST_PATTERN);
+    const unmirrored = [...documented.keys()].filter((key) => !mirrored.has(key) && !digestPatterns.includes(key));
+    expect(unmirrored).toEqual([]);
+  });
+
+  it('states the password digest isPasswordDigest takes, in every login form', () => {
+    const patterns = [...documented].filter(([key]) => key.endsWith('.password|1.digest pattern')).map(([, pattern]) => new RegExp(pattern as string));
+    expect(patterns).toHaveLength(3);
+    const samples = ['a'.repeat(64), 'A'.repeat(64), '0123456789abcdefABCDEF'.padEnd(64, '9'), 'a'.repeat(63), 'a'.repeat(65), 'g'.repeat(64), `${'a'.repeat(63)} `, ''];
+    for (const pattern of patterns) {
+      expect(samples.map((sample) => pattern.test(sample))).toEqual(samples.map(isPasswordDigest));
+    }
+  });
+});
