@@ -98,7 +98,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   });
 
   // The heartbeat of a client without a stream, or of one whose stream should end with the client (the page):
-  // see docs/api.md, "Connections and heartbeats".
+  // see docs/api.md, "Connections, heartbeats and the status rule".
   router.post(
     '/users.presence.heartbeat',
     ...auth,
