@@ -56,21 +56,26 @@ function documentedLimits(): Map<string, unknown> {
   return found;
 }
 
-const bothMedia = (at: string, entries: [string, Keyword, unknown][]): [string, Keyword, unknown][] =>
-  ['json', 'form'].flatMap((media) => entries.map(([field, keyword, value]): [string, Keyword, unknown] => [`${at} ${media}${field}`, keyword, value]));
+type Mirror = [string, Keyword, unknown];
+const under = (at: string, entries: Mirror[]): Mirror[] => entries.map(([field, keyword, value]): Mirror => [`${at}${field}`, keyword, value]);
+const bothMedia = (at: string, entries: Mirror[]): Mirror[] => ['json', 'form'].flatMap((media) => under(`${at} ${media}`, entries));
+/** What users.create and users.update both take. */
+const ACCOUNT_FIELDS: Mirror[] = [
+  ['.username', 'maxLength', limits.USERNAME_MAX],
+  ['.username', 'pattern', USERNAME_FORMAT.source],
+  ['.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+  ['.password', 'minLength', limits.NEW_PASSWORD_MIN],
+  ['.password', 'maxLength', limits.PASSWORD_MAX],
+];
 const userIdChars = limits.USER_ID_PATTERN.source.replace(/^\^(.*)\$$/, '$1');
 
 /** Each documented request limit and what it mirrors: a constant, or (with why) the value itself. */
-const MIRRORED: [string, Keyword, unknown][] = [
-  ...[0, 1, 2].map((form): [string, Keyword, unknown] => [`POST /api/v1/login json|${form}.password|0`, 'maxLength', limits.PASSWORD_MAX]),
+const MIRRORED: Mirror[] = [
+  ...[0, 1, 2].map((form): Mirror => [`POST /api/v1/login json|${form}.password|0`, 'maxLength', limits.PASSWORD_MAX]),
   // Meteor's `user` object names the user by exactly one of username, email, id (loginNameOfUserObject).
   ['POST /api/v1/login json|0.user|1', 'maxProperties', 1],
   ...bothMedia('POST /api/v1/users.create', [
-    ['.username', 'maxLength', limits.USERNAME_MAX],
-    ['.username', 'pattern', USERNAME_FORMAT.source],
-    ['.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
-    ['.password', 'minLength', limits.NEW_PASSWORD_MIN],
-    ['.password', 'maxLength', limits.PASSWORD_MAX],
+    ...ACCOUNT_FIELDS,
     ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
     ['.roles', 'maxItems', limits.CREATE_ROLES_MAX],
     ['.roles[]', 'maxLength', limits.ROLE_MAX],
@@ -83,12 +88,11 @@ const MIRRORED: [string, Keyword, unknown][] = [
   ...bothMedia('POST /api/v1/users.setStatus', [
     ['.message', 'maxLength', limits.STATUS_MESSAGE_MAX],
     ['.userId', 'maxLength', limits.USER_ID_MAX],
-    ['.username', 'maxLength', limits.USERNAME_MAX],
-    ['.user', 'maxLength', limits.USERNAME_MAX],
+    ...['.username', '.user'].map((field): Mirror => [field, 'maxLength', limits.USERNAME_MAX]),
   ]),
   ...bothMedia('POST /api/v1/users.presence.heartbeat', [['.status', 'enum', [...CONNECTION_STATES]]]),
   ['GET /api/v1/users.presence query:from', 'maxLength', limits.DATE_TIME_MAX],
-  ...['GET /api/v1/users.presence', 'HEAD /api/v1/users.presence.stream', 'GET /api/v1/users.presence.stream'].flatMap((at): [string, Keyword, unknown][] => [
+  ...['GET /api/v1/users.presence', 'HEAD /api/v1/users.presence.stream', 'GET /api/v1/users.presence.stream'].flatMap((at): Mirror[] => [
     [`${at} query:ids|1`, 'maxItems', limits.MAX_PRESENCE_IDS],
     [`${at} query:ids|1[]`, 'pattern', limits.USER_ID_PATTERN.source],
   ]),
@@ -101,12 +105,7 @@ const MIRRORED: [string, Keyword, unknown][] = [
   ['GET /api/v1/users.list query:offset', 'pattern', '^[0-9]+$'],
   ['GET /api/v1/users.info query:userId', 'maxLength', limits.SELECTOR_MAX],
   ['GET /api/v1/users.info query:username', 'maxLength', limits.SELECTOR_MAX],
-  ['POST /api/v1/users.update json.data.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
-  ['POST /api/v1/users.update json.data.password', 'minLength', limits.NEW_PASSWORD_MIN],
-  ['POST /api/v1/users.update json.data.password', 'maxLength', limits.PASSWORD_MAX],
-  ['POST /api/v1/users.update json.data.username', 'maxLength', limits.USERNAME_MAX],
-  ['POST /api/v1/users.update json.data.username', 'pattern', USERNAME_FORMAT.source],
-  ['POST /api/v1/users.update json.data.roles', 'maxItems', limits.UPDATE_ROLES_MAX],
+  ...under('POST /api/v1/users.update json.data', [...ACCOUNT_FIELDS, ['.roles', 'maxItems', limits.UPDATE_ROLES_MAX]]),
   ['parameters.UserIdQuery', 'pattern', `^(${userIdChars})?$`],
   ['parameters.UsernameQuery', 'maxLength', limits.USERNAME_MAX],
   ['parameters.UserQuery', 'maxLength', limits.USERNAME_MAX],
