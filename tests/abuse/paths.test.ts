@@ -1,6 +1,6 @@
 import { describeEachStore } from '../support/testApp';
 import { send as sendHttp } from '../hardening/support/http';
-import { check, Findings, freshCaller, refusal, type Api, type Ctx, type Expected, withAbuseCtx } from './support/abuseKit';
+import { check, Findings, freshCaller, refusal, type Api, type Ctx, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Paths: malformed `{user_id}` segments, methods no route serves, and routes that do not exist. Every answer is a
@@ -101,28 +101,14 @@ describeEachStore('malformed paths', (kind) => {
   });
 
   it('routes that do not exist: 404 in the shape of the API the path belongs to', async () => {
-    const paths: [Api, string, Expected][] = [
-      ['rocketchat', '/api/v1/users.presence/extra', 404],
-      ['rocketchat', '/api/v1/', 404],
-      ['rocketchat', '/api/v1/me%00', 404],
-      ['rocketchat', '/api/v1/users.presence;jsessionid=1', 404],
-      ['rocketchat', '/api/v1/rooms.get', 404],
-      ['rocketchat', '/api/v1/%2e%2e/%2e%2e/etc/passwd', 404],
-      ['rocketchat', '/api/v2/me', 404],
-      ['rocketchat', '//api/v1/me', 404],
-      ['rocketchat', '/index.html', 404],
-      ['rocketchat', '/.env', 404],
-      ['rocketchat', `/${'x'.repeat(8000)}`, 404],
-      ['pnut', '/v0/', 404],
-      ['pnut', '/v0/users', 404],
-      ['pnut', '/v0/users/me', 404],
-      ['pnut', '/v0/users/me/presence/extra', 404],
-      ['pnut', '/v0/users/me/../../../etc/passwd', 404],
-      ['pnut', '/v0/posts', 404],
-    ];
+    const paths: Record<Api, string[]> = {
+      rocketchat: ['/api/v1/users.presence/extra', '/api/v1/', '/api/v1/me%00', '/api/v1/users.presence;jsessionid=1', '/api/v1/rooms.get',
+        '/api/v1/%2e%2e/%2e%2e/etc/passwd', '/api/v2/me', '//api/v1/me', '/index.html', '/.env', `/${'x'.repeat(8000)}`],
+      pnut: ['/v0/', '/v0/users', '/v0/users/me', '/v0/users/me/presence/extra', '/v0/users/me/../../../etc/passwd', '/v0/posts'],
+    };
     const findings = new Findings();
-    for (const [api, path, expected] of paths) {
-      findings.add(check(api, path.slice(0, 60), await sendHttp(ctx.server.port, { path, headers: bothAuth() }), expected));
+    for (const api of ['rocketchat', 'pnut'] as const) {
+      for (const path of paths[api]) findings.add(check(api, path.slice(0, 60), await sendHttp(ctx.server.port, { path, headers: bothAuth() }), 404));
     }
     expect(findings.lines).toEqual([]);
   });

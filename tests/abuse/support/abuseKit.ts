@@ -85,13 +85,22 @@ export interface Endpoint {
 
 const unique = () => Math.random().toString(36).slice(2, 10);
 
+/**
+ * An endpoint named `METHOD /path` (the path may be followed by a label in parentheses); its API is pnut's under
+ * /v0, else Rocket.Chat's.
+ */
+function endpoint(name: string, spec: Pick<Endpoint, 'auth' | 'valid' | 'fields' | 'bare'> & { path?: Endpoint['path'] }): Endpoint {
+  const [method, path] = name.split(' ');
+  return { name, api: path.startsWith('/v0/') ? 'pnut' : 'rocketchat', method: method.toLowerCase() as Endpoint['method'], path: () => path, ...spec };
+}
+
+/** An endpoint that takes no parameters: its bare call is its valid call. */
+const withoutParameters = (name: string, auth: Endpoint['auth'], path?: Endpoint['path']): Endpoint =>
+  endpoint(name, { auth, valid: () => ({}), fields: [], bare: 200, ...(path === undefined ? {} : { path }) });
+
 /** PUT /v0/users/me/presence with its parameters in the body or in the query: the same fields either way. */
 function pnutPresencePut(where: Where): Endpoint {
-  return {
-    name: `PUT /v0/users/me/presence (${where})`,
-    api: 'pnut',
-    method: 'put',
-    path: () => '/v0/users/me/presence',
+  return endpoint(`PUT /v0/users/me/presence (${where})`, {
     auth: (ctx) => ctx.me.bearer,
     valid: (ctx) => ({ presence: 'in a meeting', expiration: String(Math.floor(ctx.t.clock.now().getTime() / 1000) + 3600) }),
     fields: [
@@ -100,16 +109,12 @@ function pnutPresencePut(where: Where): Endpoint {
       { name: 'expiration', where, maxLength: 20, odd: 400, empty: 400, missing: 200 },
     ],
     bare: 200,
-  };
+  });
 }
 
 /** users.getStatus and users.getPresence: one user, named by id or by username, read by the caller. */
 function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): Endpoint {
-  return {
-    name: `GET /api/v1/${method}`,
-    api: 'rocketchat',
-    method: 'get',
-    path: () => `/api/v1/${method}`,
+  return endpoint(`GET /api/v1/${method}`, {
     auth: (ctx) => ctx.me.headers,
     valid: (ctx) => ({ userId: ctx.other.user._id }),
     fields: [
@@ -120,16 +125,12 @@ function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): En
       { name: 'user', where: 'query', maxLength: 64, odd: NO_SUCH_USER, empty: 200, missing: 200, sample: (ctx) => ctx.other.user.username, without: ['userId'] },
     ],
     bare: 200,
-  };
+  });
 }
 
 /** Every endpoint of both APIs, with what each field accepts. */
 export const ENDPOINTS: Endpoint[] = [
-  {
-    name: 'POST /api/v1/login',
-    api: 'rocketchat',
-    method: 'post',
-    path: () => '/api/v1/login',
+  endpoint('POST /api/v1/login', {
     auth: () => ({}),
     valid: (ctx) => ({ user: ctx.me.user.username, password: TEST_PASSWORD }),
     fields: [
@@ -139,12 +140,8 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'password', where: 'body', maxLength: 1024, odd: 401, empty: BAD_CREDENTIALS, missing: 400 },
     ],
     bare: 400,
-  },
-  {
-    name: 'POST /api/v1/login (username, email and resume forms)',
-    api: 'rocketchat',
-    method: 'post',
-    path: () => '/api/v1/login',
+  }),
+  endpoint('POST /api/v1/login (username, email and resume forms)', {
     auth: () => ({}),
     valid: (ctx) => ({ resume: ctx.me.token }),
     fields: [
@@ -154,32 +151,10 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'email', where: 'body', maxLength: 256, odd: 200, empty: 200, missing: 200, sample: () => 'someone@example.com' },
     ],
     bare: 400,
-  },
-  {
-    name: 'POST /api/v1/logout',
-    api: 'rocketchat',
-    method: 'post',
-    path: () => '/api/v1/logout',
-    auth: (ctx) => ctx.me.headers,
-    valid: () => ({}),
-    fields: [],
-    bare: 200,
-  },
-  {
-    name: 'GET /api/v1/me',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/me',
-    auth: (ctx) => ctx.me.headers,
-    valid: () => ({}),
-    fields: [],
-    bare: 200,
-  },
-  {
-    name: 'POST /api/v1/users.create',
-    api: 'rocketchat',
-    method: 'post',
-    path: () => '/api/v1/users.create',
+  }),
+  withoutParameters('POST /api/v1/logout', (ctx) => ctx.me.headers),
+  withoutParameters('GET /api/v1/me', (ctx) => ctx.me.headers),
+  endpoint('POST /api/v1/users.create', {
     auth: (ctx) => ctx.admin.headers,
     valid: () => ({ username: `u${unique()}`, name: 'New User', password: 'a password', email: `${unique()}@example.com` }),
     fields: [
@@ -193,12 +168,8 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'email', where: 'body', maxLength: 256, odd: 400, empty: refusal('rocketchat', 400, 'Invalid email ', 'error-invalid-email'), missing: 200 },
     ],
     bare: 400,
-  },
-  {
-    name: 'POST /api/v1/users.setStatus',
-    api: 'rocketchat',
-    method: 'post',
-    path: () => '/api/v1/users.setStatus',
+  }),
+  endpoint('POST /api/v1/users.setStatus', {
     auth: (ctx) => ctx.me.headers,
     valid: () => ({ status: 'away', message: 'at lunch' }),
     fields: [
@@ -212,14 +183,10 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'user', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.username },
     ],
     bare: 400,
-  },
+  }),
   rocketChatUserRead('users.getStatus'),
   rocketChatUserRead('users.getPresence'),
-  {
-    name: 'GET /api/v1/users.presence',
-    api: 'rocketchat',
-    method: 'get',
-    path: () => '/api/v1/users.presence',
+  endpoint('GET /api/v1/users.presence', {
     auth: (ctx) => ctx.me.headers,
     valid: (ctx) => ({ from: new Date(ctx.t.clock.now().getTime() - 60000).toISOString(), ids: ctx.other.user._id }),
     fields: [
@@ -228,27 +195,9 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'ids', where: 'query', maxLength: 64 * 500, odd: 400, empty: 200, missing: 200, list: true },
     ],
     bare: 200,
-  },
-  {
-    name: 'GET /v0/presence',
-    api: 'pnut',
-    method: 'get',
-    path: () => '/v0/presence',
-    auth: (ctx) => ctx.me.bearer,
-    valid: () => ({}),
-    fields: [],
-    bare: 200,
-  },
-  {
-    name: 'GET /v0/users/{id}/presence',
-    api: 'pnut',
-    method: 'get',
-    path: (ctx) => `/v0/users/${ctx.other.user._id}/presence`,
-    auth: (ctx) => ctx.me.bearer,
-    valid: () => ({}),
-    fields: [],
-    bare: 200,
-  },
+  }),
+  withoutParameters('GET /v0/presence', (ctx) => ctx.me.bearer),
+  withoutParameters('GET /v0/users/{id}/presence', (ctx) => ctx.me.bearer, (ctx) => `/v0/users/${ctx.other.user._id}/presence`),
   pnutPresencePut('body'),
   pnutPresencePut('query'),
 ];
