@@ -1,5 +1,5 @@
 import openApiDocument from '../../src/http/openapi/openapi.json';
-import * as limits from '../../src/http/validation/limits';
+import * as validatorLimits from '../../src/http/validation/limits';
 import { STATUSES } from '../../src/domain/ports/records';
 import { CONNECTION_STATES } from '../../src/domain/ports/connections';
 import { USERNAME_FORMAT } from '../../src/domain/rules/newUsers';
@@ -12,8 +12,23 @@ import { isPasswordDigest } from '../../src/domain/rules/logins';
  * either side alone fails; a limit added to the document without a line here fails too.
  */
 
+/** The validators' limits, noting which ones the table below reads. */
+const mirroredLimits = new Set<string>();
+const limits = new Proxy(validatorLimits, {
+  get: (target, name) => {
+    mirroredLimits.add(String(name));
+    return target[name as keyof typeof target];
+  },
+});
+/** Limits the document does not state, and why. */
+const UNSTATED: Record<string, string> = {
+  STATUS_NAME_MAX: 'the document lists the statuses themselves (schemas.Status)',
+  CONNECTION_STATE_MAX: 'the document lists the connection states themselves',
+  OFFSET_MAX: 'a string parameter\'s pattern cannot state a largest number; users.list refuses a larger one with 400',
+};
+
 type Schema = Record<string, unknown>;
-const KEYWORDS = ['maxLength', 'minLength', 'maximum', 'minimum', 'maxItems', 'minItems', 'maxProperties', 'pattern', 'enum'] as const;
+const KEYWORDS = ['maxLength', 'minLength', 'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'maxItems', 'minItems', 'maxProperties', 'minProperties', 'pattern', 'enum', 'const'] as const;
 type Keyword = (typeof KEYWORDS)[number];
 
 const document = openApiDocument as unknown as { paths: Record<string, Record<string, Schema>>; components: Record<string, Record<string, Schema>> };
@@ -33,6 +48,7 @@ function documentedLimits(): Map<string, unknown> {
     for (const keyword of KEYWORDS) if (node[keyword] !== undefined) found.set(`${where} ${keyword}`, node[keyword]);
     for (const [name, property] of Object.entries((node.properties ?? {}) as Record<string, Schema>)) visit(property, `${where}.${name}`);
     if (node.items !== undefined) visit(node.items as Schema, `${where}[]`);
+    if (typeof node.additionalProperties === 'object') visit(node.additionalProperties as Schema, `${where}.*`);
     for (const combiner of ['oneOf', 'anyOf', 'allOf']) {
       ((node[combiner] ?? []) as Schema[]).forEach((branch, index) => visit(branch, `${where}|${index}`));
     }
@@ -71,15 +87,30 @@ const userIdChars = limits.USER_ID_PATTERN.source.replace(/^\^(.*)\$$/, '$1');
 
 /** Each documented request limit and what it mirrors: a constant, or (with why) the value itself. */
 const MIRRORED: Mirror[] = [
-  ...[0, 1, 2].map((form): Mirror => [`POST /api/v1/login json|${form}.password|0`, 'maxLength', limits.PASSWORD_MAX]),
-  // Meteor's `user` object names the user by exactly one of username, email, id (loginNameOfUserObject).
-  ['POST /api/v1/login json|0.user|1', 'maxProperties', 1],
+  ...under('POST /api/v1/login json', [
+    ['|0.user|0', 'maxLength', limits.LOGIN_MAX],
+    ...['username', 'email', 'id'].map((name): Mirror => [`|0.user|1.${name}`, 'maxLength', limits.LOGIN_MAX]),
+    // Meteor's `user` object names the user by exactly one of username, email, id (loginNameOfUserObject).
+    ['|0.user|1', 'minProperties', 1],
+    ['|0.user|1', 'maxProperties', 1],
+    ['|1.username', 'maxLength', limits.LOGIN_MAX],
+    ['|2.email', 'maxLength', limits.LOGIN_MAX],
+    ['|3.resume', 'maxLength', limits.LOGIN_MAX],
+    ...[0, 1, 2].map((form): Mirror => [`|${form}.password|0`, 'maxLength', limits.PASSWORD_MAX]),
+    // The one hash Meteor's accounts send (passwordProofOf).
+    ...[0, 1, 2].map((form): Mirror => [`|${form}.password|1.algorithm`, 'const', 'sha-256']),
+  ]),
+  ...under('POST /api/v1/login form', [
+    ...['user', 'username', 'email', 'resume'].map((name, form): Mirror => [`|${form}.${name}`, 'maxLength', limits.LOGIN_MAX]),
+    ...[0, 1, 2].map((form): Mirror => [`|${form}.password`, 'maxLength', limits.PASSWORD_MAX]),
+  ]),
   ...bothMedia('POST /api/v1/users.create', [
     ...ACCOUNT_FIELDS,
     ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
     ['.roles', 'maxItems', limits.CREATE_ROLES_MAX],
     ['.roles[]', 'maxLength', limits.ROLE_MAX],
     ['.customFields', 'maxProperties', limits.CUSTOM_FIELDS_MAX],
+    ['.customFields.*', 'maxLength', limits.CUSTOM_FIELD_VALUE_MAX],
     ['.statusText', 'maxLength', limits.STATUS_TEXT_MAX],
     // Refused unless off (the route's isOff): this service sends no e-mail.
     ['.setRandomPassword', 'enum', [false, null]],
@@ -89,6 +120,7 @@ const MIRRORED: Mirror[] = [
     ['.message', 'maxLength', limits.STATUS_MESSAGE_MAX],
     ['.userId', 'maxLength', limits.USER_ID_MAX],
     ...['.username', '.user'].map((field): Mirror => [field, 'maxLength', limits.USERNAME_MAX]),
+    ['.expiresAt', 'maxLength', limits.DATE_TIME_MAX],
   ]),
   ...bothMedia('POST /api/v1/users.presence.heartbeat', [['.status', 'enum', [...CONNECTION_STATES]]]),
   ['GET /api/v1/users.presence query:from', 'maxLength', limits.DATE_TIME_MAX],
@@ -105,7 +137,14 @@ const MIRRORED: Mirror[] = [
   ['GET /api/v1/users.list query:offset', 'pattern', '^[0-9]+$'],
   ['GET /api/v1/users.info query:userId', 'maxLength', limits.SELECTOR_MAX],
   ['GET /api/v1/users.info query:username', 'maxLength', limits.SELECTOR_MAX],
-  ...under('POST /api/v1/users.update json.data', [...ACCOUNT_FIELDS, ['.roles', 'maxItems', limits.UPDATE_ROLES_MAX]]),
+  ['POST /api/v1/users.update json.userId', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+  ...under('POST /api/v1/users.update json.data', [
+    ...ACCOUNT_FIELDS,
+    ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+    ['.roles', 'maxItems', limits.UPDATE_ROLES_MAX],
+  ]),
+  ['POST /api/v1/users.setActiveStatus json.userId', 'maxLength', limits.ACCOUNT_FIELD_MAX],
+  ['PUT /v0/users/{user_id}/presence query:expiration', 'maxLength', limits.EXPIRATION_MAX],
   ['parameters.UserIdQuery', 'pattern', `^(${userIdChars})?$`],
   ['parameters.UsernameQuery', 'maxLength', limits.USERNAME_MAX],
   ['parameters.UserQuery', 'maxLength', limits.USERNAME_MAX],
@@ -113,6 +152,7 @@ const MIRRORED: Mirror[] = [
   ['schemas.PresenceString', 'maxLength', PNUT_PRESENCE_MAX_CODE_POINTS],
   // Any integer as a string: how far ahead it may be is the domain's rule (MAX_EXPIRATION_AHEAD_MS), said in prose.
   ['schemas.Expiration|0', 'pattern', '^-?\\d+$'],
+  ['schemas.Expiration|0', 'maxLength', limits.EXPIRATION_MAX],
 ];
 
 const DIGEST_PATTERN = 'POST /api/v1/login json|0.password|1.digest pattern';
@@ -130,6 +170,11 @@ describe('openapi.json states the limits the validators enforce', () => {
     expect(digestPatterns).toContain(DIGEST_PATTERN);
     const unmirrored = [...documented.keys()].filter((key) => !mirrored.has(key) && !digestPatterns.includes(key));
     expect(unmirrored).toEqual([]);
+  });
+
+  it('states every limit the validators have, but those it cannot (UNSTATED)', () => {
+    const unstated = Object.keys(validatorLimits).filter((name) => !mirroredLimits.has(name));
+    expect(unstated.sort()).toEqual(Object.keys(UNSTATED).sort());
   });
 
   it('states the password digest isPasswordDigest takes, in every login form', () => {
