@@ -9,7 +9,8 @@ import { isPasswordDigest } from '../../src/domain/rules/logins';
 /**
  * openapi.json is written by hand; the validators' limits live in src/http/validation/limits.ts and the domain. Each
  * limit, pattern and enum the document states for a request is listed here with what it mirrors, so changing
- * either side alone fails; a limit added to the document without a line here fails too.
+ * either side alone fails; so does a limit added to the document without a line here, or a constant added to
+ * limits.ts that the document does not state.
  */
 
 /** The validators' limits, noting which ones the table below reads. */
