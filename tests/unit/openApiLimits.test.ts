@@ -83,6 +83,7 @@ const ACCOUNT_FIELDS: Mirror[] = [
   ['.name', 'maxLength', limits.ACCOUNT_FIELD_MAX],
   ['.password', 'minLength', limits.NEW_PASSWORD_MIN],
   ['.password', 'maxLength', limits.PASSWORD_MAX],
+  ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
 ];
 const userIdChars = limits.USER_ID_PATTERN.source.replace(/^\^(.*)\$$/, '$1');
 
@@ -107,7 +108,6 @@ const MIRRORED: Mirror[] = [
   ]),
   ...bothMedia('POST /api/v1/users.create', [
     ...ACCOUNT_FIELDS,
-    ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
     ['.roles', 'maxItems', limits.CREATE_ROLES_MAX],
     ['.roles[]', 'maxLength', limits.ROLE_MAX],
     ['.customFields', 'maxProperties', limits.CUSTOM_FIELDS_MAX],
@@ -129,26 +129,21 @@ const MIRRORED: Mirror[] = [
     [`${at} query:ids|1`, 'maxItems', limits.MAX_PRESENCE_IDS],
     [`${at} query:ids|1[]`, 'pattern', limits.USER_ID_PATTERN.source],
   ]),
-  ['HEAD /api/v1/users.presence.stream query:lastEventId', 'maxLength', limits.CURSOR_MAX],
-  ['GET /api/v1/users.presence.stream query:lastEventId', 'maxLength', limits.CURSOR_MAX],
+  ...['HEAD', 'GET'].map((method): Mirror => [`${method} /api/v1/users.presence.stream query:lastEventId`, 'maxLength', limits.CURSOR_MAX]),
   ['GET /api/v1/users.presence.stream query:ticket', 'maxLength', limits.TICKET_MAX],
   ['/v0/users/{user_id}/presence path:user_id', 'pattern', `^(me|${userIdChars})$`],
   // Any count of digits: the route refuses more than OFFSET_MAX in its message, which a pattern cannot say.
-  ['GET /api/v1/users.list query:count', 'pattern', '^[0-9]+$'],
-  ['GET /api/v1/users.list query:offset', 'pattern', '^[0-9]+$'],
-  ['GET /api/v1/users.info query:userId', 'maxLength', limits.SELECTOR_MAX],
-  ['GET /api/v1/users.info query:username', 'maxLength', limits.SELECTOR_MAX],
+  ...['count', 'offset'].map((name): Mirror => [`GET /api/v1/users.list query:${name}`, 'pattern', '^[0-9]+$']),
+  ...['userId', 'username'].map((name): Mirror => [`GET /api/v1/users.info query:${name}`, 'maxLength', limits.SELECTOR_MAX]),
   ['POST /api/v1/users.update json.userId', 'maxLength', limits.ACCOUNT_FIELD_MAX],
   ...under('POST /api/v1/users.update json.data', [
     ...ACCOUNT_FIELDS,
-    ['.email', 'maxLength', limits.ACCOUNT_FIELD_MAX],
     ['.roles', 'maxItems', limits.UPDATE_ROLES_MAX],
   ]),
   ['POST /api/v1/users.setActiveStatus json.userId', 'maxLength', limits.ACCOUNT_FIELD_MAX],
   ['PUT /v0/users/{user_id}/presence query:expiration', 'maxLength', limits.EXPIRATION_MAX],
   ['parameters.UserIdQuery', 'pattern', `^(${userIdChars})?$`],
-  ['parameters.UsernameQuery', 'maxLength', limits.USERNAME_MAX],
-  ['parameters.UserQuery', 'maxLength', limits.USERNAME_MAX],
+  ...['UsernameQuery', 'UserQuery'].map((name): Mirror => [`parameters.${name}`, 'maxLength', limits.USERNAME_MAX]),
   ['schemas.Status', 'enum', [...STATUSES]],
   ['schemas.PresenceString', 'maxLength', PNUT_PRESENCE_MAX_CODE_POINTS],
   // Any integer as a string: how far ahead it may be is the domain's rule (MAX_EXPIRATION_AHEAD_MS), said in prose.
