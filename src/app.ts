@@ -31,7 +31,7 @@ import { addPresenceStreamRoutes } from './http/routes/presenceStream';
 import { addRocketChatPresenceRoutes } from './http/routes/rocketChatPresence';
 import { addRocketChatUserRoutes } from './http/routes/rocketChatUsers';
 import { UserAdministration } from './domain/services/userAdministration';
-import { MAX_PRESENCE_IDS } from './http/validation/params';
+import { MAX_PRESENCE_IDS } from './http/validation/limits';
 import type { PresenceObserver } from './domain/ports/observer';
 import type { Store } from './domain/ports/store';
 import { createMetrics, type Metrics } from './metrics/createMetrics';

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describeEachStore } from '../support/testApp';
 import { parseRawAnswer, send as sendHttp, sendRaw } from '../hardening/support/http';
-import { check, ENDPOINTS, Findings, freshCaller, splitParams, type Ctx, type Endpoint, type Expected, withAbuseCtx } from './support/abuseKit';
+import { check, ENDPOINTS, Findings, freshCaller, refusal, splitParams, type Ctx, type Endpoint, type Expected, withAbuseCtx } from './support/abuseKit';
 
 /**
  * Whole bodies that are wrong: JSON that is not an object (`null`, `[]`, a string…), JSON that does not parse,
@@ -64,7 +64,7 @@ const BODY_CASES: BodyCase[] = [
   { label: 'application/octet-stream', contentType: 'application/octet-stream', body: () => Buffer.from([1, 2, 3]), expected: refused(415) },
   { label: 'a made-up type', contentType: 'application/x-presence+json', body: (ctx, e) => validJson(ctx, e), expected: refused(415) },
   { label: 'JSON with an unsupported charset', contentType: 'application/json; charset=latin1', body: (ctx, e) => validJson(ctx, e), expected: refused(415) },
-  { label: 'JSON labelled UTF-16 but sent as UTF-8', contentType: 'application/json; charset=utf-16', body: (ctx, e) => validJson(ctx, e), expected: refused('4xx') },
+  { label: 'JSON labelled UTF-16 but sent as UTF-8', contentType: 'application/json; charset=utf-16', body: (ctx, e) => validJson(ctx, e), expected: (endpoint) => refusal(endpoint.api, 400, 'The request body is not valid JSON', endpoint.api === 'pnut' ? undefined : 'invalid-params') },
   { label: 'a media type without a subtype', contentType: 'application', body: (ctx, e) => validJson(ctx, e), expected: refused(415) },
   { label: 'a Content-Type that is not a media type', contentType: '{"$gt":""}', body: (ctx, e) => validJson(ctx, e), expected: refused(415) },
   { label: 'gzip that is not gzip', contentType: 'application/json', contentEncoding: 'gzip', body: (ctx, e) => validJson(ctx, e), expected: refused(400) },

@@ -6,20 +6,27 @@ import { createLogger } from '../../src/logger';
 import { openStream } from '../api/stream/sseClient';
 import type { SeededUser } from '../support/testApp';
 import { waitFor } from '../support/waitFor';
-import { buildHarness, captureLogs, gateLoginChecks, listen, type CapturedLogs, type Harness } from './support/harness';
+import { buildHarness, captureLogs, gateLoginChecks, listen, type CapturedLogs, type Harness, type HarnessOptions } from './support/harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+interface Logged {
+  h: Harness;
+  logs: CapturedLogs;
+  alice: SeededUser;
+}
+
+/** A harness whose logs are captured at `level`, and a user on it. */
+async function loggedHarness(level: 'debug' | 'info', options: Omit<HarnessOptions, 'logger'> = {}, alice: Parameters<Harness['seed']>[0] = {}): Promise<Logged> {
+  const logs = captureLogs(level);
+  const h = buildHarness({ ...options, logger: logs.logger });
+  return { h, logs, alice: await h.seed(alice) };
+}
+
 describe('request ids', () => {
-  let h: Harness;
-  let logs: CapturedLogs;
-  let alice: SeededUser;
-  beforeEach(async () => {
-    // At debug every request has its line, successes included.
-    logs = captureLogs('debug');
-    h = buildHarness({ logger: logs.logger });
-    alice = await h.seed();
-  });
+  let { h, logs, alice } = {} as Logged;
+  // At debug every request has its line, successes included.
+  beforeEach(async () => ({ h, logs, alice } = await loggedHarness('debug')));
 
   const lineFor = (id: string) => logs.records().find((record) => (record.req as { id?: string } | undefined)?.id === id);
 
@@ -81,14 +88,8 @@ describe('request ids', () => {
 });
 
 describe('at info (production): polls are counted, not logged', () => {
-  let h: Harness;
-  let logs: CapturedLogs;
-  let alice: SeededUser;
-  beforeEach(async () => {
-    logs = captureLogs('info');
-    h = buildHarness({ logger: logs.logger });
-    alice = await h.seed();
-  });
+  let { h, logs, alice } = {} as Logged;
+  beforeEach(async () => ({ h, logs, alice } = await loggedHarness('info')));
   afterEach(() => jest.restoreAllMocks());
 
   const idsLogged = () => logs.records().map((record) => (record.req as { id?: string } | undefined)?.id);
@@ -157,17 +158,15 @@ describe('at info (production): polls are counted, not logged', () => {
 });
 
 describe('every request is logged once, however it ends', () => {
-  let h: Harness;
-  let logs: CapturedLogs;
-  let alice: SeededUser;
-  beforeEach(async () => {
-    logs = captureLogs('debug');
-    // No store timeout within the test: a held call waits for the test.
-    h = buildHarness({ logger: logs.logger, storeTimeoutMs: 60_000 });
-    alice = await h.seed({ username: 'alice' });
-  });
+  let { h, logs, alice } = {} as Logged;
+  // No store timeout within the test: a held call waits for the test.
+  beforeEach(async () => ({ h, logs, alice } = await loggedHarness('debug', { storeTimeoutMs: 60_000 }, { username: 'alice' })));
 
   const linesFor = (id: string) => logs.records().filter((record) => (record.req as { id?: string } | undefined)?.id === id);
+  const linesOnceWritten = (id: string) => waitFor(async () => (linesFor(id).length > 0 ? linesFor(id) : undefined));
+  /** The line of a request whose connection closed before its answer ended. */
+  const closedBeforeAnswer = (id: string, level: number, method: string, route: string, statusCode: number) =>
+    ({ level, msg: 'request closed before its answer ended', req: { id, method, path: route }, res: { statusCode }, route });
 
   it('a stream its client closes: one line at debug, with the status it was answered and its whole time, however long it lasted', async () => {
     // Every stream outlives SLOW_REQUEST_MS (here any request does): its end is still no slow answer.
@@ -179,13 +178,9 @@ describe('every request is logged once, however it ends', () => {
       await stream.event(0);
       expect(linesFor('closed-stream')).toEqual([]);
       stream.close();
-      const lines = await waitFor(async () => (linesFor('closed-stream').length > 0 ? linesFor('closed-stream') : undefined));
+      const lines = await linesOnceWritten('closed-stream');
       expect(lines).toEqual([expect.objectContaining({
-        level: 20,
-        msg: 'request closed before its answer ended',
-        req: { id: 'closed-stream', method: 'GET', path: '/api/v1/users.presence.stream' },
-        res: { statusCode: 200 },
-        route: '/api/v1/users.presence.stream',
+        ...closedBeforeAnswer('closed-stream', 20, 'GET', '/api/v1/users.presence.stream', 200),
         responseTime: expect.any(Number),
       })]);
     } finally {
@@ -204,16 +199,10 @@ describe('every request is logged once, however it ends', () => {
       login.end(body);
       await reached;
       login.destroy();
-      const lines = await waitFor(async () => (linesFor('given-up').length > 0 ? linesFor('given-up') : undefined));
+      const lines = await linesOnceWritten('given-up');
       h.faulty.heal();
       await h.faulty.idle();
-      expect(lines).toEqual([expect.objectContaining({
-        level: 40,
-        msg: 'request closed before its answer ended',
-        req: { id: 'given-up', method: 'POST', path: '/api/v1/login' },
-        res: { statusCode: 499 },
-        route: '/api/v1/login',
-      })]);
+      expect(lines).toEqual([expect.objectContaining(closedBeforeAnswer('given-up', 40, 'POST', '/api/v1/login', 499))]);
       expect(linesFor('given-up')).toHaveLength(1);
     } finally {
       await server.close();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, streamsForOpenFiles } from '../../src/config/loadConfig';
 import { openFileLimitOf } from '../../src/config/openFileLimit';
@@ -182,5 +183,30 @@ describe('loadConfig', () => {
   it('refuses no overlap with MongoDB, where writes land after their stamp; accepts it on the embedded store', () => {
     expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017/presence', DELTA_OVERLAP_SECONDS: '0' })).toThrow(/DELTA_OVERLAP_SECONDS must be at least 1/);
     expect(loadConfig({ DELTA_OVERLAP_SECONDS: '0' }).deltaOverlapSeconds).toBe(0);
+  });
+});
+
+/** The variables .env.example names, and the values its uncommented lines give. */
+function envExample(): { names: Set<string>; values: Record<string, string> } {
+  const names = new Set<string>();
+  const values: Record<string, string> = {};
+  for (const line of fs.readFileSync(path.join(__dirname, '../../.env.example'), 'utf8').split('\n')) {
+    const match = /^(#\s*)?([A-Z][A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match === null) continue;
+    names.add(match[2]);
+    if (match[1] === undefined) values[match[2]] = match[3];
+  }
+  return { names, values };
+}
+
+describe('the configuration as documented', () => {
+  it('.env.example names every variable loadConfig reads, and no other', () => {
+    const read = new Set<string>();
+    loadConfig(new Proxy({}, { get: (_env, name) => { read.add(String(name)); return undefined; } }), TWENTY_THOUSAND_FILES);
+    expect([...envExample().names].sort()).toEqual([...read].sort());
+  });
+
+  it('.env.example gives the defaults', () => {
+    expect(loadConfig(envExample().values, TWENTY_THOUSAND_FILES)).toEqual(loadConfig({}, TWENTY_THOUSAND_FILES));
   });
 });

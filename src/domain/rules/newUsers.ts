@@ -15,6 +15,7 @@ export const KNOWN_ROLES = [
 
 /** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
 export const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
+export const USERNAME_MAX_LENGTH = 64;
 
 /** The roles a new user gets when none are asked for (Rocket.Chat's Accounts_Registration_Users_Default_Roles). */
 export const DEFAULT_ROLES = ['user'];

@@ -39,13 +39,13 @@ export function newRandomId(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */
+/** The present users, and the time up to which they hold every change (a cursor: see rules/cursors.ts). */
 export interface PresentList {
   snapshot: PresentSnapshot;
   currentToMs: number;
 }
 
-/** A users.presence answer, and the cursor it is current to (see presenceCursor.ts). */
+/** A users.presence answer, and the cursor it is current to (see rules/cursors.ts). */
 export type PresenceList =
   | { full: true; snapshot: PresentSnapshot; cursor: string }
   | { full: false; readings: PresenceReading[]; now: Date; cursor: string };

@@ -3,6 +3,7 @@ import type { AccountService } from '../../domain/services/accountService';
 import { InvalidParamError, UnauthorizedError } from '../../domain/errors';
 import type { Identity } from '../../domain/rules/accounts';
 import { bearerTokenOf } from '../../utils';
+import { TICKET_MAX } from '../validation/limits';
 
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
 function tokenOf(req: Request): string | undefined {
@@ -13,8 +14,6 @@ function tokenOf(req: Request): string | undefined {
   if (typeof authToken === 'string' && authToken !== '') return authToken;
   return bearerTokenOf(req.headers.authorization);
 }
-
-const TICKET_MAX = 64;
 
 /**
  * Accepts either API's credentials on every route, and leaves the caller's identity for the handlers. With

@@ -6,6 +6,7 @@ import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
 import { CachedPnutList, pnutSuccess } from '../responses/pnut';
 import { presenceString, rejectInvalid, userIdPathParam } from '../validation/params';
+import { EXPIRATION_MAX } from '../validation/limits';
 import { pnutPresenceObject } from '../views/pnutPresence';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 
@@ -13,7 +14,7 @@ import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 function expirationChain(location: typeof body) {
   return location('expiration')
     .optional()
-    .custom((value: unknown) => (typeof value === 'string' && value.length <= 20) || (typeof value === 'number' && Number.isFinite(value)))
+    .custom((value: unknown) => (typeof value === 'string' && value.length <= EXPIRATION_MAX) || (typeof value === 'number' && Number.isFinite(value)))
     .withMessage('must be an integer Unix time in seconds');
 }
 

@@ -8,12 +8,11 @@ import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess } from '../responses/rocketChat';
 import { ServerSentEvents, SSE_HEADERS, type SseOptions } from '../stream/serverSentEvents';
 import { optionalString, parseIds, rejectInvalid, streamIdsParam, whenGiven } from '../validation/params';
+import { CURSOR_MAX } from '../validation/limits';
 
 export interface StreamRouteOptions extends SseOptions {
   ticketTtlMs: number;
 }
-
-const CURSOR_MAX = 64;
 
 /** The cursor to resume after: the Last-Event-ID header an EventSource sends, else the `lastEventId` parameter. */
 function lastEventIdOf(req: Request): string | undefined {

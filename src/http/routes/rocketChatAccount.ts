@@ -8,13 +8,11 @@ import type { PresenceStreams } from '../../domain/services/presenceStreams';
 import type { Metrics } from '../../metrics/createMetrics';
 import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { optionalBoolean, optionalFlatObject, optionalString, optionalStringList, plainStringProblem, rejectInvalid, requiredString, unsupported, USERNAME_MAX } from '../validation/params';
+import { optionalBoolean, optionalFlatObject, optionalString, optionalStringList, plainStringProblem, rejectInvalid, requiredString, unsupported } from '../validation/params';
+import { ACCOUNT_FIELD_MAX, CREATE_ROLES_MAX, CUSTOM_FIELD_VALUE_MAX, CUSTOM_FIELDS_MAX, LOGIN_MAX, NEW_PASSWORD_MIN, PASSWORD_MAX, ROLE_MAX, STATUS_TEXT_MAX, USERNAME_MAX } from '../validation/limits';
 import { isPasswordDigest, loginNameOfUserString, type LoginName, type PasswordProof } from '../../domain/rules/logins';
 import { USERNAME_FORMAT } from '../../domain/rules/newUsers';
 import { rocketChatMe, rocketChatOwnUser } from '../views/rocketChatUser';
-
-const LOGIN_MAX = 256;
-const PASSWORD_MAX = 1024;
 
 /** A login field as a plain string, or a 400 naming it. */
 function loginString(param: string, value: unknown, maxLength: number): string {
@@ -124,16 +122,16 @@ export function addRocketChatAccountRoutes(
     '/users.create',
     ...auth,
     requiredString(body, 'username', USERNAME_MAX).matches(USERNAME_FORMAT).withMessage('may hold only letters, digits, "-", "_" and "."'),
-    requiredString(body, 'name', 256),
-    requiredString(body, 'password', PASSWORD_MAX).isLength({ min: 1 }).withMessage('must not be empty'),
-    optionalString(body, 'email', 256),
-    optionalStringList('roles', MAX_ROLES, 64),
+    requiredString(body, 'name', ACCOUNT_FIELD_MAX),
+    requiredString(body, 'password', PASSWORD_MAX).isLength({ min: NEW_PASSWORD_MIN }).withMessage('must not be empty'),
+    optionalString(body, 'email', ACCOUNT_FIELD_MAX),
+    optionalStringList('roles', CREATE_ROLES_MAX, ROLE_MAX),
     optionalBoolean('active'),
     optionalBoolean('verified'),
     optionalBoolean('requirePasswordChange'),
     // Nothing to join: this service has no channels, so joining "the default channels" (Rocket.Chat's default) is nothing either way.
     optionalBoolean('joinDefaultChannels'),
-    optionalFlatObject('customFields', MAX_CUSTOM_FIELDS, 1024),
+    optionalFlatObject('customFields', CUSTOM_FIELDS_MAX, CUSTOM_FIELD_VALUE_MAX),
     optionalString(body, 'statusText', STATUS_TEXT_MAX, true),
     ...UNSUPPORTED_CREATE_FIELDS,
     rejectInvalid,
@@ -159,9 +157,6 @@ export function addRocketChatAccountRoutes(
 
 }
 
-const MAX_ROLES = 20;
-const MAX_CUSTOM_FIELDS = 50;
-const STATUS_TEXT_MAX = 1024;
 const isAbsent = (value: unknown) => value === null;
 const isOff = (value: unknown) => value === null || value === false || value === 'false';
 

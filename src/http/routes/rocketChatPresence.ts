@@ -11,11 +11,11 @@ import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
 import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, USER_ID_MAX, USERNAME_MAX, userIdParam } from '../validation/params';
+import { expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdParam } from '../validation/params';
+import { CONNECTION_STATE_MAX, STATUS_MESSAGE_MAX, STATUS_NAME_MAX, USER_ID_MAX, USERNAME_MAX } from '../validation/limits';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser, rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
-const STATUS_MESSAGE_MAX = 1024;
 /** The cursor an answer is current to: a stream opened with it as Last-Event-ID, on any instance, misses nothing after it. */
 export const PRESENCE_CURSOR_HEADER = 'X-Presence-Cursor';
 
@@ -66,7 +66,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   router.post(
     '/users.setStatus',
     ...auth,
-    optionalString(body, 'status', 32),
+    optionalString(body, 'status', STATUS_NAME_MAX),
     optionalString(body, 'message', STATUS_MESSAGE_MAX),
     ...userReferenceParams(body),
     expiresAtParam,
@@ -98,11 +98,11 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   });
 
   // The heartbeat of a client without a stream, or of one whose stream should end with the client (the page):
-  // see docs/api.md, "Connections and heartbeats".
+  // see docs/api.md, "Connections, heartbeats and the status rule".
   router.post(
     '/users.presence.heartbeat',
     ...auth,
-    optionalString(body, 'status', 16).isIn(CONNECTION_STATES).withMessage(`must be one of ${CONNECTION_STATES.join(', ')}`),
+    optionalString(body, 'status', CONNECTION_STATE_MAX).isIn(CONNECTION_STATES).withMessage(`must be one of ${CONNECTION_STATES.join(', ')}`),
     rejectInvalid,
     async (req: Request, res: Response) => {
       const { status } = (req.body ?? {}) as { status?: ConnectionState };

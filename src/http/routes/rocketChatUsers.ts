@@ -8,13 +8,10 @@ import { identityOf } from '../middleware/authenticate';
 import { bearerTokenOf } from '../../utils';
 import { rocketChatSuccess } from '../responses/rocketChat';
 import { optionalString, rejectInvalid } from '../validation/params';
+import { OFFSET_MAX, SELECTOR_MAX } from '../validation/limits';
 import { accountUpdateOf, activeStatusOf } from '../validation/accountParams';
 import { rocketChatListedUser, rocketChatPublicUser } from '../views/rocketChatAccounts';
 import { rocketChatOwnUser } from '../views/rocketChatUser';
-
-const SELECTOR_MAX = 256;
-/** Far past any real page: a larger offset is refused rather than scanned to. */
-const OFFSET_MAX = 1_000_000;
 
 /** A non-negative integer query parameter (`count`, `offset`), absent as undefined. */
 function integerParam(req: Request, name: string, max: number): number | undefined {

@@ -1,10 +1,7 @@
 import { InvalidParamError } from '../../domain/errors';
 import type { AccountChanges } from '../../domain/services/userAdministration';
+import { ACCOUNT_FIELD_MAX, PASSWORD_MAX, UPDATE_ROLES_MAX, USERNAME_MAX } from './limits';
 
-/** What a string field of an account may hold at most (UTF-16 units). */
-const FIELD_MAX = 256;
-const PASSWORD_MAX = 1024;
-const ROLES_MAX = 32;
 /** Rocket.Chat's users.update `data` fields this service keeps, and those it accepts but has nothing to do with. */
 const APPLIED = ['email', 'name', 'password', 'username', 'active', 'roles', 'verified'];
 /** Rooms, welcome mails: nothing here; accepted (Rocket.Chat's validator takes them) and ignored. */
@@ -44,7 +41,7 @@ export function accountUpdateOf(body: unknown): { userId: string; changes: Accou
   for (const key of Object.keys(fields)) if (!['userId', 'data', 'confirmRelinquish'].includes(key)) throw new InvalidParamError(key, 'is not allowed');
   const { userId, data } = fields;
   if (typeof userId !== 'string') throw new InvalidParamError('userId', userId === undefined ? 'is required' : 'must be a string');
-  if (userId.length > FIELD_MAX) throw new InvalidParamError('userId', `must be at most ${FIELD_MAX} characters long`);
+  if (userId.length > ACCOUNT_FIELD_MAX) throw new InvalidParamError('userId', `must be at most ${ACCOUNT_FIELD_MAX} characters long`);
   booleanField(fields, 'confirmRelinquish', 'confirmRelinquish');
   if (!isPlainObject(data)) throw new InvalidParamError('data', data === undefined ? 'is required' : 'must be an object');
   for (const key of Object.keys(data)) {
@@ -53,11 +50,11 @@ export function accountUpdateOf(body: unknown): { userId: string; changes: Accou
   }
   for (const key of IGNORED) booleanField(data, key);
   const changes: AccountChanges = {};
-  const name = stringField(data, 'name', FIELD_MAX);
+  const name = stringField(data, 'name', ACCOUNT_FIELD_MAX);
   if (name !== undefined) changes.name = name;
-  const username = stringField(data, 'username', 64);
+  const username = stringField(data, 'username', USERNAME_MAX);
   if (username !== undefined) changes.username = username;
-  const email = stringField(data, 'email', FIELD_MAX);
+  const email = stringField(data, 'email', ACCOUNT_FIELD_MAX);
   if (email !== undefined) {
     if (!EMAIL_FORMAT.test(email)) throw new InvalidParamError('data.email', 'must be an email address');
     changes.email = email;
@@ -77,7 +74,7 @@ export function accountUpdateOf(body: unknown): { userId: string; changes: Accou
   const roles = data.roles;
   if (roles !== undefined && roles !== null) {
     if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) throw new InvalidParamError('data.roles', 'must be an array of strings');
-    if (roles.length > ROLES_MAX) throw new InvalidParamError('data.roles', `must hold at most ${ROLES_MAX} roles`);
+    if (roles.length > UPDATE_ROLES_MAX) throw new InvalidParamError('data.roles', `must hold at most ${UPDATE_ROLES_MAX} roles`);
     changes.roles = roles as string[];
   }
   return { userId, changes };
@@ -89,7 +86,7 @@ export function activeStatusOf(body: unknown): { userId: string; activeStatus: b
   for (const key of Object.keys(fields)) if (!['userId', 'activeStatus', 'confirmRelinquish'].includes(key)) throw new InvalidParamError(key, 'is not allowed');
   const { userId } = fields;
   if (typeof userId !== 'string') throw new InvalidParamError('userId', userId === undefined ? 'is required' : 'must be a string');
-  if (userId.length > FIELD_MAX) throw new InvalidParamError('userId', `must be at most ${FIELD_MAX} characters long`);
+  if (userId.length > ACCOUNT_FIELD_MAX) throw new InvalidParamError('userId', `must be at most ${ACCOUNT_FIELD_MAX} characters long`);
   const activeStatus = booleanField(fields, 'activeStatus', 'activeStatus');
   if (activeStatus === undefined) throw new InvalidParamError('activeStatus', 'is required');
   booleanField(fields, 'confirmRelinquish', 'confirmRelinquish');

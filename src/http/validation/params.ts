@@ -3,6 +3,7 @@ import { body, param, query, validationResult, type ValidationChain } from 'expr
 import { InvalidParamError } from '../../domain/errors';
 import { parseIsoDateTime } from '../../utils';
 import { isPnutPresenceString, PNUT_PRESENCE_MAX_CODE_POINTS, PNUT_PRESENCE_TOO_LONG } from '../../domain/rules/pnut';
+import { DATE_TIME_MAX, MAX_PRESENCE_IDS, USER_ID_MAX, USER_ID_PATTERN } from './limits';
 
 type Location = typeof body;
 
@@ -132,25 +133,22 @@ export function unsupported(name: string, harmless: (value: unknown) => boolean,
  * `from`: ISO 8601, timezone, seconds and milliseconds optional. Once valid, `req.query.from` holds the Date. It is
  * parsed once (the sanitizer), then checked: every poll sends one, and a date parse is not cheap.
  */
-const FROM_MAX = 64;
 export const fromParam = whenGivenUnlessAccepted(
   'query',
   'from',
-  (value) => (plainStringProblem(value, FROM_MAX) === undefined ? parseIsoDateTime(value as string) : undefined),
-  optionalString(query, 'from', FROM_MAX)
+  (value) => (plainStringProblem(value, DATE_TIME_MAX) === undefined ? parseIsoDateTime(value as string) : undefined),
+  optionalString(query, 'from', DATE_TIME_MAX)
     .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
     .custom((value: unknown) => value instanceof Date)
     .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z'),
 );
 
 /** users.setStatus's `expiresAt` (a timed status): an ISO 8601 date-time; once valid, `req.body.expiresAt` holds the Date. */
-export const expiresAtParam = optionalString(body, 'expiresAt', FROM_MAX)
+export const expiresAtParam = optionalString(body, 'expiresAt', DATE_TIME_MAX)
   .customSanitizer((value: string) => parseIsoDateTime(value) ?? value)
   .custom((value: unknown) => value instanceof Date)
   .withMessage('must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z');
 
-export const MAX_PRESENCE_IDS = 500;
-const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Rocket.Chat accepts `ids[]=a&ids[]=b`, `ids=a&ids=b` and `ids=a,b`; all become a list of ids. */
 export function parseIds(value: unknown): string[] | undefined {
@@ -165,7 +163,7 @@ function idsProblem(value: unknown, allowEmpty: boolean): string | undefined {
   if (ids === undefined) return 'must be a list of user ids';
   if (ids.length === 0 && !allowEmpty) return 'must list at least one user id';
   if (ids.length > MAX_PRESENCE_IDS) return `must list at most ${MAX_PRESENCE_IDS} ids`;
-  if (!ids.every((id) => ID_PATTERN.test(id))) return 'must hold only user ids';
+  if (!ids.every((id) => USER_ID_PATTERN.test(id))) return 'must hold only user ids';
   return undefined;
 }
 
@@ -192,15 +190,12 @@ export const idsParam = idsOf(true);
 export const streamIdsParam = idsOf(false);
 
 export const userIdPathParam = param('user_id')
-  .custom((value: string) => value === 'me' || ID_PATTERN.test(value))
+  .custom((value: string) => value === 'me' || USER_ID_PATTERN.test(value))
   .withMessage('must be "me" or a user id');
-
-export const USERNAME_MAX = 64;
-export const USER_ID_MAX = 64;
 
 /** A user id naming a user; an empty one names nobody, as in Rocket.Chat. */
 export function userIdParam(location: Location, name: string): ValidationChain {
-  return optionalString(location, name, USER_ID_MAX).custom((value: string) => value === '' || ID_PATTERN.test(value)).withMessage('must be a user id');
+  return optionalString(location, name, USER_ID_MAX).custom((value: string) => value === '' || USER_ID_PATTERN.test(value)).withMessage('must be a user id');
 }
 
 /**

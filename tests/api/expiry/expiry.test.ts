@@ -408,33 +408,18 @@ describeEachStore('presence expiry', (kind) => {
         expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
       });
 
-      it('a renewal to another status is a new presence: away for 6 days, then update_presence=online lasts the time to live', async () => {
-        await pnutPut(alice, { presence: 'away', expiration: unixSeconds(new Date(t0)) + SIX_DAYS });
-        at(3600);
-        await request(t.app).get('/v0/presence?update_presence=online').set(alice.bearer).expect(200);
-        at(3600 + TTL - 1);
-        expect((await aliceEverywhere()).pnutUser).toBe('online');
-        at(3600 + TTL);
-        expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
-      });
-
-      it('while a renewal of the same status keeps it: away for 6 days, then update_presence=away', async () => {
-        await pnutPut(alice, { presence: 'away', expiration: unixSeconds(new Date(t0)) + SIX_DAYS });
-        at(3600);
-        await request(t.app).get('/v0/presence?update_presence=away').set(alice.bearer).expect(200);
-        at(SIX_DAYS - 1);
-        expect((await aliceEverywhere()).pnutUser).toBe('away');
-        at(SIX_DAYS);
-        expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
-      });
-
-      it('and lengthens one that ends before its own time to live', async () => {
-        await pnutPut(alice, { presence: 'brb', expiration: unixSeconds(new Date(t0)) + 60 });
-        at(30);
-        await request(t.app).get('/v0/presence?update_presence=brb').set(alice.bearer).expect(200);
-        at(30 + TTL - 1);
-        expect((await aliceEverywhere()).pnutUser).toBe('brb');
-        at(30 + TTL);
+      // The presence declared (its string, for how long), when and with what update_presence it is renewed, and when it ends.
+      it.each([
+        ['a renewal to another status is a new presence: away for 6 days, then update_presence=online lasts the time to live', 'away', SIX_DAYS, 3600, 'online', 3600 + TTL],
+        ['while a renewal of the same status keeps it: away for 6 days, then update_presence=away', 'away', SIX_DAYS, 3600, 'away', SIX_DAYS],
+        ['and lengthens one that ends before its own time to live', 'brb', 60, 30, 'brb', 30 + TTL],
+      ])('%s', async (_name, declared, lastingSeconds, renewedAt, renewal, endsAt) => {
+        await pnutPut(alice, { presence: declared, expiration: unixSeconds(new Date(t0)) + lastingSeconds });
+        at(renewedAt);
+        await request(t.app).get(`/v0/presence?update_presence=${renewal}`).set(alice.bearer).expect(200);
+        at(endsAt - 1);
+        expect((await aliceEverywhere()).pnutUser).toBe(renewal);
+        at(endsAt);
         expect(await aliceEverywhere()).toEqual(OFFLINE_EVERYWHERE);
       });
     });

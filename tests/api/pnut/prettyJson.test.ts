@@ -8,24 +8,21 @@ describeEachStore('X-Pretty-Json on /v0', (kind) => {
   beforeEach(async () => {
     alice = await t.seedUser({ username: 'alice', name: 'Alice' });
   });
+  /** Alice's presence object's members, each on its line at `indent` spaces, as pnut.io's 4-space indentation nests them. */
+  const aliceMembers = (indent: number, presence: string, lastSeenAt?: string): string => [
+    `"id": "${alice.user._id}"`,
+    '"username": "alice"',
+    '"name": "Alice"',
+    `"presence": "${presence}"`,
+    ...(lastSeenAt === undefined ? [] : [`"last_seen_at": "${lastSeenAt}"`]),
+  ].map((member) => `${' '.repeat(indent)}${member}`).join(',\n');
+  const prettyOk = '{\n    "meta": {\n        "code": 200\n    },\n';
 
   it('indents a presence object by 4 spaces, and that is the only difference from the compact answer', async () => {
     const compact = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);
     const pretty = await request(t.app).get('/v0/users/me/presence').set(alice.bearer).set('X-Pretty-Json', '1');
     expect(pretty.status).toBe(200);
-    expect(pretty.text).toBe(
-      '{\n' +
-      '    "meta": {\n' +
-      '        "code": 200\n' +
-      '    },\n' +
-      '    "data": {\n' +
-      `        "id": "${alice.user._id}",\n` +
-      '        "username": "alice",\n' +
-      '        "name": "Alice",\n' +
-      '        "presence": "offline"\n' +
-      '    }\n' +
-      '}',
-    );
+    expect(pretty.text).toBe(`${prettyOk}    "data": {\n${aliceMembers(8, 'offline')}\n    }\n}`);
     expect(compact.text).toBe(`{"meta":{"code":200},"data":{"id":"${alice.user._id}","username":"alice","name":"Alice","presence":"offline"}}`);
     expect(pretty.headers['content-type']).toBe(compact.headers['content-type']);
     expect(pretty.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -35,46 +32,19 @@ describeEachStore('X-Pretty-Json on /v0', (kind) => {
     for (const value of ['1', 'true', '0']) {
       const res = await request(t.app).put('/v0/users/me/presence').set(alice.bearer).set('X-Pretty-Json', value).send({ presence: 'away' });
       expect(res.status).toBe(200);
-      expect(res.text).toBe(
-        '{\n' +
-        '    "meta": {\n' +
-        '        "code": 200\n' +
-        '    },\n' +
-        '    "data": {\n' +
-        `        "id": "${alice.user._id}",\n` +
-        '        "username": "alice",\n' +
-        '        "name": "Alice",\n' +
-        '        "presence": "away",\n' +
-        `        "last_seen_at": "${t.clock.now().toISOString()}"\n` +
-        '    }\n' +
-        '}',
-      );
+      expect(res.text).toBe(`${prettyOk}    "data": {\n${aliceMembers(8, 'away', t.clock.now().toISOString())}\n    }\n}`);
     }
   });
 
   it('indents the list, meta.updated_presence included, and an empty list stays []', async () => {
     const empty = await request(t.app).get('/v0/presence').set(alice.bearer).set('X-Pretty-Json', '1');
     expect(empty.status).toBe(200);
-    expect(empty.text).toBe('{\n    "meta": {\n        "code": 200\n    },\n    "data": []\n}');
+    expect(empty.text).toBe(`${prettyOk}    "data": []\n}`);
 
     const res = await request(t.app).get('/v0/presence?update_presence=online').set(alice.bearer).set('X-Pretty-Json', '1');
     expect(res.status).toBe(200);
     expect(res.text).toBe(
-      '{\n' +
-      '    "meta": {\n' +
-      '        "code": 200,\n' +
-      '        "updated_presence": true\n' +
-      '    },\n' +
-      '    "data": [\n' +
-      '        {\n' +
-      `            "id": "${alice.user._id}",\n` +
-      '            "username": "alice",\n' +
-      '            "name": "Alice",\n' +
-      '            "presence": "online",\n' +
-      `            "last_seen_at": "${t.clock.now().toISOString()}"\n` +
-      '        }\n' +
-      '    ]\n' +
-      '}',
+      `{\n    "meta": {\n        "code": 200,\n        "updated_presence": true\n    },\n    "data": [\n        {\n${aliceMembers(12, 'online', t.clock.now().toISOString())}\n        }\n    ]\n}`,
     );
   });
 

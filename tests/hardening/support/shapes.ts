@@ -72,15 +72,6 @@ export function expectApiError(api: Api, answer: Answer, status?: number): Recor
   return api === 'pnut' ? expectPnutError(answer, status) : expectRocketChatError(answer, status);
 }
 
-/** Any 4xx in the API's shape: what every piece of garbage must get. */
-export function expectRefused(api: Api, answer: Answer, status?: number): Record<string, unknown> {
-  if (status === undefined) {
-    expect({ status: answer.status, ok: answer.status >= 400 && answer.status < 500, text: answer.text.slice(0, 300) })
-      .toEqual({ status: answer.status, ok: true, text: answer.text.slice(0, 300) });
-  }
-  return expectApiError(api, answer, status);
-}
-
 /** A success in the API's shape (`success: true`, or pnut's `meta.code` 200 with `data`). */
 export function expectApiSuccess(api: Api, answer: Answer): Record<string, unknown> {
   expect({ status: answer.status, text: answer.text.slice(0, 300) }).toEqual({ status: 200, text: answer.text.slice(0, 300) });
