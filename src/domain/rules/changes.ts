@@ -1,6 +1,6 @@
-import { effectiveStatus } from './status';
+import { effectiveStatus, hasPresenceExpired, presenceEndMs } from './status';
 import { presenceTextOf, type PnutPresenceFields } from './pnut';
-import { isRocketChatPresence, type RocketChatPresenceFields, rocketChatPresenceOf } from './rocketChatPresence';
+import { type RocketChatPresenceFields, rocketChatPresenceOf } from './rocketChatPresence';
 import type { RocketChatChangeRecord, UserRecord } from '../ports/records';
 
 /** The names every presence answer shows beside the status; absent where only the presence fields are at hand. */
@@ -45,15 +45,23 @@ export function lastVisibleChangeAt(user: ChangeFields, now: Date): number | nul
  * null: an expiry changes what clients see only for a presence of this service's that was not offline.
  */
 export function expiryChangeAt(user: RocketChatPresenceFields, now: Date): number | null {
-  if (user.status === 'offline' || isRocketChatPresence(user)) return null;
-  const expiresAt = (user.presenceExpiresAt as Date).getTime();
-  return expiresAt <= now.getTime() ? expiresAt : null;
+  if (user.status === 'offline' || !hasPresenceExpired(user, now)) return null;
+  return presenceEndMs(user);
 }
 
-/** Whether a user belongs in the changes since `since` (inclusive: a change stamped at `since` is after it). */
-export function changedSince(user: ChangeFields, since: Date, now: Date): boolean {
+/**
+ * The user's last visible change (lastVisibleChangeAt) when it is in the changes since `since` (inclusive: a change
+ * stamped at `since` is after it), else null. The one place "changed since" is decided: reads of changes and the
+ * feed both ask it.
+ */
+export function changeSince(user: ChangeFields, since: Date, now: Date): number | null {
   const at = lastVisibleChangeAt(user, now);
-  return at !== null && at >= since.getTime();
+  return at !== null && at >= since.getTime() ? at : null;
+}
+
+/** Whether a user belongs in the changes since `since` (see changeSince). */
+export function changedSince(user: ChangeFields, since: Date, now: Date): boolean {
+  return changeSince(user, since, now) !== null;
 }
 
 type StampFields = ChangeFields & PnutPresenceFields & ShownNames;
@@ -132,9 +140,8 @@ export interface PresentSnapshot {
 export function snapshotValidUntil(users: readonly UserRecord[]): number {
   let validUntil = Number.POSITIVE_INFINITY;
   for (const user of users) {
-    if (isRocketChatPresence(user)) continue;
-    const expiresAtMs = (user.presenceExpiresAt as Date).getTime();
-    if (expiresAtMs < validUntil) validUntil = expiresAtMs;
+    const endMs = presenceEndMs(user);
+    if (endMs !== null && endMs < validUntil) validUntil = endMs;
   }
   return validUntil;
 }

@@ -1,4 +1,4 @@
-import { expiryChangeAt, isVisibleChange, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
+import { expiryChangeAt, isVisibleChange, changeSince, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
 import type { Status, UserRecord } from '../../../src/domain/ports/records';
 
 const moment = new Date('2026-01-01T12:00:00.000Z');
@@ -72,6 +72,18 @@ describe('changedSince', () => {
   it('holds for an expiry inside the window', () => {
     expect(changedSince(user, at(5000), at(6000))).toBe(true);
     expect(changedSince(user, at(5001), at(6000))).toBe(false);
+  });
+});
+
+describe('changeSince', () => {
+  const user = ours('online', at(5000), at(1000));
+  it('is the stamp of the last visible change when it is at or after `since`', () => {
+    expect(changeSince(user, at(1000), at(2000))).toBe(1000);
+    expect(changeSince(user, at(5000), at(6000))).toBe(5000);
+  });
+  it('is null for a change before `since`, and for a user who never changed', () => {
+    expect(changeSince(user, at(1001), at(2000))).toBeNull();
+    expect(changeSince({ status: 'offline', statusText: '', presenceExpiresAt: null, presenceChangedAt: null }, at(0), at(2000))).toBeNull();
   });
 });
 
