@@ -91,12 +91,11 @@ export const MAX_LOGIN_TOKENS = 50;
  * MAX_LOGIN_TOKENS less one (room for the new token). Personal access tokens are kept.
  */
 export function loginTokensToPrune(tokens: readonly LoginToken[], now: Date, expirationDays: number): string[] {
-  const nowMs = now.getTime();
   const pruned: string[] = [];
   const kept: LoginToken[] = [];
   for (const token of tokens) {
     if (token.type === 'personalAccessToken') continue;
-    if (tokenExpiresAtMs(token, expirationDays) < nowMs) pruned.push(token.hashedToken);
+    if (!isTokenLive(token, now, expirationDays)) pruned.push(token.hashedToken);
     else kept.push(token);
   }
   kept.sort((a, b) => new Date(a.when).getTime() - new Date(b.when).getTime());
@@ -179,7 +178,18 @@ export function isTicketCurrent(ticket: StreamTicket, now: Date): boolean {
   return ticket.expiresAt.getTime() > now.getTime();
 }
 
-/** Whether a stored login token authenticates at `now`. */
+/** Whether a stored login token is still within its lifetime at `now` (see tokenAuthenticatesUntil for the whole rule). */
 export function isTokenLive(token: LoginToken, now: Date, expirationDays: number): boolean {
   return now.getTime() <= tokenExpiresAtMs(token, expirationDays);
+}
+
+/**
+ * The one rule of a token authenticating: the user holds the token with this hash, it has not expired at `now`, and
+ * the user is active. Returns when it stops authenticating (ms since the epoch), or null when it does not now.
+ */
+export function tokenAuthenticatesUntil(user: Pick<UserRecord, 'active' | 'services'>, hashedToken: string, now: Date, expirationDays: number): number | null {
+  if (!user.active) return null;
+  const token = user.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+  if (token === undefined || !isTokenLive(token, now, expirationDays)) return null;
+  return tokenExpiresAtMs(token, expirationDays);
 }

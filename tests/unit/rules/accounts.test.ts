@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
-import { accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
+import { accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive, tokenAuthenticatesUntil } from '../../../src/domain/rules/accounts';
 
 describe('credentials', () => {
   it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
@@ -168,5 +168,23 @@ describe('isTokenLive and isTicketCurrent', () => {
     const ticket = { hashedTicket: 't', userId: 'u', hashedToken: 'h', expiresAt: new Date('2026-01-01T00:00:30.000Z') };
     expect(isTicketCurrent(ticket, new Date('2026-01-01T00:00:29.999Z'))).toBe(true);
     expect(isTicketCurrent(ticket, new Date('2026-01-01T00:00:30.000Z'))).toBe(false);
+  });
+});
+
+describe('tokenAuthenticatesUntil: a token authenticates', () => {
+  const when = new Date('2026-01-10T12:00:00.000Z');
+  const lastMs = new Date('2026-04-10T12:00:00.000Z').getTime();
+  const holder = (active: boolean) => ({ active, services: { resume: { loginTokens: [{ when, hashedToken: 'h' }, { when: new Date(0), hashedToken: 'pat', type: 'personalAccessToken' as const }] } } });
+  it('while the active user holds it and it has not expired: until its last millisecond', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs), 90)).toBe(lastMs);
+    expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs + 1), 90)).toBeNull();
+  });
+  it('never for a token the user does not hold, nor for an inactive user', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'other', when, 90)).toBeNull();
+    expect(tokenAuthenticatesUntil(holder(false), 'h', when, 90)).toBeNull();
+    expect(tokenAuthenticatesUntil({ active: true }, 'h', when, 90)).toBeNull();
+  });
+  it('forever for a personal access token of an active user', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'pat', new Date('2030-01-01T00:00:00.000Z'), 90)).toBe(Number.POSITIVE_INFINITY);
   });
 });
