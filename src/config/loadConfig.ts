@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bearerTokenOf } from '../utils';
 import { readOpenFileLimit } from './openFileLimit';
-import { USERNAME_FORMAT, isEmailAddress } from '../domain/rules/newUsers';
+import { isEmailAddress, isUsername } from '../domain/rules/newUsers';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -132,7 +132,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
   };
   const trustProxy = flag('TRUST_PROXY', false);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
-  if (!USERNAME_FORMAT.test(adminUsername) || adminUsername.length > 64) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  if (!isUsername(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
   const adminEmail = text('ADMIN_EMAIL');
   if (adminEmail !== undefined && (!isEmailAddress(adminEmail) || adminEmail.length > 256)) problems.push('ADMIN_EMAIL must be an e-mail address (something@something, at most 256 characters)');
   // Compared with the Authorization header as it arrives: a token that header cannot carry, or that the route's own

@@ -10,7 +10,7 @@ import { identityOf } from '../middleware/authenticate';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
 import { optionalBoolean, optionalFlatObject, optionalString, optionalStringList, plainStringProblem, rejectInvalid, requiredString, unsupported, USERNAME_MAX } from '../validation/params';
 import { isPasswordDigest, loginNameOfUserString, type LoginName, type PasswordProof } from '../../domain/rules/logins';
-import { USERNAME_FORMAT } from '../../domain/rules/newUsers';
+import { isUsername } from '../../domain/rules/newUsers';
 import { rocketChatMe, rocketChatOwnUser } from '../views/rocketChatUser';
 
 const LOGIN_MAX = 256;
@@ -123,7 +123,7 @@ export function addRocketChatAccountRoutes(
   router.post(
     '/users.create',
     ...auth,
-    requiredString(body, 'username', USERNAME_MAX).matches(USERNAME_FORMAT).withMessage('may hold only letters, digits, "-", "_" and "."'),
+    requiredString(body, 'username', USERNAME_MAX).custom((value: string) => isUsername(value)).withMessage('may hold only letters, digits, "-", "_" and "."'),
     requiredString(body, 'name', 256),
     requiredString(body, 'password', PASSWORD_MAX).isLength({ min: 1 }).withMessage('must not be empty'),
     optionalString(body, 'email', 256),

@@ -3,6 +3,7 @@ import { body, param, query, validationResult, type ValidationChain } from 'expr
 import { InvalidParamError } from '../../domain/errors';
 import { parseIsoDateTime } from '../../utils';
 import { isPnutPresenceString, PNUT_PRESENCE_MAX_CODE_POINTS, PNUT_PRESENCE_TOO_LONG } from '../../domain/rules/pnut';
+import { USERNAME_MAX_LENGTH } from '../../domain/rules/newUsers';
 
 type Location = typeof body;
 
@@ -195,7 +196,7 @@ export const userIdPathParam = param('user_id')
   .custom((value: string) => value === 'me' || ID_PATTERN.test(value))
   .withMessage('must be "me" or a user id');
 
-export const USERNAME_MAX = 64;
+export const USERNAME_MAX = USERNAME_MAX_LENGTH;
 export const USER_ID_MAX = 64;
 
 /** A user id naming a user; an empty one names nobody, as in Rocket.Chat. */
