@@ -13,6 +13,7 @@ import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';
 import { PresenceStreams } from './domain/services/presenceStreams';
 import { RocketChatPresenceRecorder } from './domain/services/rocketChatPresenceRecorder';
+import { readableBackMs, type DeltaWindow } from './domain/rules/cursors';
 import { authenticate, redeemTicket } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler, notFound } from './http/middleware/errorHandler';
@@ -127,11 +128,8 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     observer,
     (error) => logger.warn({ err: error }, 'presence feed read failed'),
   );
-  const presence = new PresenceService(store, clock, {
-    windowMs: config.deltaWindowSeconds * 1000,
-    overlapMs: config.deltaOverlapSeconds * 1000,
-    presenceTtlMs: config.presenceTtlSeconds * 1000,
-  }, feed, observer);
+  const deltaWindow: DeltaWindow = { windowMs: config.deltaWindowSeconds * 1000, overlapMs: config.deltaOverlapSeconds * 1000 };
+  const presence = new PresenceService(store, clock, { ...deltaWindow, presenceTtlMs: config.presenceTtlSeconds * 1000 }, feed, observer);
   const connections = new ConnectionService(store, presence, clock, {
     instanceId: newRandomId(),
     leaseMs: config.connectionLeaseSeconds * 1000,
@@ -147,7 +145,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
   const users = new UserAdministration(store, clock, accounts, presence, connections, streams, passwords, {
     // A delta or a resume from further back gets the full list: a removal is remembered until then.
-    readableBackMs: (config.deltaWindowSeconds + config.deltaOverlapSeconds) * 1000 + store.lateWriteWindowMs,
+    readableBackMs: readableBackMs(deltaWindow, store.lateWriteWindowMs),
     loginExpirationDays: config.loginExpirationDays,
   });
   // A scrape takes the count of the present list the service took last (full lists and stream snapshots take one

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bearerTokenOf } from '../utils';
 import { readOpenFileLimit } from './openFileLimit';
 import { isEmailAddress, isUsername } from '../domain/rules/newUsers';
+import { SHARED_STORE_MIN_OVERLAP_MS } from '../domain/rules/cursors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -188,7 +189,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     problems.push(`CONNECTION_LEASE_SECONDS (${config.connectionLeaseSeconds}) must be at least 3 × CONNECTION_RENEW_SECONDS (${config.connectionRenewSeconds})`);
   }
   // With MongoDB a write may land after its stamp (half the overlap) and instances' clocks differ (the other half).
-  if (config.mongodbUri !== undefined && config.deltaOverlapSeconds < 1) {
+  if (config.mongodbUri !== undefined && config.deltaOverlapSeconds * 1000 < SHARED_STORE_MIN_OVERLAP_MS) {
     problems.push('DELTA_OVERLAP_SECONDS must be at least 1 with MONGODB_URI: writes land up to half of it after their change stamp');
   }
   // Past it a new connection is dropped by the system before any answer: never a 503 the client can act on.
