@@ -1,6 +1,6 @@
 import { effectiveStatus, hasPresenceExpired, presenceEndMs } from './status';
 import { presenceTextOf, type PnutPresenceFields } from './pnut';
-import { type RocketChatPresenceFields, rocketChatPresenceOf } from './rocketChatPresence';
+import { type RocketChatPresenceFields, rocketChatFieldsOf, rocketChatPresenceOf } from './rocketChatPresence';
 import type { RocketChatChangeRecord, UserRecord } from '../ports/records';
 
 /** The names every presence answer shows beside the status; absent where only the presence fields are at hand. */
@@ -111,13 +111,7 @@ export function rocketChatChangeRecord(user: UserRecord, writtenAt: Date): Rocke
   const recorded = user.presenceSeen;
   const before = recorded === undefined
     ? { ...user, status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null }
-    : {
-      ...user,
-      status: recorded.status,
-      statusText: recorded.statusText,
-      statusDefault: recorded.statusDefault ?? undefined,
-      statusConnection: recorded.statusConnection ?? undefined,
-    };
+    : { ...user, ...rocketChatFieldsOf(recorded) };
   const after = { ...user, presenceExpiresAt: null, presenceText: null, presenceSeen: seen };
   return { presenceChangedAt: changeStampAfterWrite(before, after, writtenAt), presenceSeen: seen };
 }

@@ -14,7 +14,7 @@ import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pn
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
 import type { PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import { rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
+import { recordedValueOf, rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 
 export interface PresenceOptions extends DeltaWindow {
   /** How long a declaration lasts unless renewed (pnut: 15 minutes). */
@@ -366,7 +366,7 @@ export class PresenceService {
       const now = this.clock.now();
       const chosen = decide(current, now);
       const statusDefault = chosen.statusDefault ?? chosenStatusOf(current, now);
-      const rocketChatConnection = this.store.externalWriters ? current.statusConnection ?? null : null;
+      const rocketChatConnection = this.store.externalWriters ? recordedValueOf(current.statusConnection) : null;
       const presence = presenceOfConnections(connections, statusDefault, now, rocketChatConnection);
       const update: PresenceUpdate = {
         statusDefault: chosen.statusDefault,
