@@ -2,10 +2,7 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
-import { accountOptionsOf } from './config/accountOptions';
-import { AccountService } from './domain/services/accountService';
-import { Passwords } from './domain/services/passwords';
-import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
+import { createAccounts } from './createAccounts';
 import { ConnectionService } from './domain/services/connectionService';
 import { newRandomId } from './domain/services/presenceService';
 import type { Clock } from './domain/ports/clock';
@@ -112,9 +109,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
     },
   };
   // bcrypt on worker threads (started at the first password check), so a login never holds up a poll.
-  const passwordHasher = new BcryptWorkerPool({ workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit });
-  const passwords = new Passwords(passwordHasher);
-  const accounts = new AccountService(store, clock, accountOptionsOf(config, { cacheTokens: true }), passwords);
+  const { accounts, passwords, close: closeWorkers } = createAccounts(store, clock, config, 'service');
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
@@ -212,7 +207,7 @@ export function createApp({ store: givenStore, clock, config, logger, metrics = 
       connections.stop();
       streams.closeAll();
     },
-    closeWorkers: () => passwordHasher.close(),
+    closeWorkers,
     connectionRound: () => connections.runRound(),
   });
 }
