@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
 import { createAccounts } from './createAccounts';
 import { ConnectionService } from './domain/services/connectionService';
-import { newRandomId } from './domain/services/presenceService';
+import { newRandomId } from './domain/services/credentials';
 import type { Clock } from './domain/ports/clock';
 import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';

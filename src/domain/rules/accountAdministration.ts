@@ -1,11 +1,5 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
-import { newLoginToken } from './accounts';
 import { lastVisibleChangeAt } from './changes';
-
-/** A password made for someone to be told once (120 random bits, URL-safe), as the first admin's. */
-export function newGeneratedPassword(): string {
-  return newLoginToken().slice(0, 20);
-}
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;

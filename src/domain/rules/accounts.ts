@@ -1,4 +1,3 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
@@ -26,39 +25,11 @@ export function isAdmin(identity: Identity): boolean {
   return identity.roles.includes('admin');
 }
 
-/** Rocket.Chat stores login tokens as base64(sha256(token)) and never in clear. */
-export function hashLoginToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
-}
-
-/**
- * Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it (its `{ digest, algorithm:
- * 'sha-256' }` login form sends this digest); stored hashes are bcrypt of it. bcrypt itself runs behind the
- * PasswordHasher port (src/domain/services/passwords.ts).
- */
-export function preHashPassword(password: string): string {
-  return createHash('sha256').update(password).digest('hex');
-}
-
 /** bcrypt's cost for new hashes, as Rocket.Chat's (`$2b$10$`). */
 export const BCRYPT_ROUNDS = 10;
 
 /** A well-formed hash that matches nothing, so an unknown user costs the same bcrypt time as a wrong password. */
 export const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
-
-/** 43 URL-safe characters, like Rocket.Chat's Random.secret(). */
-export function newLoginToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-const ID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** 17 characters from Meteor's alphabet, so ids look like Rocket.Chat's own. */
-export function newUserId(): string {
-  let id = '';
-  for (let i = 0; i < 17; i += 1) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
-}
 
 const DAY_MS = 86_400_000;
 
@@ -164,13 +135,11 @@ export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'userna
 }
 
 /**
- * The keys failed logins are counted under, the same on every instance: the client's address (as
- * limitedAddressOf counts it), and the name tried (as accountLimitNameOf counts it, lower-cased). Hashed: fixed
- * size, and no address or name is kept in clear.
+ * What failed logins are counted under, the same on every instance: the client's address (as limitedAddressOf
+ * counts it), or the name tried (as accountLimitNameOf counts it, lower-cased). Stored hashed (loginAttemptKey).
  */
-export function loginAttemptKey(kind: 'address' | 'login', value: string): string {
-  const normalised = kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
-  return `${kind}:${createHash('sha256').update(normalised).digest('base64url').slice(0, 32)}`;
+export function loginAttemptSubject(kind: 'address' | 'login', value: string): string {
+  return kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
 }
 
 /** Whether a stream ticket can still be used: until it expires (and once: the store hands it out once). */

@@ -1,7 +1,7 @@
 import type { Store } from '../ports/store';
 import type { Clock } from '../ports/clock';
 import { RejectedError, UnknownUserError } from '../errors';
-import { newGeneratedPassword } from '../rules/accountAdministration';
+import { newGeneratedPassword } from './credentials';
 import { USERNAME_FORMAT } from '../rules/newUsers';
 import type { AccountService } from './accountService';
 import { writeAccount, type PasswordHashing } from './userAdministration';

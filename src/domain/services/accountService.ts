@@ -3,7 +3,8 @@ import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
-import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, loginAttemptKey, loginTokensToPrune, tokenAuthenticatesUntil } from '../rules/accounts';
+import { NEW_USER_PRESENCE, accountLimitNameOf, isAdmin, type Identity, isTicketCurrent, loginTokensToPrune, tokenAuthenticatesUntil } from '../rules/accounts';
+import { hashLoginToken, loginAttemptKey, newGeneratedPassword, newLoginToken, newUserId } from './credentials';
 import { InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
 import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
@@ -235,7 +236,7 @@ export class AccountService {
    */
   async ensureAdmin(username: string, password: string | undefined, email?: string): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
-    const chosen = password ?? newLoginToken().slice(0, 20);
+    const chosen = password ?? newGeneratedPassword();
     try {
       // With ADMIN_EMAIL, as Rocket.Chat: the admin's address, verified (it was set by whoever installed the server).
       await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'], ...(email === undefined ? {} : { email, verified: true }) });

@@ -6,7 +6,8 @@ import type { UserRecord } from '../ports/records';
 import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, type LeaseTimes } from '../rules/connections';
 import { recordedValueOf } from '../rules/rocketChatPresence';
 import type { ConnectionStatus } from '../rules/presenceStatus';
-import { newRandomId, type PresenceService } from './presenceService';
+import type { PresenceService } from './presenceService';
+import { newRandomId } from './credentials';
 import type { ConnectionKind } from '../ports/connections';
 
 export interface ConnectionOptions extends LeaseTimes {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRandomId } from './credentials';
 import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
@@ -32,11 +32,6 @@ interface ChosenPresence {
   statusText: string;
   presenceText: string | null;
   showsHimself: boolean;
-}
-
-/** A new connection's or instance's id: random, never derived from a token. */
-export function newRandomId(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 /** The present users, and the time up to which they hold every change (a cursor: see presenceCursor.ts). */
