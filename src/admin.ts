@@ -6,6 +6,7 @@ import { AccountRecovery } from './domain/services/accountRecovery';
 import { createStore } from './storage/createStore';
 import { DataFileError } from './storage/sqlite/dataFile';
 import { createAccounts } from './createAccounts';
+import { plainWording } from './http/responses/errorWording';
 
 const USAGE = `usage: npm run admin -- <command> <username>   (or: node dist/src/admin.js <command> <username>)
 
@@ -76,7 +77,7 @@ export async function runAdminCommand(args: readonly string[], env: NodeJS.Proce
       return EXIT.refused;
     }
     if (error instanceof DomainError) {
-      io.err(`${error.message}. Nothing was changed.\n`);
+      io.err(`${plainWording(error)}. Nothing was changed.\n`);
       return EXIT.refused;
     }
     throw error;

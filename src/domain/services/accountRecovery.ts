@@ -1,6 +1,6 @@
 import type { Store } from '../ports/store';
 import type { Clock } from '../ports/clock';
-import { RejectedError, UnknownUserError } from '../errors';
+import { InvalidUsernameError, UnknownUserError } from '../errors';
 import { newGeneratedPassword } from './credentials';
 import { USERNAME_FORMAT } from '../rules/newUsers';
 import type { AccountService } from './accountService';
@@ -32,10 +32,10 @@ export class AccountRecovery {
 
   /**
    * A new admin named `username`, or the user of that name made an active admin with a new password.
-   * @throws RejectedError for a username Rocket.Chat would not take
+   * @throws InvalidUsernameError for a username Rocket.Chat would not take
    */
   async createAdmin(username: string): Promise<{ password: string; created: boolean; endedTokens: number }> {
-    if (!USERNAME_FORMAT.test(username)) throw new RejectedError('error-input-is-not-a-valid-field', `${username} is not a valid username`);
+    if (!USERNAME_FORMAT.test(username)) throw new InvalidUsernameError(username);
     if ((await this.store.findUserByUsername(username)) === null) {
       const { created, generatedPassword } = await this.accounts.ensureAdmin(username, undefined);
       if (created && generatedPassword !== undefined) return { password: generatedPassword, created: true, endedTokens: 0 };

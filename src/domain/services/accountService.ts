@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
 import { NEW_USER_PRESENCE, accountLimitNameOf, isAdmin, type Identity, isTicketCurrent, loginTokensToPrune, tokenAuthenticatesUntil } from '../rules/accounts';
 import { hashLoginToken, loginAttemptKey, newGeneratedPassword, newLoginToken, newUserId } from './credentials';
-import { InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
+import { ActionNotAllowedError, FieldUnavailableError, InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
 import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { sameString } from '../../utils';
@@ -221,7 +221,7 @@ export class AccountService {
   }
 
   async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
-    if (!isAdmin(actor)) throw new RejectedError('error-action-not-allowed', 'Adding user is not allowed');
+    if (!isAdmin(actor)) throw new ActionNotAllowedError('add-user');
     // Rocket.Chat's checks, in its order: roles, then the username, then the address.
     const unknown = unknownRoles(input.roles ?? []);
     if (unknown.length > 0) throw new UnknownRoleError(unknown);
@@ -269,7 +269,7 @@ export class AccountService {
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
       const taken = error.field === 'email' ? input.email : input.username;
-      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+      throw new FieldUnavailableError(taken);
     }
     return user;
   }

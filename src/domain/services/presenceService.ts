@@ -7,7 +7,7 @@ import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
 import { effectiveStatus, normaliseStatusText, isStatus, isShownPresent } from '../rules/status';
-import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
+import { ForbiddenError, InvalidParamError, InvalidStatusError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
 import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
@@ -185,7 +185,7 @@ export class PresenceService {
   async statusTarget(actor: Identity, reference: UserReference): Promise<string> {
     const target = namesCaller(reference, actor) ? null : referencedUser(reference);
     if (target === null) return actor.userId;
-    if (!isAdmin(actor)) throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+    if (!isAdmin(actor)) throw new ForbiddenError('set-status-of-another-user');
     const user = target.by === 'id' ? await this.store.findUserById(target.value) : await this.store.findUserByUsername(target.value);
     if (user === null) throw new UnknownUserError();
     return user._id;
@@ -200,9 +200,9 @@ export class PresenceService {
    */
   async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string; expiresAt?: Date }): Promise<UserRecord> {
     if (targetUserId !== actor.userId && !isAdmin(actor)) {
-      throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+      throw new ForbiddenError('set-status-of-another-user');
     }
-    if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
+    if (input.status !== undefined && !isStatus(input.status)) throw new InvalidStatusError();
     if (input.expiresAt !== undefined) {
       if (input.status === undefined) throw new InvalidParamError('expiresAt', 'needs a status to end');
       if (input.expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidParamError('expiresAt', 'must be in the future');
