@@ -1,5 +1,5 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
-import { lastVisibleChangeAt } from './changes';
+import { nextChangeStamp } from './changes';
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -27,8 +27,7 @@ export function isLastActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>, ac
  * of its own that every reader of changes since then finds.
  */
 export function removalStamp(user: UserRecord, now: Date): Date {
-  const last = lastVisibleChangeAt(user, now);
-  return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
+  return nextChangeStamp(user, now);
 }
 
 /**

@@ -75,9 +75,18 @@ type StampFields = ChangeFields & PnutPresenceFields & ShownNames;
  *   although the write moves the expiry that the expiry index would have found.
  */
 export function changeStampAfterWrite(before: StampFields, after: PnutPresenceFields & ShownNames, now: Date): Date | null {
+  if (isVisibleChange(before, after, now)) return nextChangeStamp(before, now);
   const last = lastVisibleChangeAt(before, now);
-  if (isVisibleChange(before, after, now)) return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
   return last === null ? null : new Date(last);
+}
+
+/**
+ * The stamp of a new visible change of this user (a write clients see, his removal): `now`, and always later than
+ * his previous change, so a user's stamp names one change: two changes in one millisecond are still two.
+ */
+export function nextChangeStamp(user: ChangeFields, now: Date): Date {
+  const last = lastVisibleChangeAt(user, now);
+  return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { expiryChangeAt, isVisibleChange, changeSince, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
+import { expiryChangeAt, isVisibleChange, nextChangeStamp, changeSince, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
 import type { Status, UserRecord } from '../../../src/domain/ports/records';
 
 const moment = new Date('2026-01-01T12:00:00.000Z');
@@ -155,5 +155,16 @@ describe('expiryChangeAt', () => {
   it('is never for an invisible user, nor for a presence of Rocket.Chat\'s (no expiry of this service)', () => {
     expect(expiryChangeAt(ours('offline', 5000), at(9000))).toBeNull();
     expect(expiryChangeAt(ours('online', null), at(9000))).toBeNull();
+  });
+});
+
+describe('nextChangeStamp', () => {
+  it('is now for a user who never changed, and for one whose last change is older', () => {
+    expect(nextChangeStamp({ status: 'offline', statusText: '', presenceExpiresAt: null, presenceChangedAt: null }, at(5000))).toEqual(at(5000));
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(3000) }, at(5000))).toEqual(at(5000));
+  });
+  it('is one millisecond after a last change at or after now, so two changes are never one stamp', () => {
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(5000) }, at(5000))).toEqual(at(5001));
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(7000) }, at(5000))).toEqual(at(7001));
   });
 });
