@@ -1,5 +1,6 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
 import { nextChangeStamp } from './changes';
+import { isActiveAdmin } from './accounts';
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -19,7 +20,7 @@ export function pageOf(offset: number | undefined, count: number | undefined): {
  * `activeAdmins` are counted now: Rocket.Chat refuses that, and so does this service, so an admin can always log in.
  */
 export function isLastActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>, activeAdmins: number): boolean {
-  return user.active && user.roles.includes('admin') && activeAdmins <= 1;
+  return isActiveAdmin(user) && activeAdmins <= 1;
 }
 
 /**

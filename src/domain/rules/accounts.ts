@@ -21,8 +21,18 @@ export const NEW_USER_PRESENCE = {
   presenceRevision: 0,
 } as const satisfies Partial<UserRecord>;
 
+/** The one role this service gives meaning to: `admin` (every permission Rocket.Chat grants to admins). */
+export function hasAdminRole(roles: readonly string[]): boolean {
+  return roles.includes('admin');
+}
+
 export function isAdmin(identity: Identity): boolean {
-  return identity.roles.includes('admin');
+  return hasAdminRole(identity.roles);
+}
+
+/** Whether a user counts among the admins who can log in: active, with the admin role. */
+export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boolean {
+  return user.active && hasAdminRole(user.roles);
 }
 
 /** bcrypt's cost for new hashes, as Rocket.Chat's (`$2b$10$`). */

@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock';
 import { InvalidUsernameError, UnknownUserError } from '../errors';
 import { newGeneratedPassword } from './credentials';
 import { USERNAME_FORMAT } from '../rules/newUsers';
+import { hasAdminRole } from '../rules/accounts';
 import type { AccountService } from './accountService';
 import { writeAccount, type PasswordHashing } from './userAdministration';
 
@@ -47,7 +48,7 @@ export class AccountRecovery {
     await writeAccount(this.store, this.clock, user._id, (current) => ({
       passwordBcrypt,
       active: true,
-      roles: current.roles.includes('admin') ? current.roles : [...current.roles, 'admin'],
+      roles: hasAdminRole(current.roles) ? current.roles : [...current.roles, 'admin'],
     }));
     const ended = await this.store.removeLoginTokens(user._id, { keepPersonalAccessTokens: false });
     return { password, created: false, endedTokens: ended.length };

@@ -2,7 +2,7 @@ import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
 import { ActionNotAllowedError, FieldUnavailableError, ForbiddenError, InvalidEmailError, InvalidUsernameError, ReservedUsernameError, UnknownRoleError, UnknownUserError, UserParamMissingError, WriteContentionError } from '../errors';
-import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
+import { isActiveAdmin, isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
 import { emailsAfterUpdate, isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
 import { USERNAME_FORMAT, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { changeStampAfterWrite } from '../rules/changes';
@@ -135,7 +135,7 @@ export class UserAdministration {
     if (changes.email !== undefined && !isEmailAddress(changes.email)) throw new InvalidEmailError(changes.email);
     const passwordBcrypt = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
-      const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
+      const stillAdmin = isActiveAdmin({ active: changes.active ?? current.active, roles: changes.roles ?? current.roles });
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
       const emails = emailsAfterUpdate(current, changes.email, changes.emailVerified);
       return {

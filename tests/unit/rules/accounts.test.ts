@@ -1,4 +1,4 @@
-import { accountLimitNameOf, limitedAddressOf, loginAttemptSubject, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive, tokenAuthenticatesUntil } from '../../../src/domain/rules/accounts';
+import { accountLimitNameOf, hasAdminRole, isActiveAdmin, isAdmin, limitedAddressOf, loginAttemptSubject, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive, tokenAuthenticatesUntil } from '../../../src/domain/rules/accounts';
 
 const isLoginTokenExpired = (when: Date, at: Date, days: number) => at.getTime() > tokenExpiresAtMs({ when, hashedToken: 'h' }, days);
 
@@ -156,5 +156,18 @@ describe('tokenAuthenticatesUntil: a token authenticates', () => {
   });
   it('forever for a personal access token of an active user', () => {
     expect(tokenAuthenticatesUntil(holder(true), 'pat', new Date('2030-01-01T00:00:00.000Z'), 90)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('who is an admin', () => {
+  it('is whoever has the admin role', () => {
+    expect(hasAdminRole(['user', 'admin'])).toBe(true);
+    expect(hasAdminRole(['user', 'Admin', 'moderator'])).toBe(false);
+    expect(isAdmin({ userId: 'u', username: 'u', roles: ['admin'], hashedToken: 'h' })).toBe(true);
+  });
+  it('counts among the admins who can log in only while active', () => {
+    expect(isActiveAdmin({ active: true, roles: ['admin'] })).toBe(true);
+    expect(isActiveAdmin({ active: false, roles: ['admin'] })).toBe(false);
+    expect(isActiveAdmin({ active: true, roles: ['user'] })).toBe(false);
   });
 });
