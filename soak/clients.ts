@@ -3,7 +3,7 @@
  * one user, changing its presence through both APIs and polling users.presence with several consumers (tabs).
  */
 import { systemClock } from '../src/domain/ports/clock';
-import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/rules/accounts';
+import { hashLoginToken, newLoginToken, newUserId } from '../src/domain/services/credentials';
 import type { createStore } from '../src/storage/createStore';
 import type { UserRecord } from '../src/domain/ports/records';
 import type { Stats, makeCaller } from './caller';

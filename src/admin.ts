@@ -3,12 +3,10 @@ import { DomainError, UnknownUserError } from './domain/errors';
 import { systemClock, type Clock } from './domain/ports/clock';
 import type { Store } from './domain/ports/store';
 import { AccountRecovery } from './domain/services/accountRecovery';
-import { AccountService } from './domain/services/accountService';
-import { Passwords } from './domain/services/passwords';
-import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { createStore } from './storage/createStore';
 import { DataFileError } from './storage/sqlite/dataFile';
-import { accountOptionsOf } from './config/accountOptions';
+import { createAccounts } from './createAccounts';
+import { plainWording } from './http/responses/errorWording';
 
 const USAGE = `usage: npm run admin -- <command> <username>   (or: node dist/src/admin.js <command> <username>)
 
@@ -60,10 +58,8 @@ export async function runAdminCommand(args: readonly string[], env: NodeJS.Proce
     return EXIT.storeUnavailable;
   }
   // One worker for the one hash a command makes, ended with the command.
-  const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
+  const { accounts, passwords, close } = createAccounts(store, clock, config, 'oneOff');
   try {
-    const passwords = new Passwords(hasher);
-    const accounts = new AccountService(store, clock, accountOptionsOf(config, { cacheTokens: false }), passwords);
     const recovery = new AccountRecovery(store, clock, accounts, passwords);
     if (command === 'reset-password') {
       const { password, endedTokens } = await recovery.resetPassword(username);
@@ -81,12 +77,12 @@ export async function runAdminCommand(args: readonly string[], env: NodeJS.Proce
       return EXIT.refused;
     }
     if (error instanceof DomainError) {
-      io.err(`${error.message}. Nothing was changed.\n`);
+      io.err(`${plainWording(error)}. Nothing was changed.\n`);
       return EXIT.refused;
     }
     throw error;
   } finally {
-    await hasher.close();
+    await close();
     await store.close();
   }
 }

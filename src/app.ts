@@ -2,18 +2,16 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from './config/loadConfig';
-import { accountOptionsOf } from './config/accountOptions';
-import { AccountService } from './domain/services/accountService';
-import { Passwords } from './domain/services/passwords';
-import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
+import { createAccounts } from './createAccounts';
 import { ConnectionService } from './domain/services/connectionService';
-import { newRandomId } from './domain/services/presenceService';
+import { newRandomId } from './domain/services/credentials';
 import type { Clock } from './domain/ports/clock';
 import { eventLoopTimers, type Timers } from './domain/ports/timers';
 import { PresenceFeed } from './domain/services/presenceFeed';
 import { PresenceService } from './domain/services/presenceService';
 import { PresenceStreams } from './domain/services/presenceStreams';
 import { RocketChatPresenceRecorder } from './domain/services/rocketChatPresenceRecorder';
+import { readableBackMs, type DeltaWindow } from './domain/rules/cursors';
 import { authenticate, redeemTicket } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler, notFound } from './http/middleware/errorHandler';
@@ -114,9 +112,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
     },
   };
   // bcrypt on worker threads (started at the first password check), so a login never holds up a poll.
-  const passwordHasher = new BcryptWorkerPool({ workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit });
-  const passwords = new Passwords(passwordHasher);
-  const accounts = new AccountService(store, clock, accountOptionsOf(config, { cacheTokens: true }), passwords);
+  const { accounts, passwords, close: closeWorkers } = createAccounts(store, clock, config, 'service');
   // Where Rocket.Chat writes presence into the same users, its writes are recorded before every read of changes.
   // A write of Rocket.Chat's to a user also connected here is rewritten with both systems' connections instead.
   const recorder: RocketChatPresenceRecorder | undefined = store.externalWriters
@@ -131,11 +127,8 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
     observer,
     (error) => logger.warn({ err: error }, 'presence feed read failed'),
   );
-  const presence = new PresenceService(store, clock, {
-    windowMs: config.deltaWindowSeconds * 1000,
-    overlapMs: config.deltaOverlapSeconds * 1000,
-    presenceTtlMs: config.presenceTtlSeconds * 1000,
-  }, feed, observer);
+  const deltaWindow: DeltaWindow = { windowMs: config.deltaWindowSeconds * 1000, overlapMs: config.deltaOverlapSeconds * 1000 };
+  const presence = new PresenceService(store, clock, { ...deltaWindow, presenceTtlMs: config.presenceTtlSeconds * 1000 }, feed, observer);
   const connections = new ConnectionService(store, presence, clock, timers, {
     instanceId: newRandomId(),
     leaseMs: config.connectionLeaseSeconds * 1000,
@@ -151,7 +144,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   }, observer, (error) => logger.warn({ err: error }, 'checking the login tokens of open streams failed'), config.streamConnections ? connections : undefined);
   const users = new UserAdministration(store, clock, accounts, presence, connections, streams, passwords, {
     // A delta or a resume from further back gets the full list: a removal is remembered until then.
-    readableBackMs: (config.deltaWindowSeconds + config.deltaOverlapSeconds) * 1000 + store.lateWriteWindowMs,
+    readableBackMs: readableBackMs(deltaWindow, store.lateWriteWindowMs),
     loginExpirationDays: config.loginExpirationDays,
   });
   // A scrape takes the count of the present list the service took last (full lists and stream snapshots take one
@@ -218,7 +211,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
       connections.stop();
       streams.closeAll();
     },
-    closeWorkers: () => passwordHasher.close(),
+    closeWorkers,
     connectionRound: () => connections.runRound(),
   });
 }

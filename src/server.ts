@@ -3,16 +3,13 @@ import { createApp } from './app';
 import { answerClientErrors } from './http/clientErrors';
 import { ConnectionDrain } from './http/connectionDrain';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
-import { AccountService } from './domain/services/accountService';
-import { Passwords } from './domain/services/passwords';
-import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
 import { systemClock } from './domain/ports/clock';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
 import type { PresenceStore } from './domain/ports/store';
 import type { Logger } from 'pino';
-import { accountOptionsOf } from './config/accountOptions';
+import { createAccounts } from './createAccounts';
 
 /**
  * Stops accepting connections, ends the presence streams (their clients resume on another instance) and refuses
@@ -42,9 +39,8 @@ export async function shutDown(
 
 async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
   // A worker of its own, started only if the admin has to be created, ended before the app starts its own.
-  const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
-  const accounts = new AccountService(store, systemClock, accountOptionsOf(config, { cacheTokens: false }), new Passwords(hasher));
-  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail).finally(() => hasher.close());
+  const { accounts, close } = createAccounts(store, systemClock, config, 'oneOff');
+  const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail).finally(close);
   if (result.generatedPassword !== undefined) {
     // Shown once, at creation, so a zero set-up start can be logged into; set ADMIN_PASS to choose it instead.
     // Printed for the person at the terminal, never into the log stream, which is collected and kept.

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bearerTokenOf } from '../utils';
 import { readOpenFileLimit } from './openFileLimit';
-import { USERNAME_FORMAT, USERNAME_MAX_LENGTH, isEmailAddress } from '../domain/rules/newUsers';
+import { isEmailAddress, isUsername } from '../domain/rules/newUsers';
+import { SHARED_STORE_MIN_OVERLAP_MS } from '../domain/rules/cursors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -132,7 +133,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
   };
   const trustProxy = flag('TRUST_PROXY', false);
   const adminUsername = text('ADMIN_USERNAME') ?? 'admin';
-  if (!USERNAME_FORMAT.test(adminUsername) || adminUsername.length > USERNAME_MAX_LENGTH) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
+  if (!isUsername(adminUsername)) problems.push('ADMIN_USERNAME may hold only letters, digits, "-", "_" and "."');
   const adminEmail = text('ADMIN_EMAIL');
   if (adminEmail !== undefined && (!isEmailAddress(adminEmail) || adminEmail.length > 256)) problems.push('ADMIN_EMAIL must be an e-mail address (something@something, at most 256 characters)');
   // Compared with the Authorization header as it arrives: a token that header cannot carry, or that the route's own
@@ -188,7 +189,7 @@ export function loadConfig(env: Env, limits: ProcessLimits = { openFiles: readOp
     problems.push(`CONNECTION_LEASE_SECONDS (${config.connectionLeaseSeconds}) must be at least 3 × CONNECTION_RENEW_SECONDS (${config.connectionRenewSeconds})`);
   }
   // With MongoDB a write may land after its stamp (half the overlap) and instances' clocks differ (the other half).
-  if (config.mongodbUri !== undefined && config.deltaOverlapSeconds < 1) {
+  if (config.mongodbUri !== undefined && config.deltaOverlapSeconds * 1000 < SHARED_STORE_MIN_OVERLAP_MS) {
     problems.push('DELTA_OVERLAP_SECONDS must be at least 1 with MONGODB_URI: writes land up to half of it after their change stamp');
   }
   // Past it a new connection is dropped by the system before any answer: never a 503 the client can act on.

@@ -5,6 +5,7 @@ import { MongoStore } from './mongo/mongoStore';
 import { SqliteStore } from './sqlite/sqliteStore';
 import type { Store } from '../domain/ports/store';
 import { withTimeout } from './storeWrappers';
+import { sharedStoreTiming } from '../domain/rules/cursors';
 
 /**
  * MongoDB when MONGODB_URI is set, its every call bounded by the store timeout (in the driver, which cancels it
@@ -19,14 +20,10 @@ export async function createStore(config: Config, logger?: Logger): Promise<Stor
     for (const warning of dataDirWarnings(config.dataDir)) logger?.warn({ dataDir: config.dataDir }, warning);
     return store;
   }
-  // A stamped write lands within half the overlap after its stamp (the server abandons it later than that); the
-  // other half covers the difference between instances' clocks (and Rocket.Chat servers' clocks).
-  const overlapMs = config.deltaOverlapSeconds * 1000;
   const store = await MongoStore.connect({
     uri: config.mongodbUri,
     operationTimeoutMs: config.storeTimeoutMs,
-    stampedWriteTimeoutMs: Math.min(config.storeTimeoutMs, Math.floor(overlapMs / 2)),
-    lateWriteWindowMs: overlapMs,
+    ...sharedStoreTiming(config.deltaOverlapSeconds * 1000, config.storeTimeoutMs),
   });
   return withTimeout(store, config.storeTimeoutMs);
 }

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashLoginToken } from '../../src/domain/rules/accounts';
+import { hashLoginToken } from '../../src/domain/services/credentials';
 import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
 import { buildHarness, captureLogs, type CapturedLogs, type Harness } from './support/harness';
 import { CONNECTIVITY_ERRORS } from './support/faultyStore';

@@ -1,7 +1,9 @@
 import bcrypt from 'bcryptjs';
 import pino from 'pino';
 import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
-import { BCRYPT_ROUNDS, NEW_USER_PRESENCE, hashLoginToken, newLoginToken, newUserId, preHashPassword } from '../../src/domain/rules/accounts';
+import { BCRYPT_ROUNDS, NEW_USER_PRESENCE } from '../../src/domain/rules/accounts';
+import { hashLoginToken, newLoginToken, newUserId } from '../../src/domain/services/credentials';
+import { preHashPassword } from '../../src/domain/services/passwords';
 import type { PresenceStore, Store } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';

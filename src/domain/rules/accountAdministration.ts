@@ -1,11 +1,6 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
-import { newLoginToken } from './accounts';
-import { lastVisibleChangeAt } from './changes';
-
-/** A password made for someone to be told once (120 random bits, URL-safe), as the first admin's. */
-export function newGeneratedPassword(): string {
-  return newLoginToken().slice(0, 20);
-}
+import { nextChangeStamp } from './changes';
+import { isActiveAdmin } from './accounts';
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -25,7 +20,7 @@ export function pageOf(offset: number | undefined, count: number | undefined): {
  * `activeAdmins` are counted now: Rocket.Chat refuses that, and so does this service, so an admin can always log in.
  */
 export function isLastActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>, activeAdmins: number): boolean {
-  return user.active && user.roles.includes('admin') && activeAdmins <= 1;
+  return isActiveAdmin(user) && activeAdmins <= 1;
 }
 
 /**
@@ -33,8 +28,7 @@ export function isLastActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>, ac
  * of its own that every reader of changes since then finds.
  */
 export function removalStamp(user: UserRecord, now: Date): Date {
-  const last = lastVisibleChangeAt(user, now);
-  return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
+  return nextChangeStamp(user, now);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
 
@@ -22,22 +21,18 @@ export const NEW_USER_PRESENCE = {
   presenceRevision: 0,
 } as const satisfies Partial<UserRecord>;
 
+/** The one role this service gives meaning to: `admin` (every permission Rocket.Chat grants to admins). */
+export function hasAdminRole(roles: readonly string[]): boolean {
+  return roles.includes('admin');
+}
+
 export function isAdmin(identity: Identity): boolean {
-  return identity.roles.includes('admin');
+  return hasAdminRole(identity.roles);
 }
 
-/** Rocket.Chat stores login tokens as base64(sha256(token)) and never in clear. */
-export function hashLoginToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
-}
-
-/**
- * Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it (its `{ digest, algorithm:
- * 'sha-256' }` login form sends this digest); stored hashes are bcrypt of it. bcrypt itself runs behind the
- * PasswordHasher port (src/domain/services/passwords.ts).
- */
-export function preHashPassword(password: string): string {
-  return createHash('sha256').update(password).digest('hex');
+/** Whether a user counts among the admins who can log in: active, with the admin role. */
+export function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'active'>): boolean {
+  return user.active && hasAdminRole(user.roles);
 }
 
 /** bcrypt's cost for new hashes, as Rocket.Chat's (`$2b$10$`). */
@@ -45,20 +40,6 @@ export const BCRYPT_ROUNDS = 10;
 
 /** A well-formed hash that matches nothing, so an unknown user costs the same bcrypt time as a wrong password. */
 export const UNMATCHABLE_HASH = '$2b$10$' + 'A'.repeat(53);
-
-/** 43 URL-safe characters, like Rocket.Chat's Random.secret(). */
-export function newLoginToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-const ID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** 17 characters from Meteor's alphabet, so ids look like Rocket.Chat's own. */
-export function newUserId(): string {
-  let id = '';
-  for (let i = 0; i < 17; i += 1) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
-}
 
 const DAY_MS = 86_400_000;
 
@@ -91,12 +72,11 @@ export const MAX_LOGIN_TOKENS = 50;
  * MAX_LOGIN_TOKENS less one (room for the new token). Personal access tokens are kept.
  */
 export function loginTokensToPrune(tokens: readonly LoginToken[], now: Date, expirationDays: number): string[] {
-  const nowMs = now.getTime();
   const pruned: string[] = [];
   const kept: LoginToken[] = [];
   for (const token of tokens) {
     if (token.type === 'personalAccessToken') continue;
-    if (tokenExpiresAtMs(token, expirationDays) < nowMs) pruned.push(token.hashedToken);
+    if (!isTokenLive(token, now, expirationDays)) pruned.push(token.hashedToken);
     else kept.push(token);
   }
   kept.sort((a, b) => new Date(a.when).getTime() - new Date(b.when).getTime());
@@ -165,13 +145,11 @@ export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'userna
 }
 
 /**
- * The keys failed logins are counted under, the same on every instance: the client's address (as
- * limitedAddressOf counts it), and the name tried (as accountLimitNameOf counts it, lower-cased). Hashed: fixed
- * size, and no address or name is kept in clear.
+ * What failed logins are counted under, the same on every instance: the client's address (as limitedAddressOf
+ * counts it), or the name tried (as accountLimitNameOf counts it, lower-cased). Stored hashed (loginAttemptKey).
  */
-export function loginAttemptKey(kind: 'address' | 'login', value: string): string {
-  const normalised = kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
-  return `${kind}:${createHash('sha256').update(normalised).digest('base64url').slice(0, 32)}`;
+export function loginAttemptSubject(kind: 'address' | 'login', value: string): string {
+  return kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
 }
 
 /** Whether a stream ticket can still be used: until it expires (and once: the store hands it out once). */
@@ -179,7 +157,18 @@ export function isTicketCurrent(ticket: StreamTicket, now: Date): boolean {
   return ticket.expiresAt.getTime() > now.getTime();
 }
 
-/** Whether a stored login token authenticates at `now`. */
+/** Whether a stored login token is still within its lifetime at `now` (see tokenAuthenticatesUntil for the whole rule). */
 export function isTokenLive(token: LoginToken, now: Date, expirationDays: number): boolean {
   return now.getTime() <= tokenExpiresAtMs(token, expirationDays);
+}
+
+/**
+ * The one rule of a token authenticating: the user holds the token with this hash, it has not expired at `now`, and
+ * the user is active. Returns when it stops authenticating (ms since the epoch), or null when it does not now.
+ */
+export function tokenAuthenticatesUntil(user: Pick<UserRecord, 'active' | 'services'>, hashedToken: string, now: Date, expirationDays: number): number | null {
+  if (!user.active) return null;
+  const token = user.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+  if (token === undefined || !isTokenLive(token, now, expirationDays)) return null;
+  return tokenExpiresAtMs(token, expirationDays);
 }

@@ -1,6 +1,6 @@
-import { effectiveStatus } from './status';
+import { effectiveStatus, hasPresenceExpired, presenceEndMs } from './status';
 import { presenceTextOf, type PnutPresenceFields } from './pnut';
-import { isRocketChatPresence, type RocketChatPresenceFields, rocketChatPresenceOf } from './rocketChatPresence';
+import { type RocketChatPresenceFields, rocketChatFieldsOf, rocketChatPresenceOf } from './rocketChatPresence';
 import type { RocketChatChangeRecord, UserRecord } from '../ports/records';
 
 /** The names every presence answer shows beside the status; absent where only the presence fields are at hand. */
@@ -45,15 +45,23 @@ export function lastVisibleChangeAt(user: ChangeFields, now: Date): number | nul
  * null: an expiry changes what clients see only for a presence of this service's that was not offline.
  */
 export function expiryChangeAt(user: RocketChatPresenceFields, now: Date): number | null {
-  if (user.status === 'offline' || isRocketChatPresence(user)) return null;
-  const expiresAt = (user.presenceExpiresAt as Date).getTime();
-  return expiresAt <= now.getTime() ? expiresAt : null;
+  if (user.status === 'offline' || !hasPresenceExpired(user, now)) return null;
+  return presenceEndMs(user);
 }
 
-/** Whether a user belongs in the changes since `since` (inclusive: a change stamped at `since` is after it). */
-export function changedSince(user: ChangeFields, since: Date, now: Date): boolean {
+/**
+ * The user's last visible change (lastVisibleChangeAt) when it is in the changes since `since` (inclusive: a change
+ * stamped at `since` is after it), else null. The one place "changed since" is decided: reads of changes and the
+ * feed both ask it.
+ */
+export function changeSince(user: ChangeFields, since: Date, now: Date): number | null {
   const at = lastVisibleChangeAt(user, now);
-  return at !== null && at >= since.getTime();
+  return at !== null && at >= since.getTime() ? at : null;
+}
+
+/** Whether a user belongs in the changes since `since` (see changeSince). */
+export function changedSince(user: ChangeFields, since: Date, now: Date): boolean {
+  return changeSince(user, since, now) !== null;
 }
 
 type StampFields = ChangeFields & PnutPresenceFields & ShownNames;
@@ -67,9 +75,18 @@ type StampFields = ChangeFields & PnutPresenceFields & ShownNames;
  *   although the write moves the expiry that the expiry index would have found.
  */
 export function changeStampAfterWrite(before: StampFields, after: PnutPresenceFields & ShownNames, now: Date): Date | null {
+  if (isVisibleChange(before, after, now)) return nextChangeStamp(before, now);
   const last = lastVisibleChangeAt(before, now);
-  if (isVisibleChange(before, after, now)) return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
   return last === null ? null : new Date(last);
+}
+
+/**
+ * The stamp of a new visible change of this user (a write clients see, his removal): `now`, and always later than
+ * his previous change, so a user's stamp names one change: two changes in one millisecond are still two.
+ */
+export function nextChangeStamp(user: ChangeFields, now: Date): Date {
+  const last = lastVisibleChangeAt(user, now);
+  return new Date(last === null ? now.getTime() : Math.max(now.getTime(), last + 1));
 }
 
 /**
@@ -103,13 +120,7 @@ export function rocketChatChangeRecord(user: UserRecord, writtenAt: Date): Rocke
   const recorded = user.presenceSeen;
   const before = recorded === undefined
     ? { ...user, status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null }
-    : {
-      ...user,
-      status: recorded.status,
-      statusText: recorded.statusText,
-      statusDefault: recorded.statusDefault ?? undefined,
-      statusConnection: recorded.statusConnection ?? undefined,
-    };
+    : { ...user, ...rocketChatFieldsOf(recorded) };
   const after = { ...user, presenceExpiresAt: null, presenceText: null, presenceSeen: seen };
   return { presenceChangedAt: changeStampAfterWrite(before, after, writtenAt), presenceSeen: seen };
 }
@@ -132,9 +143,8 @@ export interface PresentSnapshot {
 export function snapshotValidUntil(users: readonly UserRecord[]): number {
   let validUntil = Number.POSITIVE_INFINITY;
   for (const user of users) {
-    if (isRocketChatPresence(user)) continue;
-    const expiresAtMs = (user.presenceExpiresAt as Date).getTime();
-    if (expiresAtMs < validUntil) validUntil = expiresAtMs;
+    const endMs = presenceEndMs(user);
+    if (endMs !== null && endMs < validUntil) validUntil = endMs;
   }
   return validUntil;
 }

@@ -29,6 +29,36 @@ export interface DeltaWindow {
 }
 
 /**
+ * The least overlap where other programs share the store (MongoDB): a stamped write lands up to half the overlap
+ * after its stamp and instances' clocks differ by up to the other half (sharedStoreTiming).
+ */
+export const SHARED_STORE_MIN_OVERLAP_MS = 1000;
+
+/** How a shared store keeps the overlap's promise that no change is missed. */
+export interface SharedStoreTiming {
+  /** A stamped write lands within this after its stamp, or is abandoned: half the overlap, at most the store timeout. */
+  stampedWriteTimeoutMs: number;
+  /** How far back every read of changes starts again before its point: the whole overlap. */
+  lateWriteWindowMs: number;
+}
+
+/**
+ * The one place the overlap is split: half for a stamped write to land (the server abandons it later than that),
+ * the other half for the difference between instances' clocks (and Rocket.Chat servers' clocks).
+ */
+export function sharedStoreTiming(overlapMs: number, storeTimeoutMs: number): SharedStoreTiming {
+  return { stampedWriteTimeoutMs: Math.min(storeTimeoutMs, Math.floor(overlapMs / 2)), lateWriteWindowMs: overlapMs };
+}
+
+/**
+ * How far back a delta or a resume can still be answered with changes (anything older gets the full list): the
+ * window, its overlap, and the store's late-write window. A removal must be remembered this long.
+ */
+export function readableBackMs(window: DeltaWindow, lateWriteWindowMs: number): number {
+  return window.windowMs + window.overlapMs + lateWriteWindowMs;
+}
+
+/**
  * What a client that has seen everything up to `point` needs: nothing known (`undefined`), or a point the window
  * old, gets the full list; otherwise the changes from `point` less the overlap, a point in the server's future read
  * as now. The same for a `from` (the client's clock) and a cursor (a server's): it depends on nothing but the point,

@@ -15,7 +15,14 @@ export const KNOWN_ROLES = [
 
 /** Rocket.Chat's usernames (its default UTF8_User_Names_Validation). */
 export const USERNAME_FORMAT = /^[0-9a-zA-Z-_.]+$/;
+
+/** The longest username this service takes (Rocket.Chat sets none; its clients show about this many). */
 export const USERNAME_MAX_LENGTH = 64;
+
+/** Whether `value` can be a new username: USERNAME_FORMAT, at most USERNAME_MAX_LENGTH characters. */
+export function isUsername(value: string): boolean {
+  return value.length <= USERNAME_MAX_LENGTH && USERNAME_FORMAT.test(value);
+}
 
 /** The roles a new user gets when none are asked for (Rocket.Chat's Accounts_Registration_Users_Default_Roles). */
 export const DEFAULT_ROLES = ['user'];

@@ -10,13 +10,37 @@ export interface RocketChatPresenceFields {
   presenceSeen?: RocketChatPresence;
 }
 
+/**
+ * Rocket.Chat's optional presence fields (`statusDefault`, `statusConnection`) as recorded and compared: a field a
+ * document does not have (undefined; null where a store reads it back so) is null. The one place that mapping is
+ * made; documentValueOf is its inverse.
+ */
+export function recordedValueOf(field: string | null | undefined): string | null {
+  return field ?? null;
+}
+
+/** A recorded optional field as a document holds it: absent (undefined) where it was recorded as null. */
+export function documentValueOf(recorded: string | null | undefined): string | undefined {
+  return recorded ?? undefined;
+}
+
 /** Rocket.Chat's presence fields of a document, as compared and recorded. */
 export function rocketChatPresenceOf(user: RocketChatPresenceFields): RocketChatPresence {
   return {
     status: user.status,
     statusText: user.statusText,
-    statusDefault: user.statusDefault ?? null,
-    statusConnection: user.statusConnection ?? null,
+    statusDefault: recordedValueOf(user.statusDefault),
+    statusConnection: recordedValueOf(user.statusConnection),
+  };
+}
+
+/** A recorded presence as a document's fields again (each optional field set, absent ones to undefined). */
+export function rocketChatFieldsOf(recorded: RocketChatPresence): Pick<RocketChatPresenceFields, 'status' | 'statusText' | 'statusDefault' | 'statusConnection'> {
+  return {
+    status: recorded.status,
+    statusText: recorded.statusText,
+    statusDefault: documentValueOf(recorded.statusDefault),
+    statusConnection: documentValueOf(recorded.statusConnection),
   };
 }
 

@@ -25,8 +25,29 @@ export type PresenceFields = RocketChatPresenceFields & { active?: boolean };
  * (as Rocket.Chat sets a user it deactivates).
  */
 export function effectiveStatus(user: PresenceFields, now: Date): Status {
-  if (user.active === false) return 'offline';
-  if (isRocketChatPresence(user)) return isStatus(user.status) ? user.status : 'offline';
-  if ((user.presenceExpiresAt as Date).getTime() <= now.getTime()) return 'offline';
+  if (user.active === false || hasPresenceExpired(user, now)) return 'offline';
   return isStatus(user.status) ? user.status : 'offline';
+}
+
+/** Whether the user is shown as present at `now`: any status but `offline`, as effectiveStatus decides it. */
+export function isShownPresent(user: PresenceFields, now: Date): boolean {
+  return effectiveStatus(user, now) !== 'offline';
+}
+
+/**
+ * When this service's presence of the user runs out (ms since the epoch); null for a presence that is Rocket.Chat's
+ * to end (isRocketChatPresence), which never runs out here.
+ */
+export function presenceEndMs(user: RocketChatPresenceFields): number | null {
+  return isRocketChatPresence(user) ? null : (user.presenceExpiresAt as Date).getTime();
+}
+
+/**
+ * The one place that decides that an expired presence counts as offline: a presence of this service's has expired
+ * from the millisecond its end is reached. Everything that reads presence (statuses, change stamps, snapshots)
+ * asks this.
+ */
+export function hasPresenceExpired(user: RocketChatPresenceFields, now: Date): boolean {
+  const endMs = presenceEndMs(user);
+  return endMs !== null && endMs <= now.getTime();
 }

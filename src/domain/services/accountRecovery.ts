@@ -1,8 +1,9 @@
 import type { Store } from '../ports/store';
 import type { Clock } from '../ports/clock';
-import { RejectedError, UnknownUserError } from '../errors';
-import { newGeneratedPassword } from '../rules/accountAdministration';
+import { InvalidUsernameError, UnknownUserError } from '../errors';
+import { newGeneratedPassword } from './credentials';
 import { USERNAME_FORMAT } from '../rules/newUsers';
+import { hasAdminRole } from '../rules/accounts';
 import type { AccountService } from './accountService';
 import { writeAccount, type PasswordHashing } from './userAdministration';
 
@@ -32,10 +33,10 @@ export class AccountRecovery {
 
   /**
    * A new admin named `username`, or the user of that name made an active admin with a new password.
-   * @throws RejectedError for a username Rocket.Chat would not take
+   * @throws InvalidUsernameError for a username Rocket.Chat would not take
    */
   async createAdmin(username: string): Promise<{ password: string; created: boolean; endedTokens: number }> {
-    if (!USERNAME_FORMAT.test(username)) throw new RejectedError('error-input-is-not-a-valid-field', `${username} is not a valid username`);
+    if (!USERNAME_FORMAT.test(username)) throw new InvalidUsernameError(username);
     if ((await this.store.findUserByUsername(username)) === null) {
       const { created, generatedPassword } = await this.accounts.ensureAdmin(username, undefined);
       if (created && generatedPassword !== undefined) return { password: generatedPassword, created: true, endedTokens: 0 };
@@ -47,7 +48,7 @@ export class AccountRecovery {
     await writeAccount(this.store, this.clock, user._id, (current) => ({
       passwordBcrypt,
       active: true,
-      roles: current.roles.includes('admin') ? current.roles : [...current.roles, 'admin'],
+      roles: hasAdminRole(current.roles) ? current.roles : [...current.roles, 'admin'],
     }));
     const ended = await this.store.removeLoginTokens(user._id, { keepPersonalAccessTokens: false });
     return { password, created: false, endedTokens: ended.length };

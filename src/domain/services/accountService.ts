@@ -3,8 +3,9 @@ import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
-import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
-import { InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
+import { NEW_USER_PRESENCE, accountLimitNameOf, isAdmin, type Identity, isTicketCurrent, loginTokensToPrune, tokenAuthenticatesUntil } from '../rules/accounts';
+import { hashLoginToken, loginAttemptKey, newGeneratedPassword, newLoginToken, newUserId } from './credentials';
+import { ActionNotAllowedError, FieldUnavailableError, InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
 import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { sameString } from '../../utils';
@@ -74,7 +75,7 @@ export class AccountService {
     if (identity === undefined) {
       const now = this.clock.now();
       const found = await this.userWithLiveToken(hashedToken, now);
-      if (found === null || !found.user.active) throw new UnauthorizedError();
+      if (found === null) throw new UnauthorizedError();
       const { user, expiresAtMs } = found;
       identity = { userId: user._id, username: user.username, roles: user.roles };
       // lru-cache keeps an entry while its age is at most `ttl`: one millisecond less than the cache age, so an
@@ -111,7 +112,7 @@ export class AccountService {
   private async checkCredentials(request: LoginRequest, counted: string[]): Promise<{ user: UserRecord; token: string }> {
     if ('resume' in request) {
       const found = await this.userWithLiveToken(hashLoginToken(request.resume), this.clock.now());
-      if (found === null || !found.user.active) throw new InvalidCredentialsError();
+      if (found === null) throw new InvalidCredentialsError();
       return { user: found.user, token: request.resume };
     }
     const user = await this.userNamedBy(request.name);
@@ -167,7 +168,7 @@ export class AccountService {
     const taken = await this.store.takeStreamTicket(hashLoginToken(ticket));
     if (taken === null || !isTicketCurrent(taken, now)) throw new UnauthorizedError();
     const found = await this.userWithLiveToken(taken.hashedToken, now);
-    if (found === null || !found.user.active || found.user._id !== taken.userId) throw new UnauthorizedError();
+    if (found === null || found.user._id !== taken.userId) throw new UnauthorizedError();
     return { userId: found.user._id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
   }
 
@@ -177,9 +178,8 @@ export class AccountService {
     const live = new Set<string>();
     const now = this.clock.now();
     for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
-      if (!user.active) continue;
       for (const token of user.services?.resume?.loginTokens ?? []) {
-        if (wanted.has(token.hashedToken) && isTokenLive(token, now, this.options.loginExpirationDays)) live.add(token.hashedToken);
+        if (wanted.has(token.hashedToken) && tokenAuthenticatesUntil(user, token.hashedToken, now, this.options.loginExpirationDays) !== null) live.add(token.hashedToken);
       }
     }
     return live;
@@ -200,12 +200,11 @@ export class AccountService {
     await this.store.removeLoginToken(identity.userId, identity.hashedToken);
   }
 
-  /** The token's user and when the token stops working; null when nobody has it or it has expired. */
+  /** The token's user and when the token stops working; null when the token does not authenticate (tokenAuthenticatesUntil). */
   private async userWithLiveToken(hashedToken: string, now: Date): Promise<{ user: UserRecord; expiresAtMs: number } | null> {
     const user = await this.store.findUserByHashedToken(hashedToken);
-    const token = user?.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
-    if (user === null || token === undefined || !isTokenLive(token, now, this.options.loginExpirationDays)) return null;
-    return { user, expiresAtMs: tokenExpiresAtMs(token, this.options.loginExpirationDays) };
+    const expiresAtMs = user === null ? null : tokenAuthenticatesUntil(user, hashedToken, now, this.options.loginExpirationDays);
+    return user === null || expiresAtMs === null ? null : { user, expiresAtMs };
   }
 
   async findUser(userId: string): Promise<UserRecord> {
@@ -222,7 +221,7 @@ export class AccountService {
   }
 
   async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
-    if (!isAdmin(actor)) throw new RejectedError('error-action-not-allowed', 'Adding user is not allowed');
+    if (!isAdmin(actor)) throw new ActionNotAllowedError('add-user');
     // Rocket.Chat's checks, in its order: roles, then the username, then the address.
     const unknown = unknownRoles(input.roles ?? []);
     if (unknown.length > 0) throw new UnknownRoleError(unknown);
@@ -237,7 +236,7 @@ export class AccountService {
    */
   async ensureAdmin(username: string, password: string | undefined, email?: string): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.store.findUserByUsername(username)) !== null) return { created: false };
-    const chosen = password ?? newLoginToken().slice(0, 20);
+    const chosen = password ?? newGeneratedPassword();
     try {
       // With ADMIN_EMAIL, as Rocket.Chat: the admin's address, verified (it was set by whoever installed the server).
       await this.insertUser({ username, name: 'Administrator', password: chosen, roles: ['admin', 'user'], ...(email === undefined ? {} : { email, verified: true }) });
@@ -270,7 +269,7 @@ export class AccountService {
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
       const taken = error.field === 'email' ? input.email : input.username;
-      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+      throw new FieldUnavailableError(taken);
     }
     return user;
   }

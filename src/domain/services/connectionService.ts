@@ -5,8 +5,10 @@ import type { Store } from '../ports/store';
 import type { Identity } from '../rules/accounts';
 import type { UserRecord } from '../ports/records';
 import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, type LeaseTimes } from '../rules/connections';
+import { recordedValueOf } from '../rules/rocketChatPresence';
 import type { ConnectionStatus } from '../rules/presenceStatus';
-import { newRandomId, type PresenceService } from './presenceService';
+import type { PresenceService } from './presenceService';
+import { newRandomId } from './credentials';
 import type { ConnectionKind } from '../ports/connections';
 
 export interface ConnectionOptions extends LeaseTimes {
@@ -138,7 +140,7 @@ export class ConnectionService {
   async ownConnections(user: Pick<UserRecord, '_id' | 'statusConnection'>): Promise<OwnConnections> {
     const now = this.clock.now();
     const connections = await this.store.connectionsOfUser(user._id);
-    const { withRocketChat } = presenceOfConnections(connections, 'online', now, user.statusConnection ?? null);
+    const { withRocketChat } = presenceOfConnections(connections, 'online', now, recordedValueOf(user.statusConnection));
     return { connectionStatus: withRocketChat, counts: connectionCounts(connections, now) };
   }
 

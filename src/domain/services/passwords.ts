@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { PasswordHasher } from '../ports/passwordHasher';
-import { BCRYPT_ROUNDS, UNMATCHABLE_HASH, preHashPassword } from '../rules/accounts';
+import { BCRYPT_ROUNDS, UNMATCHABLE_HASH } from '../rules/accounts';
+
+/**
+ * Rocket.Chat's clients hash the password with SHA-256 before bcrypt sees it (its `{ digest, algorithm:
+ * 'sha-256' }` login form sends this digest); stored hashes are bcrypt of it.
+ */
+export function preHashPassword(password: string): string {
+  return createHash('sha256').update(password).digest('hex');
+}
 
 /**
  * Rocket.Chat's password rules over the PasswordHasher port, which runs bcrypt off the event loop: stored hashes

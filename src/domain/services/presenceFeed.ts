@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock';
 import type { Scheduled, Timers } from '../ports/timers';
 import { firstIndexAbove } from '../../utils';
-import { expiryChangeAt, lastVisibleChangeAt } from '../rules/changes';
+import { changeSince, expiryChangeAt } from '../rules/changes';
 import { withRemovals } from '../rules/accountAdministration';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import type { PresenceStore } from '../ports/store';
@@ -155,8 +155,8 @@ export class PresenceFeed {
     const candidates = withRemovals(changedUsers, removed);
     const changed: UserRecord[] = [];
     for (const user of candidates) {
-      const stamp = lastVisibleChangeAt(user, start);
-      if (stamp === null || stamp < sinceMs || this.seenStamps.get(user._id) === stamp) continue;
+      const stamp = changeSince(user, new Date(sinceMs), start);
+      if (stamp === null || this.seenStamps.get(user._id) === stamp) continue;
       this.seenStamps.set(user._id, stamp);
       if (stamp === expiryChangeAt(user, start)) this.observer.expirySeen();
       changed.push(user);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRandomId } from './credentials';
 import type { Store } from '../ports/store';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
@@ -6,15 +6,15 @@ import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presence
 import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
-import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
-import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
+import { effectiveStatus, normaliseStatusText, isStatus, isShownPresent } from '../rules/status';
+import { ForbiddenError, InvalidParamError, InvalidStatusError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
 import { parsePnutPresence, pnutStatusEnd, resolveExpiration } from '../rules/pnut';
 import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPlan } from '../rules/cursors';
 import type { FeedJoin, FeedListener, PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import { rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
+import { recordedValueOf, rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 
 export interface PresenceOptions extends DeltaWindow {
   /** How long a declaration lasts unless renewed (pnut: 15 minutes). */
@@ -32,11 +32,6 @@ interface ChosenPresence {
   statusText: string;
   presenceText: string | null;
   showsHimself: boolean;
-}
-
-/** A new connection's or instance's id: random, never derived from a token. */
-export function newRandomId(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 /** The present users, and the time up to which they hold every change (a cursor: see rules/cursors.ts). */
@@ -147,7 +142,7 @@ export class PresenceService {
   async presentAmong(ids: readonly string[]): Promise<{ readings: PresenceReading[]; now: Date }> {
     const now = this.clock.now();
     const users = await this.store.findUsersByIds(ids);
-    return { now, readings: this.readAll(users, now).filter((reading) => reading.status !== 'offline') };
+    return { now, readings: this.readAll(users.filter((user) => isShownPresent(user, now)), now) };
   }
 
   /**
@@ -212,7 +207,7 @@ export class PresenceService {
   async statusTarget(actor: Identity, reference: UserReference): Promise<string> {
     const target = namesCaller(reference, actor) ? null : referencedUser(reference);
     if (target === null) return actor.userId;
-    if (!isAdmin(actor)) throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+    if (!isAdmin(actor)) throw new ForbiddenError('set-status-of-another-user');
     const user = target.by === 'id' ? await this.store.findUserById(target.value) : await this.store.findUserByUsername(target.value);
     if (user === null) throw new UnknownUserError();
     return user._id;
@@ -227,9 +222,9 @@ export class PresenceService {
    */
   async setStatus(actor: Identity, targetUserId: string, input: { status?: string; message?: string; expiresAt?: Date }): Promise<UserRecord> {
     if (targetUserId !== actor.userId && !isAdmin(actor)) {
-      throw new ForbiddenError('Not allowed to change the status of another user', 'error-not-allowed');
+      throw new ForbiddenError('set-status-of-another-user');
     }
-    if (input.status !== undefined && !isStatus(input.status)) throw new RejectedError('error-invalid-status', 'Valid status types include online | away | offline | busy');
+    if (input.status !== undefined && !isStatus(input.status)) throw new InvalidStatusError();
     if (input.expiresAt !== undefined) {
       if (input.status === undefined) throw new InvalidParamError('expiresAt', 'needs a status to end');
       if (input.expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidParamError('expiresAt', 'must be in the future');
@@ -388,7 +383,7 @@ export class PresenceService {
       const now = this.clock.now();
       const chosen = decide(current, now);
       const statusDefault = chosen.statusDefault ?? chosenStatusOf(current, now);
-      const rocketChatConnection = this.store.externalWriters ? current.statusConnection ?? null : null;
+      const rocketChatConnection = this.store.externalWriters ? recordedValueOf(current.statusConnection) : null;
       const presence = presenceOfConnections(connections, statusDefault, now, rocketChatConnection);
       const update: PresenceUpdate = {
         statusDefault: chosen.statusDefault,
@@ -422,7 +417,7 @@ export class PresenceService {
   private async readPresentUsers(position: number): Promise<PresentSnapshot> {
     const takenAt = this.clock.now();
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
-    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
+    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => isShownPresent(user, takenAt)).sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
     if (this.latest === undefined || this.latest.takenAt <= takenAt) this.latest = snapshot;
     if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };

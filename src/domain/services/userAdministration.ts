@@ -1,8 +1,8 @@
 import { DuplicateUserError, type Store } from '../ports/store';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
-import { ForbiddenError, InvalidEmailError, RejectedError, ReservedUsernameError, UnknownRoleError, UnknownUserError, WriteContentionError } from '../errors';
-import { isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
+import { ActionNotAllowedError, FieldUnavailableError, ForbiddenError, InvalidEmailError, InvalidUsernameError, ReservedUsernameError, UnknownRoleError, UnknownUserError, UserParamMissingError, WriteContentionError } from '../errors';
+import { isActiveAdmin, isAdmin, loginTokenExpiresAtMs, type Identity } from '../rules/accounts';
 import { emailsAfterUpdate, isLastActiveAdmin, pageOf, removalForgetAt, removalStamp } from '../rules/accountAdministration';
 import { USERNAME_FORMAT, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { changeStampAfterWrite } from '../rules/changes';
@@ -46,14 +46,14 @@ export interface AdministrationOptions {
 }
 
 /** Rocket.Chat's refusal of anything that would leave no active admin. */
-const LAST_ADMIN = (): RejectedError => new RejectedError('error-action-not-allowed', 'Leaving the app without admins is not allowed');
+const LAST_ADMIN = (): ActionNotAllowedError => new ActionNotAllowedError('leave-without-admins');
 /** Rocket.Chat's answer when the route's own permission check fails (`API.v1.unauthorized()`: 403). */
-const NOT_PERMITTED = (): ForbiddenError => new ForbiddenError('unauthorized', 'unauthorized');
+const NOT_PERMITTED = (): ForbiddenError => new ForbiddenError('administer-users');
 
 /**
  * Writes an account change decided from the user as read: at that version, or decided again from the user as it is
  * now. `decide` may throw to refuse. Returns the written user, and the one it replaced.
- * @throws UnknownUserError, RejectedError (a username or email another user holds), WriteContentionError
+ * @throws UnknownUserError, FieldUnavailableError (a username or email another user holds), WriteContentionError
  */
 export async function writeAccount(
   store: Store,
@@ -75,7 +75,7 @@ export async function writeAccount(
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
       const taken = error.field === 'email' ? fields.emails?.[0]?.address : fields.username;
-      throw new RejectedError('error-field-unavailable', `${taken} is already in use :(`);
+      throw new FieldUnavailableError(taken);
     }
   }
   throw new WriteContentionError();
@@ -123,19 +123,19 @@ export class UserAdministration {
     const admin = isAdmin(actor);
     const adminsOnly = changes.roles !== undefined || changes.active !== undefined || changes.password !== undefined || changes.email !== undefined || changes.emailVerified !== undefined;
     if (!admin && (userId !== actor.userId || adminsOnly)) {
-      throw new RejectedError('error-action-not-allowed', 'Editing user is not allowed');
+      throw new ActionNotAllowedError('edit-user');
     }
     // users.create's checks, in its order: roles, the username, the address.
     const unknown = unknownRoles(changes.roles ?? []);
     if (unknown.length > 0) throw new UnknownRoleError(unknown);
     if (changes.username !== undefined && !USERNAME_FORMAT.test(changes.username)) {
-      throw new RejectedError('error-input-is-not-a-valid-field', `${changes.username} is not a valid username`);
+      throw new InvalidUsernameError(changes.username);
     }
     if (changes.username !== undefined && isReservedUsername(changes.username)) throw new ReservedUsernameError(changes.username);
     if (changes.email !== undefined && !isEmailAddress(changes.email)) throw new InvalidEmailError(changes.email);
     const passwordBcrypt = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
-      const stillAdmin = (changes.active ?? current.active) && (changes.roles ?? current.roles).includes('admin');
+      const stillAdmin = isActiveAdmin({ active: changes.active ?? current.active, roles: changes.roles ?? current.roles });
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
       const emails = emailsAfterUpdate(current, changes.email, changes.emailVerified);
       return {
@@ -158,12 +158,7 @@ export class UserAdministration {
   /** users.setActiveStatus (admin): Rocket.Chat's answer is the user's id and `active`. */
   async setActive(actor: Identity, userId: string, active: boolean): Promise<UserRecord> {
     if (!isAdmin(actor)) throw NOT_PERMITTED();
-    try {
-      return await this.update(actor, userId, { active });
-    } catch (error) {
-      if (error instanceof UnknownUserError) throw new RejectedError('', 'User not found');
-      throw error;
-    }
+    return this.update(actor, userId, { active });
   }
 
   /**
@@ -210,8 +205,8 @@ export class UserAdministration {
     let user: UserRecord | null;
     if (userId !== undefined && userId !== '') user = await this.store.findUserById(selector.userId as string);
     else if (username !== undefined && username !== '') user = await this.store.findUserByUsername(selector.username as string);
-    else throw new RejectedError('error-user-param-not-provided', 'The required "userId" or "username" param was not provided');
-    if (user === null) throw new RejectedError('error-invalid-user', 'The required "userId" or "username" param provided does not match any users');
+    else throw new UserParamMissingError();
+    if (user === null) throw new UnknownUserError();
     return user;
   }
 

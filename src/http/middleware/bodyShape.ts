@@ -1,10 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, InvalidParamError } from '../../domain/errors';
+import { InvalidParamError } from '../../domain/errors';
+import { WordedRefusal } from '../responses/errorWording';
 
 /** A body that is neither JSON nor a form (415). */
-export class UnsupportedMediaTypeError extends DomainError {
+export class UnsupportedMediaTypeError extends WordedRefusal {
   constructor() {
-    super('unsupported-media-type', 'The request body must be application/json or application/x-www-form-urlencoded');
+    super('unsupported-media-type', 'The request body must be application/json or application/x-www-form-urlencoded', 415);
   }
 }
 

@@ -4,21 +4,17 @@ import {
   DomainError,
   ForbiddenError,
   InvalidCredentialsError,
-  InvalidEmailError,
-  NotFoundError,
-  ReservedUsernameError,
   StreamsUnavailableError,
   TooManyLoginAttemptsError,
   TooManyStreamsError,
   UnauthorizedError,
-  UnknownRoleError,
   UnknownUserError,
   WriteContentionError,
 } from '../../domain/errors';
 import { StoreUnavailableError } from '../../domain/ports/store';
 import { PasswordChecksBusyError } from '../../domain/ports/passwordHasher';
-import { UnsupportedMediaTypeError } from './bodyShape';
-import { apiOf } from '../requests';
+import { apiOf, type Api } from '../requests';
+import { pnutWording, rocketChatWording, WordedRefusal } from '../responses/errorWording';
 import { pnutError } from '../responses/pnut';
 import { sendRocketChatJson } from '../responses/rocketChat';
 import { markLoadShed, requestSummary } from './observeRequests';
@@ -49,44 +45,27 @@ function bodyParserFailure(error: { type?: unknown; status?: unknown }): Failure
 }
 
 /** The HTTP status of each domain failure; any other DomainError is a request refused as it stands (400). */
-function statusOf(error: DomainError): number {
+function statusOf(error: DomainError, api: Api): number {
+  if (error instanceof WordedRefusal) return error.status;
   // A login refused past the failed-login limit answers as Rocket.Chat's blocking of failed logins: 401.
   if (error instanceof UnauthorizedError || error instanceof InvalidCredentialsError || error instanceof TooManyLoginAttemptsError) return 401;
   if (error instanceof ForbiddenError) return 403;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof UnsupportedMediaTypeError) return 415;
+  if (error instanceof UnknownUserError && api === 'pnut') return 404;
   if (error instanceof TooManyStreamsError) return 429;
   if (error instanceof WriteContentionError || error instanceof StreamsUnavailableError) return 503;
   return 400;
 }
 
-function failureOf(error: unknown): Failure | undefined {
-  if (error instanceof DomainError) return { status: statusOf(error), message: error.message, errorType: error.code };
+/** A failure as answered through `api`: its status, and the API's wording (errorWording.ts), never the error's message. */
+function failureOf(error: unknown, api: Api): Failure | undefined {
+  if (error instanceof DomainError) {
+    return { status: statusOf(error, api), message: api === 'pnut' ? pnutWording(error) : rocketChatWording(error), errorType: error.code };
+  }
   if (error instanceof StoreUnavailableError) return { status: 503, message: 'Service unavailable, try again shortly' };
   // Logins and users.create share the queue: the message fits both.
   if (error instanceof PasswordChecksBusyError) return { status: 503, message: 'Too many password checks at once, try again shortly' };
   if (typeof error === 'object' && error !== null) return bodyParserFailure(error);
   return undefined;
-}
-
-/** As Rocket.Chat's `_.escape`, which its messages quoting a client's value go through. */
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
-}
-
-/**
- * Rocket.Chat's words for the failures its clients show or match on, where the domain's differ: the API's wording
- * is the HTTP layer's.
- */
-function rocketChatMessage(error: DomainError): string {
-  if (error instanceof ForbiddenError) return 'unauthorized';
-  if (error instanceof UnknownUserError) return 'The required "userId" or "username" param provided does not match any users';
-  if (error instanceof ReservedUsernameError) return `${escapeHtml(error.username)} is blocked and can't be used!`;
-  if (error instanceof InvalidEmailError) return `Invalid email ${escapeHtml(error.address)}`;
-  if (error instanceof UnknownRoleError) return 'The field Roles consist invalid role id';
-  if (error.code === 'error-invalid-status') return 'Valid status types include online, away, offline, and busy.';
-  return error.message;
 }
 
 /**
@@ -132,7 +111,8 @@ function rocketChatBody(failure: Failure): object {
  */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    let failure = failureOf(error);
+    const api = apiOf(req);
+    let failure = failureOf(error, api);
     if (failure === undefined) {
       logger.error({ req: requestSummary(req, res), err: error }, 'unhandled error');
       failure = { status: 500, message: 'Internal server error' };
@@ -150,16 +130,13 @@ export function errorHandler(logger: Logger) {
     if (error instanceof TooManyLoginAttemptsError) setRateLimitHeaders(res, error);
     // The queue drains a check every few tens of milliseconds per worker.
     if (error instanceof PasswordChecksBusyError) res.setHeader('Retry-After', '1');
-    if (apiOf(req) === 'pnut') pnutError(req, res, failure.status, failure.message);
+    if (api === 'pnut') pnutError(req, res, failure.status, failure.message);
     else if (error instanceof TooManyLoginAttemptsError) sendRocketChatJson(req, res, failure.status, JSON.stringify(blockedLoginBody(error)));
-    else {
-      const message = error instanceof DomainError ? rocketChatMessage(error) : failure.message;
-      sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody({ ...failure, message })));
-    }
+    else sendRocketChatJson(req, res, failure.status, JSON.stringify(rocketChatBody(failure)));
   };
 }
 
 /** Any route nobody serves: a JSON 404 through the error handler, never Express's HTML page. */
 export function notFound(req: Request): never {
-  throw new NotFoundError(`Not found: ${req.method} ${req.path}`);
+  throw new WordedRefusal('error-not-found', `Not found: ${req.method} ${req.path}`, 404);
 }

@@ -210,7 +210,10 @@
     sendHeartbeat();
   }
 
-  /** An event: `full` replaces the list, otherwise it updates the users it names; an offline user leaves. */
+  /**
+   * An event: `full` replaces the list, otherwise it updates the users it names; an offline user leaves. Each status
+   * is the one the service decided (effectiveStatus, an expired presence included): the page keeps no rule of its own.
+   */
   function apply({ users, full }) {
     if (full) present.clear();
     for (const user of users) {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
-import { ForbiddenError, NotFoundError, UnknownUserError } from '../../domain/errors';
+import { WordedRefusal } from '../responses/errorWording';
 import type { PresenceService } from '../../domain/services/presenceService';
 import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
@@ -40,9 +40,8 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
 
   const userPresence: RequestHandler[] = [...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
     const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
-    const reading = await presence.readUser(userId).catch((error: unknown) => {
-      throw error instanceof UnknownUserError ? new NotFoundError('User not found') : error;
-    });
+    // A user nobody has: pnut's 404 "User not found" (the error handler words it for pnut).
+    const reading = await presence.readUser(userId);
     pnutSuccess(req, res, pnutPresenceObject(reading.user, presence.now()));
   }];
   router.get('/users/:user_id/presence', ...userPresence);
@@ -59,7 +58,7 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
     async (req: Request, res: Response) => {
       const callerId = identityOf(res).userId;
       const target = req.params.user_id === 'me' ? callerId : String(req.params.user_id);
-      if (target !== callerId) throw new ForbiddenError("You may only update your own presence");
+      if (target !== callerId) throw new WordedRefusal('error-not-allowed', 'You may only update your own presence', 403);
       const expiration = paramOf(req, 'expiration');
       // update_presence on this call overrides it: one update, not two. A bad expiration is refused all the same.
       if (updatedPresenceOf(res) === true) presence.checkPnutExpiration(expiration);

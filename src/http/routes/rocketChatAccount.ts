@@ -11,7 +11,7 @@ import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
 import { optionalBoolean, optionalFlatObject, optionalString, optionalStringList, plainStringProblem, rejectInvalid, requiredString, unsupported } from '../validation/params';
 import { ACCOUNT_FIELD_MAX, CREATE_ROLES_MAX, CUSTOM_FIELD_VALUE_MAX, CUSTOM_FIELDS_MAX, LOGIN_MAX, NEW_PASSWORD_MIN, PASSWORD_MAX, ROLE_MAX, STATUS_TEXT_MAX, USERNAME_MAX } from '../validation/limits';
 import { isPasswordDigest, loginNameOfUserString, type LoginName, type PasswordProof } from '../../domain/rules/logins';
-import { USERNAME_FORMAT } from '../../domain/rules/newUsers';
+import { isUsername } from '../../domain/rules/newUsers';
 import { rocketChatMe, rocketChatOwnUser } from '../views/rocketChatUser';
 
 /** A login field as a plain string, or a 400 naming it. */
@@ -121,7 +121,7 @@ export function addRocketChatAccountRoutes(
   router.post(
     '/users.create',
     ...auth,
-    requiredString(body, 'username', USERNAME_MAX).matches(USERNAME_FORMAT).withMessage('may hold only letters, digits, "-", "_" and "."'),
+    requiredString(body, 'username', USERNAME_MAX).custom((value: string) => isUsername(value)).withMessage('may hold only letters, digits, "-", "_" and "."'),
     requiredString(body, 'name', ACCOUNT_FIELD_MAX),
     requiredString(body, 'password', PASSWORD_MAX).isLength({ min: NEW_PASSWORD_MIN }).withMessage('must not be empty'),
     optionalString(body, 'email', ACCOUNT_FIELD_MAX),

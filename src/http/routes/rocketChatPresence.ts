@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { effectiveStatus } from '../../domain/rules/status';
-import { RejectedError } from '../../domain/errors';
+import { WordedRefusal } from '../responses/errorWording';
 import type { UserReference } from '../../domain/rules/userNaming';
 import type { PresenceService } from '../../domain/services/presenceService';
 import type { ConnectionService } from '../../domain/services/connectionService';
@@ -74,7 +74,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     async (req: Request, res: Response) => {
       const { status, message, expiresAt } = (req.body ?? {}) as { status?: string; message?: string; expiresAt?: Date };
       // Rocket.Chat's check of the body (a status or a message), word for word: its clients match on it.
-      if (status === undefined && message === undefined) throw new RejectedError('', 'Match error: Failed Match.OneOf, Match.Maybe or Match.Optional validation');
+      if (status === undefined && message === undefined) throw new WordedRefusal('', 'Match error: Failed Match.OneOf, Match.Maybe or Match.Optional validation');
       const identity = identityOf(res);
       const target = await presence.statusTarget(identity, userReferenceOf(req.body));
       await presence.setStatus(identity, target, { status, message, expiresAt });

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
-import { InvalidParamError, RejectedError } from '../../domain/errors';
+import { InvalidParamError, UnknownUserError } from '../../domain/errors';
+import { WordedRefusal } from '../responses/errorWording';
 import { isAdmin } from '../../domain/rules/accounts';
 import type { PresenceService } from '../../domain/services/presenceService';
 import type { UserAdministration } from '../../domain/services/userAdministration';
@@ -50,9 +51,9 @@ export function addRocketChatUserRoutes(router: Router, auth: RequestHandler[], 
       const { userId, username } = req.query as Record<string, string | undefined>;
       if (userId === undefined && username === undefined) throw new InvalidParamError('userId', 'or "username" is required');
       // Rocket.Chat's answers: an empty one is no search, an unknown one no user.
-      if ((userId ?? '') === '' && (username ?? '') === '') throw new RejectedError('', 'Invalid search query.');
+      if ((userId ?? '') === '' && (username ?? '') === '') throw new WordedRefusal('', 'Invalid search query.');
       const user = await users.find({ userId, username });
-      if (user === null) throw new RejectedError('', 'User not found.');
+      if (user === null) throw new WordedRefusal('', 'User not found.');
       const identity = identityOf(res);
       const status = presence.read(user, presence.now()).status;
       const view = user._id === identity.userId || isAdmin(identity) ? rocketChatOwnUser(user, status) : rocketChatPublicUser(user, status);
@@ -68,7 +69,10 @@ export function addRocketChatUserRoutes(router: Router, auth: RequestHandler[], 
 
   router.post('/users.setActiveStatus', ...auth, async (req: Request, res: Response) => {
     const { userId, activeStatus } = activeStatusOf(req.body);
-    const user = await users.setActive(identityOf(res), userId, activeStatus);
+    // Rocket.Chat's setActiveStatus words an unknown user its own way, without an errorType.
+    const user = await users.setActive(identityOf(res), userId, activeStatus).catch((error: unknown) => {
+      throw error instanceof UnknownUserError ? new WordedRefusal('', 'User not found') : error;
+    });
     rocketChatSuccess(req, res, { user: { _id: user._id, active: user.active } });
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
-import { hashLoginToken } from '../../../src/domain/rules/accounts';
+import { hashLoginToken } from '../../../src/domain/services/credentials';
 import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 import { expectRocketChatJson, LOGIN_REFUSED, LOGIN_TOKEN_FORMAT } from './rocketChatKit';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashLoginToken } from '../../../src/domain/rules/accounts';
+import { hashLoginToken } from '../../../src/domain/services/credentials';
 import { TEST_PASSWORD, appPerTest, currentApp, describeEachStore, type SeededUser } from '../../support/testApp';
 
 const DAY_MS = 86_400_000;

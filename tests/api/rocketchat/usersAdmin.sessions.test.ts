@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashLoginToken } from '../../../src/domain/rules/accounts';
+import { hashLoginToken } from '../../../src/domain/services/credentials';
 import { TEST_PASSWORD, appPerTest, buildSecondInstance, currentApp, describeEachStore, usersPerTest, type SeededUser } from '../../support/testApp';
 import { listen, openStream, type SseClient } from '../stream/sseClient';
 import { expectRocketChatError, goStatus, idsOf, INVALID_USER, NOT_LOGGED_IN, plainView, presenceList } from './rocketChatKit';

@@ -1,25 +1,4 @@
-import bcrypt from 'bcryptjs';
-import { createHash } from 'node:crypto';
-import { accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, limitedAddressOf, loginAttemptKey, preHashPassword, UNMATCHABLE_HASH, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive } from '../../../src/domain/rules/accounts';
-
-describe('credentials', () => {
-  it('hashes a login token as Rocket.Chat does: base64(sha256(token))', () => {
-    expect(hashLoginToken('abc')).toBe(createHash('sha256').update('abc').digest('base64'));
-  });
-  it('pre-hashes a password as Rocket.Chat\'s clients do: sha256 hex', () => {
-    expect(preHashPassword('s3cret')).toBe(createHash('sha256').update('s3cret').digest('hex'));
-  });
-  it('has an unmatchable hash bcrypt reads as a cost-10 hash', async () => {
-    expect(bcrypt.getRounds(UNMATCHABLE_HASH)).toBe(10);
-    expect(await bcrypt.compare(preHashPassword(''), UNMATCHABLE_HASH)).toBe(false);
-  });
-  it('makes 43-character URL-safe tokens and 17-character ids, different each time', () => {
-    expect(newLoginToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(newUserId()).toMatch(/^[23456789A-HJ-NP-TW-Za-km-z]{17}$/);
-    expect(new Set(Array.from({ length: 100 }, () => newLoginToken())).size).toBe(100);
-    expect(new Set(Array.from({ length: 100 }, () => newUserId())).size).toBe(100);
-  });
-});
+import { accountLimitNameOf, hasAdminRole, isActiveAdmin, isAdmin, limitedAddressOf, loginAttemptSubject, loginTokenExpiresAtMs, loginTokensToPrune, MAX_LOGIN_TOKENS, tokenExpiresAtMs, isTicketCurrent, isTokenLive, tokenAuthenticatesUntil } from '../../../src/domain/rules/accounts';
 
 const isLoginTokenExpired = (when: Date, at: Date, days: number) => at.getTime() > tokenExpiresAtMs({ when, hashedToken: 'h' }, days);
 
@@ -79,21 +58,12 @@ describe('how many login tokens a user keeps', () => {
   });
 });
 
-describe('login attempt keys', () => {
-  it('count every spelling of a login name together, and apart from the address kind', () => {
-    expect(loginAttemptKey('login', 'Alice')).toBe(loginAttemptKey('login', 'alice'));
-    const keys = [loginAttemptKey('login', '10.0.0.1'), loginAttemptKey('address', '10.0.0.1'), loginAttemptKey('address', '10.0.0.2')];
-    expect(keys.map((key) => key.replace(/:[A-Za-z0-9_-]{32}$/, ':…'))).toEqual(['login:…', 'address:…', 'address:…']);
-    expect(new Set(keys).size).toBe(3);
-    // The same value under two kinds differs by the kind alone; two addresses by the hash.
-    expect(keys[0].slice('login:'.length)).toBe(keys[1].slice('address:'.length));
-    expect(keys[1]).toBe(`address:${createHash('sha256').update('10.0.0.1').digest('base64url').slice(0, 32)}`);
+describe('loginAttemptSubject: what failed logins are counted under', () => {
+  it('counts every spelling of a login name together', () => {
+    expect(loginAttemptSubject('login', 'Alice')).toBe('alice');
   });
-
-  it('are of one bounded size and hold no name or address in clear, however long the input', () => {
-    const key = loginAttemptKey('login', 'x'.repeat(10_000));
-    expect(key).toMatch(/^login:[A-Za-z0-9_-]{32}$/);
-    expect(loginAttemptKey('address', '192.0.2.77')).not.toContain('192.0.2.77');
+  it('counts an address as limitedAddressOf does', () => {
+    expect(loginAttemptSubject('address', '[2001:db8:1:2::1]:443')).toBe('2001:db8:1:2::/64');
   });
 });
 
@@ -151,10 +121,10 @@ describe('limitedAddressOf: what the per-address login limit counts an address a
   });
 
   it('gives one login attempt key to a /64 and to an IPv4 address and its mapped form', () => {
-    expect(loginAttemptKey('address', '2001:db8:1:2::1')).toBe(loginAttemptKey('address', '2001:db8:1:2:aaaa:bbbb:cccc:dddd'));
-    expect(loginAttemptKey('address', '2001:db8:1:2::1')).not.toBe(loginAttemptKey('address', '2001:db8:1:3::1'));
-    expect(loginAttemptKey('address', '::ffff:10.0.0.1')).toBe(loginAttemptKey('address', '10.0.0.1'));
-    expect(loginAttemptKey('address', '10.0.0.1')).not.toBe(loginAttemptKey('address', '10.0.0.2'));
+    expect(loginAttemptSubject('address', '2001:db8:1:2::1')).toBe(loginAttemptSubject('address', '2001:db8:1:2:aaaa:bbbb:cccc:dddd'));
+    expect(loginAttemptSubject('address', '2001:db8:1:2::1')).not.toBe(loginAttemptSubject('address', '2001:db8:1:3::1'));
+    expect(loginAttemptSubject('address', '::ffff:10.0.0.1')).toBe(loginAttemptSubject('address', '10.0.0.1'));
+    expect(loginAttemptSubject('address', '10.0.0.1')).not.toBe(loginAttemptSubject('address', '10.0.0.2'));
   });
 });
 
@@ -168,5 +138,36 @@ describe('isTokenLive and isTicketCurrent', () => {
     const ticket = { hashedTicket: 't', userId: 'u', hashedToken: 'h', expiresAt: new Date('2026-01-01T00:00:30.000Z') };
     expect(isTicketCurrent(ticket, new Date('2026-01-01T00:00:29.999Z'))).toBe(true);
     expect(isTicketCurrent(ticket, new Date('2026-01-01T00:00:30.000Z'))).toBe(false);
+  });
+});
+
+describe('tokenAuthenticatesUntil: a token authenticates', () => {
+  const when = new Date('2026-01-10T12:00:00.000Z');
+  const lastMs = new Date('2026-04-10T12:00:00.000Z').getTime();
+  const holder = (active: boolean) => ({ active, services: { resume: { loginTokens: [{ when, hashedToken: 'h' }, { when: new Date(0), hashedToken: 'pat', type: 'personalAccessToken' as const }] } } });
+  it('while the active user holds it and it has not expired: until its last millisecond', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs), 90)).toBe(lastMs);
+    expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs + 1), 90)).toBeNull();
+  });
+  it('never for a token the user does not hold, nor for an inactive user', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'other', when, 90)).toBeNull();
+    expect(tokenAuthenticatesUntil(holder(false), 'h', when, 90)).toBeNull();
+    expect(tokenAuthenticatesUntil({ active: true }, 'h', when, 90)).toBeNull();
+  });
+  it('forever for a personal access token of an active user', () => {
+    expect(tokenAuthenticatesUntil(holder(true), 'pat', new Date('2030-01-01T00:00:00.000Z'), 90)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('who is an admin', () => {
+  it('is whoever has the admin role', () => {
+    expect(hasAdminRole(['user', 'admin'])).toBe(true);
+    expect(hasAdminRole(['user', 'Admin', 'moderator'])).toBe(false);
+    expect(isAdmin({ userId: 'u', username: 'u', roles: ['admin'], hashedToken: 'h' })).toBe(true);
+  });
+  it('counts among the admins who can log in only while active', () => {
+    expect(isActiveAdmin({ active: true, roles: ['admin'] })).toBe(true);
+    expect(isActiveAdmin({ active: false, roles: ['admin'] })).toBe(false);
+    expect(isActiveAdmin({ active: true, roles: ['user'] })).toBe(false);
   });
 });

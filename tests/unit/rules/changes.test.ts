@@ -1,4 +1,4 @@
-import { expiryChangeAt, isVisibleChange, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
+import { expiryChangeAt, isVisibleChange, nextChangeStamp, changeSince, changedSince, lastVisibleChangeAt, changeStampAfterWrite, lastSeenAfterWrite, snapshotValidUntil } from '../../../src/domain/rules/changes';
 import type { Status, UserRecord } from '../../../src/domain/ports/records';
 
 const moment = new Date('2026-01-01T12:00:00.000Z');
@@ -75,6 +75,18 @@ describe('changedSince', () => {
   });
 });
 
+describe('changeSince', () => {
+  const user = ours('online', at(5000), at(1000));
+  it('is the stamp of the last visible change when it is at or after `since`', () => {
+    expect(changeSince(user, at(1000), at(2000))).toBe(1000);
+    expect(changeSince(user, at(5000), at(6000))).toBe(5000);
+  });
+  it('is null for a change before `since`, and for a user who never changed', () => {
+    expect(changeSince(user, at(1001), at(2000))).toBeNull();
+    expect(changeSince({ status: 'offline', statusText: '', presenceExpiresAt: null, presenceChangedAt: null }, at(0), at(2000))).toBeNull();
+  });
+});
+
 const presence = (status: Status, expiresAt: number | null, changedAt: number | null, statusText = '') => ({
   status,
   statusText,
@@ -143,5 +155,16 @@ describe('expiryChangeAt', () => {
   it('is never for an invisible user, nor for a presence of Rocket.Chat\'s (no expiry of this service)', () => {
     expect(expiryChangeAt(ours('offline', 5000), at(9000))).toBeNull();
     expect(expiryChangeAt(ours('online', null), at(9000))).toBeNull();
+  });
+});
+
+describe('nextChangeStamp', () => {
+  it('is now for a user who never changed, and for one whose last change is older', () => {
+    expect(nextChangeStamp({ status: 'offline', statusText: '', presenceExpiresAt: null, presenceChangedAt: null }, at(5000))).toEqual(at(5000));
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(3000) }, at(5000))).toEqual(at(5000));
+  });
+  it('is one millisecond after a last change at or after now, so two changes are never one stamp', () => {
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(5000) }, at(5000))).toEqual(at(5001));
+    expect(nextChangeStamp({ status: 'away', statusText: '', presenceExpiresAt: null, presenceChangedAt: at(7000) }, at(5000))).toEqual(at(7001));
   });
 });

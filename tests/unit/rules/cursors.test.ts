@@ -1,4 +1,4 @@
-import { formatCursor, parseCursor, planChangesSince } from '../../../src/domain/rules/cursors';
+import { formatCursor, parseCursor, planChangesSince, readableBackMs, SHARED_STORE_MIN_OVERLAP_MS, sharedStoreTiming } from '../../../src/domain/rules/cursors';
 
 describe('presence cursors', () => {
   it('name a server time that reads back the same on any instance', () => {
@@ -31,5 +31,21 @@ describe('planChangesSince', () => {
   });
   it('depends on nothing but the point: the same answer on every instance, for every consumer of a token', () => {
     expect(planChangesSince(ago(30_000), now, window)).toEqual(planChangesSince(ago(30_000), now, window));
+  });
+});
+
+describe('the delta overlap', () => {
+  it('is split in a shared store: half for a stamped write to land (at most the store timeout), all of it read again', () => {
+    expect(sharedStoreTiming(2000, 5000)).toEqual({ stampedWriteTimeoutMs: 1000, lateWriteWindowMs: 2000 });
+    expect(sharedStoreTiming(3001, 5000)).toEqual({ stampedWriteTimeoutMs: 1500, lateWriteWindowMs: 3001 });
+    expect(sharedStoreTiming(20_000, 5000)).toEqual({ stampedWriteTimeoutMs: 5000, lateWriteWindowMs: 20_000 });
+  });
+  it('is at least a second in a shared store, leaving each half some room', () => {
+    expect(SHARED_STORE_MIN_OVERLAP_MS).toBe(1000);
+    expect(sharedStoreTiming(SHARED_STORE_MIN_OVERLAP_MS, 5000).stampedWriteTimeoutMs).toBeGreaterThan(0);
+  });
+  it('counts in how far back changes can be read: window, overlap and the late-write window', () => {
+    expect(readableBackMs({ windowMs: 600_000, overlapMs: 2000 }, 2000)).toBe(604_000);
+    expect(readableBackMs({ windowMs: 600_000, overlapMs: 2000 }, 0)).toBe(602_000);
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, KNOWN_ROLES, unknownRoles } from '../../../src/domain/rules/newUsers';
+import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, isUsername, KNOWN_ROLES, unknownRoles, USERNAME_MAX_LENGTH } from '../../../src/domain/rules/newUsers';
 import { DEFAULT_USER_PREFERENCES } from '../../../src/domain/rules/preferences';
 
 describe('a new user’s roles', () => {
@@ -34,4 +34,9 @@ describe('default preferences', () => {
     expect(Object.isFrozen(DEFAULT_USER_PREFERENCES)).toBe(true);
     expect(Object.isFrozen(DEFAULT_USER_PREFERENCES.sidebarSectionsOrder)).toBe(true);
   });
+});
+
+describe('isUsername: the username pattern, one home for configuration and users.create', () => {
+  it.each(['alice', 'rocket.cat', 'a-b_c.9', 'x'.repeat(USERNAME_MAX_LENGTH)])('takes %s', (name) => expect(isUsername(name)).toBe(true));
+  it.each(['', 'al ice', 'alice@example.com', 'élodie', 'x'.repeat(USERNAME_MAX_LENGTH + 1)])('refuses %p', (name) => expect(isUsername(name)).toBe(false));
 });

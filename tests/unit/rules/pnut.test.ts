@@ -84,7 +84,15 @@ describe("pnut's 100-code-point limit", () => {
     expect(isPnutPresenceString('🎧'.repeat(101))).toBe(false);
   });
   it('is enforced where a presence string is parsed, naming the parameter', () => {
-    expect(() => parsePnutPresence('x'.repeat(101))).toThrow(new InvalidParamError('presence', 'must be at most 100 characters long'));
+    // The error carries what it concerns; the words a client reads are the HTTP layer's (errorWording.ts).
+    let thrown: unknown;
+    try {
+      parsePnutPresence('x'.repeat(101));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidParamError);
+    expect(thrown).toMatchObject({ param: 'presence', reason: 'must be at most 100 characters long' });
     expect(parsePnutPresence('x'.repeat(100))).toMatchObject({ kind: 'set', status: 'online' });
   });
 });

@@ -1,4 +1,4 @@
-import { hasUnrecordedRocketChatWrite, isRocketChatPresence, rocketChatPresenceOf, rocketChatWroteSince } from '../../../src/domain/rules/rocketChatPresence';
+import { documentValueOf, hasUnrecordedRocketChatWrite, isRocketChatPresence, recordedValueOf, rocketChatFieldsOf, rocketChatPresenceOf, rocketChatWroteSince } from '../../../src/domain/rules/rocketChatPresence';
 import { rocketChatChangeRecord } from '../../../src/domain/rules/changes';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { userRecord } from '../../support/testApp';
@@ -66,5 +66,24 @@ describe('recording a Rocket.Chat write', () => {
   it('stamps after the previous stamp even when the clock reads earlier (two changes in one millisecond stay two)', () => {
     const record = rocketChatChangeRecord(user({ status: 'away', presenceSeen: seen('online'), presenceChangedAt: now }), now);
     expect(record.presenceChangedAt).toEqual(new Date(now.getTime() + 1));
+  });
+});
+
+describe('Rocket.Chat\'s optional presence fields: absent in a document, null when recorded', () => {
+  it('records an absent or null field as null, a set one as it is', () => {
+    expect(recordedValueOf(undefined)).toBeNull();
+    expect(recordedValueOf(null)).toBeNull();
+    expect(recordedValueOf('away')).toBe('away');
+  });
+  it('gives a field recorded as null back as absent', () => {
+    expect(documentValueOf(null)).toBeUndefined();
+    expect(documentValueOf('online')).toBe('online');
+  });
+  it('maps a document there and back', () => {
+    const recorded = rocketChatPresenceOf({ status: 'away', statusText: 'lunch', statusConnection: 'online', presenceExpiresAt: null });
+    expect(recorded).toEqual({ status: 'away', statusText: 'lunch', statusDefault: null, statusConnection: 'online' });
+    const fields = rocketChatFieldsOf(recorded);
+    expect(fields).toEqual({ status: 'away', statusText: 'lunch', statusDefault: undefined, statusConnection: 'online' });
+    expect('statusDefault' in fields).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { STATUSES } from '../../../src/domain/ports/records';
-import { isStatus, normaliseStatusText, STATUS_TEXT_MAX_LENGTH, effectiveStatus } from '../../../src/domain/rules/status';
+import { isStatus, normaliseStatusText, STATUS_TEXT_MAX_LENGTH, effectiveStatus, hasPresenceExpired, isShownPresent, presenceEndMs } from '../../../src/domain/rules/status';
 
 describe('isStatus', () => {
   it.each(STATUSES)('accepts %s', (status) => expect(isStatus(status)).toBe(true));
@@ -54,5 +54,35 @@ describe('effectiveStatus of a presence Rocket.Chat set', () => {
   });
   it('reads a status Rocket.Chat knows and this service does not (disabled) as offline', () => {
     expect(effectiveStatus({ status: 'disabled', statusText: '', presenceExpiresAt: null }, now)).toBe('offline');
+  });
+});
+
+describe('hasPresenceExpired: an expired presence counts as offline', () => {
+  it('holds from the very millisecond a presence of this service ends, not before', () => {
+    expect(hasPresenceExpired({ status: 'online', statusText: '', presenceExpiresAt: later, presenceSeen: seen('online') }, now)).toBe(false);
+    expect(hasPresenceExpired({ status: 'online', statusText: '', presenceExpiresAt: now, presenceSeen: seen('online') }, now)).toBe(true);
+  });
+  it('never holds for a presence that is Rocket.Chat\'s to end', () => {
+    expect(hasPresenceExpired({ status: 'online', statusText: '', presenceExpiresAt: null }, now)).toBe(false);
+    const rewritten = { status: 'away', statusText: '', presenceExpiresAt: new Date(now.getTime() - 60_000), presenceSeen: seen('online') };
+    expect(hasPresenceExpired(rewritten, now)).toBe(false);
+  });
+});
+
+describe('presenceEndMs', () => {
+  it('is the expiry of a presence of this service, null for Rocket.Chat\'s', () => {
+    expect(presenceEndMs({ status: 'online', statusText: '', presenceExpiresAt: later, presenceSeen: seen('online') })).toBe(later.getTime());
+    expect(presenceEndMs({ status: 'online', statusText: '', presenceExpiresAt: null })).toBeNull();
+  });
+});
+
+describe('isShownPresent', () => {
+  it('holds for a current status other than offline', () => {
+    expect(isShownPresent({ status: 'busy', statusText: '', presenceExpiresAt: later, presenceSeen: seen('busy') }, now)).toBe(true);
+  });
+  it('fails for an expired presence, an invisible user and a deactivated one', () => {
+    expect(isShownPresent({ status: 'busy', statusText: '', presenceExpiresAt: now, presenceSeen: seen('busy') }, now)).toBe(false);
+    expect(isShownPresent({ status: 'offline', statusText: '', presenceExpiresAt: later, presenceSeen: seen('offline') }, now)).toBe(false);
+    expect(isShownPresent({ status: 'online', statusText: '', presenceExpiresAt: null, active: false }, now)).toBe(false);
   });
 });

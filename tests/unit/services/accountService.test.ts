@@ -1,4 +1,4 @@
-import { hashLoginToken } from '../../../src/domain/rules/accounts';
+import { hashLoginToken } from '../../../src/domain/services/credentials';
 import { InvalidCredentialsError, TooManyLoginAttemptsError, UnauthorizedError } from '../../../src/domain/errors';
 import { ACCOUNT_OPTIONS, buildDomainServices, type DomainServices } from '../../support/domainServices';
 import { TEST_PASSWORD, type SeededUser } from '../../support/testApp';
