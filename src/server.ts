@@ -10,7 +10,7 @@ import { systemClock } from './domain/ports/clock';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
-import type { PresenceStore } from './domain/ports/store';
+import type { Store } from './domain/ports/store';
 import type { Logger } from 'pino';
 import { accountOptionsOf } from './config/accountOptions';
 
@@ -21,7 +21,7 @@ import { accountOptionsOf } from './config/accountOptions';
  */
 export async function shutDown(
   server: Server,
-  store: PresenceStore,
+  store: Store,
   timeoutMs: number,
   logger: Logger,
   closeStreams: () => void = () => undefined,
@@ -40,7 +40,7 @@ export async function shutDown(
   await store.close();
 }
 
-async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
+async function ensureAdmin(config: Config, store: Store, logger: Logger): Promise<void> {
   // A worker of its own, started only if the admin has to be created, ended before the app starts its own.
   const hasher = new BcryptWorkerPool({ workers: 1, maxWaiting: 1 });
   const accounts = new AccountService(store, systemClock, accountOptionsOf(config, { cacheTokens: false }), new Passwords(hasher));

@@ -1,14 +1,14 @@
 import { DuplicateUserError } from '../../src/domain/ports/store';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
-import type { AccountUpdate, RemovedUser, UserRecord } from '../../src/domain/ports/records';
+import type { AccountUpdate, LoginToken, RemovedUser, UserRecord } from '../../src/domain/ports/records';
 import type { TestStore } from '../support/stores';
 import { describeEachStore, userRecord } from '../support/testApp';
-import { at, everyFieldUser, withoutCredentials } from './support/users';
+import { at, everyFieldUser, T0, withoutCredentials } from './support/users';
 
 const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
 
-/** Account management (issue 23): both stores give the same answers. */
-describeEachStore('PresenceStore contract: accounts', (kind) => {
+/** Accounts and their credentials (AccountStore): both stores give the same answers. */
+describeEachStore('AccountStore contract', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await kind.create();
@@ -20,6 +20,56 @@ describeEachStore('PresenceStore contract: accounts', (kind) => {
     userId: user._id, username: user.username, name: user.name, utcOffset: user.utcOffset, removedAt, forgetAt,
   });
   const tokensOf = async (username: string) => (await store.findUserByLogin(username))?.services?.resume?.loginTokens.map((token) => token.hashedToken);
+  /** A user holding these login tokens (and no password). */
+  const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ services: { resume: { loginTokens } } });
+  /** New users, created in the store. */
+  const created = async (...users: UserRecord[]): Promise<UserRecord[]> => {
+    for (const user of users) await store.createUser(user);
+    return users;
+  };
+
+  describe('users and credentials', () => {
+    it('finds a created user by id, username, email and token hash', async () => {
+      const [user] = await created(userRecord({ emails: [{ address: 'ann@example.com', verified: true }], ...holding({ when: T0, hashedToken: 'hash-1' }) }));
+      expect((await store.findUserById(user._id))?.username).toBe(user.username);
+      expect((await store.findUserByUsername(user.username))?._id).toBe(user._id);
+      expect((await store.findUserByLogin('ann@example.com'))?._id).toBe(user._id);
+      expect((await store.findUserByLogin(user.username))?._id).toBe(user._id);
+      expect((await store.findUserByHashedToken('hash-1'))?._id).toBe(user._id);
+      expect(await store.findUserById('nobody')).toBeNull();
+      expect(await store.findUserByHashedToken('hash-2')).toBeNull();
+    });
+
+    it('finds a username in any letter case, and refuses another that differs only in case', async () => {
+      const [user] = await created(userRecord({ username: 'Admin' }));
+      expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);
+      expect((await store.findUserByUsername('ADMIN'))?._id).toBe(user._id);
+      expect((await store.findUserByLogin('aDmIn'))?._id).toBe(user._id);
+      await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
+    });
+
+    it('refuses a second user with the same username or email', async () => {
+      await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
+      await expect(store.createUser(userRecord({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ emails: [{ address: 'a@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
+    });
+
+    it('adds a login token, sets lastLogin, and removes the tokens a login prunes and a logout revokes', async () => {
+      const [user, other] = await created(
+        userRecord(holding({ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' })),
+        userRecord(holding({ when: at(-300), hashedToken: 'someone-elses' })),
+      );
+      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
+      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
+      expect(await store.findUserByHashedToken('pruned')).toBeNull();
+      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+      expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
+      expect((await store.findUserByHashedToken('someone-elses'))?._id).toBe(other._id);
+      await store.removeLoginToken(user._id, 'kept');
+      expect(await store.findUserByHashedToken('kept')).toBeNull();
+      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+    });
+  });
 
   describe('listUsers', () => {
     it('pages users in binary username order, without credentials, with the total', async () => {

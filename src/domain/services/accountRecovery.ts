@@ -1,4 +1,4 @@
-import type { Store } from '../ports/store';
+import type { AccountStore } from '../ports/accountStore';
 import type { Clock } from '../ports/clock';
 import { RejectedError, UnknownUserError } from '../errors';
 import { newGeneratedPassword } from '../rules/accountAdministration';
@@ -13,7 +13,7 @@ import { writeAccount, type PasswordHashing } from './userAdministration';
  */
 export class AccountRecovery {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore,
     private readonly clock: Clock,
     private readonly accounts: AccountService,
     private readonly passwords: PasswordHashing,

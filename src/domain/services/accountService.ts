@@ -1,4 +1,6 @@
-import type { PresenceStore } from '../ports/store';
+import type { AccountStore } from '../ports/accountStore';
+import type { LoginAttemptStore } from '../ports/loginAttemptStore';
+import type { TicketStore } from '../ports/ticketStore';
 import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
@@ -47,7 +49,7 @@ export class AccountService {
   private readonly identities: LRUCache<string, CachedIdentity> | undefined;
 
   constructor(
-    private readonly store: PresenceStore,
+    private readonly store: AccountStore & TicketStore & LoginAttemptStore,
     private readonly clock: Clock,
     private readonly options: AccountOptions,
     /** bcrypt off the event loop: hashPassword, verifyPassword, verifyPasswordDigest. */

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../ports/store';
+import type { UserDirectory } from '../ports/accountStore';
+import type { ConnectionStore } from '../ports/connections';
+import type { PresenceStore } from '../ports/presenceStore';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
 import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
@@ -77,7 +79,7 @@ export class PresenceService {
   private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UserDirectory & PresenceStore & ConnectionStore,
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
     readonly feed: PresenceFeed,

@@ -1,5 +1,5 @@
 import type { Clock } from '../ports/clock';
-import type { PresenceStore } from '../ports/store';
+import type { PresenceStore } from '../ports/presenceStore';
 import { rocketChatChangeRecord, rocketChatWriteTime } from '../rules/changes';
 import { hasUnrecordedRocketChatWrite, rocketChatPresenceOf } from '../rules/rocketChatPresence';
 import type { RocketChatChange, UserRecord } from '../ports/records';

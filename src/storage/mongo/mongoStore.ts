@@ -1,7 +1,8 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
+import { DuplicateUserError, type Store } from '../../domain/ports/store';
+import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { Status } from '../../domain/ports/records';
-import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
+import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
@@ -176,7 +177,7 @@ export interface MongoStoreOptions {
  * single-document update: nothing here needs a session or a transaction. Values from clients are always compared
  * with `$eq`, so none can act as an operator.
  */
-export class MongoStore implements PresenceStore, ConnectionStore {
+export class MongoStore implements Store {
   /** Rocket.Chat may share the database and write presence itself. */
   readonly externalWriters = true;
 

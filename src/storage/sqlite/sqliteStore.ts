@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
-import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
+import { DuplicateUserError, type Store } from '../../domain/ports/store';
+import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
+import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
@@ -105,7 +106,7 @@ export interface SqliteStoreOptions {
  * its index finds, so none holds the event loop for long. The password hash and the login tokens are columns and a
  * table that only the finders that need them read, so no other finder can hand them out.
  */
-export class SqliteStore implements PresenceStore, ConnectionStore {
+export class SqliteStore implements Store {
   /**
    * A write is visible the moment it is stamped: the finders of changes first commit the writes already asked for,
    * and one process stamps and asks in the same turn of the event loop.
