@@ -40,6 +40,21 @@ describeEachStore('AccountStore contract', (kind) => {
       expect(await store.findUserByHashedToken('hash-2')).toBeNull();
     });
 
+    it('finds users by ids each once, in id order whatever the order asked or written, the unknown ones left out', async () => {
+      await created(userRecord({ _id: 'c' }), userRecord({ _id: 'a' }), userRecord({ _id: 'B' }), userRecord({ _id: 'b' }));
+      expect((await store.findUsersByIds(['b', 'nobody', 'c', 'a', 'b', 'B'])).map((user) => user._id)).toEqual(['B', 'a', 'b', 'c']);
+      expect(await store.findUsersByIds([])).toEqual([]);
+    });
+
+    it('adds a login token to a user that has none (no credentials at all), and to no one unknown', async () => {
+      const [user] = await created(userRecord());
+      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'first' }, at(0), ['none-such']);
+      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens).toEqual([{ when: at(0), hashedToken: 'first' }]);
+      await store.addLoginToken('nobody', { when: at(0), hashedToken: 'nobodys' }, at(0), []);
+      expect(await store.findUserByHashedToken('nobodys')).toBeNull();
+      expect(await store.findUserById('nobody')).toBeNull();
+    });
+
     it('finds a username in any letter case, and refuses another that differs only in case', async () => {
       const [user] = await created(userRecord({ username: 'Admin' }));
       expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);

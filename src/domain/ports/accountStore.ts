@@ -8,7 +8,10 @@ export interface UserDirectory {
   findUserById(id: string): Promise<UserRecord | null>;
   /** Usernames are unique regardless of letter case, and found in any case. */
   findUserByUsername(username: string): Promise<UserRecord | null>;
-  /** The users with these ids, in the order asked, each once (unknown ids left out). */
+  /**
+   * The users with these ids, each once, in id order (binary: what MongoDB's `_id` index and SQLite's primary key
+   * give), unknown ids left out.
+   */
   findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
 }
 

@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
+import mongoose, { type Connection, type InsertManyOptions, type Model } from 'mongoose';
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { Status } from '../../domain/ports/records';
@@ -125,6 +125,17 @@ function toUserRecords(docs: StoredUser[]): UserRecord[] {
   return docs.map((doc) => toUserRecord(doc) as UserRecord);
 }
 
+/**
+ * The DuplicateUserError a duplicate-key error (11000) stands for, by the index it names; null for any other error.
+ * An insert's comes as a bulk write error, with the key pattern in its write error.
+ */
+function duplicateUserErrorOf(error: unknown): DuplicateUserError | null {
+  const { code, keyPattern, writeErrors } = error as { code?: number; keyPattern?: object; writeErrors?: { err?: { keyPattern?: object } }[] };
+  if (code !== 11000) return null;
+  const pattern = keyPattern ?? writeErrors?.[0]?.err?.keyPattern ?? {};
+  return new DuplicateUserError('emails.address' in pattern ? 'email' : 'username');
+}
+
 /** The user with only those of its login tokens whose hashes are wanted. */
 function withMatchingTokens(doc: StoredUser, hashedTokens: ReadonlySet<string>): UserRecord {
   const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => hashedTokens.has(token.hashedToken));
@@ -224,6 +235,11 @@ export class MongoStore implements Store {
     return this.options.operationTimeoutMs;
   }
 
+  /** insertMany's options: mongoose's types leave maxTimeMS out, but it hands it to the driver, which sends it. */
+  private get insertOptions(): InsertManyOptions {
+    return { maxTimeMS: this.maxTimeMs } as InsertManyOptions;
+  }
+
   async findUserById(id: string): Promise<UserRecord | null> {
     return toUserRecord(await this.users.findOne({ _id: { $eq: id } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
@@ -247,7 +263,7 @@ export class MongoStore implements Store {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).sort({ _id: 1 }).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
@@ -297,29 +313,23 @@ export class MongoStore implements Store {
       throw new DuplicateUserError('email');
     }
     try {
-      await this.users.create(user);
+      // insertMany, not create: save() does not pass maxTimeMS on.
+      await this.users.insertMany([user], this.insertOptions);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
-        const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {};
-        throw new DuplicateUserError('emails.address' in keyPattern ? 'email' : 'username');
-      }
-      throw error;
+      throw duplicateUserErrorOf(error) ?? error;
     }
   }
 
   async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    // Two updates: MongoDB refuses $pull and $push on the same array in one.
-    if (pruned.length > 0) {
-      await this.users.updateOne(
-        { _id: { $eq: userId } },
-        { $pull: { 'services.resume.loginTokens': { hashedToken: { $in: [...pruned] } } } },
-        { maxTimeMS: this.maxTimeMs },
-      );
-    }
+    // One atomic update: a pipeline keeps the tokens not pruned and appends the new one ($pull and $push of the
+    // same array in one update document are a conflict in MongoDB). Values go in as $literal, so none is read as
+    // a field path or an operator; "not in" is `$eq: [$in, false]` (the emulator's $not is wrong).
+    const loginTokens = { $ifNull: ['$services.resume.loginTokens', []] };
+    const kept = { $filter: { input: loginTokens, as: 'token', cond: { $eq: [{ $in: ['$$token.hashedToken', { $literal: [...pruned] }] }, false] } } };
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },
-      { maxTimeMS: this.maxTimeMs },
+      [{ $set: { 'services.resume.loginTokens': { $concatArrays: [kept, { $literal: [token] }] }, lastLogin: { $literal: lastLogin }, _updatedAt: { $literal: lastLogin } } }],
+      { updatePipeline: true, maxTimeMS: this.maxTimeMs },
     );
   }
 
@@ -382,11 +392,7 @@ export class MongoStore implements Store {
         .lean<StoredUser>();
       return toUserRecord(doc);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
-        const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {};
-        throw new DuplicateUserError('emails.address' in keyPattern ? 'email' : 'username');
-      }
-      throw error;
+      throw duplicateUserErrorOf(error) ?? error;
     }
   }
 
@@ -395,7 +401,7 @@ export class MongoStore implements Store {
     // removal. (A user gone between the check and the delete was removed by another instance meanwhile, whose
     // record this one replaces.)
     const { userId, ...record } = removed;
-    if ((await this.users.exists({ _id: { $eq: userId } })) === null) return false;
+    if ((await this.users.exists({ _id: { $eq: userId } }).maxTimeMS(this.maxTimeMs)) === null) return false;
     await Promise.all([
       this.removedUsers.replaceOne({ _id: userId }, record, { upsert: true, maxTimeMS: this.options.stampedWriteTimeoutMs }),
       this.removedUsers.deleteMany({ forgetAt: { $lte: removed.removedAt } }, { maxTimeMS: this.maxTimeMs }),
@@ -435,7 +441,7 @@ export class MongoStore implements Store {
     // The TTL monitor runs once a minute: the expired tickets go here too, through the expiresAt index, at the
     // cost of the few that expired since the last ticket, alongside the insert.
     await Promise.all([
-      this.tickets.create({ _id: ticket.hashedTicket, userId: ticket.userId, hashedToken: ticket.hashedToken, expiresAt: ticket.expiresAt }),
+      this.tickets.insertMany([{ _id: ticket.hashedTicket, userId: ticket.userId, hashedToken: ticket.hashedToken, expiresAt: ticket.expiresAt }], this.insertOptions),
       this.tickets.deleteMany({ expiresAt: { $lte: now } }, { maxTimeMS: this.maxTimeMs }),
     ]);
   }

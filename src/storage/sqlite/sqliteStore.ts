@@ -161,7 +161,7 @@ export class SqliteStore implements Store {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    // In id order, each once, as SQLite's IN gives them.
+    // In id order, each once, as the port says.
     return this.recordsOf([...new Set(ids)].sort());
   }
 
