@@ -75,7 +75,11 @@ const EVERY_CALL: Record<Exclude<StoreMethod, 'ping' | 'close'>, (store: Store) 
   removeInstance: (store) => store.removeInstance('i1'),
   saveStreamTicket: (store) => store.saveStreamTicket({ hashedTicket: 't1', userId: 'a', hashedToken: 'a-token-2', expiresAt: at(30) }, at(0)),
   takeStreamTicket: (store) => store.takeStreamTicket('t1'),
-  countLoginAttempt: (store) => store.countLoginAttempt('k', at(0), 60_000),
+  // At a cap of one, the second pushes the first out: every branch of a new window.
+  countLoginAttempt: async (store) => {
+    await store.countLoginAttempt('j', at(0), 60_000, 1);
+    return store.countLoginAttempt('k', at(0), 60_000, 1);
+  },
   forgetLoginAttempt: (store) => store.forgetLoginAttempt('k', at(1)),
 };
 

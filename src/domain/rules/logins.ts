@@ -12,6 +12,12 @@ export type LoginName = { kind: 'username' | 'email' | 'id'; value: string };
  */
 export type PasswordProof = { password: string } | { digest: string };
 
+/**
+ * At most this many login-attempt counters are kept, in either store: past it, a new one replaces the one whose
+ * window ends first, so a flood of distinct addresses or names cannot grow the store without bound.
+ */
+export const LOGIN_ATTEMPT_KEYS_KEPT = 100_000;
+
 /** The one name in a string `user` field: an e-mail address when it holds an "@", else a username (Rocket.Chat's loginCompatibility). */
 export function loginNameOfUserString(user: string): LoginName {
   return user.includes('@') ? { kind: 'email', value: user } : { kind: 'username', value: user };

@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
 import { NEW_USER_PRESENCE, accountLimitNameOf, hashLoginToken, newLoginToken, newUserId, isAdmin, type Identity, isTicketCurrent, isTokenLive, loginAttemptKey, loginTokensToPrune, tokenExpiresAtMs } from '../rules/accounts';
 import { InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
-import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
+import { isNamedBy, LOGIN_ATTEMPT_KEYS_KEPT, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { sameString } from '../../utils';
 import { normaliseStatusText } from '../rules/status';
@@ -142,7 +142,7 @@ export class AccountService {
   /** Counts an attempt against `key` (remembered in `counted`); throws once it is past the limit. */
   private async countAttempt(scope: 'address' | 'account', key: string, counted: string[]): Promise<void> {
     const now = this.clock.now();
-    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs);
+    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs, LOGIN_ATTEMPT_KEYS_KEPT);
     counted.push(key);
     if (attempts.count > this.options.loginAttemptLimit) {
       throw new TooManyLoginAttemptsError(scope, this.options.loginAttemptLimit, attempts.resetAt, Math.max(1, Math.ceil((attempts.resetAt.getTime() - now.getTime()) / 1000)));

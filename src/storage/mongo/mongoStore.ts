@@ -451,13 +451,19 @@ export class MongoStore implements Store {
     return doc === null ? null : { hashedTicket: doc._id, userId: doc.userId, hashedToken: doc.hashedToken, expiresAt: doc.expiresAt };
   }
 
-  async countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
+  async countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
     for (;;) {
       const running = await this.attempts
         .findOneAndUpdate({ _id: key, resetAt: { $gt: now } }, { $inc: { count: 1 } }, { returnDocument: 'after' })
         .maxTimeMS(this.maxTimeMs)
         .lean<StoredAttempts>();
       if (running !== null) return { count: running.count, resetAt: running.resetAt };
+      // A new window: the ended ones go first (this key's among them; the TTL monitor is a minute late), then, at the
+      // cap, the one whose window ends first; all through the resetAt index, as the embedded store does.
+      await this.attempts.deleteMany({ resetAt: { $lte: now } }, { maxTimeMS: this.maxTimeMs });
+      if ((await this.attempts.estimatedDocumentCount().maxTimeMS(this.maxTimeMs)) >= keysKept) {
+        await this.attempts.findOneAndDelete({}, { sort: { resetAt: 1 } }).maxTimeMS(this.maxTimeMs);
+      }
       try {
         // No window running: open one (or reopen the ended one). Another instance doing the same at once makes
         // this upsert a duplicate: then count in the window it opened.

@@ -8,12 +8,6 @@ import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
 
-/**
- * At most this many login-attempt counters are kept: past it, a new one replaces the one whose window ends first,
- * so a flood of distinct addresses or names cannot grow the file without bound.
- */
-const MAX_ATTEMPT_KEYS = 100_000;
-
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
 
@@ -90,8 +84,6 @@ const AT_VERSION = `id = @id AND presence_revision = @expected_revision AND stat
 export interface SqliteStoreOptions {
   /** The directory of the data file (created if missing). */
   dataDir: string;
-  /** Login-attempt counters kept at most; MAX_ATTEMPT_KEYS unless a test wants to reach the cap. */
-  maxLoginAttemptKeys?: number;
   /** User records kept in memory at most; MAX_KEPT_RECORDS unless a test wants to reach the cap. */
   maxKeptRecords?: number;
   /** Told of every commit, before its writes are answered: whether it was fsynced (tests). */
@@ -116,7 +108,6 @@ export class SqliteStore implements Store {
   readonly externalWriters = false;
   private readonly writes: GroupCommit;
   private readonly committed: CommittedRecords;
-  private readonly maxAttemptKeys: number;
   private readonly statements: Record<keyof typeof STATEMENTS, Statement>;
 
   private constructor(
@@ -127,7 +118,6 @@ export class SqliteStore implements Store {
   ) {
     this.committed = new CommittedRecords(options.maxKeptRecords ?? MAX_KEPT_RECORDS);
     this.writes = new GroupCommit(db, { onCommitFailed: () => this.committed.clear(), onCommit: options.onCommit, walFile: `${file}-wal` });
-    this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
     this.statements = prepareStatements(db);
   }
 
@@ -352,14 +342,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
+  countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
     return this.writes.runInSavepoint('committed', () => {
       const s = this.statements;
       const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
       if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
       // A new window: the ended ones go first (this key's among them), through the reset_at index.
       s.deleteEndedAttempts.run(now.getTime());
-      if ((s.attemptRows.get() as number) >= this.maxAttemptKeys) s.deleteFirstEndingAttempt.run();
+      if ((s.attemptRows.get() as number) >= keysKept) s.deleteFirstEndingAttempt.run();
       const resetAt = now.getTime() + windowMs;
       s.insertAttempts.run(key, resetAt);
       return { count: 1, resetAt: new Date(resetAt) };
