@@ -103,6 +103,7 @@ describe('SqliteStore, the embedded store', () => {
       status: 'online' as const, statusText, presenceText: null, presenceExpiresAt: at(900), lastSeenAt: at(second), presenceChangedAt: at(second),
       presenceSeen: { status: 'online', statusText, statusDefault: null, statusConnection: null }, updatedAt: at(second),
     });
+    const versionOfUser = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
     /** What every finder of this store says of `id`, to compare with what a store that keeps nothing yet reads from the file. */
     const everyFinder = async (id: string) => ({
       byId: await store.findUserById(id),
@@ -137,6 +138,52 @@ describe('SqliteStore, the embedded store', () => {
       const afterRocketChat = await everyFinder('a');
       expect(afterRocketChat.byId).toMatchObject({ presenceRevision: first.presenceRevision + 1, presenceChangedAt: at(3), presenceExpiresAt: null });
       expect(afterRocketChat).toStrictEqual(await fromTheFile('a'));
+    });
+
+    /** Each method of the store that writes, once, on the user 'a' (everyFieldUser, present until 900 s) where it can. */
+    const WRITES: Record<string, (store: SqliteStore) => Promise<unknown>> = {
+      createUser: (store) => store.createUser(everyFieldUser('n')),
+      addLoginToken: (store) => store.addLoginToken('a', { when: at(5), hashedToken: 'a-token-3' }, at(5), ['a-token-1']),
+      removeLoginToken: (store) => store.removeLoginToken('a', 'a-token-1'),
+      removeLoginTokens: (store) => store.removeLoginTokens('a', { keepPersonalAccessTokens: false }),
+      updateAccount: async (store) => store.updateAccount('a', versionOfUser((await store.findUserById('a')) as UserRecord), { name: 'Renamed', presenceChangedAt: at(5), updatedAt: at(5) }),
+      removeUser: (store) => store.removeUser({ userId: 'a', username: 'User.a', name: 'Name a', utcOffset: 0, removedAt: at(5), forgetAt: at(600) }),
+      writePresence: async (store) => store.writePresence('a', versionOfUser((await store.findUserById('a')) as UserRecord), presence('written', 5)),
+      recordRocketChatChanges: async (store) => {
+        const user = (await store.findUserById('a')) as UserRecord;
+        return store.recordRocketChatChanges([{ userId: 'a', expected: versionOfUser(user), record: { presenceChangedAt: at(5), presenceSeen: rocketChatPresenceOf(user) } }]);
+      },
+      putConnection: (store) => store.putConnection({ ...CONNECTION, id: 'c2' }),
+      removeConnections: (store) => store.removeConnections({ ids: ['c1'] }),
+      renewConnections: (store) => store.renewConnections({ ids: ['c1'] }, at(1000), at(5)),
+      renewInstance: (store) => store.renewInstance('i1', at(30)),
+      removeInstance: (store) => store.removeInstance('i1'),
+      saveStreamTicket: (store) => store.saveStreamTicket({ hashedTicket: 't1', userId: 'a', hashedToken: 'a-token-2', expiresAt: at(30) }, at(5)),
+      takeStreamTicket: (store) => store.takeStreamTicket('t1'),
+      countLoginAttempt: (store) => store.countLoginAttempt('k', at(5), 60_000, 100),
+      forgetLoginAttempt: (store) => store.forgetLoginAttempt('k', at(5)),
+    };
+    /** The store's other methods: they write nothing. */
+    const READS = [
+      'findUserById', 'findUserByUsername', 'findUsersByIds', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByHashedTokens',
+      'findPresentCandidates', 'findUsersChangedSince', 'findUsersRemovedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences',
+      'findTimedStatusesEndedBy', 'listUsers', 'countActiveAdmins', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken',
+      'expiredConnections', 'deadInstances', 'ping', 'close',
+    ];
+    const CONNECTION = { id: 'c1', userId: 'a', hashedToken: 'a-token-2', kind: 'heartbeat' as const, state: 'online' as const, instanceId: null, clientRenewed: true, expiresAt: at(60), createdAt: at(0) };
+
+    it('are listed below for every method of the store, as a write or a read', () => {
+      const methods = Object.getOwnPropertyNames(SqliteStore.prototype).filter((name) => name !== 'constructor');
+      expect([...Object.keys(WRITES), ...READS].sort()).toEqual(methods.sort());
+    });
+
+    it.each(Object.entries(WRITES))('are what the file holds after %s, whichever finder read the user before', async (_name, write) => {
+      await store.createUser(everyFieldUser('a'));
+      await store.putConnection(CONNECTION);
+      await everyFinder('a');
+      await write(store);
+      const seen = { a: await everyFinder('a'), n: await everyFinder('n') };
+      expect(seen).toStrictEqual({ a: await fromTheFile('a'), n: await everyFinder('n') });
     });
 
     it('keep at most their cap, and a user let go is read again, whole', async () => {

@@ -5,13 +5,26 @@ import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../..
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
-import { GroupCommit, type CommitReport } from './groupCommit';
+import { GroupCommit, type CommitReport, type Durability } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
 
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
 
 type TokenUserRow = UserRow & TokenRow;
+
+/**
+ * What a write of users' rows answers besides its result: the users whose rows it changed, and the records of those
+ * it read back whole (RETURNING). Those records are kept; the other changed users' records are dropped.
+ */
+interface UsersWritten<T> {
+  result: T;
+  changed?: readonly string[];
+  written?: readonly UserRecord[];
+}
+
+/** How many statements a write runs: several run in a savepoint, so a failure undoes them all and no other write. */
+type Statements = 'one' | 'several';
 
 interface AttemptRow {
   count: number;
@@ -62,6 +75,16 @@ interface TicketRow {
   user_id: string;
   hashed_token: string;
   expires_at: number;
+}
+
+/** A write that read one user's record back: kept, and the write's result. */
+function written(record: UserRecord): UsersWritten<UserRecord> {
+  return { result: record, written: [record] };
+}
+
+/** A conditional write of one user's row (RETURNING): the record it wrote, or null when it matched nothing. */
+function writtenOrNull(row: UserRow | undefined): UsersWritten<UserRecord | null> {
+  return row === undefined ? { result: null } : written(toUserRecord(row));
 }
 
 /** The version a write was decided from, as the parameters of the WHERE clause that checks it. */
@@ -128,11 +151,11 @@ export class SqliteStore implements Store {
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return this.committed.get(id) ?? this.keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
+    return this.committed.get(id) ?? this.#keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.keptOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
+    return this.#keptOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
@@ -152,7 +175,7 @@ export class SqliteStore implements Store {
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
     // In id order, each once, as the port says.
-    return this.recordsOf([...new Set(ids)].sort());
+    return this.#recordsOf([...new Set(ids)].sort());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
@@ -178,7 +201,7 @@ export class SqliteStore implements Store {
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     // Every write stamped before this read has been asked for by now: commit it, so the read sees it.
     this.writes.flush();
-    return this.recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
+    return this.#recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
   }
 
   async findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]> {
@@ -195,7 +218,7 @@ export class SqliteStore implements Store {
   }
 
   createUser(user: UserRecord): Promise<void> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (s.userIdByUsernameKey.get(user.username.toLowerCase()) !== undefined) throw new DuplicateUserError('username');
       const addresses = [...new Set((user.emails ?? []).map((email) => email.address.toLowerCase()))];
@@ -205,27 +228,28 @@ export class SqliteStore implements Store {
       for (const address of addresses) s.insertEmail.run(address, user._id);
       for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
       // Not kept until read: creating many users at once would push out every kept record.
+      return { result: undefined, changed: [user._id] };
     });
   }
 
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
-      if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return;
-      this.committed.drop(userId);
+      if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return { result: undefined };
       for (const hashedToken of pruned) s.deleteToken.run(hashedToken, userId);
       s.insertToken.run(tokenParams(userId, token));
+      return { result: undefined, changed: [userId] };
     });
   }
 
   removeLoginToken(userId: string, hashedToken: string): Promise<void> {
-    return this.writes.run('synced', () => {
+    return this.#writeOthers('synced', 'one', () => {
       this.statements.deleteToken.run(hashedToken, userId);
     });
   }
 
   removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
-    return this.writes.run('synced', () => this.statements.deleteTokensOfUser.all({
+    return this.#writeOthers('synced', 'one', () => this.statements.deleteTokensOfUser.all({
       user_id: userId,
       keep: options.keep ?? null,
       keep_personal: options.keepPersonalAccessTokens ? 1 : 0,
@@ -244,7 +268,7 @@ export class SqliteStore implements Store {
   }
 
   updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (update.username !== undefined) {
         const holder = s.userIdByUsernameKey.get(update.username.toLowerCase()) as { id: string } | undefined;
@@ -263,7 +287,7 @@ export class SqliteStore implements Store {
         presence_changed_at: update.presenceChangedAt?.getTime() ?? null,
         updated_at: update.updatedAt.getTime(),
       }) as UserRow | undefined;
-      if (row === undefined) return null;
+      if (row === undefined) return { result: null };
       if (update.emails !== undefined) {
         s.deleteEmailsOfUser.run(userId);
         for (const address of new Set(update.emails.map((email) => email.address.toLowerCase()))) {
@@ -271,15 +295,14 @@ export class SqliteStore implements Store {
           s.insertEmail.run(address, userId);
         }
       }
-      return this.committed.keep(toUserRecord(row));
+      return written(toUserRecord(row));
     });
   }
 
   removeUser(removed: RemovedUser): Promise<boolean> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
-      this.committed.drop(removed.userId);
-      if (s.deleteUser.run(removed.userId).changes === 0) return false;
+      if (s.deleteUser.run(removed.userId).changes === 0) return { result: false };
       s.deleteEmailsOfUser.run(removed.userId);
       s.deleteAllTokensOfUser.run(removed.userId);
       s.deleteConnectionsOfUser.run(removed.userId);
@@ -292,7 +315,7 @@ export class SqliteStore implements Store {
         removed_at: removed.removedAt.getTime(),
         forget_at: removed.forgetAt.getTime(),
       });
-      return true;
+      return { result: true, changed: [removed.userId] };
     });
   }
 
@@ -302,7 +325,7 @@ export class SqliteStore implements Store {
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    return this.writes.run('committed', () => this.keptOrNull(this.statements.writePresence.get({
+    return this.#writeUsers('committed', 'one', () => writtenOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status_default: write.statusDefault ?? null,
       keep_status_expiry: write.statusExpiresAt === undefined ? 1 : 0,
@@ -320,15 +343,21 @@ export class SqliteStore implements Store {
 
   recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
     // One that matches nothing changes nothing, and the others land; a failure undoes them all (their savepoint).
-    return this.writes.runInSavepoint('committed', () => changes.filter(({ userId, expected, record }) => this.keptOrNull(this.statements.recordRocketChatChange.get({
-      ...versionParams(userId, expected),
-      presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
-      presence_seen: JSON.stringify(record.presenceSeen),
-    }) as UserRow | undefined) !== null).length);
+    return this.#writeUsers('committed', 'several', () => {
+      const records = changes.flatMap(({ userId, expected, record }) => {
+        const row = this.statements.recordRocketChatChange.get({
+          ...versionParams(userId, expected),
+          presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
+          presence_seen: JSON.stringify(record.presenceSeen),
+        }) as UserRow | undefined;
+        return row === undefined ? [] : [toUserRecord(row)];
+      });
+      return { result: records.length, written: records };
+    });
   }
 
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
-    return this.writes.runInSavepoint('committed', () => {
+    return this.#writeOthers('committed', 'several', () => {
       // The tickets expired by now go through the expiry index: each ticket is deleted once, so each costs the same.
       this.statements.deleteExpiredTickets.run(now.getTime());
       this.statements.insertTicket.run({ hashed_ticket: ticket.hashedTicket, user_id: ticket.userId, hashed_token: ticket.hashedToken, expires_at: ticket.expiresAt.getTime() });
@@ -336,14 +365,14 @@ export class SqliteStore implements Store {
   }
 
   takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       const row = this.statements.takeTicket.get(hashedTicket) as TicketRow | undefined;
       return row === undefined ? null : { hashedTicket: row.hashed_ticket, userId: row.user_id, hashedToken: row.hashed_token, expiresAt: new Date(row.expires_at) };
     });
   }
 
   countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
-    return this.writes.runInSavepoint('committed', () => {
+    return this.#writeOthers('committed', 'several', () => {
       const s = this.statements;
       const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
       if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
@@ -357,13 +386,13 @@ export class SqliteStore implements Store {
   }
 
   forgetLoginAttempt(key: string, now: Date): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       this.statements.forgetAttempt.run(key, now.getTime());
     });
   }
 
   putConnection(connection: ConnectionRecord): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       this.statements.putConnection.run({
         id: connection.id,
         user_id: connection.userId,
@@ -395,7 +424,7 @@ export class SqliteStore implements Store {
   }
 
   removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       const s = this.statements;
       let rows: unknown[];
       if ('ids' in selection) rows = s.removeConnectionsByIds.all(JSON.stringify(selection.ids));
@@ -407,15 +436,15 @@ export class SqliteStore implements Store {
   }
 
   renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
-    return this.writes.runInSavepoint('committed', () => {
+    return this.#writeUsers('committed', 'several', () => {
       const s = this.statements;
       const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
       const userIds = ('ids' in selection
         ? s.renewConnectionsByIds.all({ ...params, ids: JSON.stringify(selection.ids) })
         : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId, due_before: selection.dueBefore.getTime() })) as string[];
-      if (userIds.length === 0) return 0;
-      for (const userId of s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[]) this.committed.drop(userId);
-      return userIds.length;
+      if (userIds.length === 0) return { result: 0 };
+      const pushed = s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[];
+      return { result: userIds.length, changed: pushed };
     });
   }
 
@@ -425,7 +454,7 @@ export class SqliteStore implements Store {
   }
 
   renewInstance(instanceId: string, expiresAt: Date): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       this.statements.renewInstance.run(instanceId, expiresAt.getTime());
     });
   }
@@ -436,7 +465,7 @@ export class SqliteStore implements Store {
   }
 
   removeInstance(instanceId: string): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.#writeOthers('committed', 'one', () => {
       this.statements.removeInstance.run(instanceId);
     });
   }
@@ -451,13 +480,36 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  /** The record of a row just read or written, kept as its user's committed record. */
-  private keptOrNull(row: UserRow | undefined): UserRecord | null {
+  /**
+   * The one way a write reaches the users' rows (and so the kept records stay what the file holds): in the same
+   * synchronous step as its statements, the records it read back are kept, and every other changed user's record is
+   * dropped. tests/storage/sqliteStore.test.ts runs every write method of the store and reads after it.
+   */
+  #writeUsers<T>(durability: Durability, statements: Statements, write: () => UsersWritten<T>): Promise<T> {
+    return this.#commit(durability, statements, () => {
+      const { result, changed = [], written = [] } = write();
+      for (const userId of changed) this.committed.drop(userId);
+      for (const record of written) this.committed.keep(record);
+      return result;
+    });
+  }
+
+  /** A write of no user's row (tickets, login attempts, connections, instances, login tokens): no record to keep or drop. */
+  #writeOthers<T>(durability: Durability, statements: Statements, write: () => T): Promise<T> {
+    return this.#commit(durability, statements, write);
+  }
+
+  #commit<T>(durability: Durability, statements: Statements, write: () => T): Promise<T> {
+    return statements === 'several' ? this.writes.runInSavepoint(durability, write) : this.writes.run(durability, write);
+  }
+
+  /** The record of a row just read, kept as its user's committed record. */
+  #keptOrNull(row: UserRow | undefined): UserRecord | null {
     return row === undefined ? null : this.committed.keep(toUserRecord(row));
   }
 
   /** The records of these users, in this order (unknown ones left out): those not kept are read in one query. */
-  private recordsOf(ids: readonly string[]): UserRecord[] {
+  #recordsOf(ids: readonly string[]): UserRecord[] {
     const records = ids.map((id) => this.committed.get(id));
     const missing = ids.filter((_, i) => records[i] === undefined);
     if (missing.length === 0) return records as UserRecord[];
