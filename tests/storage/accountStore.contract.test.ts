@@ -1,3 +1,4 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { DuplicateUserError } from '../../src/domain/ports/store';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
 import type { AccountUpdate, LoginToken, RemovedUser, UserRecord } from '../../src/domain/ports/records';
@@ -191,7 +192,7 @@ describeEachStore('AccountStore contract', (kind) => {
       expect(await store.findUsersByHashedTokens(['u1-token-1', 'u1-pat'])).toEqual([]);
       expect(await store.connectionsOfUser('u1')).toEqual([]);
       expect(await store.findUsersChangedSince(at(-100), at(10))).toEqual([]);
-      expect(await store.findPresentCandidates(at(10))).toEqual([]);
+      expect(await store.findPresentCandidates(at(10), PRESENT_STATUSES)).toEqual([]);
       expect((await store.listUsers(0, 10)).total).toBe(0);
       await store.createUser(userRecord({ username: 'User.u1', emails: [{ address: 'u1@example.com', verified: false }] }));
       expect(await store.findUsersRemovedSince(at(5))).toEqual([removal(user, at(5))]);

@@ -1,8 +1,9 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Store } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
-import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import { ROCKET_CHAT_CONNECTED_STATUSES, rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
 import { MongoStore } from '../../src/storage/mongo/mongoStore';
 import { mongoTestUri } from '../support/mongoTestUri';
 import { at, everyFieldUser } from './support/users';
@@ -46,11 +47,11 @@ const EVERY_CALL: Record<Exclude<StoreMethod, 'ping' | 'close'>, (store: Store) 
   countActiveAdmins: (store) => store.countActiveAdmins(),
   updateAccount: async (store) => store.updateAccount('a', versionOf((await store.findUserById('a')) as UserRecord), { name: 'A', presenceChangedAt: at(2), updatedAt: at(2) }),
   removeUser: (store) => store.removeUser({ userId: 'c', username: 'User.c', name: 'Name c', utcOffset: 0, removedAt: at(3), forgetAt: at(600) }),
-  findPresentCandidates: (store) => store.findPresentCandidates(at(0)),
+  findPresentCandidates: (store) => store.findPresentCandidates(at(0), PRESENT_STATUSES),
   findUsersChangedSince: (store) => store.findUsersChangedSince(at(-60), at(0)),
   findUsersRemovedSince: (store) => store.findUsersRemovedSince(at(-60)),
   findUsersUpdatedSince: (store) => store.findUsersUpdatedSince(at(-60)),
-  findUnrecordedRocketChatPresences: (store) => store.findUnrecordedRocketChatPresences(),
+  findUnrecordedRocketChatPresences: (store) => store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }),
   findTimedStatusesEndedBy: (store) => store.findTimedStatusesEndedBy(at(0), 10),
   writePresence: async (store) => {
     const user = (await store.findUserById('b')) as UserRecord;

@@ -1,5 +1,7 @@
+import { changedSince } from '../../src/domain/rules/changes';
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { DuplicateUserError } from '../../src/domain/ports/store';
-import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import { ROCKET_CHAT_CONNECTED_STATUSES, rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
 import type { PresenceWrite, UserRecord } from '../../src/domain/ports/records';
 import type { TestStore } from '../support/stores';
 import { describeEachStore, userRecord } from '../support/testApp';
@@ -56,10 +58,10 @@ describeEachStore('PresenceStore contract', (kind) => {
         byId: await store.findUserById('full'),
         byUsername: await store.findUserByUsername('user.FULL'),
         byIds: byId(await store.findUsersByIds(['full', 'bare'])),
-        present: await store.findPresentCandidates(at(0)),
+        present: await store.findPresentCandidates(at(0), PRESENT_STATUSES),
         changed: await store.findUsersChangedSince(at(-10), at(0)),
         updated: await store.findUsersUpdatedSince(at(-10)),
-        rocketChat: await store.findUnrecordedRocketChatPresences(),
+        rocketChat: await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }),
       }).toStrictEqual({
         byId: stored,
         byUsername: stored,
@@ -206,7 +208,7 @@ describeEachStore('PresenceStore contract', (kind) => {
         userRecord({ _id: 'connection-ended-invisible', status: 'offline', statusConnection: 'offline', ...seen('offline', 'online') }),
         userRecord({ _id: 'connected-first-time', status: 'busy', statusConnection: 'online', ...seen('busy', null) }),
       );
-      const found = ids(await store.findUnrecordedRocketChatPresences());
+      const found = ids(await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }));
       // Only a store other programs write to finds their writes; the embedded store answers [] by design.
       expect(found).toEqual(store.externalWriters
         ? ['connected-first-time', 'connection-changed', 'connection-ended-invisible', 'never-recorded-online', 'status-changed', 'went-offline']
@@ -218,7 +220,7 @@ describeEachStore('PresenceStore contract', (kind) => {
       const current = await writtenUser([at(100), T0]);
       await writtenUser([at(10), T0]);
       const [, rocketChats] = await created(userRecord(), userRecord({ status: 'away' }));
-      expect(ids(await store.findPresentCandidates(at(10)))).toEqual([current._id, rocketChats._id].sort());
+      expect(ids(await store.findPresentCandidates(at(10), PRESENT_STATUSES))).toEqual([current._id, rocketChats._id].sort());
     });
 
     it('lists the candidates for a delta: change stamps at or after `since`, two in the same millisecond included', async () => {
@@ -248,9 +250,11 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await idsChangedSince(at(30), at(90))).toEqual([]);
     });
 
-    it('does not list an offline (invisible) user for an expiry: going invisible ended the presence', async () => {
-      await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
-      expect(await idsChangedSince(at(30), at(90))).toEqual([]);
+    it('lists an offline (invisible) user for an expiry as a candidate: that going invisible ended the presence is the domain\'s to decide', async () => {
+      const [invisible] = await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
+      const candidates = await store.findUsersChangedSince(at(30), at(90));
+      expect(ids(candidates)).toEqual([invisible._id]);
+      expect(candidates.filter((user) => changedSince(user, at(30), at(90)))).toEqual([]);
     });
 
     describe('users whose presence expiry has passed, and users without one', () => {
@@ -269,21 +273,23 @@ describeEachStore('PresenceStore contract', (kind) => {
           stamped('offline', at(60)),
           stamped('offline', null),
           stamped('online', null),
-          // A status Rocket.Chat knows and this service does not: not offline, so a candidate (the domain reads it as offline).
+          // A status Rocket.Chat knows and this service does not (the domain reads it as offline).
           stamped('disabled', null),
         );
       });
 
-      it('lists for the present list the expiries after now, whatever the status, and the users without one that are not offline', async () => {
-        expect(ids(await store.findPresentCandidates(at(0)))).toEqual([offlineFuture._id, onlineNever._id, otherStatusNever._id].sort());
+      it('lists for the present list the expiries after now, whatever the status, and the users without one whose status is asked for', async () => {
+        expect(ids(await store.findPresentCandidates(at(0), PRESENT_STATUSES))).toEqual([offlineFuture._id, onlineNever._id].sort());
         // Past every expiry: only those without one are left.
-        expect(ids(await store.findPresentCandidates(at(61)))).toEqual([onlineNever._id, otherStatusNever._id].sort());
+        expect(ids(await store.findPresentCandidates(at(61), PRESENT_STATUSES))).toEqual([onlineNever._id]);
+        // The statuses are the caller's: the store decides none.
+        expect(ids(await store.findPresentCandidates(at(61), ['disabled', 'offline']))).toEqual([offlineNever._id, otherStatusNever._id].sort());
       });
 
-      it('lists an expiry inside [since, now] for a delta only when the user is not offline, and no one without an expiry', async () => {
-        expect(await idsChangedSince(at(-90), at(0))).toEqual([onlinePast._id]);
-        expect(await idsChangedSince(at(-90), at(90))).toEqual([onlinePast._id]);
-        expect(await idsChangedSince(at(-59), at(90))).toEqual([]);
+      it('lists an expiry inside [since, now] for a delta whatever the status, and no one without an expiry', async () => {
+        expect(await idsChangedSince(at(-90), at(0))).toEqual([offlinePast._id, onlinePast._id].sort());
+        expect(await idsChangedSince(at(-90), at(90))).toEqual([offlinePast._id, onlinePast._id, offlineFuture._id].sort());
+        expect(await idsChangedSince(at(-59), at(59))).toEqual([]);
         // From their stamp on, every one of them is a candidate.
         expect(await idsChangedSince(at(-120), at(0))).toEqual([offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever].map((user) => user._id).sort());
       });

@@ -1,3 +1,4 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -65,7 +66,7 @@ describe('SqliteStore, the embedded store', () => {
     expect(login?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
     expect((await store.findUserByHashedToken('kept-token-3'))?._id).toBe('kept');
     expect((await store.findUsersChangedSince(at(1), at(3))).map((found) => found._id)).toEqual(['kept']);
-    expect((await store.findPresentCandidates(at(3))).map((found) => found._id)).toEqual(['kept']);
+    expect((await store.findPresentCandidates(at(3), PRESENT_STATUSES)).map((found) => found._id)).toEqual(['kept']);
     expect(await store.takeStreamTicket('ticket')).toEqual({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) });
     expect(await store.countLoginAttempt('ip:127.0.0.1', at(3), 60_000, 100)).toEqual({ count: 2, resetAt: at(62) });
     await expect(store.createUser(bareUser('user.KEPT'))).rejects.toEqual(new DuplicateUserError('username'));
@@ -110,7 +111,7 @@ describe('SqliteStore, the embedded store', () => {
       byUsername: await store.findUserByUsername(`user.${id}`),
       byIds: await store.findUsersByIds([id, 'nobody']),
       changed: (await store.findUsersChangedSince(at(0), at(10))).filter((user) => user._id === id),
-      present: (await store.findPresentCandidates(at(10))).filter((user) => user._id === id),
+      present: (await store.findPresentCandidates(at(10), PRESENT_STATUSES)).filter((user) => user._id === id),
     });
     const fromTheFile = async (id: string) => {
       await reopen();
@@ -234,15 +235,15 @@ describe('SqliteStore, the embedded store', () => {
     // Every statement that looks rows up does so in at least one step: all but the plain inserts and the ping.
     expect(plans.filter(({ steps }) => tableStepsOf(steps).length === 0).map(({ name }) => name)).toEqual(['insertUser', 'insertEmail', 'insertToken', 'insertRemovedUser', 'insertTicket', 'insertAttempts', 'putConnection', 'renewInstance', 'ping']);
     const tableSteps = plans.flatMap(({ name, steps }) => tableStepsOf(steps).map((step) => `${name}: ${step}`));
-    // A SEARCH goes through a key or an index; the one SCAN allowed reads a partial index, which holds only what it finds,
-    // the other reads the first entry of an index (LIMIT 1); users.list reads a page in username order and counts the
-    // users (an admin's call, over the smallest index).
+    // A SEARCH goes through a key or an index; the one SCAN allowed reads the first entry of an index (LIMIT 1);
+    // users.list reads a page in username order and counts the users (an admin's call, over the smallest index).
     expect(tableSteps.filter((step) => !/ SEARCH \w+ USING (INDEX|PRIMARY KEY|COVERING INDEX) /.test(` ${step.split(': ')[1]} `))).toEqual([
-      'presentWithoutExpiry: SCAN users USING INDEX users_present_without_expiry',
       'usersByUsername: SCAN users USING INDEX users_by_username',
       'countUsers: SCAN users USING COVERING INDEX users_by_username',
       'deleteFirstEndingAttempt: SCAN login_attempts USING COVERING INDEX login_attempts_by_reset',
     ]);
+    // The present users without an expiry: the statuses asked for, in a partial index of the users without one.
+    expect(tableSteps).toContain('presentWithoutExpiry: SEARCH users USING INDEX users_by_status_without_expiry (status=?)');
   });
 });
 

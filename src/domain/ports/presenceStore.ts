@@ -22,12 +22,13 @@ export interface PresenceStore {
 
   /**
    * Candidates for the present list: every user whose presence of this service expires after `now`, and every user
-   * with no such expiry whose status is not offline.
+   * with no such expiry whose status is one of `statuses` (the domain's PRESENT_STATUSES).
    */
-  findPresentCandidates(now: Date): Promise<UserRecord[]>;
+  findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]>;
   /**
    * Candidates for the changes since `since`: every user whose change stamp is at or after `since`, and every user
-   * whose presence expires in [since, now].
+   * whose presence expiry is in [since, now], whatever the status (whether that expiry was a change clients saw is
+   * the domain's to decide: changedSince).
    */
   findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]>;
   /** The users removed at or after `since` that are still remembered (AccountStore.removeUser). */
@@ -35,12 +36,13 @@ export interface PresenceStore {
   /** Every user whose document was written at or after `since` (Rocket.Chat's `_updatedAt`); [] without external writers. */
   findUsersUpdatedSince(since: Date): Promise<UserRecord[]>;
   /**
-   * Where a presence write that did not touch `_updatedAt` (Rocket.Chat 6) is found: every user whose `status` or
-   * `statusConnection` differs from what was last recorded (`presenceSeen`), and every user never recorded whose
-   * status is online, away or busy. Through indexes on those pairs of fields, so it costs what differs, not what is
-   * present. [] without external writers.
+   * Where a presence write that did not touch `_updatedAt` (Rocket.Chat 6) is found: every user whose `status`
+   * differs from the one last recorded (`presenceSeen`) as one of `statuses.present` or not, or whose
+   * `statusConnection` differs from the one recorded as one of `statuses.connected` or not; and every user never
+   * recorded whose status is one of `statuses.present`. Through indexes on those pairs of fields, so it costs what
+   * differs, not what is present. [] without external writers.
    */
-  findUnrecordedRocketChatPresences(): Promise<UserRecord[]>;
+  findUnrecordedRocketChatPresences(statuses: { present: readonly string[]; connected: readonly string[] }): Promise<UserRecord[]>;
   /** The users whose timed status ended at or before `now` (ids, at most `limit`, earliest first). */
   findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]>;
 

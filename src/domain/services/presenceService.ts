@@ -8,7 +8,7 @@ import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presence
 import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
-import { effectiveStatus, normaliseStatusText, isStatus } from '../rules/status';
+import { effectiveStatus, normaliseStatusText, isStatus, PRESENT_STATUSES } from '../rules/status';
 import { ForbiddenError, InvalidParamError, RejectedError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
@@ -402,7 +402,7 @@ export class PresenceService {
   private async readPresentUsers(position: number): Promise<PresentSnapshot> {
     const takenAt = this.clock.now();
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
-    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
+    const users = (await this.store.findPresentCandidates(takenAt, PRESENT_STATUSES)).filter((user) => effectiveStatus(user, takenAt) !== 'offline').sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
     if (this.latest === undefined || this.latest.takenAt <= takenAt) this.latest = snapshot;
     if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };

@@ -1,7 +1,6 @@
 import mongoose, { type Connection, type InsertManyOptions, type Model } from 'mongoose';
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
-import type { Status } from '../../domain/ports/records';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
@@ -32,32 +31,26 @@ const WITH_LOGIN_TOKENS = { ...RECORD_FIELDS, ...LOGIN_TOKEN_FIELDS };
 /** A user with what a login checks: the password hash and the login tokens; none of Rocket.Chat's other services. */
 const WITH_LOGIN_CREDENTIALS = { ...WITH_LOGIN_TOKENS, 'services.password.bcrypt': 1 };
 
-/** Statuses other than offline: present, whoever wrote them. */
-const PRESENT: Status[] = ['online', 'away', 'busy'];
-/** Rocket.Chat's connection statuses of a user with a live connection there. */
-const CONNECTED = ['online', 'away'];
-
 /**
  * The users whose Rocket.Chat fields differ from what was last recorded, as a few equality-and-range branches on
  * `{status, presenceSeen.status}` and `{statusConnection, presenceSeen.statusConnection, presenceSeen.status}`: each
  * is a range of one index holding exactly the differing users (a field compared with another in the same document,
  * `$expr`, would read every document). A user never recorded has no `presenceSeen` (null in the index): present,
- * he is found by the first branches; not present, by none (the last key of the second index keeps him out).
+ * he is found by the first branches; not present, by none (the last key of the second index keeps him out). The
+ * statuses are the domain's (PRESENT_STATUSES, ROCKET_CHAT_CONNECTED_STATUSES).
  */
-const UNRECORDED_ROCKET_CHAT_PRESENCE = {
-  $or: [
-    ...PRESENT.map((status) => ({ status, 'presenceSeen.status': { $ne: status } })),
-    { status: { $nin: PRESENT }, 'presenceSeen.status': { $in: PRESENT } },
-    ...CONNECTED.map((statusConnection) => ({ statusConnection, 'presenceSeen.statusConnection': { $ne: statusConnection }, 'presenceSeen.status': { $ne: null } })),
-    { statusConnection: { $nin: CONNECTED }, 'presenceSeen.statusConnection': { $in: CONNECTED } },
-  ],
-};
-/**
- * A status that is offline, as a record reads it (a document without one reads `offline`): every other status,
- * `disabled` and any Rocket.Chat adds included, makes a user without an expiry a candidate for the present list,
- * as the port says and the embedded store answers; the domain decides what it reads as.
- */
-const NOT_PRESENT = ['offline', null];
+function unrecordedRocketChatPresence(statuses: { present: readonly string[]; connected: readonly string[] }): object {
+  const present = [...statuses.present];
+  const connected = [...statuses.connected];
+  return {
+    $or: [
+      ...present.map((status) => ({ status, 'presenceSeen.status': { $ne: status } })),
+      { status: { $nin: present }, 'presenceSeen.status': { $in: present } },
+      ...connected.map((statusConnection) => ({ statusConnection, 'presenceSeen.statusConnection': { $ne: statusConnection }, 'presenceSeen.status': { $ne: null } })),
+      { statusConnection: { $nin: connected }, 'presenceSeen.statusConnection': { $in: connected } },
+    ],
+  };
+}
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -275,9 +268,9 @@ export class MongoStore implements Store {
     return docs.map((doc) => withMatchingTokens(doc, wanted));
   }
 
-  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+  async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $nin: NOT_PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: [...statuses] }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
@@ -285,7 +278,7 @@ export class MongoStore implements Store {
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now }, status: { $ne: 'offline' } }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
@@ -300,8 +293,8 @@ export class MongoStore implements Store {
     return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
-  async findUnrecordedRocketChatPresences(): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find(UNRECORDED_ROCKET_CHAT_PRESENCE, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+  async findUnrecordedRocketChatPresences(statuses: { present: readonly string[]; connected: readonly string[] }): Promise<UserRecord[]> {
+    return toUserRecords(await this.users.find(unrecordedRocketChatPresence(statuses), WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async createUser(user: UserRecord): Promise<void> {

@@ -189,12 +189,12 @@ export class SqliteStore implements Store {
     return [...byUser.values()];
   }
 
-  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+  async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     this.writes.flush();
     // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
     // would only push out the others (and leave them to the garbage collector's old space) on every full list.
     const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
-    const withoutExpiry = this.statements.presentWithoutExpiry.all() as UserRow[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all(JSON.stringify(statuses)) as UserRow[];
     return [...withExpiry, ...withoutExpiry].map(toUserRecord);
   }
 
@@ -537,10 +537,9 @@ export const STATEMENTS = {
   usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
   presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
-  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'`,
+  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status IN (SELECT value FROM json_each(?))`,
   // One index per branch of the OR (SQLite's multi-index OR), each row once; ids, for the records not kept in memory.
-  changedSince: `SELECT id FROM users
-    WHERE presence_changed_at >= @since OR (presence_expires_at BETWEEN @since AND @now AND status <> 'offline')`,
+  changedSince: `SELECT id FROM users WHERE presence_changed_at >= @since OR presence_expires_at BETWEEN @since AND @now`,
   insertUser: `INSERT INTO users (${USER_COLUMNS}, username_key, password_bcrypt) VALUES (${USER_COLUMNS.split(', ').map((column) => `@${column}`).join(', ')}, @username_key, @password_bcrypt)`,
   insertEmail: 'INSERT INTO user_emails (address_key, user_id) VALUES (?, ?)',
   insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',
