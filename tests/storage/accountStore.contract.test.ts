@@ -64,6 +64,22 @@ describeEachStore('AccountStore contract', (kind) => {
       await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
     });
 
+    // The cases both stores fold alike: letters in any case, accented ones included, accents kept. (MongoDB's
+    // collation folds some more, ß and SS among them: docs/storage.md, "Letter case".)
+    it('finds a username and an address in any letter case, accented letters too, and keeps accents apart', async () => {
+      const [rene] = await created(userRecord({ username: 'René.Ünal', emails: [{ address: 'René.Ünal@Exämple.com', verified: true }] }));
+      for (const login of ['rené.ünal', 'RENÉ.ÜNAL', 'René.Ünal@Exämple.com', 'rené.ünal@exämple.COM', 'RENÉ.ÜNAL@EXÄMPLE.COM']) {
+        expect((await store.findUserByLogin(login))?._id).toBe(rene._id);
+      }
+      expect((await store.findUserByUsername('RENÉ.üNAL'))?._id).toBe(rene._id);
+      for (const other of ['rene.unal', 'René.Unal', 'rene.ünal@exämple.com', 'rené.ünal@example.com']) expect(await store.findUserByLogin(other)).toBeNull();
+      expect(await store.findUserByUsername('Rene.Ünal')).toBeNull();
+      await expect(store.createUser(userRecord({ username: 'RENÉ.ünal' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ emails: [{ address: 'rené.ÜNAL@exämple.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
+      // Differing in an accent is another name and another address.
+      await store.createUser(userRecord({ username: 'Rene.Unal', emails: [{ address: 'Rene.Unal@Example.com', verified: false }] }));
+    });
+
     it('refuses a second user with the same username or email', async () => {
       await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
       await expect(store.createUser(userRecord({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));

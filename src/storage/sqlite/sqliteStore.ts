@@ -3,6 +3,7 @@ import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport, type Durability } from './groupCommit';
@@ -155,11 +156,11 @@ export class SqliteStore implements Store {
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.#keptOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
+    return this.#keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as UserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
-    const key = login.toLowerCase();
+    const key = foldedLogin(login);
     const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as (UserRow & { password_bcrypt: string | null }) | undefined;
     if (row === undefined) return null;
     const loginTokens = (this.statements.tokensOfUser.all(row.id) as TokenRow[]).map(toLoginToken);
@@ -220,8 +221,8 @@ export class SqliteStore implements Store {
   createUser(user: UserRecord): Promise<void> {
     return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
-      if (s.userIdByUsernameKey.get(user.username.toLowerCase()) !== undefined) throw new DuplicateUserError('username');
-      const addresses = [...new Set((user.emails ?? []).map((email) => email.address.toLowerCase()))];
+      if (s.userIdByUsernameKey.get(foldedLogin(user.username)) !== undefined) throw new DuplicateUserError('username');
+      const addresses = [...new Set((user.emails ?? []).map((email) => foldedLogin(email.address)))];
       if (addresses.some((address) => s.userIdByEmail.get(address) !== undefined)) throw new DuplicateUserError('email');
       if (s.userById.get(user._id) !== undefined) throw new DuplicateUserError('username');
       s.insertUser.run(userParams(user));
@@ -271,14 +272,14 @@ export class SqliteStore implements Store {
     return this.#writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (update.username !== undefined) {
-        const holder = s.userIdByUsernameKey.get(update.username.toLowerCase()) as { id: string } | undefined;
+        const holder = s.userIdByUsernameKey.get(foldedLogin(update.username)) as { id: string } | undefined;
         if (holder !== undefined && holder.id !== userId) throw new DuplicateUserError('username');
       }
       const row = s.updateAccount.get({
         ...versionParams(userId, expected),
         name: update.name ?? null,
         username: update.username ?? null,
-        username_key: update.username?.toLowerCase() ?? null,
+        username_key: update.username === undefined ? null : foldedLogin(update.username),
         set_emails: update.emails === undefined ? 0 : 1,
         emails: update.emails === undefined || update.emails.length === 0 ? null : JSON.stringify(update.emails),
         roles: update.roles === undefined ? null : JSON.stringify(update.roles),
@@ -290,7 +291,7 @@ export class SqliteStore implements Store {
       if (row === undefined) return { result: null };
       if (update.emails !== undefined) {
         s.deleteEmailsOfUser.run(userId);
-        for (const address of new Set(update.emails.map((email) => email.address.toLowerCase()))) {
+        for (const address of new Set(update.emails.map((email) => foldedLogin(email.address)))) {
           if (s.userIdByEmail.get(address) !== undefined) throw new DuplicateUserError('email');
           s.insertEmail.run(address, userId);
         }
