@@ -152,11 +152,11 @@ export class SqliteStore implements Store {
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return this.committed.get(id) ?? this.#keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
+    return this.committed.get(id) ?? this.keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.#keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as UserRow | undefined);
+    return this.keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as UserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
@@ -176,7 +176,7 @@ export class SqliteStore implements Store {
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
     // In id order, each once, as the port says.
-    return this.#recordsOf([...new Set(ids)].sort());
+    return this.recordsOf([...new Set(ids)].sort());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
@@ -202,7 +202,7 @@ export class SqliteStore implements Store {
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     // Every write stamped before this read has been asked for by now: commit it, so the read sees it.
     this.writes.flush();
-    return this.#recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
+    return this.recordsOf(this.statements.changedSince.all({ since: since.getTime(), now: now.getTime() }) as string[]);
   }
 
   async findTimedStatusesEndedBy(now: Date, limit: number): Promise<string[]> {
@@ -219,7 +219,7 @@ export class SqliteStore implements Store {
   }
 
   createUser(user: UserRecord): Promise<void> {
-    return this.#writeUsers('synced', 'several', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (s.userIdByUsernameKey.get(foldedLogin(user.username)) !== undefined) throw new DuplicateUserError('username');
       const addresses = [...new Set((user.emails ?? []).map((email) => foldedLogin(email.address)))];
@@ -234,7 +234,7 @@ export class SqliteStore implements Store {
   }
 
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    return this.#writeUsers('synced', 'several', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return { result: undefined };
       for (const hashedToken of pruned) s.deleteToken.run(hashedToken, userId);
@@ -244,13 +244,13 @@ export class SqliteStore implements Store {
   }
 
   removeLoginToken(userId: string, hashedToken: string): Promise<void> {
-    return this.#writeOthers('synced', 'one', () => {
+    return this.writeOthers('synced', 'one', () => {
       this.statements.deleteToken.run(hashedToken, userId);
     });
   }
 
   removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
-    return this.#writeOthers('synced', 'one', () => this.statements.deleteTokensOfUser.all({
+    return this.writeOthers('synced', 'one', () => this.statements.deleteTokensOfUser.all({
       user_id: userId,
       keep: options.keep ?? null,
       keep_personal: options.keepPersonalAccessTokens ? 1 : 0,
@@ -269,7 +269,7 @@ export class SqliteStore implements Store {
   }
 
   updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null> {
-    return this.#writeUsers('synced', 'several', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (update.username !== undefined) {
         const holder = s.userIdByUsernameKey.get(foldedLogin(update.username)) as { id: string } | undefined;
@@ -301,7 +301,7 @@ export class SqliteStore implements Store {
   }
 
   removeUser(removed: RemovedUser): Promise<boolean> {
-    return this.#writeUsers('synced', 'several', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (s.deleteUser.run(removed.userId).changes === 0) return { result: false };
       s.deleteEmailsOfUser.run(removed.userId);
@@ -326,7 +326,7 @@ export class SqliteStore implements Store {
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    return this.#writeUsers('committed', 'one', () => writtenOrNull(this.statements.writePresence.get({
+    return this.writeUsers('committed', 'one', () => writtenOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status_default: write.statusDefault ?? null,
       keep_status_expiry: write.statusExpiresAt === undefined ? 1 : 0,
@@ -344,7 +344,7 @@ export class SqliteStore implements Store {
 
   recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
     // One that matches nothing changes nothing, and the others land; a failure undoes them all (their savepoint).
-    return this.#writeUsers('committed', 'several', () => {
+    return this.writeUsers('committed', 'several', () => {
       const records = changes.flatMap(({ userId, expected, record }) => {
         const row = this.statements.recordRocketChatChange.get({
           ...versionParams(userId, expected),
@@ -358,7 +358,7 @@ export class SqliteStore implements Store {
   }
 
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
-    return this.#writeOthers('committed', 'several', () => {
+    return this.writeOthers('committed', 'several', () => {
       // The tickets expired by now go through the expiry index: each ticket is deleted once, so each costs the same.
       this.statements.deleteExpiredTickets.run(now.getTime());
       this.statements.insertTicket.run({ hashed_ticket: ticket.hashedTicket, user_id: ticket.userId, hashed_token: ticket.hashedToken, expires_at: ticket.expiresAt.getTime() });
@@ -366,14 +366,14 @@ export class SqliteStore implements Store {
   }
 
   takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       const row = this.statements.takeTicket.get(hashedTicket) as TicketRow | undefined;
       return row === undefined ? null : { hashedTicket: row.hashed_ticket, userId: row.user_id, hashedToken: row.hashed_token, expiresAt: new Date(row.expires_at) };
     });
   }
 
   countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
-    return this.#writeOthers('committed', 'several', () => {
+    return this.writeOthers('committed', 'several', () => {
       const s = this.statements;
       const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
       if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
@@ -387,13 +387,13 @@ export class SqliteStore implements Store {
   }
 
   forgetLoginAttempt(key: string, now: Date): Promise<void> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.forgetAttempt.run(key, now.getTime());
     });
   }
 
   putConnection(connection: ConnectionRecord): Promise<void> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.putConnection.run({
         id: connection.id,
         user_id: connection.userId,
@@ -425,7 +425,7 @@ export class SqliteStore implements Store {
   }
 
   removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       const s = this.statements;
       let rows: unknown[];
       if ('ids' in selection) rows = s.removeConnectionsByIds.all(JSON.stringify(selection.ids));
@@ -437,7 +437,7 @@ export class SqliteStore implements Store {
   }
 
   renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
-    return this.#writeUsers('committed', 'several', () => {
+    return this.writeUsers('committed', 'several', () => {
       const s = this.statements;
       const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
       const userIds = ('ids' in selection
@@ -455,7 +455,7 @@ export class SqliteStore implements Store {
   }
 
   renewInstance(instanceId: string, expiresAt: Date): Promise<void> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.renewInstance.run(instanceId, expiresAt.getTime());
     });
   }
@@ -466,7 +466,7 @@ export class SqliteStore implements Store {
   }
 
   removeInstance(instanceId: string): Promise<void> {
-    return this.#writeOthers('committed', 'one', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.removeInstance.run(instanceId);
     });
   }
@@ -481,43 +481,40 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
+  // The helpers below are instance fields, not methods: the class's prototype holds exactly the port's methods (the
+  // test of the kept records compares them), and `this` stays the store under wrappers made with Object.create.
+
   /**
    * The one way a write reaches the users' rows (and so the kept records stay what the file holds): in the same
    * synchronous step as its statements, the records it read back are kept, and every other changed user's record is
    * dropped. tests/storage/sqliteStore.test.ts runs every write method of the store and reads after it.
    */
-  #writeUsers<T>(durability: Durability, statements: Statements, write: () => UsersWritten<T>): Promise<T> {
-    return this.#commit(durability, statements, () => {
+  private readonly writeUsers = <T>(durability: Durability, statements: Statements, write: () => UsersWritten<T>): Promise<T> =>
+    this.commit(durability, statements, () => {
       const { result, changed = [], written = [] } = write();
       for (const userId of changed) this.committed.drop(userId);
       for (const record of written) this.committed.keep(record);
       return result;
     });
-  }
 
   /** A write of no user's row (tickets, login attempts, connections, instances, login tokens): no record to keep or drop. */
-  #writeOthers<T>(durability: Durability, statements: Statements, write: () => T): Promise<T> {
-    return this.#commit(durability, statements, write);
-  }
+  private readonly writeOthers = <T>(durability: Durability, statements: Statements, write: () => T): Promise<T> => this.commit(durability, statements, write);
 
-  #commit<T>(durability: Durability, statements: Statements, write: () => T): Promise<T> {
-    return statements === 'several' ? this.writes.runInSavepoint(durability, write) : this.writes.run(durability, write);
-  }
+  private readonly commit = <T>(durability: Durability, statements: Statements, write: () => T): Promise<T> =>
+    statements === 'several' ? this.writes.runInSavepoint(durability, write) : this.writes.run(durability, write);
 
   /** The record of a row just read, kept as its user's committed record. */
-  #keptOrNull(row: UserRow | undefined): UserRecord | null {
-    return row === undefined ? null : this.committed.keep(toUserRecord(row));
-  }
+  private readonly keptOrNull = (row: UserRow | undefined): UserRecord | null => (row === undefined ? null : this.committed.keep(toUserRecord(row)));
 
   /** The records of these users, in this order (unknown ones left out): those not kept are read in one query. */
-  #recordsOf(ids: readonly string[]): UserRecord[] {
+  private readonly recordsOf = (ids: readonly string[]): UserRecord[] => {
     const records = ids.map((id) => this.committed.get(id));
     const missing = ids.filter((_, i) => records[i] === undefined);
     if (missing.length === 0) return records as UserRecord[];
     const read = new Map<string, UserRecord>();
     for (const row of this.statements.usersByIds.all(JSON.stringify(missing)) as UserRow[]) read.set(row.id, this.committed.keep(toUserRecord(row)));
     return ids.map((id, i) => records[i] ?? read.get(id)).filter((record): record is UserRecord => record !== undefined);
-  }
+  };
 }
 
 const CONNECTION_COLUMNS = 'id, user_id, hashed_token, kind, state, instance_id, client_renewed, expires_at, created_at';
