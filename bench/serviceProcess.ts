@@ -27,7 +27,8 @@ import { ConnectionDrain } from '../src/http/connectionDrain';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/createMetrics';
 import { createStore } from '../src/storage/createStore';
-import type { PresenceStore } from '../src/domain/ports/store';
+import type { AccountStore } from '../src/domain/ports/accountStore';
+import type { PresenceStore } from '../src/domain/ports/presenceStore';
 import type { PresenceUpdate, UserRecord } from '../src/domain/ports/records';
 import { answerMeasurements, fullGc } from './childMemory';
 import { benchProfile, boundChildLifetime, childMaxMsFromEnv, toParent, type BenchUser, type ServiceReady } from './protocol';
@@ -58,7 +59,7 @@ function visibleUpdate(sequence: number, at: Date, ttlMs: number): PresenceUpdat
  * used). An online user was last seen within the past 5 minutes, so no presence expires during a run (the
  * presence time to live is 15 minutes) and the present set stays fixed unless the bench changes it.
  */
-async function seed(store: PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[]; ids: string[] }> {
+async function seed(store: AccountStore & PresenceStore, ttlMs: number): Promise<{ handedOut: BenchUser[]; onlineIds: string[]; ids: string[] }> {
   const realHash = await bcrypt.hash(preHashPassword('bench-password'), BCRYPT_ROUNDS);
   const nowMs = Date.now();
   const handedOut: BenchUser[] = [];

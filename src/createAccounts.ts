@@ -1,5 +1,7 @@
 import type { Clock } from './domain/ports/clock';
-import type { PresenceStore } from './domain/ports/store';
+import type { AccountStore } from './domain/ports/accountStore';
+import type { LoginAttemptStore } from './domain/ports/loginAttemptStore';
+import type { TicketStore } from './domain/ports/ticketStore';
 import { AccountService } from './domain/services/accountService';
 import { Passwords } from './domain/services/passwords';
 import { BcryptWorkerPool } from './passwords/bcryptWorkerPool';
@@ -21,7 +23,7 @@ export interface Accounts {
  * a cache of verified tokens. `oneOff`: start-up's admin and the admin command, which make at most one hash and check
  * no token twice: one worker (started only if a hash is made), no cache.
  */
-export function createAccounts(store: PresenceStore, clock: Clock, config: AccountsConfig, use: 'service' | 'oneOff'): Accounts {
+export function createAccounts(store: AccountStore & TicketStore & LoginAttemptStore, clock: Clock, config: AccountsConfig, use: 'service' | 'oneOff'): Accounts {
   const service = use === 'service';
   const hasher = new BcryptWorkerPool(service ? { workers: config.passwordWorkers, maxWaiting: config.passwordQueueLimit } : { workers: 1, maxWaiting: 1 });
   const passwords = new Passwords(hasher);

@@ -7,7 +7,7 @@ import { systemClock } from './domain/ports/clock';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics/createMetrics';
 import { createStore } from './storage/createStore';
-import type { PresenceStore } from './domain/ports/store';
+import type { Store } from './domain/ports/store';
 import type { Logger } from 'pino';
 import { createAccounts } from './createAccounts';
 
@@ -18,7 +18,7 @@ import { createAccounts } from './createAccounts';
  */
 export async function shutDown(
   server: Server,
-  store: PresenceStore,
+  store: Store,
   timeoutMs: number,
   logger: Logger,
   closeStreams: () => void = () => undefined,
@@ -37,7 +37,7 @@ export async function shutDown(
   await store.close();
 }
 
-async function ensureAdmin(config: Config, store: PresenceStore, logger: Logger): Promise<void> {
+async function ensureAdmin(config: Config, store: Store, logger: Logger): Promise<void> {
   // A worker of its own, started only if the admin has to be created, ended before the app starts its own.
   const { accounts, close } = createAccounts(store, systemClock, config, 'oneOff');
   const result = await accounts.ensureAdmin(config.adminUsername, config.adminPassword, config.adminEmail).finally(close);

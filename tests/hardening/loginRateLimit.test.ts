@@ -216,9 +216,9 @@ describe('a flood of logins with made-up names', () => {
     await h.seed({ username: 'frank' });
     const counted: string[] = [];
     const count = h.inner.countLoginAttempt.bind(h.inner);
-    h.inner.countLoginAttempt = async (key, now, windowMs) => {
+    h.inner.countLoginAttempt = async (key, now, windowMs, keysKept) => {
       counted.push(key);
-      return count(key, now, windowMs);
+      return count(key, now, windowMs, keysKept);
     };
     const server = await listen(h.app);
     try {

@@ -1,14 +1,15 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { DuplicateUserError } from '../../src/domain/ports/store';
 import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
-import type { AccountUpdate, RemovedUser, UserRecord } from '../../src/domain/ports/records';
+import type { AccountUpdate, LoginToken, RemovedUser, UserRecord } from '../../src/domain/ports/records';
 import type { TestStore } from '../support/stores';
 import { describeEachStore, userRecord } from '../support/testApp';
-import { at, everyFieldUser, withoutCredentials } from './support/users';
+import { at, everyFieldUser, T0, withoutCredentials } from './support/users';
 
 const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
 
-/** Account management (issue 23): both stores give the same answers. */
-describeEachStore('PresenceStore contract: accounts', (kind) => {
+/** Accounts and their credentials (AccountStore): both stores give the same answers. */
+describeEachStore('AccountStore contract', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await kind.create();
@@ -20,6 +21,87 @@ describeEachStore('PresenceStore contract: accounts', (kind) => {
     userId: user._id, username: user.username, name: user.name, utcOffset: user.utcOffset, removedAt, forgetAt,
   });
   const tokensOf = async (username: string) => (await store.findUserByLogin(username))?.services?.resume?.loginTokens.map((token) => token.hashedToken);
+  /** A user holding these login tokens (and no password). */
+  const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ services: { resume: { loginTokens } } });
+  /** New users, created in the store. */
+  const created = async (...users: UserRecord[]): Promise<UserRecord[]> => {
+    for (const user of users) await store.createUser(user);
+    return users;
+  };
+
+  describe('users and credentials', () => {
+    it('finds a created user by id, username, email and token hash', async () => {
+      const [user] = await created(userRecord({ emails: [{ address: 'ann@example.com', verified: true }], ...holding({ when: T0, hashedToken: 'hash-1' }) }));
+      expect((await store.findUserById(user._id))?.username).toBe(user.username);
+      expect((await store.findUserByUsername(user.username))?._id).toBe(user._id);
+      expect((await store.findUserByLogin('ann@example.com'))?._id).toBe(user._id);
+      expect((await store.findUserByLogin(user.username))?._id).toBe(user._id);
+      expect((await store.findUserByHashedToken('hash-1'))?._id).toBe(user._id);
+      expect(await store.findUserById('nobody')).toBeNull();
+      expect(await store.findUserByHashedToken('hash-2')).toBeNull();
+    });
+
+    it('finds users by ids each once, in id order whatever the order asked or written, the unknown ones left out', async () => {
+      await created(userRecord({ _id: 'c' }), userRecord({ _id: 'a' }), userRecord({ _id: 'B' }), userRecord({ _id: 'b' }));
+      expect((await store.findUsersByIds(['b', 'nobody', 'c', 'a', 'b', 'B'])).map((user) => user._id)).toEqual(['B', 'a', 'b', 'c']);
+      expect(await store.findUsersByIds([])).toEqual([]);
+    });
+
+    it('adds a login token to a user that has none (no credentials at all), and to no one unknown', async () => {
+      const [user] = await created(userRecord());
+      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'first' }, at(0), ['none-such']);
+      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens).toEqual([{ when: at(0), hashedToken: 'first' }]);
+      await store.addLoginToken('nobody', { when: at(0), hashedToken: 'nobodys' }, at(0), []);
+      expect(await store.findUserByHashedToken('nobodys')).toBeNull();
+      expect(await store.findUserById('nobody')).toBeNull();
+    });
+
+    it('finds a username in any letter case, and refuses another that differs only in case', async () => {
+      const [user] = await created(userRecord({ username: 'Admin' }));
+      expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);
+      expect((await store.findUserByUsername('ADMIN'))?._id).toBe(user._id);
+      expect((await store.findUserByLogin('aDmIn'))?._id).toBe(user._id);
+      await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
+    });
+
+    // The cases both stores fold alike: letters in any case, accented ones included, accents kept. (MongoDB's
+    // collation folds some more, ß and SS among them: docs/storage.md, "Letter case".)
+    it('finds a username and an address in any letter case, accented letters too, and keeps accents apart', async () => {
+      const [rene] = await created(userRecord({ username: 'René.Ünal', emails: [{ address: 'René.Ünal@Exämple.com', verified: true }] }));
+      for (const login of ['rené.ünal', 'RENÉ.ÜNAL', 'René.Ünal@Exämple.com', 'rené.ünal@exämple.COM', 'RENÉ.ÜNAL@EXÄMPLE.COM']) {
+        expect((await store.findUserByLogin(login))?._id).toBe(rene._id);
+      }
+      expect((await store.findUserByUsername('RENÉ.üNAL'))?._id).toBe(rene._id);
+      for (const other of ['rene.unal', 'René.Unal', 'rene.ünal@exämple.com', 'rené.ünal@example.com']) expect(await store.findUserByLogin(other)).toBeNull();
+      expect(await store.findUserByUsername('Rene.Ünal')).toBeNull();
+      await expect(store.createUser(userRecord({ username: 'RENÉ.ünal' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ emails: [{ address: 'rené.ÜNAL@exämple.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
+      // Differing in an accent is another name and another address.
+      await store.createUser(userRecord({ username: 'Rene.Unal', emails: [{ address: 'Rene.Unal@Example.com', verified: false }] }));
+    });
+
+    it('refuses a second user with the same username or email', async () => {
+      await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
+      await expect(store.createUser(userRecord({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));
+      await expect(store.createUser(userRecord({ emails: [{ address: 'a@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
+    });
+
+    it('adds a login token, sets lastLogin, and removes the tokens a login prunes and a logout revokes', async () => {
+      const [user, other] = await created(
+        userRecord(holding({ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' })),
+        userRecord(holding({ when: at(-300), hashedToken: 'someone-elses' })),
+      );
+      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
+      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
+      expect(await store.findUserByHashedToken('pruned')).toBeNull();
+      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+      expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
+      expect((await store.findUserByHashedToken('someone-elses'))?._id).toBe(other._id);
+      await store.removeLoginToken(user._id, 'kept');
+      expect(await store.findUserByHashedToken('kept')).toBeNull();
+      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+    });
+  });
 
   describe('listUsers', () => {
     it('pages users in binary username order, without credentials, with the total', async () => {
@@ -126,7 +208,7 @@ describeEachStore('PresenceStore contract: accounts', (kind) => {
       expect(await store.findUsersByHashedTokens(['u1-token-1', 'u1-pat'])).toEqual([]);
       expect(await store.connectionsOfUser('u1')).toEqual([]);
       expect(await store.findUsersChangedSince(at(-100), at(10))).toEqual([]);
-      expect(await store.findPresentCandidates(at(10))).toEqual([]);
+      expect(await store.findPresentCandidates(at(10), PRESENT_STATUSES)).toEqual([]);
       expect((await store.listUsers(0, 10)).total).toBe(0);
       await store.createUser(userRecord({ username: 'User.u1', emails: [{ address: 'u1@example.com', verified: false }] }));
       expect(await store.findUsersRemovedSince(at(5))).toEqual([removal(user, at(5))]);

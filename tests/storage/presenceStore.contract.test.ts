@@ -1,6 +1,8 @@
+import { changedSince } from '../../src/domain/rules/changes';
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { DuplicateUserError } from '../../src/domain/ports/store';
-import { rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
-import type { LoginToken, PresenceWrite, UserRecord } from '../../src/domain/ports/records';
+import { ROCKET_CHAT_CONNECTED_STATUSES, rocketChatPresenceOf } from '../../src/domain/rules/rocketChatPresence';
+import type { PresenceWrite, UserRecord } from '../../src/domain/ports/records';
 import type { TestStore } from '../support/stores';
 import { describeEachStore, userRecord } from '../support/testApp';
 import { at, bareUser, everyFieldUser, T0, withoutCredentials } from './support/users';
@@ -8,12 +10,9 @@ import { at, bareUser, everyFieldUser, T0, withoutCredentials } from './support/
 /** The version a write read: the revision and Rocket.Chat's fields of `user` as stored. */
 const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
 
-/** A user holding these login tokens (and no password). */
-const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ services: { resume: { loginTokens } } });
-
 const byId = (users: UserRecord[]) => [...users].sort((a, b) => a._id.localeCompare(b._id));
 
-/** Every PresenceStore behaves the same: the embedded store here, MongoDB in production. */
+/** Presence and its change log (PresenceStore): both stores give the same answers. */
 describeEachStore('PresenceStore contract', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
@@ -43,49 +42,6 @@ describeEachStore('PresenceStore contract', (kind) => {
     return user;
   };
 
-  describe('users and credentials', () => {
-    it('finds a created user by id, username, email and token hash', async () => {
-      const [user] = await created(userRecord({ emails: [{ address: 'ann@example.com', verified: true }], ...holding({ when: T0, hashedToken: 'hash-1' }) }));
-      expect((await store.findUserById(user._id))?.username).toBe(user.username);
-      expect((await store.findUserByUsername(user.username))?._id).toBe(user._id);
-      expect((await store.findUserByLogin('ann@example.com'))?._id).toBe(user._id);
-      expect((await store.findUserByLogin(user.username))?._id).toBe(user._id);
-      expect((await store.findUserByHashedToken('hash-1'))?._id).toBe(user._id);
-      expect(await store.findUserById('nobody')).toBeNull();
-      expect(await store.findUserByHashedToken('hash-2')).toBeNull();
-    });
-
-    it('finds a username in any letter case, and refuses another that differs only in case', async () => {
-      const [user] = await created(userRecord({ username: 'Admin' }));
-      expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);
-      expect((await store.findUserByUsername('ADMIN'))?._id).toBe(user._id);
-      expect((await store.findUserByLogin('aDmIn'))?._id).toBe(user._id);
-      await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
-    });
-
-    it('refuses a second user with the same username or email', async () => {
-      await store.createUser(userRecord({ username: 'taken', emails: [{ address: 'a@example.com', verified: false }] }));
-      await expect(store.createUser(userRecord({ username: 'taken' }))).rejects.toEqual(new DuplicateUserError('username'));
-      await expect(store.createUser(userRecord({ emails: [{ address: 'a@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
-    });
-
-    it('adds a login token, sets lastLogin, and removes the tokens a login prunes and a logout revokes', async () => {
-      const [user, other] = await created(
-        userRecord(holding({ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' })),
-        userRecord(holding({ when: at(-300), hashedToken: 'someone-elses' })),
-      );
-      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
-      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
-      expect(await store.findUserByHashedToken('pruned')).toBeNull();
-      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
-      expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
-      expect((await store.findUserByHashedToken('someone-elses'))?._id).toBe(other._id);
-      await store.removeLoginToken(user._id, 'kept');
-      expect(await store.findUserByHashedToken('kept')).toBeNull();
-      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
-    });
-  });
-
   describe('credentials leave only the finders that need them, and every finder returns the record stored', () => {
     // Present (away until at(900)), changed and updated at(-10): every finder below finds it.
     let full: UserRecord;
@@ -102,10 +58,10 @@ describeEachStore('PresenceStore contract', (kind) => {
         byId: await store.findUserById('full'),
         byUsername: await store.findUserByUsername('user.FULL'),
         byIds: byId(await store.findUsersByIds(['full', 'bare'])),
-        present: await store.findPresentCandidates(at(0)),
+        present: await store.findPresentCandidates(at(0), PRESENT_STATUSES),
         changed: await store.findUsersChangedSince(at(-10), at(0)),
         updated: await store.findUsersUpdatedSince(at(-10)),
-        rocketChat: await store.findUnrecordedRocketChatPresences(),
+        rocketChat: await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }),
       }).toStrictEqual({
         byId: stored,
         byUsername: stored,
@@ -252,7 +208,7 @@ describeEachStore('PresenceStore contract', (kind) => {
         userRecord({ _id: 'connection-ended-invisible', status: 'offline', statusConnection: 'offline', ...seen('offline', 'online') }),
         userRecord({ _id: 'connected-first-time', status: 'busy', statusConnection: 'online', ...seen('busy', null) }),
       );
-      const found = ids(await store.findUnrecordedRocketChatPresences());
+      const found = ids(await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }));
       // Only a store other programs write to finds their writes; the embedded store answers [] by design.
       expect(found).toEqual(store.externalWriters
         ? ['connected-first-time', 'connection-changed', 'connection-ended-invisible', 'never-recorded-online', 'status-changed', 'went-offline']
@@ -264,7 +220,7 @@ describeEachStore('PresenceStore contract', (kind) => {
       const current = await writtenUser([at(100), T0]);
       await writtenUser([at(10), T0]);
       const [, rocketChats] = await created(userRecord(), userRecord({ status: 'away' }));
-      expect(ids(await store.findPresentCandidates(at(10)))).toEqual([current._id, rocketChats._id].sort());
+      expect(ids(await store.findPresentCandidates(at(10), PRESENT_STATUSES))).toEqual([current._id, rocketChats._id].sort());
     });
 
     it('lists the candidates for a delta: change stamps at or after `since`, two in the same millisecond included', async () => {
@@ -294,9 +250,11 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await idsChangedSince(at(30), at(90))).toEqual([]);
     });
 
-    it('does not list an offline (invisible) user for an expiry: going invisible ended the presence', async () => {
-      await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
-      expect(await idsChangedSince(at(30), at(90))).toEqual([]);
+    it('lists an offline (invisible) user for an expiry as a candidate: that going invisible ended the presence is the domain\'s to decide', async () => {
+      const [invisible] = await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
+      const candidates = await store.findUsersChangedSince(at(30), at(90));
+      expect(ids(candidates)).toEqual([invisible._id]);
+      expect(candidates.filter((user) => changedSince(user, at(30), at(90)))).toEqual([]);
     });
 
     describe('users whose presence expiry has passed, and users without one', () => {
@@ -315,21 +273,23 @@ describeEachStore('PresenceStore contract', (kind) => {
           stamped('offline', at(60)),
           stamped('offline', null),
           stamped('online', null),
-          // A status Rocket.Chat knows and this service does not: not offline, so a candidate (the domain reads it as offline).
+          // A status Rocket.Chat knows and this service does not (the domain reads it as offline).
           stamped('disabled', null),
         );
       });
 
-      it('lists for the present list the expiries after now, whatever the status, and the users without one that are not offline', async () => {
-        expect(ids(await store.findPresentCandidates(at(0)))).toEqual([offlineFuture._id, onlineNever._id, otherStatusNever._id].sort());
+      it('lists for the present list the expiries after now, whatever the status, and the users without one whose status is asked for', async () => {
+        expect(ids(await store.findPresentCandidates(at(0), PRESENT_STATUSES))).toEqual([offlineFuture._id, onlineNever._id].sort());
         // Past every expiry: only those without one are left.
-        expect(ids(await store.findPresentCandidates(at(61)))).toEqual([onlineNever._id, otherStatusNever._id].sort());
+        expect(ids(await store.findPresentCandidates(at(61), PRESENT_STATUSES))).toEqual([onlineNever._id]);
+        // The statuses are the caller's: the store decides none.
+        expect(ids(await store.findPresentCandidates(at(61), ['disabled', 'offline']))).toEqual([offlineNever._id, otherStatusNever._id].sort());
       });
 
-      it('lists an expiry inside [since, now] for a delta only when the user is not offline, and no one without an expiry', async () => {
-        expect(await idsChangedSince(at(-90), at(0))).toEqual([onlinePast._id]);
-        expect(await idsChangedSince(at(-90), at(90))).toEqual([onlinePast._id]);
-        expect(await idsChangedSince(at(-59), at(90))).toEqual([]);
+      it('lists an expiry inside [since, now] for a delta whatever the status, and no one without an expiry', async () => {
+        expect(await idsChangedSince(at(-90), at(0))).toEqual([offlinePast._id, onlinePast._id].sort());
+        expect(await idsChangedSince(at(-90), at(90))).toEqual([offlinePast._id, onlinePast._id, offlineFuture._id].sort());
+        expect(await idsChangedSince(at(-59), at(59))).toEqual([]);
         // From their stamp on, every one of them is a candidate.
         expect(await idsChangedSince(at(-120), at(0))).toEqual([offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever].map((user) => user._id).sort());
       });
@@ -340,56 +300,6 @@ describeEachStore('PresenceStore contract', (kind) => {
         expect(await store.findUserById(offlinePast._id)).toStrictEqual(offlinePast);
       });
     });
-  });
-
-  describe('login attempts', () => {
-    it('counts attempts per key in a window opened by the first, then starts again', async () => {
-      expect(await store.countLoginAttempt('k', at(0), 60_000)).toEqual({ count: 1, resetAt: at(60) });
-      expect(await store.countLoginAttempt('k', at(30), 60_000)).toEqual({ count: 2, resetAt: at(60) });
-      expect(await store.countLoginAttempt('other', at(30), 60_000)).toEqual({ count: 1, resetAt: at(90) });
-      expect(await store.countLoginAttempt('k', at(60), 60_000)).toEqual({ count: 1, resetAt: at(120) });
-    });
-
-    it('takes back an attempt in the current window only', async () => {
-      await store.countLoginAttempt('k', at(0), 60_000);
-      await store.countLoginAttempt('k', at(1), 60_000);
-      await store.forgetLoginAttempt('k', at(2));
-      expect(await store.countLoginAttempt('k', at(3), 60_000)).toEqual({ count: 2, resetAt: at(60) });
-      await store.forgetLoginAttempt('k', at(61));
-      expect(await store.countLoginAttempt('k', at(61), 60_000)).toEqual({ count: 1, resetAt: at(121) });
-    });
-
-    it('shares the count with every instance over the same data', async () => {
-      const second = await store.twin();
-      try {
-        await store.countLoginAttempt('shared', at(0), 60_000);
-        expect(await second.countLoginAttempt('shared', at(1), 60_000)).toEqual({ count: 2, resetAt: at(60) });
-      } finally {
-        await second.dispose();
-      }
-    });
-  });
-
-  describe('stream tickets', () => {
-    it('gives a ticket once', async () => {
-      const ticket = { hashedTicket: 'ticket-hash', userId: 'u', hashedToken: 'tok', expiresAt: at(30) };
-      await store.saveStreamTicket(ticket, at(0));
-      expect(await store.takeStreamTicket('ticket-hash')).toEqual(ticket);
-      expect(await store.takeStreamTicket('ticket-hash')).toBeNull();
-    });
-  });
-
-  it('gives a stream ticket once, and forgets the expired ones when a later one is saved', async () => {
-    const ticket = (name: string, issuedAt: Date) => ({ hashedTicket: name, userId: 'u1', hashedToken: 'token-hash', expiresAt: new Date(issuedAt.getTime() + 30_000) });
-    await store.saveStreamTicket(ticket('first', at(0)), at(0));
-    await store.saveStreamTicket(ticket('second', at(10)), at(10));
-    expect(await store.takeStreamTicket('first')).toEqual(ticket('first', at(0)));
-    expect(await store.takeStreamTicket('first')).toBeNull();
-    expect(await store.takeStreamTicket('unknown')).toBeNull();
-    // 'second' expired at 40 s; a ticket saved at 41 s leaves only itself.
-    await store.saveStreamTicket(ticket('third', at(41)), at(41));
-    expect(await store.takeStreamTicket('second')).toBeNull();
-    expect(await store.takeStreamTicket('third')).toEqual(ticket('third', at(41)));
   });
 
   it('answers ping while it is open', async () => {

@@ -1,3 +1,5 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
+import { ROCKET_CHAT_CONNECTED_STATUSES } from '../../src/domain/rules/rocketChatPresence';
 import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import mongoose, { type Connection } from 'mongoose';
@@ -306,9 +308,9 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         byId: await store.findUserById(doc._id as string),
         byUsername: await store.findUserByUsername('RC.USER1'),
         byIds: await store.findUsersByIds([doc._id as string]),
-        present: aliceIn(await store.findPresentCandidates(clock.now())),
+        present: aliceIn(await store.findPresentCandidates(clock.now(), PRESENT_STATUSES)),
         updated: aliceIn(await store.findUsersUpdatedSince(doc._updatedAt as Date)),
-        rocketChat: aliceIn(await store.findUnrecordedRocketChatPresences()),
+        rocketChat: aliceIn(await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES })),
         byToken: await store.findUserByHashedToken(login.hashedToken as string),
         byPat: await store.findUserByHashedToken(pat.hashedToken as string),
         byTokens: await store.findUsersByHashedTokens([pat.hashedToken as string, login.hashedToken as string]),

@@ -1,3 +1,4 @@
+import { PRESENT_STATUSES } from '../../src/domain/rules/status';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -55,7 +56,7 @@ describe('SqliteStore, the embedded store', () => {
     });
     await store.addLoginToken('kept', { when: at(2), hashedToken: 'kept-token-3' }, at(2), ['kept-token-1']);
     await store.saveStreamTicket({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) }, at(2));
-    await store.countLoginAttempt('ip:127.0.0.1', at(2), 60_000);
+    await store.countLoginAttempt('ip:127.0.0.1', at(2), 60_000, 100);
     const login = await store.findUserByLogin('kept@example.com');
 
     await reopen();
@@ -65,9 +66,9 @@ describe('SqliteStore, the embedded store', () => {
     expect(login?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
     expect((await store.findUserByHashedToken('kept-token-3'))?._id).toBe('kept');
     expect((await store.findUsersChangedSince(at(1), at(3))).map((found) => found._id)).toEqual(['kept']);
-    expect((await store.findPresentCandidates(at(3))).map((found) => found._id)).toEqual(['kept']);
+    expect((await store.findPresentCandidates(at(3), PRESENT_STATUSES)).map((found) => found._id)).toEqual(['kept']);
     expect(await store.takeStreamTicket('ticket')).toEqual({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) });
-    expect(await store.countLoginAttempt('ip:127.0.0.1', at(3), 60_000)).toEqual({ count: 2, resetAt: at(62) });
+    expect(await store.countLoginAttempt('ip:127.0.0.1', at(3), 60_000, 100)).toEqual({ count: 2, resetAt: at(62) });
     await expect(store.createUser(bareUser('user.KEPT'))).rejects.toEqual(new DuplicateUserError('username'));
   });
 
@@ -84,7 +85,7 @@ describe('SqliteStore, the embedded store', () => {
       store.writePresence('a', version, presence('second')),
       store.createUser(bareUser('b')),
       store.createUser(bareUser('B')),
-      store.countLoginAttempt('k', at(1), 60_000),
+      store.countLoginAttempt('k', at(1), 60_000, 100),
     ]);
     expect(outcomes).toEqual([
       { status: 'fulfilled', value: expect.objectContaining({ statusText: 'first', presenceRevision: 1 }) },
@@ -103,13 +104,14 @@ describe('SqliteStore, the embedded store', () => {
       status: 'online' as const, statusText, presenceText: null, presenceExpiresAt: at(900), lastSeenAt: at(second), presenceChangedAt: at(second),
       presenceSeen: { status: 'online', statusText, statusDefault: null, statusConnection: null }, updatedAt: at(second),
     });
+    const versionOfUser = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
     /** What every finder of this store says of `id`, to compare with what a store that keeps nothing yet reads from the file. */
     const everyFinder = async (id: string) => ({
       byId: await store.findUserById(id),
       byUsername: await store.findUserByUsername(`user.${id}`),
       byIds: await store.findUsersByIds([id, 'nobody']),
       changed: (await store.findUsersChangedSince(at(0), at(10))).filter((user) => user._id === id),
-      present: (await store.findPresentCandidates(at(10))).filter((user) => user._id === id),
+      present: (await store.findPresentCandidates(at(10), PRESENT_STATUSES)).filter((user) => user._id === id),
     });
     const fromTheFile = async (id: string) => {
       await reopen();
@@ -137,6 +139,52 @@ describe('SqliteStore, the embedded store', () => {
       const afterRocketChat = await everyFinder('a');
       expect(afterRocketChat.byId).toMatchObject({ presenceRevision: first.presenceRevision + 1, presenceChangedAt: at(3), presenceExpiresAt: null });
       expect(afterRocketChat).toStrictEqual(await fromTheFile('a'));
+    });
+
+    /** Each method of the store that writes, once, on the user 'a' (everyFieldUser, present until 900 s) where it can. */
+    const WRITES: Record<string, (store: SqliteStore) => Promise<unknown>> = {
+      createUser: (store) => store.createUser(everyFieldUser('n')),
+      addLoginToken: (store) => store.addLoginToken('a', { when: at(5), hashedToken: 'a-token-3' }, at(5), ['a-token-1']),
+      removeLoginToken: (store) => store.removeLoginToken('a', 'a-token-1'),
+      removeLoginTokens: (store) => store.removeLoginTokens('a', { keepPersonalAccessTokens: false }),
+      updateAccount: async (store) => store.updateAccount('a', versionOfUser((await store.findUserById('a')) as UserRecord), { name: 'Renamed', presenceChangedAt: at(5), updatedAt: at(5) }),
+      removeUser: (store) => store.removeUser({ userId: 'a', username: 'User.a', name: 'Name a', utcOffset: 0, removedAt: at(5), forgetAt: at(600) }),
+      writePresence: async (store) => store.writePresence('a', versionOfUser((await store.findUserById('a')) as UserRecord), presence('written', 5)),
+      recordRocketChatChanges: async (store) => {
+        const user = (await store.findUserById('a')) as UserRecord;
+        return store.recordRocketChatChanges([{ userId: 'a', expected: versionOfUser(user), record: { presenceChangedAt: at(5), presenceSeen: rocketChatPresenceOf(user) } }]);
+      },
+      putConnection: (store) => store.putConnection({ ...CONNECTION, id: 'c2' }),
+      removeConnections: (store) => store.removeConnections({ ids: ['c1'] }),
+      renewConnections: (store) => store.renewConnections({ ids: ['c1'] }, at(1000), at(5)),
+      renewInstance: (store) => store.renewInstance('i1', at(30)),
+      removeInstance: (store) => store.removeInstance('i1'),
+      saveStreamTicket: (store) => store.saveStreamTicket({ hashedTicket: 't1', userId: 'a', hashedToken: 'a-token-2', expiresAt: at(30) }, at(5)),
+      takeStreamTicket: (store) => store.takeStreamTicket('t1'),
+      countLoginAttempt: (store) => store.countLoginAttempt('k', at(5), 60_000, 100),
+      forgetLoginAttempt: (store) => store.forgetLoginAttempt('k', at(5)),
+    };
+    /** The store's other methods: they write nothing. */
+    const READS = [
+      'findUserById', 'findUserByUsername', 'findUsersByIds', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByHashedTokens',
+      'findPresentCandidates', 'findUsersChangedSince', 'findUsersRemovedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences',
+      'findTimedStatusesEndedBy', 'listUsers', 'countActiveAdmins', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken',
+      'expiredConnections', 'deadInstances', 'ping', 'close',
+    ];
+    const CONNECTION = { id: 'c1', userId: 'a', hashedToken: 'a-token-2', kind: 'heartbeat' as const, state: 'online' as const, instanceId: null, clientRenewed: true, expiresAt: at(60), createdAt: at(0) };
+
+    it('are listed below for every method of the store, as a write or a read', () => {
+      const methods = Object.getOwnPropertyNames(SqliteStore.prototype).filter((name) => name !== 'constructor');
+      expect([...Object.keys(WRITES), ...READS].sort()).toEqual(methods.sort());
+    });
+
+    it.each(Object.entries(WRITES))('are what the file holds after %s, whichever finder read the user before', async (_name, write) => {
+      await store.createUser(everyFieldUser('a'));
+      await store.putConnection(CONNECTION);
+      await everyFinder('a');
+      await write(store);
+      const seen = { a: await everyFinder('a'), n: await everyFinder('n') };
+      expect(seen).toStrictEqual({ a: await fromTheFile('a'), n: await everyFinder('n') });
     });
 
     it('keep at most their cap, and a user let go is read again, whole', async () => {
@@ -172,18 +220,6 @@ describe('SqliteStore, the embedded store', () => {
     expect(await store.takeStreamTicket('third')).toEqual(ticket('third', at(31)));
   });
 
-  it('keeps at most its cap of login-attempt counters, letting the one whose window ends first go', async () => {
-    await store.close();
-    store = SqliteStore.open({ dataDir: dataDir.dir, maxLoginAttemptKeys: 3 });
-    await store.countLoginAttempt('one', at(0), 60_000);
-    await store.countLoginAttempt('two', at(1), 60_000);
-    await store.countLoginAttempt('three', at(2), 60_000);
-    await store.countLoginAttempt('three', at(3), 60_000);
-    expect(await store.countLoginAttempt('four', at(4), 60_000)).toEqual({ count: 1, resetAt: at(64) });
-    expect(await store.countLoginAttempt('one', at(5), 60_000)).toEqual({ count: 1, resetAt: at(65) });
-    expect(await store.countLoginAttempt('three', at(6), 60_000)).toEqual({ count: 3, resetAt: at(62) });
-  });
-
   it('runs every query through an index, never a scan of a whole table', () => {
     const db = new Database(':memory:');
     migrate(db, 0);
@@ -199,15 +235,15 @@ describe('SqliteStore, the embedded store', () => {
     // Every statement that looks rows up does so in at least one step: all but the plain inserts and the ping.
     expect(plans.filter(({ steps }) => tableStepsOf(steps).length === 0).map(({ name }) => name)).toEqual(['insertUser', 'insertEmail', 'insertToken', 'insertRemovedUser', 'insertTicket', 'insertAttempts', 'putConnection', 'renewInstance', 'ping']);
     const tableSteps = plans.flatMap(({ name, steps }) => tableStepsOf(steps).map((step) => `${name}: ${step}`));
-    // A SEARCH goes through a key or an index; the one SCAN allowed reads a partial index, which holds only what it finds,
-    // the other reads the first entry of an index (LIMIT 1); users.list reads a page in username order and counts the
-    // users (an admin's call, over the smallest index).
+    // A SEARCH goes through a key or an index; the one SCAN allowed reads the first entry of an index (LIMIT 1);
+    // users.list reads a page in username order and counts the users (an admin's call, over the smallest index).
     expect(tableSteps.filter((step) => !/ SEARCH \w+ USING (INDEX|PRIMARY KEY|COVERING INDEX) /.test(` ${step.split(': ')[1]} `))).toEqual([
-      'presentWithoutExpiry: SCAN users USING INDEX users_present_without_expiry',
       'usersByUsername: SCAN users USING INDEX users_by_username',
       'countUsers: SCAN users USING COVERING INDEX users_by_username',
       'deleteFirstEndingAttempt: SCAN login_attempts USING COVERING INDEX login_attempts_by_reset',
     ]);
+    // The present users without an expiry: the statuses asked for, in a partial index of the users without one.
+    expect(tableSteps).toContain('presentWithoutExpiry: SEARCH users USING INDEX users_by_status_without_expiry (status=?)');
   });
 });
 

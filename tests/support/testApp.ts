@@ -4,7 +4,8 @@ import { createApp, type AppConfig, type PresenceApp } from '../../src/app';
 import { BCRYPT_ROUNDS, NEW_USER_PRESENCE } from '../../src/domain/rules/accounts';
 import { hashLoginToken, newLoginToken, newUserId } from '../../src/domain/services/credentials';
 import { preHashPassword } from '../../src/domain/services/passwords';
-import type { PresenceStore, Store } from '../../src/domain/ports/store';
+import type { AccountStore } from '../../src/domain/ports/accountStore';
+import type { Store } from '../../src/domain/ports/store';
 import type { UserRecord } from '../../src/domain/ports/records';
 import type { Clock } from '../../src/domain/ports/clock';
 import { loadConfig } from '../../src/config/loadConfig';
@@ -73,7 +74,7 @@ export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
 }
 
 /** Inserts a user straight into a store, with a login token and TEST_PASSWORD (or `password`), as SeededUser. */
-export async function seedInto(store: PresenceStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
+export async function seedInto(store: AccountStore, clock: Clock, fields: Partial<UserRecord> = {}, password?: string): Promise<SeededUser> {
   passwordHash ??= storedHashOf(TEST_PASSWORD);
   const token = newLoginToken();
   const user = userRecord({

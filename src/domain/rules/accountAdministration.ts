@@ -1,6 +1,7 @@
 import type { RemovedUser, UserRecord } from '../ports/records';
 import { nextChangeStamp } from './changes';
 import { isActiveAdmin } from './accounts';
+import { foldedLogin } from './logins';
 
 /** Rocket.Chat's users.list paging: 50 a page unless `count` says otherwise, never more than 100. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -78,6 +79,6 @@ export function removalForgetAt(removedAt: Date, readableBackMs: number): Date {
 export function emailsAfterUpdate(current: Pick<UserRecord, 'emails'>, email: string | undefined, verified: boolean | undefined): { address: string; verified: boolean }[] | undefined {
   if (email === undefined) return undefined;
   const first = current.emails?.[0];
-  const same = first !== undefined && first.address.toLowerCase() === email.toLowerCase();
+  const same = first !== undefined && foldedLogin(first.address) === foldedLogin(email);
   return [{ address: email, verified: verified ?? (same ? first.verified : false) }];
 }

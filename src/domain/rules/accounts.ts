@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { LoginToken, StreamTicket, UserRecord } from '../ports/records';
+import { foldedLogin } from './logins';
 
 /** Who made a request, as established by authentication. */
 export interface Identity {
@@ -139,9 +140,9 @@ export function limitedAddressOf(address: string): string {
  * for each of its e-mail addresses.
  */
 export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'username' | 'emails'> | null): string {
-  const sent = login.toLowerCase();
-  if (user === null || (user.emails ?? []).some((email) => email.address.toLowerCase() === sent)) return sent;
-  return user.username.toLowerCase();
+  const sent = foldedLogin(login);
+  if (user === null || (user.emails ?? []).some((email) => foldedLogin(email.address) === sent)) return sent;
+  return foldedLogin(user.username);
 }
 
 /**
@@ -149,7 +150,7 @@ export function accountLimitNameOf(login: string, user: Pick<UserRecord, 'userna
  * counts it), or the name tried (as accountLimitNameOf counts it, lower-cased). Stored hashed (loginAttemptKey).
  */
 export function loginAttemptSubject(kind: 'address' | 'login', value: string): string {
-  return kind === 'login' ? value.toLowerCase() : limitedAddressOf(value);
+  return kind === 'login' ? foldedLogin(value) : limitedAddressOf(value);
 }
 
 /** Whether a stream ticket can still be used: until it expires (and once: the store hands it out once). */

@@ -1,6 +1,7 @@
 import type { ConnectionKind, ConnectionRecord } from '../ports/connections';
 import type { Status } from '../ports/records';
 import { connectionStatusOf, shownStatus, type ConnectionStatus } from './presenceStatus';
+import { isRocketChatConnected } from './rocketChatPresence';
 import { isStatus } from './status';
 
 /** How connections are kept alive (CONNECTION_LEASE_SECONDS, CONNECTION_RENEW_SECONDS). */
@@ -98,7 +99,7 @@ export interface ConnectionsPresence {
 export function presenceOfConnections(connections: readonly ConnectionRecord[], chosen: Status, now: Date, rocketChatConnection: string | null = null): ConnectionsPresence {
   const live = connections.filter((connection) => isLive(connection, now));
   const connectionStatus = connectionStatusOf(live.map((connection) => connection.state));
-  const rocketChatPresent = rocketChatConnection === 'online' || rocketChatConnection === 'away';
+  const rocketChatPresent = isRocketChatConnected(rocketChatConnection);
   const withRocketChat = rocketChatPresent ? connectionStatusOf([connectionStatus, rocketChatConnection]) : connectionStatus;
   const lastLease = live.reduce<Date | null>((last, connection) => (last === null || connection.expiresAt > last ? connection.expiresAt : last), null);
   return { connectionStatus, withRocketChat, status: shownStatus(withRocketChat, chosen), expiresAt: rocketChatPresent ? null : lastLease };

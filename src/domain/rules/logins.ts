@@ -12,6 +12,21 @@ export type LoginName = { kind: 'username' | 'email' | 'id'; value: string };
  */
 export type PasswordProof = { password: string } | { digest: string };
 
+/**
+ * At most this many login-attempt counters are kept, in either store: past it, a new one replaces the one whose
+ * window ends first, so a flood of distinct addresses or names cannot grow the store without bound.
+ */
+export const LOGIN_ATTEMPT_KEYS_KEPT = 100_000;
+
+/**
+ * A username or an e-mail address as logins and uniqueness compare it: in any letter case, accents kept (what
+ * Rocket.Chat's `{locale: "en", strength: 2}` collation does for the letters people use; docs/storage.md says where
+ * that collation folds more). The embedded store keeps it as the look-up key; MongoDB compares through that collation.
+ */
+export function foldedLogin(name: string): string {
+  return name.toLowerCase();
+}
+
 /** The one name in a string `user` field: an e-mail address when it holds an "@", else a username (Rocket.Chat's loginCompatibility). */
 export function loginNameOfUserString(user: string): LoginName {
   return user.includes('@') ? { kind: 'email', value: user } : { kind: 'username', value: user };
@@ -28,8 +43,8 @@ export function isPasswordDigest(value: string): boolean {
  * any letter case, as Rocket.Chat finds them.
  */
 export function isNamedBy(user: Pick<UserRecord, '_id' | 'username' | 'emails'>, name: LoginName): boolean {
-  const wanted = name.value.toLowerCase();
+  const wanted = foldedLogin(name.value);
   if (name.kind === 'id') return user._id === name.value;
-  if (name.kind === 'username') return user.username.toLowerCase() === wanted;
-  return (user.emails ?? []).some((email) => email.address.toLowerCase() === wanted);
+  if (name.kind === 'username') return foldedLogin(user.username) === wanted;
+  return (user.emails ?? []).some((email) => foldedLogin(email.address) === wanted);
 }

@@ -1,3 +1,4 @@
+import { foldedLogin } from './logins';
 /**
  * Rocket.Chat's rules for a new user that this service keeps: the roles it knows, the usernames it reserves, and
  * what it takes for an e-mail address.
@@ -36,7 +37,7 @@ export function unknownRoles(roles: readonly string[]): string[] {
 export const RESERVED_USERNAMES = ['admin', 'administrator', 'system', 'user'] as const;
 
 export function isReservedUsername(username: string): boolean {
-  return (RESERVED_USERNAMES as readonly string[]).includes(username.toLowerCase());
+  return (RESERVED_USERNAMES as readonly string[]).includes(foldedLogin(username));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RocketChatPresence } from '../ports/records';
+import { CONNECTION_STATES, type ConnectionState } from '../ports/connections';
 
 /** The fields this module reads. */
 export interface RocketChatPresenceFields {
@@ -51,6 +52,16 @@ export function samePresence(a: RocketChatPresence, b: RocketChatPresence): bool
 /** Whether Rocket.Chat wrote this user's presence fields after this service last wrote or recorded them. */
 export function rocketChatWroteSince(user: RocketChatPresenceFields): boolean {
   return user.presenceSeen !== undefined && !samePresence(user.presenceSeen, rocketChatPresenceOf(user));
+}
+
+/**
+ * Rocket.Chat's connection statuses (`statusConnection`, written by its presence service) of a user with a live
+ * connection there: each counts as one more connection (presenceOfConnections).
+ */
+export const ROCKET_CHAT_CONNECTED_STATUSES: readonly ConnectionState[] = CONNECTION_STATES;
+
+export function isRocketChatConnected(statusConnection: string | null): statusConnection is ConnectionState {
+  return (ROCKET_CHAT_CONNECTED_STATUSES as readonly (string | null)[]).includes(statusConnection);
 }
 
 /**

@@ -1,6 +1,12 @@
 import { STATUSES, type Status } from '../ports/records';
 import { isRocketChatPresence, type RocketChatPresenceFields } from './rocketChatPresence';
 
+/**
+ * The statuses that show a user present: all but offline. A user without an expiry of this service's reads as his
+ * status when it is one of these (effectiveStatus), so the stores' finders of present users ask for exactly these.
+ */
+export const PRESENT_STATUSES: readonly Status[] = STATUSES.filter((status) => status !== 'offline');
+
 export function isStatus(value: unknown): value is Status {
   return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../ports/store';
+import type { AccountStore } from '../ports/accountStore';
 import type { Clock } from '../ports/clock';
 import { InvalidUsernameError, UnknownUserError } from '../errors';
 import { newGeneratedPassword } from './credentials';
@@ -14,7 +14,7 @@ import { writeAccount, type PasswordHashing } from './userAdministration';
  */
 export class AccountRecovery {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore,
     private readonly clock: Clock,
     private readonly accounts: AccountService,
     private readonly passwords: PasswordHashing,

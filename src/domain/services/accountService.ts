@@ -1,4 +1,6 @@
-import type { PresenceStore } from '../ports/store';
+import type { AccountStore } from '../ports/accountStore';
+import type { LoginAttemptStore } from '../ports/loginAttemptStore';
+import type { TicketStore } from '../ports/ticketStore';
 import { DuplicateUserError } from '../ports/store';
 import type { UserRecord } from '../ports/records';
 import { LRUCache } from 'lru-cache';
@@ -6,7 +8,7 @@ import type { Clock } from '../ports/clock';
 import { NEW_USER_PRESENCE, accountLimitNameOf, isAdmin, type Identity, isTicketCurrent, loginTokensToPrune, tokenAuthenticatesUntil } from '../rules/accounts';
 import { hashLoginToken, loginAttemptKey, newGeneratedPassword, newLoginToken, newUserId } from './credentials';
 import { ActionNotAllowedError, FieldUnavailableError, InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
-import { isNamedBy, type LoginName, type PasswordProof } from '../rules/logins';
+import { isNamedBy, LOGIN_ATTEMPT_KEYS_KEPT, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
 import { sameString } from '../../utils';
 import { normaliseStatusText } from '../rules/status';
@@ -48,7 +50,7 @@ export class AccountService {
   private readonly identities: LRUCache<string, CachedIdentity> | undefined;
 
   constructor(
-    private readonly store: PresenceStore,
+    private readonly store: AccountStore & TicketStore & LoginAttemptStore,
     private readonly clock: Clock,
     private readonly options: AccountOptions,
     /** bcrypt off the event loop: hashPassword, verifyPassword, verifyPasswordDigest. */
@@ -141,7 +143,7 @@ export class AccountService {
   /** Counts an attempt against `key` (remembered in `counted`); throws once it is past the limit. */
   private async countAttempt(scope: 'address' | 'account', key: string, counted: string[]): Promise<void> {
     const now = this.clock.now();
-    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs);
+    const attempts = await this.store.countLoginAttempt(key, now, this.options.loginAttemptWindowMs, LOGIN_ATTEMPT_KEYS_KEPT);
     counted.push(key);
     if (attempts.count > this.options.loginAttemptLimit) {
       throw new TooManyLoginAttemptsError(scope, this.options.loginAttemptLimit, attempts.resetAt, Math.max(1, Math.ceil((attempts.resetAt.getTime() - now.getTime()) / 1000)));

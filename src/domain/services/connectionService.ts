@@ -1,7 +1,8 @@
 import type { Clock } from '../ports/clock';
 import type { Scheduled, Timers } from '../ports/timers';
 import type { ConnectionRecord, ConnectionState } from '../ports/connections';
-import type { Store } from '../ports/store';
+import type { ConnectionStore } from '../ports/connections';
+import type { PresenceStore } from '../ports/presenceStore';
 import type { Identity } from '../rules/accounts';
 import type { UserRecord } from '../ports/records';
 import { connectionCounts, heartbeatIntervalMs, isLive, presenceOfConnections, streamRenewalDueBefore, type LeaseTimes } from '../rules/connections';
@@ -49,7 +50,7 @@ export class ConnectionService {
   private stopped = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ConnectionStore & Pick<PresenceStore, 'findTimedStatusesEndedBy'>,
     private readonly presence: PresenceService,
     private readonly clock: Clock,
     private readonly timers: Timers,

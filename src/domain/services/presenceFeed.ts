@@ -4,7 +4,7 @@ import { firstIndexAbove } from '../../utils';
 import { changeSince, expiryChangeAt } from '../rules/changes';
 import { withRemovals } from '../rules/accountAdministration';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
-import type { PresenceStore } from '../ports/store';
+import type { PresenceStore } from '../ports/presenceStore';
 import type { UserRecord } from '../ports/records';
 
 export interface FeedOptions {

@@ -1,12 +1,14 @@
 import { newRandomId } from './credentials';
-import type { Store } from '../ports/store';
+import type { UserDirectory } from '../ports/accountStore';
+import type { ConnectionStore } from '../ports/connections';
+import type { PresenceStore } from '../ports/presenceStore';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
 import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
 import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
-import { effectiveStatus, normaliseStatusText, isStatus, isShownPresent } from '../rules/status';
+import { effectiveStatus, normaliseStatusText, isStatus, isShownPresent, PRESENT_STATUSES } from '../rules/status';
 import { ForbiddenError, InvalidParamError, InvalidStatusError, UnknownUserError, WriteContentionError } from '../errors';
 import { isAdmin, type Identity } from '../rules/accounts';
 import { namesCaller, referencedUser, type UserReference } from '../rules/userNaming';
@@ -72,7 +74,7 @@ export class PresenceService {
   private pendingRead: { promise: Promise<PresentSnapshot>; position: number } | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UserDirectory & PresenceStore & ConnectionStore,
     private readonly clock: Clock,
     private readonly options: PresenceOptions,
     /** Streams enter it through feedPosition and joinFeed alone. */
@@ -417,7 +419,7 @@ export class PresenceService {
   private async readPresentUsers(position: number): Promise<PresentSnapshot> {
     const takenAt = this.clock.now();
     // In id order, so a list read again with nothing changed is the same bytes with the same ETag.
-    const users = (await this.store.findPresentCandidates(takenAt)).filter((user) => isShownPresent(user, takenAt)).sort(byId);
+    const users = (await this.store.findPresentCandidates(takenAt, PRESENT_STATUSES)).filter((user) => isShownPresent(user, takenAt)).sort(byId);
     const snapshot: PresentSnapshot = { users, takenAt, position };
     if (this.latest === undefined || this.latest.takenAt <= takenAt) this.latest = snapshot;
     if (this.feed.current === position) this.cached = { snapshot, validUntilMs: snapshotValidUntil(users) };

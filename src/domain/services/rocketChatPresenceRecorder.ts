@@ -1,7 +1,8 @@
 import type { Clock } from '../ports/clock';
-import type { PresenceStore } from '../ports/store';
+import type { PresenceStore } from '../ports/presenceStore';
 import { rocketChatChangeRecord, rocketChatWriteTime } from '../rules/changes';
-import { hasUnrecordedRocketChatWrite, rocketChatPresenceOf } from '../rules/rocketChatPresence';
+import { hasUnrecordedRocketChatWrite, rocketChatPresenceOf, ROCKET_CHAT_CONNECTED_STATUSES } from '../rules/rocketChatPresence';
+import { PRESENT_STATUSES } from '../rules/status';
 import type { RocketChatChange, UserRecord } from '../ports/records';
 
 /**
@@ -47,7 +48,7 @@ export class RocketChatPresenceRecorder {
     const scanDue = this.options.scanIntervalMs > 0 && nowMs - this.lastScanMs >= this.options.scanIntervalMs;
     const [updated, scanned] = await Promise.all([
       this.store.findUsersUpdatedSince(since),
-      scanDue ? this.store.findUnrecordedRocketChatPresences() : Promise.resolve([]),
+      scanDue ? this.store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }) : Promise.resolve([]),
     ]);
     if (scanDue) this.lastScanMs = nowMs;
     const unrecorded = new Map<string, { user: UserRecord; foundByUpdatedAt: boolean }>();

@@ -1,4 +1,5 @@
-import { DuplicateUserError, type Store } from '../ports/store';
+import { DuplicateUserError } from '../ports/store';
+import type { AccountStore } from '../ports/accountStore';
 import type { AccountUpdate, UserRecord } from '../ports/records';
 import type { Clock } from '../ports/clock';
 import { ActionNotAllowedError, FieldUnavailableError, ForbiddenError, InvalidEmailError, InvalidUsernameError, ReservedUsernameError, UnknownRoleError, UnknownUserError, UserParamMissingError, WriteContentionError } from '../errors';
@@ -56,7 +57,7 @@ const NOT_PERMITTED = (): ForbiddenError => new ForbiddenError('administer-users
  * @throws UnknownUserError, FieldUnavailableError (a username or email another user holds), WriteContentionError
  */
 export async function writeAccount(
-  store: Store,
+  store: AccountStore,
   clock: Clock,
   userId: string,
   decide: (current: UserRecord, now: Date) => Promise<Omit<AccountUpdate, 'presenceChangedAt' | 'updatedAt'>> | Omit<AccountUpdate, 'presenceChangedAt' | 'updatedAt'>,
@@ -89,7 +90,7 @@ export async function writeAccount(
  */
 export class UserAdministration {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore,
     private readonly clock: Clock,
     private readonly accounts: AccountService,
     private readonly presence: PresenceService,

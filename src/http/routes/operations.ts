@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { UnauthorizedError } from '../../domain/errors';
-import type { PresenceStore } from '../../domain/ports/store';
+import type { StoreLifecycle } from '../../domain/ports/store';
 import type { Metrics } from '../../metrics/createMetrics';
 import { bearerTokenOf, sameString } from '../../utils';
 import openApiDocument from '../openapi/openapi.json';
@@ -12,7 +12,7 @@ const openApiBody = Buffer.from(JSON.stringify(openApiDocument));
  * What operators and machines ask, none of it presence: liveness and readiness for orchestrators, the OpenAPI
  * document, and the metrics (with `metricsToken`, only for scrapers that send it as a bearer token).
  */
-export function addOperationsRoutes(router: Router, store: PresenceStore, metrics: Metrics, metricsToken: string | undefined): void {
+export function addOperationsRoutes(router: Router, store: StoreLifecycle, metrics: Metrics, metricsToken: string | undefined): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

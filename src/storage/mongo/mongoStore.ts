@@ -1,7 +1,7 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
-import type { Status } from '../../domain/ports/records';
-import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
+import mongoose, { type Connection, type InsertManyOptions, type Model } from 'mongoose';
+import { DuplicateUserError, type Store } from '../../domain/ports/store';
+import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
+import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
@@ -31,32 +31,26 @@ const WITH_LOGIN_TOKENS = { ...RECORD_FIELDS, ...LOGIN_TOKEN_FIELDS };
 /** A user with what a login checks: the password hash and the login tokens; none of Rocket.Chat's other services. */
 const WITH_LOGIN_CREDENTIALS = { ...WITH_LOGIN_TOKENS, 'services.password.bcrypt': 1 };
 
-/** Statuses other than offline: present, whoever wrote them. */
-const PRESENT: Status[] = ['online', 'away', 'busy'];
-/** Rocket.Chat's connection statuses of a user with a live connection there. */
-const CONNECTED = ['online', 'away'];
-
 /**
  * The users whose Rocket.Chat fields differ from what was last recorded, as a few equality-and-range branches on
  * `{status, presenceSeen.status}` and `{statusConnection, presenceSeen.statusConnection, presenceSeen.status}`: each
  * is a range of one index holding exactly the differing users (a field compared with another in the same document,
  * `$expr`, would read every document). A user never recorded has no `presenceSeen` (null in the index): present,
- * he is found by the first branches; not present, by none (the last key of the second index keeps him out).
+ * he is found by the first branches; not present, by none (the last key of the second index keeps him out). The
+ * statuses are the domain's (PRESENT_STATUSES, ROCKET_CHAT_CONNECTED_STATUSES).
  */
-const UNRECORDED_ROCKET_CHAT_PRESENCE = {
-  $or: [
-    ...PRESENT.map((status) => ({ status, 'presenceSeen.status': { $ne: status } })),
-    { status: { $nin: PRESENT }, 'presenceSeen.status': { $in: PRESENT } },
-    ...CONNECTED.map((statusConnection) => ({ statusConnection, 'presenceSeen.statusConnection': { $ne: statusConnection }, 'presenceSeen.status': { $ne: null } })),
-    { statusConnection: { $nin: CONNECTED }, 'presenceSeen.statusConnection': { $in: CONNECTED } },
-  ],
-};
-/**
- * A status that is offline, as a record reads it (a document without one reads `offline`): every other status,
- * `disabled` and any Rocket.Chat adds included, makes a user without an expiry a candidate for the present list,
- * as the port says and the embedded store answers; the domain decides what it reads as.
- */
-const NOT_PRESENT = ['offline', null];
+function unrecordedRocketChatPresence(statuses: { present: readonly string[]; connected: readonly string[] }): object {
+  const present = [...statuses.present];
+  const connected = [...statuses.connected];
+  return {
+    $or: [
+      ...present.map((status) => ({ status, 'presenceSeen.status': { $ne: status } })),
+      { status: { $nin: present }, 'presenceSeen.status': { $in: present } },
+      ...connected.map((statusConnection) => ({ statusConnection, 'presenceSeen.statusConnection': { $ne: statusConnection }, 'presenceSeen.status': { $ne: null } })),
+      { statusConnection: { $nin: connected }, 'presenceSeen.statusConnection': { $in: connected } },
+    ],
+  };
+}
 
 type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
@@ -124,6 +118,17 @@ function toUserRecords(docs: StoredUser[]): UserRecord[] {
   return docs.map((doc) => toUserRecord(doc) as UserRecord);
 }
 
+/**
+ * The DuplicateUserError a duplicate-key error (11000) stands for, by the index it names; null for any other error.
+ * An insert's comes as a bulk write error, with the key pattern in its write error.
+ */
+function duplicateUserErrorOf(error: unknown): DuplicateUserError | null {
+  const { code, keyPattern, writeErrors } = error as { code?: number; keyPattern?: object; writeErrors?: { err?: { keyPattern?: object } }[] };
+  if (code !== 11000) return null;
+  const pattern = keyPattern ?? writeErrors?.[0]?.err?.keyPattern ?? {};
+  return new DuplicateUserError('emails.address' in pattern ? 'email' : 'username');
+}
+
 /** The user with only those of its login tokens whose hashes are wanted. */
 function withMatchingTokens(doc: StoredUser, hashedTokens: ReadonlySet<string>): UserRecord {
   const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => hashedTokens.has(token.hashedToken));
@@ -176,7 +181,7 @@ export interface MongoStoreOptions {
  * single-document update: nothing here needs a session or a transaction. Values from clients are always compared
  * with `$eq`, so none can act as an operator.
  */
-export class MongoStore implements PresenceStore, ConnectionStore {
+export class MongoStore implements Store {
   /** Rocket.Chat may share the database and write presence itself. */
   readonly externalWriters = true;
 
@@ -223,6 +228,11 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return this.options.operationTimeoutMs;
   }
 
+  /** insertMany's options: mongoose's types leave maxTimeMS out, but it hands it to the driver, which sends it. */
+  private get insertOptions(): InsertManyOptions {
+    return { maxTimeMS: this.maxTimeMs } as InsertManyOptions;
+  }
+
   async findUserById(id: string): Promise<UserRecord | null> {
     return toUserRecord(await this.users.findOne({ _id: { $eq: id } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
   }
@@ -246,7 +256,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).sort({ _id: 1 }).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
@@ -258,9 +268,9 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return docs.map((doc) => withMatchingTokens(doc, wanted));
   }
 
-  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+  async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $nin: NOT_PRESENT }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: [...statuses] }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
@@ -268,7 +278,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now }, status: { $ne: 'offline' } }] }, WITHOUT_CREDENTIALS)
+      .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
       .lean<StoredUser[]>();
     return toUserRecords(docs);
@@ -283,8 +293,8 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
-  async findUnrecordedRocketChatPresences(): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find(UNRECORDED_ROCKET_CHAT_PRESENCE, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+  async findUnrecordedRocketChatPresences(statuses: { present: readonly string[]; connected: readonly string[] }): Promise<UserRecord[]> {
+    return toUserRecords(await this.users.find(unrecordedRocketChatPresence(statuses), WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -296,29 +306,23 @@ export class MongoStore implements PresenceStore, ConnectionStore {
       throw new DuplicateUserError('email');
     }
     try {
-      await this.users.create(user);
+      // insertMany, not create: save() does not pass maxTimeMS on.
+      await this.users.insertMany([user], this.insertOptions);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
-        const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {};
-        throw new DuplicateUserError('emails.address' in keyPattern ? 'email' : 'username');
-      }
-      throw error;
+      throw duplicateUserErrorOf(error) ?? error;
     }
   }
 
   async addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    // Two updates: MongoDB refuses $pull and $push on the same array in one.
-    if (pruned.length > 0) {
-      await this.users.updateOne(
-        { _id: { $eq: userId } },
-        { $pull: { 'services.resume.loginTokens': { hashedToken: { $in: [...pruned] } } } },
-        { maxTimeMS: this.maxTimeMs },
-      );
-    }
+    // One atomic update: a pipeline keeps the tokens not pruned and appends the new one ($pull and $push of the
+    // same array in one update document are a conflict in MongoDB). Values go in as $literal, so none is read as
+    // a field path or an operator; "not in" is `$eq: [$in, false]` (the emulator's $not is wrong).
+    const loginTokens = { $ifNull: ['$services.resume.loginTokens', []] };
+    const kept = { $filter: { input: loginTokens, as: 'token', cond: { $eq: [{ $in: ['$$token.hashedToken', { $literal: [...pruned] }] }, false] } } };
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      { $push: { 'services.resume.loginTokens': token }, $set: { lastLogin, _updatedAt: lastLogin } },
-      { maxTimeMS: this.maxTimeMs },
+      [{ $set: { 'services.resume.loginTokens': { $concatArrays: [kept, { $literal: [token] }] }, lastLogin: { $literal: lastLogin }, _updatedAt: { $literal: lastLogin } } }],
+      { updatePipeline: true, maxTimeMS: this.maxTimeMs },
     );
   }
 
@@ -381,11 +385,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
         .lean<StoredUser>();
       return toUserRecord(doc);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
-        const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {};
-        throw new DuplicateUserError('emails.address' in keyPattern ? 'email' : 'username');
-      }
-      throw error;
+      throw duplicateUserErrorOf(error) ?? error;
     }
   }
 
@@ -394,7 +394,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     // removal. (A user gone between the check and the delete was removed by another instance meanwhile, whose
     // record this one replaces.)
     const { userId, ...record } = removed;
-    if ((await this.users.exists({ _id: { $eq: userId } })) === null) return false;
+    if ((await this.users.exists({ _id: { $eq: userId } }).maxTimeMS(this.maxTimeMs)) === null) return false;
     await Promise.all([
       this.removedUsers.replaceOne({ _id: userId }, record, { upsert: true, maxTimeMS: this.options.stampedWriteTimeoutMs }),
       this.removedUsers.deleteMany({ forgetAt: { $lte: removed.removedAt } }, { maxTimeMS: this.maxTimeMs }),
@@ -434,7 +434,7 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     // The TTL monitor runs once a minute: the expired tickets go here too, through the expiresAt index, at the
     // cost of the few that expired since the last ticket, alongside the insert.
     await Promise.all([
-      this.tickets.create({ _id: ticket.hashedTicket, userId: ticket.userId, hashedToken: ticket.hashedToken, expiresAt: ticket.expiresAt }),
+      this.tickets.insertMany([{ _id: ticket.hashedTicket, userId: ticket.userId, hashedToken: ticket.hashedToken, expiresAt: ticket.expiresAt }], this.insertOptions),
       this.tickets.deleteMany({ expiresAt: { $lte: now } }, { maxTimeMS: this.maxTimeMs }),
     ]);
   }
@@ -444,13 +444,19 @@ export class MongoStore implements PresenceStore, ConnectionStore {
     return doc === null ? null : { hashedTicket: doc._id, userId: doc.userId, hashedToken: doc.hashedToken, expiresAt: doc.expiresAt };
   }
 
-  async countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
+  async countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
     for (;;) {
       const running = await this.attempts
         .findOneAndUpdate({ _id: key, resetAt: { $gt: now } }, { $inc: { count: 1 } }, { returnDocument: 'after' })
         .maxTimeMS(this.maxTimeMs)
         .lean<StoredAttempts>();
       if (running !== null) return { count: running.count, resetAt: running.resetAt };
+      // A new window: the ended ones go first (this key's among them; the TTL monitor is a minute late), then, at the
+      // cap, the one whose window ends first; all through the resetAt index, as the embedded store does.
+      await this.attempts.deleteMany({ resetAt: { $lte: now } }, { maxTimeMS: this.maxTimeMs });
+      if ((await this.attempts.estimatedDocumentCount().maxTimeMS(this.maxTimeMs)) >= keysKept) {
+        await this.attempts.findOneAndDelete({}, { sort: { resetAt: 1 } }).maxTimeMS(this.maxTimeMs);
+      }
       try {
         // No window running: open one (or reopen the ended one). Another instance doing the same at once makes
         // this upsert a duplicate: then count in the window it opened.

@@ -5,9 +5,9 @@ import type { UserRecord } from '../../domain/ports/records';
  * SQLite's row reads (about 5 µs a row of 21 columns: most of what a poll with 50 `ids` cost). Not a guess that
  * may go stale: the file is this process's alone (an exclusive lock), every write to a user is the store's, and
  * the store puts a user's new record here (or drops the old one) in the same synchronous step as the statement
- * that writes it, inside the transaction that commits it; a commit that fails drops them all. No reader runs in
- * between, so none can be handed a record the file does not hold. Each record is frozen: every finder hands out
- * the same object.
+ * that writes it, inside the transaction that commits it (every such write goes through SqliteStore's writeUsers);
+ * a commit that fails drops them all. No reader runs in between, so none can be handed a record the file does not
+ * hold. Each record is frozen: every finder hands out the same object.
  *
  * Past `maxRecords`, the record kept longest ago goes (a Map's insertion order; a write keeps its user's record
  * anew). Not least-recently-used: lru-cache's bookkeeping on every read cost a tenth of an `ids` poll.

@@ -151,6 +151,15 @@ CREATE INDEX removed_users_by_forget ON removed_users (forget_at);
 `;
 
 /**
+ * The fourth version: the present users without an expiry are found by the statuses the domain asks for
+ * (PRESENT_STATUSES), not by a status the schema decides is absent.
+ */
+const VERSION_4 = `
+DROP INDEX users_present_without_expiry;
+CREATE INDEX users_by_status_without_expiry ON users (status) WHERE presence_expires_at IS NULL;
+`;
+
+/**
  * The steps from each schema version to the next: MIGRATIONS[v] takes a file at `PRAGMA user_version` v to v + 1.
  * A new file (version 0) takes them all. A later version of the schema adds a step here, never edits one.
  */
@@ -164,6 +173,9 @@ const MIGRATIONS: ((db: Database) => void)[] = [
   },
   (db) => {
     db.exec(VERSION_3);
+  },
+  (db) => {
+    db.exec(VERSION_4);
   },
 ];
 

@@ -1,22 +1,31 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { DuplicateUserError, type LoginAttempts, type PresenceStore } from '../../domain/ports/store';
-import type { ConnectionRecord, ConnectionStore, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
+import { DuplicateUserError, type Store } from '../../domain/ports/store';
+import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
+import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
-import { GroupCommit, type CommitReport } from './groupCommit';
+import { GroupCommit, type CommitReport, type Durability } from './groupCommit';
 import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
-
-/**
- * At most this many login-attempt counters are kept: past it, a new one replaces the one whose window ends first,
- * so a flood of distinct addresses or names cannot grow the file without bound.
- */
-const MAX_ATTEMPT_KEYS = 100_000;
 
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
 
 type TokenUserRow = UserRow & TokenRow;
+
+/**
+ * What a write of users' rows answers besides its result: the users whose rows it changed, and the records of those
+ * it read back whole (RETURNING). Those records are kept; the other changed users' records are dropped.
+ */
+interface UsersWritten<T> {
+  result: T;
+  changed?: readonly string[];
+  written?: readonly UserRecord[];
+}
+
+/** How many statements a write runs: several run in a savepoint, so a failure undoes them all and no other write. */
+type Statements = 'one' | 'several';
 
 interface AttemptRow {
   count: number;
@@ -69,6 +78,16 @@ interface TicketRow {
   expires_at: number;
 }
 
+/** A write that read one user's record back: kept, and the write's result. */
+function written(record: UserRecord): UsersWritten<UserRecord> {
+  return { result: record, written: [record] };
+}
+
+/** A conditional write of one user's row (RETURNING): the record it wrote, or null when it matched nothing. */
+function writtenOrNull(row: UserRow | undefined): UsersWritten<UserRecord | null> {
+  return row === undefined ? { result: null } : written(toUserRecord(row));
+}
+
 /** The version a write was decided from, as the parameters of the WHERE clause that checks it. */
 function versionParams(userId: string, expected: PresenceVersion): Record<string, string | number | null> {
   const { rocketChat } = expected;
@@ -89,8 +108,6 @@ const AT_VERSION = `id = @id AND presence_revision = @expected_revision AND stat
 export interface SqliteStoreOptions {
   /** The directory of the data file (created if missing). */
   dataDir: string;
-  /** Login-attempt counters kept at most; MAX_ATTEMPT_KEYS unless a test wants to reach the cap. */
-  maxLoginAttemptKeys?: number;
   /** User records kept in memory at most; MAX_KEPT_RECORDS unless a test wants to reach the cap. */
   maxKeptRecords?: number;
   /** Told of every commit, before its writes are answered: whether it was fsynced (tests). */
@@ -105,7 +122,7 @@ export interface SqliteStoreOptions {
  * its index finds, so none holds the event loop for long. The password hash and the login tokens are columns and a
  * table that only the finders that need them read, so no other finder can hand them out.
  */
-export class SqliteStore implements PresenceStore, ConnectionStore {
+export class SqliteStore implements Store {
   /**
    * A write is visible the moment it is stamped: the finders of changes first commit the writes already asked for,
    * and one process stamps and asks in the same turn of the event loop.
@@ -115,7 +132,6 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   readonly externalWriters = false;
   private readonly writes: GroupCommit;
   private readonly committed: CommittedRecords;
-  private readonly maxAttemptKeys: number;
   private readonly statements: Record<keyof typeof STATEMENTS, Statement>;
 
   private constructor(
@@ -126,7 +142,6 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   ) {
     this.committed = new CommittedRecords(options.maxKeptRecords ?? MAX_KEPT_RECORDS);
     this.writes = new GroupCommit(db, { onCommitFailed: () => this.committed.clear(), onCommit: options.onCommit, file });
-    this.maxAttemptKeys = options.maxLoginAttemptKeys ?? MAX_ATTEMPT_KEYS;
     this.statements = prepareStatements(db);
   }
 
@@ -141,11 +156,11 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.keptOrNull(this.statements.userByUsernameKey.get(username.toLowerCase()) as UserRow | undefined);
+    return this.keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as UserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
-    const key = login.toLowerCase();
+    const key = foldedLogin(login);
     const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as (UserRow & { password_bcrypt: string | null }) | undefined;
     if (row === undefined) return null;
     const loginTokens = (this.statements.tokensOfUser.all(row.id) as TokenRow[]).map(toLoginToken);
@@ -160,7 +175,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    // In id order, each once, as SQLite's IN gives them.
+    // In id order, each once, as the port says.
     return this.recordsOf([...new Set(ids)].sort());
   }
 
@@ -175,12 +190,12 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     return [...byUser.values()];
   }
 
-  async findPresentCandidates(now: Date): Promise<UserRecord[]> {
+  async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     await this.writes.commitQueued();
     // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
     // would only push out the others (and leave them to the garbage collector's old space) on every full list.
     const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
-    const withoutExpiry = this.statements.presentWithoutExpiry.all() as UserRow[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all(JSON.stringify(statuses)) as UserRow[];
     return [...withExpiry, ...withoutExpiry].map(toUserRecord);
   }
 
@@ -204,37 +219,38 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   createUser(user: UserRecord): Promise<void> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
-      if (s.userIdByUsernameKey.get(user.username.toLowerCase()) !== undefined) throw new DuplicateUserError('username');
-      const addresses = [...new Set((user.emails ?? []).map((email) => email.address.toLowerCase()))];
+      if (s.userIdByUsernameKey.get(foldedLogin(user.username)) !== undefined) throw new DuplicateUserError('username');
+      const addresses = [...new Set((user.emails ?? []).map((email) => foldedLogin(email.address)))];
       if (addresses.some((address) => s.userIdByEmail.get(address) !== undefined)) throw new DuplicateUserError('email');
       if (s.userById.get(user._id) !== undefined) throw new DuplicateUserError('username');
       s.insertUser.run(userParams(user));
       for (const address of addresses) s.insertEmail.run(address, user._id);
       for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
       // Not kept until read: creating many users at once would push out every kept record.
+      return { result: undefined, changed: [user._id] };
     });
   }
 
   addLoginToken(userId: string, token: LoginToken, lastLogin: Date, pruned: readonly string[]): Promise<void> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
-      if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return;
-      this.committed.drop(userId);
+      if (s.setLastLogin.run({ at: lastLogin.getTime(), id: userId }).changes === 0) return { result: undefined };
       for (const hashedToken of pruned) s.deleteToken.run(hashedToken, userId);
       s.insertToken.run(tokenParams(userId, token));
+      return { result: undefined, changed: [userId] };
     });
   }
 
   removeLoginToken(userId: string, hashedToken: string): Promise<void> {
-    return this.writes.run('synced', () => {
+    return this.writeOthers('synced', 'one', () => {
       this.statements.deleteToken.run(hashedToken, userId);
     });
   }
 
   removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
-    return this.writes.run('synced', () => this.statements.deleteTokensOfUser.all({
+    return this.writeOthers('synced', 'one', () => this.statements.deleteTokensOfUser.all({
       user_id: userId,
       keep: options.keep ?? null,
       keep_personal: options.keepPersonalAccessTokens ? 1 : 0,
@@ -253,17 +269,17 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   updateAccount(userId: string, expected: PresenceVersion, update: AccountUpdate): Promise<UserRecord | null> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
       if (update.username !== undefined) {
-        const holder = s.userIdByUsernameKey.get(update.username.toLowerCase()) as { id: string } | undefined;
+        const holder = s.userIdByUsernameKey.get(foldedLogin(update.username)) as { id: string } | undefined;
         if (holder !== undefined && holder.id !== userId) throw new DuplicateUserError('username');
       }
       const row = s.updateAccount.get({
         ...versionParams(userId, expected),
         name: update.name ?? null,
         username: update.username ?? null,
-        username_key: update.username?.toLowerCase() ?? null,
+        username_key: update.username === undefined ? null : foldedLogin(update.username),
         set_emails: update.emails === undefined ? 0 : 1,
         emails: update.emails === undefined || update.emails.length === 0 ? null : JSON.stringify(update.emails),
         roles: update.roles === undefined ? null : JSON.stringify(update.roles),
@@ -272,23 +288,22 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
         presence_changed_at: update.presenceChangedAt?.getTime() ?? null,
         updated_at: update.updatedAt.getTime(),
       }) as UserRow | undefined;
-      if (row === undefined) return null;
+      if (row === undefined) return { result: null };
       if (update.emails !== undefined) {
         s.deleteEmailsOfUser.run(userId);
-        for (const address of new Set(update.emails.map((email) => email.address.toLowerCase()))) {
+        for (const address of new Set(update.emails.map((email) => foldedLogin(email.address)))) {
           if (s.userIdByEmail.get(address) !== undefined) throw new DuplicateUserError('email');
           s.insertEmail.run(address, userId);
         }
       }
-      return this.committed.keep(toUserRecord(row));
+      return written(toUserRecord(row));
     });
   }
 
   removeUser(removed: RemovedUser): Promise<boolean> {
-    return this.writes.runInSavepoint('synced', () => {
+    return this.writeUsers('synced', 'several', () => {
       const s = this.statements;
-      this.committed.drop(removed.userId);
-      if (s.deleteUser.run(removed.userId).changes === 0) return false;
+      if (s.deleteUser.run(removed.userId).changes === 0) return { result: false };
       s.deleteEmailsOfUser.run(removed.userId);
       s.deleteAllTokensOfUser.run(removed.userId);
       s.deleteConnectionsOfUser.run(removed.userId);
@@ -301,7 +316,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
         removed_at: removed.removedAt.getTime(),
         forget_at: removed.forgetAt.getTime(),
       });
-      return true;
+      return { result: true, changed: [removed.userId] };
     });
   }
 
@@ -311,7 +326,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
-    return this.writes.run('committed', () => this.keptOrNull(this.statements.writePresence.get({
+    return this.writeUsers('committed', 'one', () => writtenOrNull(this.statements.writePresence.get({
       ...versionParams(userId, expected),
       status_default: write.statusDefault ?? null,
       keep_status_expiry: write.statusExpiresAt === undefined ? 1 : 0,
@@ -329,15 +344,21 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
 
   recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
     // One that matches nothing changes nothing, and the others land; a failure undoes them all (their savepoint).
-    return this.writes.runInSavepoint('committed', () => changes.filter(({ userId, expected, record }) => this.keptOrNull(this.statements.recordRocketChatChange.get({
-      ...versionParams(userId, expected),
-      presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
-      presence_seen: JSON.stringify(record.presenceSeen),
-    }) as UserRow | undefined) !== null).length);
+    return this.writeUsers('committed', 'several', () => {
+      const records = changes.flatMap(({ userId, expected, record }) => {
+        const row = this.statements.recordRocketChatChange.get({
+          ...versionParams(userId, expected),
+          presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
+          presence_seen: JSON.stringify(record.presenceSeen),
+        }) as UserRow | undefined;
+        return row === undefined ? [] : [toUserRecord(row)];
+      });
+      return { result: records.length, written: records };
+    });
   }
 
   saveStreamTicket(ticket: StreamTicket, now: Date): Promise<void> {
-    return this.writes.runInSavepoint('committed', () => {
+    return this.writeOthers('committed', 'several', () => {
       // The tickets expired by now go through the expiry index: each ticket is deleted once, so each costs the same.
       this.statements.deleteExpiredTickets.run(now.getTime());
       this.statements.insertTicket.run({ hashed_ticket: ticket.hashedTicket, user_id: ticket.userId, hashed_token: ticket.hashedToken, expires_at: ticket.expiresAt.getTime() });
@@ -345,20 +366,20 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   takeStreamTicket(hashedTicket: string): Promise<StreamTicket | null> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       const row = this.statements.takeTicket.get(hashedTicket) as TicketRow | undefined;
       return row === undefined ? null : { hashedTicket: row.hashed_ticket, userId: row.user_id, hashedToken: row.hashed_token, expiresAt: new Date(row.expires_at) };
     });
   }
 
-  countLoginAttempt(key: string, now: Date, windowMs: number): Promise<LoginAttempts> {
-    return this.writes.runInSavepoint('committed', () => {
+  countLoginAttempt(key: string, now: Date, windowMs: number, keysKept: number): Promise<LoginAttempts> {
+    return this.writeOthers('committed', 'several', () => {
       const s = this.statements;
       const running = s.countInWindow.get(key, now.getTime()) as AttemptRow | undefined;
       if (running !== undefined) return { count: running.count, resetAt: new Date(running.reset_at) };
       // A new window: the ended ones go first (this key's among them), through the reset_at index.
       s.deleteEndedAttempts.run(now.getTime());
-      if ((s.attemptRows.get() as number) >= this.maxAttemptKeys) s.deleteFirstEndingAttempt.run();
+      if ((s.attemptRows.get() as number) >= keysKept) s.deleteFirstEndingAttempt.run();
       const resetAt = now.getTime() + windowMs;
       s.insertAttempts.run(key, resetAt);
       return { count: 1, resetAt: new Date(resetAt) };
@@ -366,13 +387,13 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   forgetLoginAttempt(key: string, now: Date): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.forgetAttempt.run(key, now.getTime());
     });
   }
 
   putConnection(connection: ConnectionRecord): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.putConnection.run({
         id: connection.id,
         user_id: connection.userId,
@@ -404,7 +425,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       const s = this.statements;
       let rows: unknown[];
       if ('ids' in selection) rows = s.removeConnectionsByIds.all(JSON.stringify(selection.ids));
@@ -416,15 +437,15 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
-    return this.writes.runInSavepoint('committed', () => {
+    return this.writeUsers('committed', 'several', () => {
       const s = this.statements;
       const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
       const userIds = ('ids' in selection
         ? s.renewConnectionsByIds.all({ ...params, ids: JSON.stringify(selection.ids) })
         : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId, due_before: selection.dueBefore.getTime() })) as string[];
-      if (userIds.length === 0) return 0;
-      for (const userId of s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[]) this.committed.drop(userId);
-      return userIds.length;
+      if (userIds.length === 0) return { result: 0 };
+      const pushed = s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[];
+      return { result: userIds.length, changed: pushed };
     });
   }
 
@@ -434,7 +455,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   renewInstance(instanceId: string, expiresAt: Date): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.renewInstance.run(instanceId, expiresAt.getTime());
     });
   }
@@ -445,7 +466,7 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
   }
 
   removeInstance(instanceId: string): Promise<void> {
-    return this.writes.run('committed', () => {
+    return this.writeOthers('committed', 'one', () => {
       this.statements.removeInstance.run(instanceId);
     });
   }
@@ -460,20 +481,40 @@ export class SqliteStore implements PresenceStore, ConnectionStore {
     this.db.close();
   }
 
-  /** The record of a row just read or written, kept as its user's committed record. */
-  private keptOrNull(row: UserRow | undefined): UserRecord | null {
-    return row === undefined ? null : this.committed.keep(toUserRecord(row));
-  }
+  // The helpers below are instance fields, not methods: the class's prototype holds exactly the port's methods (the
+  // test of the kept records compares them), and `this` stays the store under wrappers made with Object.create.
+
+  /**
+   * The one way a write reaches the users' rows (and so the kept records stay what the file holds): in the same
+   * synchronous step as its statements, the records it read back are kept, and every other changed user's record is
+   * dropped. tests/storage/sqliteStore.test.ts runs every write method of the store and reads after it.
+   */
+  private readonly writeUsers = <T>(durability: Durability, statements: Statements, write: () => UsersWritten<T>): Promise<T> =>
+    this.commit(durability, statements, () => {
+      const { result, changed = [], written = [] } = write();
+      for (const userId of changed) this.committed.drop(userId);
+      for (const record of written) this.committed.keep(record);
+      return result;
+    });
+
+  /** A write of no user's row (tickets, login attempts, connections, instances, login tokens): no record to keep or drop. */
+  private readonly writeOthers = <T>(durability: Durability, statements: Statements, write: () => T): Promise<T> => this.commit(durability, statements, write);
+
+  private readonly commit = <T>(durability: Durability, statements: Statements, write: () => T): Promise<T> =>
+    statements === 'several' ? this.writes.runInSavepoint(durability, write) : this.writes.run(durability, write);
+
+  /** The record of a row just read, kept as its user's committed record. */
+  private readonly keptOrNull = (row: UserRow | undefined): UserRecord | null => (row === undefined ? null : this.committed.keep(toUserRecord(row)));
 
   /** The records of these users, in this order (unknown ones left out): those not kept are read in one query. */
-  private recordsOf(ids: readonly string[]): UserRecord[] {
+  private readonly recordsOf = (ids: readonly string[]): UserRecord[] => {
     const records = ids.map((id) => this.committed.get(id));
     const missing = ids.filter((_, i) => records[i] === undefined);
     if (missing.length === 0) return records as UserRecord[];
     const read = new Map<string, UserRecord>();
     for (const row of this.statements.usersByIds.all(JSON.stringify(missing)) as UserRow[]) read.set(row.id, this.committed.keep(toUserRecord(row)));
     return ids.map((id, i) => records[i] ?? read.get(id)).filter((record): record is UserRecord => record !== undefined);
-  }
+  };
 }
 
 const CONNECTION_COLUMNS = 'id, user_id, hashed_token, kind, state, instance_id, client_renewed, expires_at, created_at';
@@ -494,10 +535,9 @@ export const STATEMENTS = {
   usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
   presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
-  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status <> 'offline'`,
+  presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status IN (SELECT value FROM json_each(?))`,
   // One index per branch of the OR (SQLite's multi-index OR), each row once; ids, for the records not kept in memory.
-  changedSince: `SELECT id FROM users
-    WHERE presence_changed_at >= @since OR (presence_expires_at BETWEEN @since AND @now AND status <> 'offline')`,
+  changedSince: `SELECT id FROM users WHERE presence_changed_at >= @since OR presence_expires_at BETWEEN @since AND @now`,
   insertUser: `INSERT INTO users (${USER_COLUMNS}, username_key, password_bcrypt) VALUES (${USER_COLUMNS.split(', ').map((column) => `@${column}`).join(', ')}, @username_key, @password_bcrypt)`,
   insertEmail: 'INSERT INTO user_emails (address_key, user_id) VALUES (?, ?)',
   insertToken: 'INSERT INTO login_tokens (hashed_token, user_id, issued_at, type) VALUES (@hashed_token, @user_id, @issued_at, @type)',

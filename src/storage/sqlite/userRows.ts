@@ -1,4 +1,5 @@
 import type { LoginToken, RocketChatPresence, UserRecord } from '../../domain/ports/records';
+import { foldedLogin } from '../../domain/rules/logins';
 
 /** A row of `users` as the finders select it: every column but the password hash. */
 export interface UserRow {
@@ -49,7 +50,7 @@ export function userParams(user: UserRecord): Record<string, string | number | n
   return {
     id: user._id,
     username: user.username,
-    username_key: user.username.toLowerCase(),
+    username_key: foldedLogin(user.username),
     name: user.name,
     emails: user.emails === undefined ? null : JSON.stringify(user.emails),
     utc_offset: user.utcOffset,

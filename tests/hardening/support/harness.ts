@@ -50,8 +50,8 @@ export function gateLoginChecks(h: Harness): { arrived(): number; release(): voi
     release = resolve;
   });
   const count = h.inner.countLoginAttempt.bind(h.inner);
-  h.inner.countLoginAttempt = async (key, now, windowMs) => {
-    const counted = await count(key, now, windowMs);
+  h.inner.countLoginAttempt = async (key, now, windowMs, keysKept) => {
+    const counted = await count(key, now, windowMs, keysKept);
     if (key.startsWith('login:')) {
       arrived += 1;
       await gate;

@@ -67,7 +67,7 @@ def apply_update(engine, db, coll, query, update, multi=False, upsert=False, arr
     """One update statement; undone when it breaks a unique index. Returns mongomock's UpdateResult."""
     collection = engine.collection(db, coll)
     if isinstance(update, list):
-        raise unsupported('An update with an aggregation pipeline')
+        return _apply_pipeline(engine, db, coll, query, update, multi, upsert)
     originals = list(collection.find(query) if multi else collection.find(query).limit(1))
     if not any(key.startswith('$') for key in update):
         if multi:
@@ -86,6 +86,34 @@ def apply_update(engine, db, coll, query, update, multi=False, upsert=False, arr
             collection.replace_one({'_id': original['_id']}, original)
         if result.upserted_id is not None:
             collection.delete_one({'_id': result.upserted_id})
+        raise
+    return result
+
+
+class _NoMatch:
+    matched_count = 0
+    modified_count = 0
+    upserted_id = None
+
+
+_NO_MATCH = _NoMatch()
+
+
+def _apply_pipeline(engine, db, coll, query, pipeline, multi, upsert):
+    """An update with an aggregation pipeline (MongoDB 4.2+), on one existing document: the document as the pipeline
+    leaves it replaces it, as mongod does. Not for several documents or an upsert (nothing here sends those)."""
+    if multi or upsert:
+        raise unsupported('An update with an aggregation pipeline on several documents, or an upsert')
+    collection = engine.collection(db, coll)
+    original = next(iter(collection.find(query).limit(1)), None)
+    if original is None:
+        return _NO_MATCH
+    updated = list(collection.aggregate([{'$match': {'_id': original['_id']}}] + pipeline))[0]
+    result = collection.replace_one({'_id': original['_id']}, updated)
+    try:
+        engine.ensure_unique(db, coll, [updated])
+    except DuplicateKey:
+        collection.replace_one({'_id': original['_id']}, original)
         raise
     return result
 

@@ -1,4 +1,4 @@
-import { isNamedBy, isPasswordDigest, loginNameOfUserString } from '../../../src/domain/rules/logins';
+import { foldedLogin, isNamedBy, isPasswordDigest, loginNameOfUserString } from '../../../src/domain/rules/logins';
 
 describe('login names (Rocket.Chat’s loginCompatibility and Meteor’s user selector)', () => {
   it('reads a string `user` as an e-mail address when it holds an "@", else as a username', () => {
@@ -24,6 +24,17 @@ describe('login names (Rocket.Chat’s loginCompatibility and Meteor’s user se
   it('names nobody by address when the user has none', () => {
     expect(isNamedBy({ _id: 'B1', username: 'bob' }, { kind: 'email', value: 'bob@example.com' })).toBe(false);
   });
+});
+
+describe('foldedLogin: a username or address as compared', () => {
+  it.each([
+    ['Admin', 'admin'],
+    ['ANN@Example.COM', 'ann@example.com'],
+    ['ÜNÏCÖDÉ', 'ünïcödé'],
+    ['Ωμέγα', 'ωμέγα'],
+  ])('folds %s to %s', (name, folded) => expect(foldedLogin(name)).toBe(folded));
+  it('keeps accents: résumé is not resume', () => expect(foldedLogin('Résumé')).not.toBe(foldedLogin('resume')));
+  it('folds names that differ only in case to the same key', () => expect(foldedLogin('René.Dupont')).toBe(foldedLogin('rené.DUPONT')));
 });
 
 describe('hashed passwords (Meteor’s {digest, algorithm: "sha-256"})', () => {

@@ -1,4 +1,4 @@
-import { documentValueOf, hasUnrecordedRocketChatWrite, isRocketChatPresence, recordedValueOf, rocketChatFieldsOf, rocketChatPresenceOf, rocketChatWroteSince } from '../../../src/domain/rules/rocketChatPresence';
+import { documentValueOf, hasUnrecordedRocketChatWrite, isRocketChatConnected, isRocketChatPresence, recordedValueOf, rocketChatFieldsOf, rocketChatPresenceOf, rocketChatWroteSince } from '../../../src/domain/rules/rocketChatPresence';
 import { rocketChatChangeRecord } from '../../../src/domain/rules/changes';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { userRecord } from '../../support/testApp';
@@ -8,6 +8,11 @@ const seen = (status: string, statusText = '', statusConnection: string | null =
 
 /** The user u1, as created, with `fields`. */
 const user = (fields: Partial<UserRecord>): UserRecord => userRecord({ _id: 'u1', username: 'u1', name: 'U', createdAt: now, ...fields });
+
+describe('whether Rocket.Chat has a live connection of the user', () => {
+  it.each(['online', 'away'])('says yes for its connection status %s', (status) => expect(isRocketChatConnected(status)).toBe(true));
+  it.each(['offline', 'busy', 'disabled', '', null])('says no for %p', (status) => expect(isRocketChatConnected(status)).toBe(false));
+});
 
 describe('whose presence it is', () => {
   it('is this service\'s while its expiry is set and Rocket.Chat\'s fields are as it left them', () => {

@@ -1,9 +1,17 @@
 import { STATUSES } from '../../../src/domain/ports/records';
-import { isStatus, normaliseStatusText, STATUS_TEXT_MAX_LENGTH, effectiveStatus, hasPresenceExpired, isShownPresent, presenceEndMs } from '../../../src/domain/rules/status';
+import { isStatus, normaliseStatusText, PRESENT_STATUSES, STATUS_TEXT_MAX_LENGTH, effectiveStatus, hasPresenceExpired, isShownPresent, presenceEndMs } from '../../../src/domain/rules/status';
 
 describe('isStatus', () => {
   it.each(STATUSES)('accepts %s', (status) => expect(isStatus(status)).toBe(true));
   it.each(['Online', 'invisible', '', ' online', null, 1, ['online']])('refuses %p', (value) => expect(isStatus(value)).toBe(false));
+});
+
+describe('PRESENT_STATUSES', () => {
+  // What the stores' finders of present users without an expiry ask for: exactly the statuses such a user reads as present.
+  it.each([...STATUSES, 'disabled'])('holds %s exactly when a user with that status and no expiry reads as present', (status) => {
+    const user = { status, statusText: '', presenceExpiresAt: null };
+    expect((PRESENT_STATUSES as readonly string[]).includes(status)).toBe(effectiveStatus(user, new Date(0)) !== 'offline');
+  });
 });
 
 describe('normaliseStatusText', () => {

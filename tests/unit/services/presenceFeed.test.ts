@@ -1,5 +1,5 @@
 import { PresenceFeed, type FeedBatch } from '../../../src/domain/services/presenceFeed';
-import type { PresenceStore } from '../../../src/domain/ports/store';
+import type { PresenceStore } from '../../../src/domain/ports/presenceStore';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresence';
 import { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';

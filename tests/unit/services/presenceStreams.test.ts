@@ -64,8 +64,8 @@ describe('PresenceStreams (fake clock)', () => {
     duringSnapshot = undefined;
     s = buildDomainServices({
       over: (store) => Object.assign(Object.create(store) as SqliteStore, {
-        findPresentCandidates: async (now: Date) => {
-          const found = await store.findPresentCandidates(now);
+        findPresentCandidates: async (now: Date, statuses: readonly string[]) => {
+          const found = await store.findPresentCandidates(now, statuses);
           const during = duringSnapshot;
           duringSnapshot = undefined;
           await during?.();
