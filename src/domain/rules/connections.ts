@@ -36,6 +36,12 @@ export function isLive(connection: Pick<ConnectionRecord, 'expiresAt'>, now: Dat
   return connection.expiresAt.getTime() > now.getTime();
 }
 
+/** A user's connections as they are once `put` is stored: it replaces the one with its id, or joins them. */
+export function withConnectionPut(connections: readonly ConnectionRecord[], put: ConnectionRecord | undefined): readonly ConnectionRecord[] {
+  if (put === undefined) return connections;
+  return [...connections.filter((connection) => connection.id !== put.id), put];
+}
+
 /** The status a user chose (Rocket.Chat's `statusDefault`) as of `now`: `online` when none was, or a timed one has ended. */
 export function chosenStatusOf(user: { statusDefault?: string; statusExpiresAt?: Date }, now: Date): Status {
   if (timedStatusEnded(user, now)) return 'online';

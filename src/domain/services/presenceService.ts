@@ -4,7 +4,7 @@ import type { ConnectionStore } from '../ports/connections';
 import type { PresenceStore } from '../ports/presenceStore';
 import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
-import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, type DeclarationSetBy } from '../rules/connections';
+import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, withConnectionPut, type DeclarationSetBy } from '../rules/connections';
 import { withRemovals } from '../rules/accountAdministration';
 import { changeStampAfterWrite, lastSeenAfterWrite, isVisibleChange, changedSince, snapshotValidUntil, type PresentSnapshot } from '../rules/changes';
 import type { Clock } from '../ports/clock';
@@ -234,10 +234,11 @@ export class PresenceService {
     const status = input.status as Status | undefined;
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
-    if (targetUserId === actor.userId && status !== 'offline') {
-      await this.declare(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal', status });
-    }
-    return this.write(targetUserId, (current) => ({
+    const declaration =
+      targetUserId === actor.userId && status !== 'offline'
+        ? await this.declaration(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal', status })
+        : undefined;
+    return this.write(targetUserId, declaration, (current) => ({
       statusDefault: status,
       // A status chosen without an end has none; a message alone keeps the status, and its end.
       statusExpiresAt: status === undefined ? undefined : input.expiresAt ?? null,
@@ -286,11 +287,11 @@ export class PresenceService {
     const request = parsePnutPresence(value);
     if (request.kind === 'clear') {
       await this.store.removeConnections({ userId: identity.userId, kind: 'declaration' });
-      return this.write(identity.userId, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
+      return this.write(identity.userId, undefined, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
     // pnut's contract: every presence set carries its expiration, given or the default.
-    await this.declare(identity, expiresAt, { create: true, setBy, status: request.status });
-    return this.write(identity.userId, (current, now) => ({
+    const declaration = await this.declaration(identity, expiresAt, { create: true, setBy, status: request.status });
+    return this.write(identity.userId, declaration, (current, now) => ({
       statusDefault: request.status,
       // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
       statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, isSamePresenceRenewed(setBy, request.status, chosenStatusOf(current, now))),
@@ -305,7 +306,7 @@ export class PresenceService {
    * Writes only when something changed.
    */
   recompute(userId: string): Promise<UserRecord> {
-    return this.write(userId, (current) => ({ statusText: current.statusText, presenceText: current.presenceText, showsHimself: false }));
+    return this.write(userId, undefined, (current) => ({ statusText: current.statusText, presenceText: current.presenceText, showsHimself: false }));
   }
 
   /**
@@ -322,7 +323,7 @@ export class PresenceService {
 
   /** A timed status that has ended goes back to online, for everyone at once: the change is stamped when written. */
   endTimedStatus(userId: string): Promise<UserRecord> {
-    return this.write(userId, (current, now) => ({
+    return this.write(userId, undefined, (current, now) => ({
       ...(timedStatusEnded(current, now) ? { statusDefault: 'online', statusExpiresAt: null } : {}),
       statusText: current.statusText,
       presenceText: current.presenceText,
@@ -331,22 +332,22 @@ export class PresenceService {
   }
 
   /**
-   * The declaration of the device behind `identity`, running until `leaseEnd`: none where the device holds a
-   * stream or heartbeats (that is its connection); with `create` false, only one still running is renewed. The
-   * same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens a lease the client chose
-   * (declarationEnd).
+   * The declaration of the device behind `identity`, running until `leaseEnd`, to be put with the presence write:
+   * none where the device holds a stream or heartbeats (that is its connection); with `create` false, only one
+   * still running is renewed. The same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens
+   * a lease the client chose (declarationEnd).
    */
-  private async declare(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<void> {
+  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<ConnectionRecord | undefined> {
     const now = this.clock.now();
     const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
-    if (own.some((connection) => connection.kind !== 'declaration')) return;
+    if (own.some((connection) => connection.kind !== 'declaration')) return undefined;
     const running = own.find((connection) => connection.kind === 'declaration');
-    if (running === undefined && !create) return;
+    if (running === undefined && !create) return undefined;
     // The chosen status is read only when there is an end to keep.
     const user = running !== undefined && setBy === 'renewal' ? await this.store.findUserById(identity.userId) : null;
     const samePresenceRenewed = user !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(user, now));
     const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, samePresenceRenewed);
-    const declaration: ConnectionRecord = {
+    return {
       id: running?.id ?? newRandomId(),
       userId: identity.userId,
       hashedToken: identity.hashedToken,
@@ -357,7 +358,6 @@ export class PresenceService {
       expiresAt,
       createdAt: running?.createdAt ?? now,
     };
-    await this.store.putConnection(declaration);
   }
 
   read(user: UserRecord, now: Date): PresenceReading {
@@ -373,15 +373,26 @@ export class PresenceService {
   }
 
   /**
-   * Reads the user and his connections, decides the update from what was read, and writes it with its change stamp
-   * in one atomic write that only lands if nobody (this service or Rocket.Chat) wrote the presence in between;
-   * otherwise reads again and decides again. A write that would change nothing is not made.
+   * Puts `declaration` (when given) and writes the presence its connections then make, both asked for in the same
+   * turn, so the embedded store commits them together (one commit for a heartbeat, not two); resolves once both are.
    */
-  private async write(userId: string, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+  private async write(userId: string, declaration: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+    if (declaration === undefined) return this.writePresence(userId, undefined, decide);
+    const [written] = await Promise.all([this.writePresence(userId, declaration, decide), this.store.putConnection(declaration)]);
+    return written;
+  }
+
+  /**
+   * Reads the user and his connections (with `putting`, a connection being put meanwhile, in place of what was
+   * read of it), decides the update from what was read, and writes it with its change stamp in one atomic write
+   * that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads again and
+   * decides again. A write that would change nothing is not made.
+   */
+  private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       const current = await this.store.findUserById(userId);
       if (current === null) throw new UnknownUserError();
-      const connections = await this.store.connectionsOfUser(userId);
+      const connections = withConnectionPut(await this.store.connectionsOfUser(userId), putting);
       const now = this.clock.now();
       const chosen = decide(current, now);
       const statusDefault = chosen.statusDefault ?? chosenStatusOf(current, now);

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../src/domain/ports/connections';
 import { loadConfig } from '../../../src/config/loadConfig';
-import { chosenStatusOf, connectionCounts, declarationEnd, heartbeatIntervalMs, isSamePresenceRenewed, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded } from '../../../src/domain/rules/connections';
+import { chosenStatusOf, connectionCounts, declarationEnd, heartbeatIntervalMs, isSamePresenceRenewed, isLive, presenceOfConnections, streamRenewalDueBefore, timedStatusEnded, withConnectionPut } from '../../../src/domain/rules/connections';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -134,6 +134,25 @@ describe('isSamePresenceRenewed: the one rule both chosen ends (declaration, sta
     ['a choice of another status', 'choice', 'online', 'away', false],
   ] as const)('%s: %s', (_name, setBy, asked, chosenBefore, expected) => {
     expect(isSamePresenceRenewed(setBy, asked, chosenBefore)).toBe(expected);
+  });
+});
+
+describe('withConnectionPut', () => {
+  const later = new Date('2026-12-07T12:00:00Z');
+  const earlier = new Date('2026-12-07T11:00:00Z');
+
+  it('replaces the connection with the put one\'s id, keeping the others', () => {
+    const running = connection(earlier, { id: 'declared' });
+    const stream = connection(later, { id: 'stream', kind: 'stream' });
+    const renewed = { ...running, expiresAt: later };
+    expect(withConnectionPut([running, stream], renewed)).toEqual([stream, renewed]);
+  });
+
+  it('adds a new one, and leaves the list alone when nothing is put', () => {
+    const stream = connection(later, { id: 'stream', kind: 'stream' });
+    const fresh = connection(later, { id: 'new' });
+    expect(withConnectionPut([stream], fresh)).toEqual([stream, fresh]);
+    expect(withConnectionPut([stream], undefined)).toEqual([stream]);
   });
 });
 
