@@ -145,7 +145,7 @@ describeEachStore('AccountStore contract', (kind) => {
     it('changes the password hash, the username (found in any case) and the emails (kept as written, found by login in any case; the old ones free)', async () => {
       const user = everyFieldUser('u1');
       await store.createUser(user);
-      await store.updateAccount('u1', versionOf(user), update({ passwordBcrypt: '$2b$10$other', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] }));
+      await store.updateAccount('u1', versionOf(user), update({ passwordHash: '$2b$10$other', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] }));
       const login = await store.findUserByLogin('new@EXAMPLE.com');
       expect(login?.services?.password?.bcrypt).toBe('$2b$10$other');
       expect(login).toMatchObject({ _id: 'u1', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] });
