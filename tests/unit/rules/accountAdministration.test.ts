@@ -74,9 +74,9 @@ describe('removals', () => {
   });
 
   it('puts a removed user in place of his last record among the changes', () => {
-    const other = userRecord({ _id: 'u2' });
-    const stale = userRecord({ _id: 'u1', ...present });
-    expect(withRemovals([stale, other], [removed]).map((user) => [user._id, user.status])).toEqual([['u2', 'offline'], ['u1', 'offline']]);
+    const other = userRecord({ id: 'u2' });
+    const stale = userRecord({ id: 'u1', ...present });
+    expect(withRemovals([stale, other], [removed]).map((user) => [user.id, user.status])).toEqual([['u2', 'offline'], ['u1', 'offline']]);
     expect(withRemovals([other], [])).toEqual([other]);
   });
 
