@@ -4,8 +4,8 @@ import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
 import { buildHarness, captureLogs, type CapturedLogs, type Harness } from './support/harness';
 import { CONNECTIVITY_ERRORS } from './support/faultyStore';
 
-/** Keys that would carry a secret in Rocket.Chat's user document. */
-const SECRET_KEYS = ['services', 'password', 'bcrypt', 'hashedToken', 'loginTokens', 'resume'];
+/** Keys that would carry a secret in Rocket.Chat's user document, or in the domain's user (its credentials). */
+const SECRET_KEYS = ['services', 'password', 'bcrypt', 'hashedToken', 'loginTokens', 'resume', 'credentials', 'passwordHash'];
 
 /**
  * Rocket.Chat's getUserInfo shows which login services a user has, and nothing of them: `services` is allowed only

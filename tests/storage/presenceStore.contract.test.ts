@@ -136,7 +136,7 @@ describeEachStore('PresenceStore contract', (kind) => {
       const [user] = await created(userRecord());
       const written = await write(user.id, at(900), at(1), { statusText: 'hi', presenceText: ' hi ' });
       const expected = {
-        _id: user.id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1),
+        id: user.id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1),
         presenceRevision: 1, updatedAt: at(1), presenceSeen: { status: 'online', statusText: 'hi', statusDefault: null, statusConnection: null },
       };
       expect(written).toMatchObject(expected);

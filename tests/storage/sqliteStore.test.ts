@@ -42,8 +42,8 @@ describe('SqliteStore, the embedded store', () => {
     expect(await store.findUserById('bare')).toStrictEqual(bare);
     expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);
     expect(await store.findUserByLogin('FULL@example.COM')).toStrictEqual(full);
-    expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, services: { resume: { loginTokens: [] } } });
-    expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...withoutCredentials(full), services: { resume: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } } });
+    expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, credentials: { loginTokens: [] } });
+    expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...withoutCredentials(full), credentials: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } });
   });
 
   it('keeps everything when the file is opened again: users, credentials, presences, change stamps, tickets, login counts', async () => {
@@ -61,7 +61,7 @@ describe('SqliteStore, the embedded store', () => {
 
     await reopen();
 
-    expect(await store.findUserById('kept')).toStrictEqual({ ...written, lastLogin: at(2), _updatedAt: at(2) });
+    expect(await store.findUserById('kept')).toStrictEqual({ ...written, lastLogin: at(2), updatedAt: at(2) });
     expect(await store.findUserByLogin('USER.KEPT')).toStrictEqual(login);
     expect(login?.credentials?.loginTokens?.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
     expect((await store.findUserByHashedToken('kept-token-3'))?.id).toBe('kept');

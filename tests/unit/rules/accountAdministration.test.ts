@@ -67,7 +67,7 @@ describe('removals', () => {
 
   it('reads a removed user as offline, changed at his removal, with the names clients last saw', () => {
     const record = removedUserRecord(removed);
-    expect(record).toMatchObject({ _id: 'u1', username: 'ann', name: 'Ann', utcOffset: 2, status: 'offline', presenceChangedAt: at(5000) });
+    expect(record).toMatchObject({ id: 'u1', username: 'ann', name: 'Ann', utcOffset: 2, status: 'offline', presenceChangedAt: at(5000) });
     expect(effectiveStatus(record, at(6000))).toBe('offline');
     expect(changedSince(record, at(5000), at(6000))).toBe(true);
     expect(changedSince(record, at(5001), at(6000))).toBe(false);

@@ -25,7 +25,7 @@ describe('AccountService (fake clock)', () => {
 
   it('logs in with the right password, by username or address, and gives a token that authenticates', async () => {
     const { user, token } = await s.accounts.login(byUsername('ANN', TEST_PASSWORD), CLIENT);
-    expect(user).toMatchObject({ _id: ann.user.id, lastLogin: s.clock.now() });
+    expect(user).toMatchObject({ id: ann.user.id, lastLogin: s.clock.now() });
     expect(user.credentials).toBeUndefined();
     expect(await s.accounts.authenticate(token, ann.user.id)).toMatchObject({ userId: ann.user.id, username: 'ann', hashedToken: hashLoginToken(token) });
     const byAddress = await s.accounts.login({ name: { kind: 'email', value: 'Ann@Example.com' }, proof: { password: TEST_PASSWORD } }, CLIENT);
@@ -40,7 +40,7 @@ describe('AccountService (fake clock)', () => {
     }
     await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).rejects.toThrow(TooManyLoginAttemptsError);
     s.clock.advance(ACCOUNT_OPTIONS.loginAttemptWindowMs);
-    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).resolves.toMatchObject({ user: { _id: ann.user.id } });
+    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).resolves.toMatchObject({ user: { id: ann.user.id } });
   });
 
   it('refuses a token that is unknown, claimed for another user, or of a deactivated user', async () => {

@@ -175,7 +175,7 @@ describe('PresenceFeed', () => {
     await feed.sync();
     const heard: string[][] = [];
     const joined = feed.join(position, (batch) => heard.push(ids(batch.users) as string[]));
-    expect(joined.caughtUp).toEqual({ position: position + 1, readAtMs: clock.now().getTime(), users: [expect.objectContaining({ _id: 'b' })] });
+    expect(joined.caughtUp).toEqual({ position: position + 1, readAtMs: clock.now().getTime(), users: [expect.objectContaining({ id: 'b' })] });
     await change('c');
     clock.advance(1);
     await feed.sync();
