@@ -72,7 +72,7 @@ async function seed(store: AccountStore & PresenceStore, ttlMs: number): Promise
     const token = newLoginToken();
     const lastSeenAt = online || i % 4 === 1 ? new Date(nowMs - ((i * 7919) % 300_000)) : null;
     const user: UserRecord = {
-      _id: userId,
+      id: userId,
       ...benchProfile(i),
       emails: [{ address: `user${i}@bench.example`, verified: true }],
       active: true,
@@ -87,9 +87,9 @@ async function seed(store: AccountStore & PresenceStore, ttlMs: number): Promise
       presenceRevision: 0,
       lastLogin: new Date(nowMs - 3_600_000),
       createdAt: new Date(nowMs - 86_400_000),
-      services: {
-        password: { bcrypt: realHash.slice(0, 50) + i.toString(36).padStart(10, '0') },
-        resume: { loginTokens: [{ when: new Date(nowMs - 3_600_000), hashedToken: hashLoginToken(token) }] },
+      credentials: {
+        passwordHash: realHash.slice(0, 50) + i.toString(36).padStart(10, '0'),
+        loginTokens: [{ when: new Date(nowMs - 3_600_000), hashedToken: hashLoginToken(token) }],
       },
     };
     // A thousand at a time: the writes of one turn share one commit, as concurrent requests' writes do.

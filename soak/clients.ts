@@ -38,7 +38,7 @@ export async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, 
     // Clients' users start offline; half the passive ones are away with a text, for the full lists to carry.
     const passivePresent = i >= CLIENTS && i < USERS && i % 2 === 0;
     const record: UserRecord = {
-      _id: newUserId(),
+      id: newUserId(),
       username: `soak-${runId}-${i}`,
       name: `Soak ${i}`,
       utcOffset: 0,
@@ -52,10 +52,10 @@ export async function seedUsers(store: Awaited<ReturnType<typeof createStore>>, 
       presenceChangedAt: passivePresent ? now : null,
       presenceRevision: 0,
       createdAt: now,
-      services: { resume: { loginTokens: [{ when: now, hashedToken: hashLoginToken(token) }] } },
+      credentials: { loginTokens: [{ when: now, hashedToken: hashLoginToken(token) }] },
     };
     await store.createUser(record);
-    users.push({ id: record._id, username: record.username, token, initial: passivePresent ? { status: 'away', text: 'passive' } : { status: 'offline', text: '' } });
+    users.push({ id: record.id, username: record.username, token, initial: passivePresent ? { status: 'away', text: 'passive' } : { status: 'offline', text: '' } });
   }
   return users;
 }

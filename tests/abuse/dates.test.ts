@@ -120,7 +120,7 @@ describeEachStore('dates', (kind) => {
     }
     expect(findings.lines).toEqual([]);
     // Nothing of the above was applied.
-    expect((await ctx.t.store.findUserById(ctx.me.user._id))?.presenceText).toBeNull();
+    expect((await ctx.t.store.findUserById(ctx.me.user.id))?.presenceText).toBeNull();
   });
 
   it('pnut accepts an expiration from a second ahead to exactly 7 days ahead, as a string or a JSON number', async () => {

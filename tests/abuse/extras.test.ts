@@ -57,7 +57,7 @@ describeEachStore('unknown and extra parameters', (kind) => {
         if (res.status === 200 && updated !== false && updated !== 'false') findings.add(`${label}: updated_presence is ${String(updated)}, expected false`);
         // The caller's presence was not set by it (the pnut PUT sets its own, which is the call's job).
         if (!endpoint.name.startsWith('PUT') && !endpoint.name.includes('setStatus') && !endpoint.name.includes('logout')) {
-          const stored = await ctx.t.store.findUserById(ctx.me.user._id);
+          const stored = await ctx.t.store.findUserById(ctx.me.user.id);
           if (stored?.presenceExpiresAt !== null) findings.add(`${label}: the caller's presence was changed`);
         }
       }

@@ -58,17 +58,17 @@ describeEachStore('malformed paths', (kind) => {
       findings.add(check('pnut', label, await putPresence(id, 'hacked'), 400));
     }
     expect(findings.lines).toEqual([]);
-    for (const user of [ctx.me, ctx.other, ctx.admin]) expect((await ctx.t.store.findUserById(user.user._id))?.presenceText).toBeNull();
+    for (const user of [ctx.me, ctx.other, ctx.admin]) expect((await ctx.t.store.findUserById(user.user.id))?.presenceText).toBeNull();
   });
 
   it('well-formed ids that are nobody, or somebody else, get 404 (read) and 403 (write)', async () => {
     const findings = new Findings();
     // `..` is two characters an id may hold, sent raw (no client normalises it here).
-    for (const id of ['nobodyatall', 'ME', 'me.', '..', '-', ctx.other.user._id.toLowerCase()]) {
+    for (const id of ['nobodyatall', 'ME', 'me.', '..', '-', ctx.other.user.id.toLowerCase()]) {
       findings.add(check('pnut', `GET ${id}`, await sendHttp(ctx.server.port, { path: `/v0/users/${id}/presence`, headers: ctx.me.bearer }), NOT_FOUND));
       findings.add(check('pnut', `PUT ${id}`, await putPresence(id, 'x'), NOT_YOURS));
     }
-    findings.add(check('pnut', "PUT another user's presence", await putPresence(ctx.other.user._id, 'x'), NOT_YOURS));
+    findings.add(check('pnut', "PUT another user's presence", await putPresence(ctx.other.user.id, 'x'), NOT_YOURS));
     expect(findings.lines).toEqual([]);
   });
 

@@ -41,14 +41,14 @@ async function presence(on: Instance, caller: SeededUser, query: Record<string, 
 }
 
 function entriesOf(body: PresenceBody, who: SeededUser): PresenceUserView[] {
-  return body.users.filter((user) => user._id === who.user._id);
+  return body.users.filter((user) => user._id === who.user.id);
 }
 
 /** How `who` looks to `observer` through `on`: users.getStatus, and the users.presence `ids` answer. */
 async function seen(on: Instance, observer: SeededUser, who: SeededUser): Promise<{ status: string; message?: string; listed?: PresenceUserView }> {
-  const status = await request(on.app).get('/api/v1/users.getStatus').query({ userId: who.user._id }).set(observer.headers);
+  const status = await request(on.app).get('/api/v1/users.getStatus').query({ userId: who.user.id }).set(observer.headers);
   expect(status.status).toBe(200);
-  const listed = await presence(on, observer, { ids: who.user._id });
+  const listed = await presence(on, observer, { ids: who.user.id });
   const { message } = status.body as { message?: string };
   return {
     status: status.body.status as string,
@@ -58,7 +58,7 @@ async function seen(on: Instance, observer: SeededUser, who: SeededUser): Promis
 }
 
 function view(who: SeededUser, status: string, statusText?: string): PresenceUserView {
-  const base = { _id: who.user._id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
+  const base = { _id: who.user.id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
   return statusText === undefined ? base : { ...base, statusText };
 }
 
@@ -164,7 +164,7 @@ describeEachStore('no change is lost or overwritten', (kind) => {
         () => setStatus(b, alice, { message: 'lunch' }),
       );
       expect(first.headers['x-updated-presence']).toBe('true');
-      expect(first.body).toMatchObject({ _id: alice.user._id, status: 'away' });
+      expect(first.body).toMatchObject({ _id: alice.user.id, status: 'away' });
       await expectSeenEverywhere([t, b], bob, alice, 'away');
     });
   });
@@ -195,7 +195,7 @@ describeEachStore('no change is lost or overwritten', (kind) => {
       for (const poller of [carol, bob]) {
         const delta = await presence(t, poller, { from });
         expect(delta.body.full).toBe(false);
-        expect(entriesOf(delta.body, alice)).toEqual([expect.objectContaining({ _id: alice.user._id, status: final })]);
+        expect(entriesOf(delta.body, alice)).toEqual([expect.objectContaining({ _id: alice.user.id, status: final })]);
       }
     });
   });
@@ -279,7 +279,7 @@ describeEachStore('no change is lost or overwritten', (kind) => {
       expect(full.body.full).toBe(true);
       expect(entriesOf(full.body, alice)).toEqual([view(alice, 'busy', 'on a call')]);
 
-      const byIds = await presence(b, bob, { ids: alice.user._id });
+      const byIds = await presence(b, bob, { ids: alice.user.id });
       expect(byIds.cursor).toBe(String(t.clock.now().getTime()));
       expect(byIds.body.users).toEqual([view(alice, 'busy', 'on a call')]);
     });
@@ -389,7 +389,7 @@ describeEachStore('no change is lost or overwritten', (kind) => {
     beforeEach(() => setUp(current));
 
     it('the same write sent twice with one expected revision lands once: the revision moves on by exactly one', async () => {
-      const before = await t.store.findUserById(alice.user._id);
+      const before = await t.store.findUserById(alice.user.id);
       if (before === null) throw new Error('alice is missing');
       const now = t.clock.now();
       const write: PresenceWrite = {
@@ -404,12 +404,12 @@ describeEachStore('no change is lost or overwritten', (kind) => {
       };
       const version = { presenceRevision: before.presenceRevision, rocketChat: rocketChatPresenceOf(before) };
 
-      const landed = await t.store.writePresence(alice.user._id, version, write);
+      const landed = await t.store.writePresence(alice.user.id, version, write);
       expect(landed).toEqual(expect.objectContaining({ status: 'busy', statusText: 'first', presenceRevision: before.presenceRevision + 1 }));
-      expect(await t.store.writePresence(alice.user._id, version, write)).toBeNull();
-      expect(await t.store.writePresence(alice.user._id, version, { ...write, statusText: 'second' })).toBeNull();
+      expect(await t.store.writePresence(alice.user.id, version, write)).toBeNull();
+      expect(await t.store.writePresence(alice.user.id, version, { ...write, statusText: 'second' })).toBeNull();
 
-      const after = await t.store.findUserById(alice.user._id);
+      const after = await t.store.findUserById(alice.user.id);
       expect(after).toEqual(expect.objectContaining({ status: 'busy', statusText: 'first', presenceRevision: before.presenceRevision + 1 }));
       await expectSeenEverywhere([t, b], bob, alice, 'busy', 'first');
     });

@@ -122,7 +122,7 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
   }
 
   const changeOf = (who: SeededUser, status: string) => (client: SseClient) =>
-    client.events.some((event) => !event.data.full && event.data.users.some((user) => user._id === who.user._id && user.status === status));
+    client.events.some((event) => !event.data.full && event.data.users.some((user) => user._id === who.user.id && user.status === status));
 
   async function openStreamsOn(instance: Instance): Promise<number> {
     return (await instance.metrics.openStreams.get()).values[0]?.value ?? 0;
@@ -163,7 +163,7 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
     // A buffering proxy would hold the event until the response ends (never, on heartbeats): the jest timeout fails it.
     await client.until(() => changeOf(carol, 'away')(client), "carol's change");
     expect(client.ended).toBe(false);
-    expect(client.events.slice(1).map((event) => event.data)).toEqual([{ full: false, users: [expect.objectContaining({ _id: carol.user._id, status: 'away' })] }]);
+    expect(client.events.slice(1).map((event) => event.data)).toEqual([{ full: false, users: [expect.objectContaining({ _id: carol.user.id, status: 'away' })] }]);
   });
 
   it('keeps an idle stream open past its read timeout, on heartbeats, and it still delivers', async () => {
@@ -205,7 +205,7 @@ describeWithBinary(NGINX, 'nginx', `deploy/nginx.conf in front of two instances 
     await resumed.until(() => changeOf(carol, 'busy')(resumed), "carol's change after the resume");
     // A cursor works on every instance: the resumed stream gets the changes since it (carol's first change, made
     // within the overlap before the cursor, may come again), never a snapshot.
-    const carolsStatuses = resumed.events.flatMap((event) => event.data.users.filter((user) => user._id === carol.user._id).map((user) => user.status));
+    const carolsStatuses = resumed.events.flatMap((event) => event.data.users.filter((user) => user._id === carol.user.id).map((user) => user.status));
     expect(['busy', 'away,busy']).toContain(carolsStatuses.join());
     expect(resumed.events.filter((event) => event.data.full)).toEqual([]);
   });

@@ -151,7 +151,7 @@ describe('npm run admin on a data file the running service holds', () => {
       expect(out).toBe('');
       expect(err).toContain('is in use by another process');
       expect(err).toContain('Stop the service first');
-      expect((await running.findUserByLogin('operator'))?.services?.resume?.loginTokens).toHaveLength(1);
+      expect((await running.findUserByLogin('operator'))?.credentials?.loginTokens).toHaveLength(1);
     } finally {
       await running.close();
       dir.remove();

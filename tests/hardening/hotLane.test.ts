@@ -30,10 +30,10 @@ describeEachStore('hot lane', (kind) => {
   const cases: [string, () => string, (user: SeededUser) => Record<string, string>][] = [
     ['the full list', () => '/api/v1/users.presence', (user) => user.headers],
     ['a delta', () => `/api/v1/users.presence?from=${new Date(t.clock.now().getTime() - 5_000).toISOString()}`, (user) => user.headers],
-    ['ids', () => `/api/v1/users.presence?ids[]=${other.user._id}&ids[]=${caller.user._id}`, (user) => user.headers],
+    ['ids', () => `/api/v1/users.presence?ids[]=${other.user.id}&ids[]=${caller.user.id}`, (user) => user.headers],
     ['a refused from', () => '/api/v1/users.presence?from=yesterday', (user) => user.headers],
     ['no token', () => '/api/v1/users.presence', () => ({})],
-    ['pnut: one user', () => `/v0/users/${other.user._id}/presence`, (user) => user.bearer],
+    ['pnut: one user', () => `/v0/users/${other.user.id}/presence`, (user) => user.bearer],
     ['pnut: an unknown user', () => '/v0/users/nobody/presence', (user) => user.bearer],
   ];
 

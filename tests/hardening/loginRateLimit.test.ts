@@ -98,7 +98,7 @@ async function seedCheapUsers(h: ReturnType<typeof buildHarness>, count: number,
   const usernames: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const username = `office${i}`;
-    await h.inner.createUser(userRecord({ username, createdAt: h.clock.now(), services: { password: { bcrypt: hash }, resume: { loginTokens: [] } } }));
+    await h.inner.createUser(userRecord({ username, createdAt: h.clock.now(), credentials: { passwordHash: hash, loginTokens: [] } }));
     usernames.push(username);
   }
   return usernames;

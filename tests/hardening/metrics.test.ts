@@ -39,7 +39,7 @@ describe('GET /metrics', () => {
     const poll = await request(h.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
     await request(h.app).get('/api/v1/users.presence').set(alice.headers).set('If-None-Match', poll.headers.etag as string).expect(304);
     await request(h.app).get('/api/v1/users.presence').set(alice.headers).expect(200);
-    await request(h.app).get(`/v0/users/${bob.user._id}/presence`).set(alice.bearer).expect(200);
+    await request(h.app).get(`/v0/users/${bob.user.id}/presence`).set(alice.bearer).expect(200);
     await request(h.app).get('/v0/users/nobody-at-all/presence').set(alice.bearer).expect(404);
     await request(h.app).get('/api/v1/users.presence?from=never').set(alice.headers).expect(400);
     await request(h.app).get('/some/random/path-x').expect(404);
@@ -51,7 +51,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_count{route="/v0/users/:user_id/presence",method="GET",status="404"}')).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}')).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/users.presence",method="GET",status="200"}')).toBe(2);
-    expect(text).not.toContain(bob.user._id);
+    expect(text).not.toContain(bob.user.id);
     expect(text).not.toContain('nobody-at-all');
     expect(text).not.toContain('path-x');
   });

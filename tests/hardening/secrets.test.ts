@@ -4,8 +4,8 @@ import { TEST_PASSWORD, type SeededUser } from '../support/testApp';
 import { buildHarness, captureLogs, type CapturedLogs, type Harness } from './support/harness';
 import { CONNECTIVITY_ERRORS } from './support/faultyStore';
 
-/** Keys that would carry a secret in Rocket.Chat's user document. */
-const SECRET_KEYS = ['services', 'password', 'bcrypt', 'hashedToken', 'loginTokens', 'resume'];
+/** Keys that would carry a secret in Rocket.Chat's user document, or in the domain's user (its credentials). */
+const SECRET_KEYS = ['services', 'password', 'bcrypt', 'hashedToken', 'loginTokens', 'resume', 'credentials', 'passwordHash'];
 
 /**
  * Rocket.Chat's getUserInfo shows which login services a user has, and nothing of them: `services` is allowed only
@@ -40,14 +40,14 @@ describe('secrets are never returned nor logged', () => {
   const secrets = new Set<string>();
 
   const remember = async (user: SeededUser | { userId: string; token: string }) => {
-    const id = 'user' in user ? user.user._id : user.userId;
+    const id = 'user' in user ? user.user.id : user.userId;
     const token = user.token;
     secrets.add(token);
     secrets.add(hashLoginToken(token));
     const stored = await h.inner.findUserByLogin((await h.inner.findUserById(id))?.username as string);
-    const bcrypt = stored?.services?.password?.bcrypt;
+    const bcrypt = stored?.credentials?.passwordHash;
     if (bcrypt !== undefined) secrets.add(bcrypt);
-    for (const loginToken of stored?.services?.resume?.loginTokens ?? []) secrets.add(loginToken.hashedToken);
+    for (const loginToken of stored?.credentials?.loginTokens ?? []) secrets.add(loginToken.hashedToken);
   };
 
   /** An answer must hold no secret value and no secret-bearing key. */
@@ -73,7 +73,7 @@ describe('secrets are never returned nor logged', () => {
     expect(res.text.split(token).length - 1).toBe(1);
     expect(res.text).not.toContain(hashLoginToken(token));
     expectClean(res);
-    await remember({ userId: admin.user._id, token });
+    await remember({ userId: admin.user.id, token });
   });
 
   it('resume login does not echo anything beyond the token the client sent', async () => {
@@ -89,7 +89,7 @@ describe('secrets are never returned nor logged', () => {
     const res = await request(h.app).post('/api/v1/users.create').set(admin.headers)
       .send({ username: 'newbie', name: 'New Bie', password, email: 'newbie@example.com' }).expect(200);
     const stored = await h.inner.findUserByLogin('newbie');
-    secrets.add(stored?.services?.password?.bcrypt as string);
+    secrets.add(stored?.credentials?.passwordHash as string);
     expectClean(res);
     const login = await request(h.app).post('/api/v1/login').send({ user: 'newbie', password }).expect(200);
     await remember({ userId: login.body.data.userId as string, token: login.body.data.authToken as string });
@@ -103,16 +103,16 @@ describe('secrets are never returned nor logged', () => {
       [request(h.app).post('/api/v1/users.setStatus').set(admin.headers).send({ status: 'away', message: 'hi' }), 200],
       [request(h.app).post('/api/v1/users.setStatus').set(bob.headers).send({ status: 'busy' }), 200],
       [request(h.app).get('/api/v1/users.presence').set(admin.headers), 200],
-      [request(h.app).get(`/api/v1/users.presence?ids=${bob.user._id}`).set(admin.headers), 200],
+      [request(h.app).get(`/api/v1/users.presence?ids=${bob.user.id}`).set(admin.headers), 200],
       [request(h.app).get(`/api/v1/users.presence?from=${new Date(h.clock.now().getTime() - 60000).toISOString()}`).set(bob.headers), 200],
-      [request(h.app).get(`/api/v1/users.getStatus?userId=${bob.user._id}`).set(admin.headers), 200],
+      [request(h.app).get(`/api/v1/users.getStatus?userId=${bob.user.id}`).set(admin.headers), 200],
       [request(h.app).get('/api/v1/users.getPresence').set(admin.headers), 200],
       [request(h.app).get(`/api/v1/users.getPresence?username=${bob.user.username}`).set(admin.headers), 200],
       [request(h.app).get('/v0/presence').set(bob.bearer), 200],
       [request(h.app).get('/v0/users/me/presence?update_presence=online').set(bob.bearer), 200],
-      [request(h.app).get(`/v0/users/${admin.user._id}/presence`).set(bob.bearer), 200],
+      [request(h.app).get(`/v0/users/${admin.user.id}/presence`).set(bob.bearer), 200],
       [request(h.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'coding' }), 200],
-      [request(h.app).get('/api/v1/me').set({ 'X-User-Id': admin.user._id, 'X-Auth-Token': 'wrong' }), 401],
+      [request(h.app).get('/api/v1/me').set({ 'X-User-Id': admin.user.id, 'X-Auth-Token': 'wrong' }), 401],
     ];
     for (const [call, status] of calls) {
       const res = await call;

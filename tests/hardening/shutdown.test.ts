@@ -67,7 +67,7 @@ describe('graceful shutdown (shutDown)', () => {
     h.faulty.heal();
     const res = await inFlight;
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual(expect.objectContaining({ _id: alice.user._id, success: true }));
+    expect(res.json()).toEqual(expect.objectContaining({ _id: alice.user.id, success: true }));
     await done;
     expect(closeSpy).toHaveBeenCalledTimes(1);
     expect(order).toEqual(['in-flight answered', 'store closed', 'shutDown resolved']);
@@ -82,7 +82,7 @@ describe('graceful shutdown (shutDown)', () => {
     const calls = [
       send(server.port, { path: '/api/v1/me', headers: alice.headers }),
       send(server.port, { method: 'PUT', path: '/v0/users/me/presence', headers: { ...alice.bearer, 'Content-Type': 'application/json' }, body: '{"presence":"away"}' }),
-      send(server.port, { path: `/v0/users/${alice.user._id}/presence`, headers: alice.bearer }),
+      send(server.port, { path: `/v0/users/${alice.user.id}/presence`, headers: alice.bearer }),
     ];
     await allWaiting;
     const done = shutDown(server.server, h.store, NO_DEADLINE_MS, captureLogs().logger);
@@ -93,7 +93,7 @@ describe('graceful shutdown (shutDown)', () => {
     await done;
     // The accepted write really happened: it is in the file the store closed.
     const reopened = SqliteStore.open({ dataDir: path.dirname(h.inner.file) });
-    expect((await reopened.findUserById(alice.user._id))?.status).toBe('away');
+    expect((await reopened.findUserById(alice.user.id))?.status).toBe('away');
     await reopened.close();
   });
 

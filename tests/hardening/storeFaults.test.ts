@@ -31,7 +31,7 @@ const CALLS: ApiCall[] = [
     call: (h, u) => request(h.app).post('/api/v1/users.create').set(u.admin.headers).send({ username: `new${Math.random().toString(36).slice(2, 10)}`, name: 'New', password: 'pw' }),
   },
   { name: 'POST /api/v1/users.setStatus', api: 'rocketchat', call: (h, u) => request(h.app).post('/api/v1/users.setStatus').set(u.alice.headers).send({ status: 'away', message: 'out' }) },
-  { name: 'GET /api/v1/users.getStatus', api: 'rocketchat', call: (h, u) => request(h.app).get(`/api/v1/users.getStatus?userId=${u.admin.user._id}`).set(u.alice.headers) },
+  { name: 'GET /api/v1/users.getStatus', api: 'rocketchat', call: (h, u) => request(h.app).get(`/api/v1/users.getStatus?userId=${u.admin.user.id}`).set(u.alice.headers) },
   { name: 'GET /api/v1/users.getPresence', api: 'rocketchat', call: (h, u) => request(h.app).get(`/api/v1/users.getPresence?username=${u.admin.user.username}`).set(u.alice.headers) },
   { name: 'GET /api/v1/users.presence (full)', api: 'rocketchat', call: (h, u) => request(h.app).get('/api/v1/users.presence').set(u.alice.headers) },
   {
@@ -39,10 +39,10 @@ const CALLS: ApiCall[] = [
     api: 'rocketchat',
     call: (h, u) => request(h.app).get(`/api/v1/users.presence?from=${new Date(h.clock.now().getTime() - 30000).toISOString()}`).set(u.alice.headers),
   },
-  { name: 'GET /api/v1/users.presence (ids)', api: 'rocketchat', call: (h, u) => request(h.app).get(`/api/v1/users.presence?ids[]=${u.admin.user._id}`).set(u.alice.headers) },
+  { name: 'GET /api/v1/users.presence (ids)', api: 'rocketchat', call: (h, u) => request(h.app).get(`/api/v1/users.presence?ids[]=${u.admin.user.id}`).set(u.alice.headers) },
   { name: 'GET /v0/presence', api: 'pnut', call: (h, u) => request(h.app).get('/v0/presence').set(u.alice.bearer) },
   { name: 'GET /v0/users/me/presence', api: 'pnut', call: (h, u) => request(h.app).get('/v0/users/me/presence').set(u.alice.bearer) },
-  { name: 'GET /v0/users/{id}/presence', api: 'pnut', call: (h, u) => request(h.app).get(`/v0/users/${u.admin.user._id}/presence`).set(u.alice.bearer) },
+  { name: 'GET /v0/users/{id}/presence', api: 'pnut', call: (h, u) => request(h.app).get(`/v0/users/${u.admin.user.id}/presence`).set(u.alice.bearer) },
   { name: 'PUT /v0/users/me/presence', api: 'pnut', call: (h, u) => request(h.app).put('/v0/users/me/presence').set(u.alice.bearer).send({ presence: 'busy' }) },
   { name: 'GET /v0/presence?update_presence=', api: 'pnut', call: (h, u) => request(h.app).get('/v0/presence?update_presence=online').set(u.alice.bearer) },
   { name: 'POST /api/v1/logout', api: 'rocketchat', call: (h, u) => request(h.app).post('/api/v1/logout').set(u.leaving.headers).send({}) },
@@ -164,11 +164,11 @@ describe.each(FAULTS)('API calls with the store $name', (fault) => {
     await request(h.app).post('/api/v1/users.setStatus').set(users.alice.headers).send({ status: 'away' }).expect(503);
     await heal(h);
     // Whatever the store ended with, every read agrees with it: the full list, getStatus and pnut.
-    const stored = (await h.inner.findUserById(users.alice.user._id))!.status;
-    const status = await request(h.app).get(`/api/v1/users.getStatus?userId=${users.alice.user._id}`).set(users.admin.headers).expect(200);
+    const stored = (await h.inner.findUserById(users.alice.user.id))!.status;
+    const status = await request(h.app).get(`/api/v1/users.getStatus?userId=${users.alice.user.id}`).set(users.admin.headers).expect(200);
     expect(status.body.status).toBe(stored);
     const list = await request(h.app).get('/api/v1/users.presence').set(users.admin.headers).expect(200);
-    expect(list.body.users.find((u: { _id: string }) => u._id === users.alice.user._id)?.status).toBe(stored);
+    expect(list.body.users.find((u: { _id: string }) => u._id === users.alice.user.id)?.status).toBe(stored);
   });
 });
 

@@ -170,7 +170,7 @@ describeInBrowser('the presence page in Chromium', () => {
   /** The list entry of a user showing exactly this status and status text. */
   function entry(page: Page, who: SeededUser, status: string, text: string): Locator {
     return page
-      .locator(`#users > li[data-user-id="${who.user._id}"]`)
+      .locator(`#users > li[data-user-id="${who.user.id}"]`)
       .filter({ has: page.locator('.user-status', { hasText: exactly(status) }) })
       .filter({ has: page.locator('.user-text', { hasText: text === '' ? /^$/ : exactly(text) }) });
   }
@@ -203,13 +203,13 @@ describeInBrowser('the presence page in Chromium', () => {
 
   /** What another user (Grace) is told of `who` through the API: users.getStatus by id. */
   async function statusOf(who: SeededUser): Promise<string> {
-    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: who.user._id }).set(grace.headers).expect(200);
+    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: who.user.id }).set(grace.headers).expect(200);
     return res.body.status as string;
   }
 
   /** Another user's client (Grace's) following `who` through the API: her own presence stream, on that user alone. */
   async function watch(who: SeededUser): Promise<SseClient> {
-    const watcher = await openStream(server.port, `/api/v1/users.presence.stream?ids=${who.user._id}`, grace.headers);
+    const watcher = await openStream(server.port, `/api/v1/users.presence.stream?ids=${who.user.id}`, grace.headers);
     watchers.push(watcher);
     expect(watcher.status).toBe(200);
     await watcher.event(0);
@@ -221,7 +221,7 @@ describeInBrowser('the presence page in Chromium', () => {
     const last = () => {
       let shown: unknown;
       for (const { data } of watcher.events) {
-        const user = data.users.find((candidate) => candidate._id === who.user._id);
+        const user = data.users.find((candidate) => candidate._id === who.user.id);
         if (user !== undefined) shown = user.status;
         else if (data.full) shown = 'offline';
       }
@@ -265,7 +265,7 @@ describeInBrowser('the presence page in Chromium', () => {
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
     expect(await page.evaluate('localStorage.length')).toBe(0);
     const saved = JSON.parse(String(await page.evaluate('sessionStorage.getItem("presence-session")'))) as Record<string, string>;
-    expect(saved.userId).toBe(ada.user._id);
+    expect(saved.userId).toBe(ada.user.id);
     expect(saved.authToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
@@ -303,7 +303,7 @@ describeInBrowser('the presence page in Chromium', () => {
     await entry(page, grace, 'Busy', 'In a meeting until 3').waitFor({ timeout: SLOW_MS });
 
     await setStatus(grace, 'offline', '');
-    await page.locator(`#users > li[data-user-id="${grace.user._id}"]`).waitFor({ state: 'detached', timeout: SLOW_MS });
+    await page.locator(`#users > li[data-user-id="${grace.user.id}"]`).waitFor({ state: 'detached', timeout: SLOW_MS });
     // Her own page keeps her online: she alone is left, so the list is not empty.
     expect(await page.locator('#users > li').count()).toBe(1);
     await entry(page, ada, 'Online', '').waitFor({ timeout: SLOW_MS });
@@ -318,8 +318,8 @@ describeInBrowser('the presence page in Chromium', () => {
     await page.locator('input[name="message"]').press('Enter');
     await page.locator('#status-result', { hasText: 'Status saved.' }).waitFor({ timeout: SLOW_MS });
 
-    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: ada.user._id }).set(grace.headers).expect(200);
-    expect(res.body).toEqual({ _id: ada.user._id, status: 'away', message: 'Reading <b>notes</b>', success: true });
+    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: ada.user.id }).set(grace.headers).expect(200);
+    expect(res.body).toEqual({ _id: ada.user.id, status: 'away', message: 'Reading <b>notes</b>', success: true });
     // Her own entry arrives through the stream like anyone's; the text is shown as text, never as markup.
     await entry(page, ada, 'Away', 'Reading <b>notes</b>').waitFor({ timeout: SLOW_MS });
     expect(await page.locator('#users b').count()).toBe(0);
@@ -349,7 +349,7 @@ describeInBrowser('the presence page in Chromium', () => {
     await page.locator('#login').waitFor({ timeout: SLOW_MS });
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(await page.locator('#connection').textContent()).toBe('');
-    await request(app).get('/api/v1/me').set({ 'X-User-Id': ada.user._id, 'X-Auth-Token': token }).expect(401);
+    await request(app).get('/api/v1/me').set({ 'X-User-Id': ada.user.id, 'X-Auth-Token': token }).expect(401);
     // Logging out ended her page's connection with the login: no device is left to show her.
     expect(await statusOf(ada)).toBe('offline');
   });

@@ -18,11 +18,11 @@ describeEachStore('AccountStore contract', (kind) => {
 
   const update = (fields: Partial<AccountUpdate> = {}): AccountUpdate => ({ presenceChangedAt: null, updatedAt: at(1), ...fields });
   const removal = (user: UserRecord, removedAt: Date, forgetAt = at(700)): RemovedUser => ({
-    userId: user._id, username: user.username, name: user.name, utcOffset: user.utcOffset, removedAt, forgetAt,
+    userId: user.id, username: user.username, name: user.name, utcOffset: user.utcOffset, removedAt, forgetAt,
   });
-  const tokensOf = async (username: string) => (await store.findUserByLogin(username))?.services?.resume?.loginTokens.map((token) => token.hashedToken);
+  const tokensOf = async (username: string) => (await store.findUserByLogin(username))?.credentials?.loginTokens?.map((token) => token.hashedToken);
   /** A user holding these login tokens (and no password). */
-  const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ services: { resume: { loginTokens } } });
+  const holding = (...loginTokens: LoginToken[]): Partial<UserRecord> => ({ credentials: { loginTokens } });
   /** New users, created in the store. */
   const created = async (...users: UserRecord[]): Promise<UserRecord[]> => {
     for (const user of users) await store.createUser(user);
@@ -32,25 +32,25 @@ describeEachStore('AccountStore contract', (kind) => {
   describe('users and credentials', () => {
     it('finds a created user by id, username, email and token hash', async () => {
       const [user] = await created(userRecord({ emails: [{ address: 'ann@example.com', verified: true }], ...holding({ when: T0, hashedToken: 'hash-1' }) }));
-      expect((await store.findUserById(user._id))?.username).toBe(user.username);
-      expect((await store.findUserByUsername(user.username))?._id).toBe(user._id);
-      expect((await store.findUserByLogin('ann@example.com'))?._id).toBe(user._id);
-      expect((await store.findUserByLogin(user.username))?._id).toBe(user._id);
-      expect((await store.findUserByHashedToken('hash-1'))?._id).toBe(user._id);
+      expect((await store.findUserById(user.id))?.username).toBe(user.username);
+      expect((await store.findUserByUsername(user.username))?.id).toBe(user.id);
+      expect((await store.findUserByLogin('ann@example.com'))?.id).toBe(user.id);
+      expect((await store.findUserByLogin(user.username))?.id).toBe(user.id);
+      expect((await store.findUserByHashedToken('hash-1'))?.id).toBe(user.id);
       expect(await store.findUserById('nobody')).toBeNull();
       expect(await store.findUserByHashedToken('hash-2')).toBeNull();
     });
 
     it('finds users by ids each once, in id order whatever the order asked or written, the unknown ones left out', async () => {
-      await created(userRecord({ _id: 'c' }), userRecord({ _id: 'a' }), userRecord({ _id: 'B' }), userRecord({ _id: 'b' }));
-      expect((await store.findUsersByIds(['b', 'nobody', 'c', 'a', 'b', 'B'])).map((user) => user._id)).toEqual(['B', 'a', 'b', 'c']);
+      await created(userRecord({ id: 'c' }), userRecord({ id: 'a' }), userRecord({ id: 'B' }), userRecord({ id: 'b' }));
+      expect((await store.findUsersByIds(['b', 'nobody', 'c', 'a', 'b', 'B'])).map((user) => user.id)).toEqual(['B', 'a', 'b', 'c']);
       expect(await store.findUsersByIds([])).toEqual([]);
     });
 
     it('adds a login token to a user that has none (no credentials at all), and to no one unknown', async () => {
       const [user] = await created(userRecord());
-      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'first' }, at(0), ['none-such']);
-      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens).toEqual([{ when: at(0), hashedToken: 'first' }]);
+      await store.addLoginToken(user.id, { when: at(0), hashedToken: 'first' }, at(0), ['none-such']);
+      expect((await store.findUserByLogin(user.username))?.credentials?.loginTokens).toEqual([{ when: at(0), hashedToken: 'first' }]);
       await store.addLoginToken('nobody', { when: at(0), hashedToken: 'nobodys' }, at(0), []);
       expect(await store.findUserByHashedToken('nobodys')).toBeNull();
       expect(await store.findUserById('nobody')).toBeNull();
@@ -58,9 +58,9 @@ describeEachStore('AccountStore contract', (kind) => {
 
     it('finds a username in any letter case, and refuses another that differs only in case', async () => {
       const [user] = await created(userRecord({ username: 'Admin' }));
-      expect((await store.findUserByUsername('admin'))?._id).toBe(user._id);
-      expect((await store.findUserByUsername('ADMIN'))?._id).toBe(user._id);
-      expect((await store.findUserByLogin('aDmIn'))?._id).toBe(user._id);
+      expect((await store.findUserByUsername('admin'))?.id).toBe(user.id);
+      expect((await store.findUserByUsername('ADMIN'))?.id).toBe(user.id);
+      expect((await store.findUserByLogin('aDmIn'))?.id).toBe(user.id);
       await expect(store.createUser(userRecord({ username: 'ADMIN' }))).rejects.toEqual(new DuplicateUserError('username'));
     });
 
@@ -69,9 +69,9 @@ describeEachStore('AccountStore contract', (kind) => {
     it('finds a username and an address in any letter case, accented letters too, and keeps accents apart', async () => {
       const [rene] = await created(userRecord({ username: 'René.Ünal', emails: [{ address: 'René.Ünal@Exämple.com', verified: true }] }));
       for (const login of ['rené.ünal', 'RENÉ.ÜNAL', 'René.Ünal@Exämple.com', 'rené.ünal@exämple.COM', 'RENÉ.ÜNAL@EXÄMPLE.COM']) {
-        expect((await store.findUserByLogin(login))?._id).toBe(rene._id);
+        expect((await store.findUserByLogin(login))?.id).toBe(rene.id);
       }
-      expect((await store.findUserByUsername('RENÉ.üNAL'))?._id).toBe(rene._id);
+      expect((await store.findUserByUsername('RENÉ.üNAL'))?.id).toBe(rene.id);
       for (const other of ['rene.unal', 'René.Unal', 'rene.ünal@exämple.com', 'rené.ünal@example.com']) expect(await store.findUserByLogin(other)).toBeNull();
       expect(await store.findUserByUsername('Rene.Ünal')).toBeNull();
       await expect(store.createUser(userRecord({ username: 'RENÉ.ünal' }))).rejects.toEqual(new DuplicateUserError('username'));
@@ -91,15 +91,15 @@ describeEachStore('AccountStore contract', (kind) => {
         userRecord(holding({ when: at(-300), hashedToken: 'pruned' }, { when: at(-50), hashedToken: 'kept' })),
         userRecord(holding({ when: at(-300), hashedToken: 'someone-elses' })),
       );
-      await store.addLoginToken(user._id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
-      expect((await store.findUserByLogin(user.username))?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
+      await store.addLoginToken(user.id, { when: at(0), hashedToken: 'new' }, at(0), ['pruned', 'someone-elses']);
+      expect((await store.findUserByLogin(user.username))?.credentials?.loginTokens?.map((token) => token.hashedToken)).toEqual(['kept', 'new']);
       expect(await store.findUserByHashedToken('pruned')).toBeNull();
-      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
-      expect((await store.findUserById(user._id))?.lastLogin).toEqual(at(0));
-      expect((await store.findUserByHashedToken('someone-elses'))?._id).toBe(other._id);
-      await store.removeLoginToken(user._id, 'kept');
+      expect((await store.findUserByHashedToken('new'))?.id).toBe(user.id);
+      expect((await store.findUserById(user.id))?.lastLogin).toEqual(at(0));
+      expect((await store.findUserByHashedToken('someone-elses'))?.id).toBe(other.id);
+      await store.removeLoginToken(user.id, 'kept');
       expect(await store.findUserByHashedToken('kept')).toBeNull();
-      expect((await store.findUserByHashedToken('new'))?._id).toBe(user._id);
+      expect((await store.findUserByHashedToken('new'))?.id).toBe(user.id);
     });
   });
 
@@ -135,21 +135,21 @@ describeEachStore('AccountStore contract', (kind) => {
       const user = everyFieldUser('u1');
       await store.createUser(user);
       const written = await store.updateAccount('u1', versionOf(user), update({ name: 'New Name', roles: ['user'], active: false, presenceChangedAt: at(1) }));
-      const expected = { ...withoutCredentials(user), name: 'New Name', roles: ['user'], active: false, presenceChangedAt: at(1), presenceRevision: 8, _updatedAt: at(1) };
+      const expected = { ...withoutCredentials(user), name: 'New Name', roles: ['user'], active: false, presenceChangedAt: at(1), presenceRevision: 8, updatedAt: at(1) };
       expect(written).toStrictEqual(expected);
       expect(await store.findUserById('u1')).toStrictEqual(expected);
       // The password hash and the tokens are untouched.
-      expect(await store.findUserByLogin('User.u1')).toStrictEqual({ ...expected, services: user.services });
+      expect(await store.findUserByLogin('User.u1')).toStrictEqual({ ...expected, credentials: user.credentials });
     });
 
     it('changes the password hash, the username (found in any case) and the emails (kept as written, found by login in any case; the old ones free)', async () => {
       const user = everyFieldUser('u1');
       await store.createUser(user);
-      await store.updateAccount('u1', versionOf(user), update({ passwordBcrypt: '$2b$10$other', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] }));
+      await store.updateAccount('u1', versionOf(user), update({ passwordHash: '$2b$10$other', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] }));
       const login = await store.findUserByLogin('new@EXAMPLE.com');
-      expect(login?.services?.password?.bcrypt).toBe('$2b$10$other');
-      expect(login).toMatchObject({ _id: 'u1', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] });
-      expect((await store.findUserByUsername('renamed'))?._id).toBe('u1');
+      expect(login?.credentials?.passwordHash).toBe('$2b$10$other');
+      expect(login).toMatchObject({ id: 'u1', username: 'Renamed', emails: [{ address: 'New@Example.com', verified: false }] });
+      expect((await store.findUserByUsername('renamed'))?.id).toBe('u1');
       expect(await store.findUserByUsername('User.u1')).toBeNull();
       expect(await store.findUserByLogin('u1@example.com')).toBeNull();
       await store.createUser(userRecord({ username: 'User.u1', emails: [{ address: 'u1@example.com', verified: false }] }));
@@ -216,7 +216,7 @@ describeEachStore('AccountStore contract', (kind) => {
     });
 
     it('answers false for a user that is not there', async () => {
-      expect(await store.removeUser(removal(userRecord({ _id: 'nobody' }), at(5)))).toBe(false);
+      expect(await store.removeUser(removal(userRecord({ id: 'nobody' }), at(5)))).toBe(false);
       expect(await store.findUsersRemovedSince(at(0))).toEqual([]);
     });
 

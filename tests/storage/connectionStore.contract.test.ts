@@ -57,7 +57,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
   };
 
   describe('putConnection, connectionsOfUser(s), connectionsOfToken', () => {
-    beforeEach(() => createUsers({ _id: 'u1' }, { _id: 'u2' }));
+    beforeEach(() => createUsers({ id: 'u1' }, { id: 'u2' }));
 
     it('reads a put connection back whole, every field as it went in, by user and by token', async () => {
       const stream = connection('stream-1', 'u1', {
@@ -141,7 +141,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     const except = (...removed: ConnectionRecord[]) => all.filter((each) => !removed.includes(each));
 
     beforeEach(async () => {
-      await createUsers({ _id: 'u1' }, { _id: 'u2' });
+      await createUsers({ id: 'u1' }, { id: 'u2' });
       await put(...all);
       // Everything is there to be removed.
       expect(await connectionsOf(store, 'u1', 'u2')).toStrictEqual(all);
@@ -181,13 +181,13 @@ describeEachStore('ConnectionStore contract', (kind) => {
   describe('renewConnections', () => {
     it('renews the selected connections still live, and pushes forward only the presence expiries that have not passed', async () => {
       await createUsers(
-        { _id: 'pushed', presenceExpiresAt: after(10_000) },
-        { _id: 'no-expiry', presenceExpiresAt: null },
-        { _id: 'passed', presenceExpiresAt: after(-5_000) },
-        { _id: 'ends-now', presenceExpiresAt: NOW },
-        { _id: 'later', presenceExpiresAt: after(60_000) },
-        { _id: 'only-lapsed', presenceExpiresAt: after(10_000) },
-        { _id: 'not-selected', presenceExpiresAt: after(10_000) },
+        { id: 'pushed', presenceExpiresAt: after(10_000) },
+        { id: 'no-expiry', presenceExpiresAt: null },
+        { id: 'passed', presenceExpiresAt: after(-5_000) },
+        { id: 'ends-now', presenceExpiresAt: NOW },
+        { id: 'later', presenceExpiresAt: after(60_000) },
+        { id: 'only-lapsed', presenceExpiresAt: after(10_000) },
+        { id: 'not-selected', presenceExpiresAt: after(10_000) },
       );
       const renewable = [
         connection('pushed-1', 'pushed', { expiresAt: after(5_000) }),
@@ -224,7 +224,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     });
 
     it('renews nothing, and pushes no expiry, when no selected connection is live', async () => {
-      await createUsers({ _id: 'u1', presenceExpiresAt: after(10_000) });
+      await createUsers({ id: 'u1', presenceExpiresAt: after(10_000) });
       const lapsed = connection('c1', 'u1', { expiresAt: NOW });
       await put(lapsed);
       expect(await store.renewConnections({ ids: ['c1'] }, LEASE, NOW)).toBe(0);
@@ -235,10 +235,10 @@ describeEachStore('ConnectionStore contract', (kind) => {
 
     it("renews an instance's live streams whose clients do not heartbeat and whose lease ends before the due time, and only those", async () => {
       await createUsers(
-        { _id: 'u1', presenceExpiresAt: after(10_000) },
-        { _id: 'u2', presenceExpiresAt: null },
-        { _id: 'u3', presenceExpiresAt: after(10_000) },
-        { _id: 'u4', presenceExpiresAt: after(10_000) },
+        { id: 'u1', presenceExpiresAt: after(10_000) },
+        { id: 'u2', presenceExpiresAt: null },
+        { id: 'u3', presenceExpiresAt: after(10_000) },
+        { id: 'u4', presenceExpiresAt: after(10_000) },
       );
       const stream = (id: string, userId: string, fields: Partial<ConnectionRecord>) => connection(id, userId, { kind: 'stream', instanceId: 'instance-a', clientRenewed: false, ...fields });
       const renewable = [stream('u1-a', 'u1', {}), stream('u2-a', 'u2', { state: 'away', expiresAt: after(1) })];
@@ -275,7 +275,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     const live = connection('c', 'u2', { expiresAt: after(30_000) });
 
     beforeEach(async () => {
-      await createUsers({ _id: 'u1' }, { _id: 'u2' });
+      await createUsers({ id: 'u1' }, { id: 'u2' });
       // Neither in order of expiry nor of id.
       await put(live, lapsed10, endsNow, lapsed30, liveByAMillisecond, lapsed20);
     });
@@ -326,7 +326,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     });
 
     it('leaves the connections of a removed instance to be removed by their own call', async () => {
-      await createUsers({ _id: 'u1' });
+      await createUsers({ id: 'u1' });
       const stream = connection('s1', 'u1', { kind: 'stream', instanceId: 'instance-a', clientRenewed: false });
       await put(stream);
       await store.renewInstance('instance-a', NOW);
@@ -343,7 +343,7 @@ describeEachStore('ConnectionStore contract', (kind) => {
     afterEach(() => twin.dispose());
 
     it('sees the connections and instances the first wrote, and the first sees its changes', async () => {
-      await createUsers({ _id: 'u1', presenceExpiresAt: after(10_000) });
+      await createUsers({ id: 'u1', presenceExpiresAt: after(10_000) });
       const heartbeat = connection('c1', 'u1', { hashedToken: 'phone' });
       const stream = connection('c2', 'u1', { hashedToken: 'phone', kind: 'stream', instanceId: 'instance-a', clientRenewed: false, expiresAt: NOW });
       await put(heartbeat, stream);

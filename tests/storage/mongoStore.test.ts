@@ -125,7 +125,7 @@ if (uri !== undefined) describe('MongoStore commands', () => {
     await store.addLoginToken('b', { when: at(9), hashedToken: 'b-token-3' }, at(9), ['b-token-1', 'b-token-2']);
     expect(sent.map((command) => Object.keys(command)[0])).toEqual(['update']);
     const login = await store.findUserByLogin('User.b');
-    expect(login?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['b-pat', 'b-token-3']);
+    expect(login?.credentials?.loginTokens?.map((token) => token.hashedToken)).toEqual(['b-pat', 'b-token-3']);
     expect(login?.lastLogin).toEqual(at(9));
   });
 });

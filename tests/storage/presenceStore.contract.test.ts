@@ -10,7 +10,7 @@ import { at, bareUser, everyFieldUser, T0, withoutCredentials } from './support/
 /** The version a write read: the revision and Rocket.Chat's fields of `user` as stored. */
 const versionOf = (user: UserRecord) => ({ presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) });
 
-const byId = (users: UserRecord[]) => [...users].sort((a, b) => a._id.localeCompare(b._id));
+const byId = (users: UserRecord[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
 
 /** Presence and its change log (PresenceStore): both stores give the same answers. */
 describeEachStore('PresenceStore contract', (kind) => {
@@ -38,7 +38,7 @@ describeEachStore('PresenceStore contract', (kind) => {
   /** A new user, created, then given each presence write in turn ([expiresAt, changedAt]). */
   const writtenUser = async (...writes: [Date | null, Date][]): Promise<UserRecord> => {
     const [user] = await created(userRecord());
-    for (const [expiresAt, changedAt] of writes) await write(user._id, expiresAt, changedAt);
+    for (const [expiresAt, changedAt] of writes) await write(user.id, expiresAt, changedAt);
     return user;
   };
 
@@ -78,7 +78,7 @@ describeEachStore('PresenceStore contract', (kind) => {
       const written = await store.writePresence('full', versionOf(full), presenceWrite(at(1000), at(1), { status: 'busy', statusText: 'call' }));
       const afterWrite = {
         ...withoutCredentials(full), status: 'busy', statusText: 'call', presenceText: null, presenceExpiresAt: at(1000), lastSeenAt: T0, presenceChangedAt: at(1),
-        presenceSeen: { status: 'busy', statusText: 'call', statusDefault: null, statusConnection: null }, presenceRevision: 8, _updatedAt: at(1),
+        presenceSeen: { status: 'busy', statusText: 'call', statusDefault: null, statusConnection: null }, presenceRevision: 8, updatedAt: at(1),
       };
       expect(written).toStrictEqual(afterWrite);
       const seen = { status: 'busy', statusText: 'call', statusDefault: 'online', statusConnection: 'online' };
@@ -88,9 +88,9 @@ describeEachStore('PresenceStore contract', (kind) => {
 
     it('keeps an address as written, finds it for a login in any case, and refuses another differing only in case', async () => {
       const [user] = await created(userRecord({ emails: [{ address: 'Mixed.Case@Example.COM', verified: false }] }));
-      expect((await store.findUserById(user._id))?.emails).toStrictEqual([{ address: 'Mixed.Case@Example.COM', verified: false }]);
-      expect((await store.findUserByLogin('mixed.case@example.com'))?._id).toBe(user._id);
-      expect((await store.findUserByLogin('MIXED.CASE@EXAMPLE.COM'))?._id).toBe(user._id);
+      expect((await store.findUserById(user.id))?.emails).toStrictEqual([{ address: 'Mixed.Case@Example.COM', verified: false }]);
+      expect((await store.findUserByLogin('mixed.case@example.com'))?.id).toBe(user.id);
+      expect((await store.findUserByLogin('MIXED.CASE@EXAMPLE.COM'))?.id).toBe(user.id);
       await expect(store.createUser(userRecord({ emails: [{ address: 'mixed.case@example.com', verified: false }] }))).rejects.toEqual(new DuplicateUserError('email'));
     });
 
@@ -106,25 +106,25 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await store.findUserByLogin('USER.full')).toStrictEqual(full);
       expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);
       // No password: no hash, and no tokens yet.
-      expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, services: { resume: { loginTokens: [] } } });
+      expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, credentials: { loginTokens: [] } });
     });
 
     it('gives a token look-up the whole record with only the matching token: no password hash, nothing padded', async () => {
       const stored = withoutCredentials(full);
-      expect(await store.findUserByHashedToken('full-token-2')).toStrictEqual({ ...stored, services: { resume: { loginTokens: [{ when: at(-5), hashedToken: 'full-token-2' }] } } });
+      expect(await store.findUserByHashedToken('full-token-2')).toStrictEqual({ ...stored, credentials: { loginTokens: [{ when: at(-5), hashedToken: 'full-token-2' }] } });
       // Rocket.Chat's personal access token: its type kept, no `when` invented.
-      expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...stored, services: { resume: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } } });
+      expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...stored, credentials: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } });
       await store.addLoginToken('bare', { when: at(1), hashedToken: 'bare-token' }, at(1), []);
-      // The optional fields stay absent: only what the login itself wrote (lastLogin, _updatedAt) is added.
-      expect(await store.findUserByHashedToken('bare-token')).toStrictEqual({ ...bare, lastLogin: at(1), _updatedAt: at(1), services: { resume: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } } });
+      // The optional fields stay absent: only what the login itself wrote (lastLogin, updatedAt) is added.
+      expect(await store.findUserByHashedToken('bare-token')).toStrictEqual({ ...bare, lastLogin: at(1), updatedAt: at(1), credentials: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } });
     });
 
     it('gives a bulk token look-up each holder once, whole, with only its matching tokens in the order they were added', async () => {
       await store.addLoginToken('bare', { when: at(1), hashedToken: 'bare-token' }, at(1), []);
       const found = byId(await store.findUsersByHashedTokens(['full-token-2', 'bare-token', 'unknown', 'full-token-1']));
       expect(found).toStrictEqual([
-        { ...bare, lastLogin: at(1), _updatedAt: at(1), services: { resume: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } } },
-        { ...withoutCredentials(full), services: { resume: { loginTokens: [{ when: at(-60), hashedToken: 'full-token-1' }, { when: at(-5), hashedToken: 'full-token-2' }] } } },
+        { ...bare, lastLogin: at(1), updatedAt: at(1), credentials: { loginTokens: [{ when: at(1), hashedToken: 'bare-token' }] } },
+        { ...withoutCredentials(full), credentials: { loginTokens: [{ when: at(-60), hashedToken: 'full-token-1' }, { when: at(-5), hashedToken: 'full-token-2' }] } },
       ]);
       expect(await store.findUsersByHashedTokens(['unknown'])).toStrictEqual([]);
       expect(await store.findUsersByHashedTokens([])).toStrictEqual([]);
@@ -134,79 +134,79 @@ describeEachStore('PresenceStore contract', (kind) => {
   describe('presence writes', () => {
     it('writes a presence with its change stamp in one write, moves the revision on and returns the written user', async () => {
       const [user] = await created(userRecord());
-      const written = await write(user._id, at(900), at(1), { statusText: 'hi', presenceText: ' hi ' });
+      const written = await write(user.id, at(900), at(1), { statusText: 'hi', presenceText: ' hi ' });
       const expected = {
-        _id: user._id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1),
-        presenceRevision: 1, _updatedAt: at(1), presenceSeen: { status: 'online', statusText: 'hi', statusDefault: null, statusConnection: null },
+        id: user.id, status: 'online', statusText: 'hi', presenceText: ' hi ', presenceExpiresAt: at(900), lastSeenAt: T0, presenceChangedAt: at(1),
+        presenceRevision: 1, updatedAt: at(1), presenceSeen: { status: 'online', statusText: 'hi', statusDefault: null, statusConnection: null },
       };
       expect(written).toMatchObject(expected);
-      expect(await store.findUserById(user._id)).toMatchObject(expected);
+      expect(await store.findUserById(user.id)).toMatchObject(expected);
     });
 
     it('refuses a write made from a stale read, and one for an unknown user, changing nothing', async () => {
       const [user] = await created(userRecord());
-      const read = (await store.findUserById(user._id)) as UserRecord;
-      await store.writePresence(user._id, versionOf(read), presenceWrite(at(900), at(1), { statusText: 'first' }));
-      expect(await store.writePresence(user._id, versionOf(read), presenceWrite(at(900), at(2), { statusText: 'stale' }))).toBeNull();
-      expect(await store.findUserById(user._id)).toMatchObject({ statusText: 'first', presenceRevision: 1, presenceChangedAt: at(1) });
-      expect(await write(user._id, at(900), at(3), { statusText: 'second' })).toMatchObject({ statusText: 'second', presenceRevision: 2 });
+      const read = (await store.findUserById(user.id)) as UserRecord;
+      await store.writePresence(user.id, versionOf(read), presenceWrite(at(900), at(1), { statusText: 'first' }));
+      expect(await store.writePresence(user.id, versionOf(read), presenceWrite(at(900), at(2), { statusText: 'stale' }))).toBeNull();
+      expect(await store.findUserById(user.id)).toMatchObject({ statusText: 'first', presenceRevision: 1, presenceChangedAt: at(1) });
+      expect(await write(user.id, at(900), at(3), { statusText: 'second' })).toMatchObject({ statusText: 'second', presenceRevision: 2 });
       expect(await store.writePresence('nobody', versionOf(read), presenceWrite(at(900), at(1)))).toBeNull();
     });
 
     it('refuses a write decided from other Rocket.Chat fields than the stored ones (Rocket.Chat wrote in between)', async () => {
       const [user] = await created(userRecord({ status: 'away', statusDefault: 'away', statusConnection: 'online' }));
       const stale = { presenceRevision: 0, rocketChat: { status: 'online', statusText: '', statusDefault: 'online', statusConnection: 'online' } };
-      expect(await store.writePresence(user._id, stale, presenceWrite(at(900), at(1)))).toBeNull();
-      expect(await write(user._id, at(900), at(1))).toMatchObject({ status: 'online', presenceRevision: 1 });
+      expect(await store.writePresence(user.id, stale, presenceWrite(at(900), at(1)))).toBeNull();
+      expect(await write(user.id, at(900), at(1))).toMatchObject({ status: 'online', presenceRevision: 1 });
     });
 
     it('records a presence Rocket.Chat wrote: the stamp and the fields seen, no expiry or pnut string, _updatedAt untouched', async () => {
-      const [user] = await created(userRecord({ status: 'busy', statusText: 'call', statusDefault: 'busy', statusConnection: 'online', _updatedAt: at(-5) }));
-      await write(user._id, at(900), at(1), { presenceText: 'mine' });
-      const current = (await store.findUserById(user._id)) as UserRecord;
+      const [user] = await created(userRecord({ status: 'busy', statusText: 'call', statusDefault: 'busy', statusConnection: 'online', updatedAt: at(-5) }));
+      await write(user.id, at(900), at(1), { presenceText: 'mine' });
+      const current = (await store.findUserById(user.id)) as UserRecord;
       const seen = { status: 'online', statusText: '', statusDefault: 'busy', statusConnection: 'online' };
-      expect(await store.recordRocketChatChanges([{ userId: user._id, expected: versionOf(current), record: { presenceChangedAt: at(2), presenceSeen: seen } }])).toBe(1);
-      const expected = { presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 2, _updatedAt: at(1) };
-      expect(await store.findUserById(user._id)).toMatchObject(expected);
-      expect(await store.recordRocketChatChanges([{ userId: user._id, expected: versionOf(current), record: { presenceChangedAt: at(3), presenceSeen: seen } }])).toBe(0);
-      expect(await store.findUserById(user._id)).toMatchObject(expected);
+      expect(await store.recordRocketChatChanges([{ userId: user.id, expected: versionOf(current), record: { presenceChangedAt: at(2), presenceSeen: seen } }])).toBe(1);
+      const expected = { presenceChangedAt: at(2), presenceSeen: seen, presenceExpiresAt: null, presenceText: null, presenceRevision: 2, updatedAt: at(1) };
+      expect(await store.findUserById(user.id)).toMatchObject(expected);
+      expect(await store.recordRocketChatChanges([{ userId: user.id, expected: versionOf(current), record: { presenceChangedAt: at(3), presenceSeen: seen } }])).toBe(0);
+      expect(await store.findUserById(user.id)).toMatchObject(expected);
     });
 
     it('records several Rocket.Chat writes at once, each only on the version it was decided from', async () => {
       const [first, second, third] = await created(userRecord({ status: 'away' }), userRecord({ status: 'busy' }), userRecord({ status: 'online' }));
       const seenOf = (user: UserRecord) => rocketChatPresenceOf(user);
       // The second was written in between: its record, decided from before, does not land; the others do.
-      await write(second._id, at(900), at(1));
+      await write(second.id, at(900), at(1));
       const landed = await store.recordRocketChatChanges([
-        { userId: first._id, expected: versionOf(first), record: { presenceChangedAt: at(2), presenceSeen: seenOf(first) } },
-        { userId: second._id, expected: versionOf(second), record: { presenceChangedAt: at(2), presenceSeen: seenOf(second) } },
+        { userId: first.id, expected: versionOf(first), record: { presenceChangedAt: at(2), presenceSeen: seenOf(first) } },
+        { userId: second.id, expected: versionOf(second), record: { presenceChangedAt: at(2), presenceSeen: seenOf(second) } },
         { userId: 'nobody', expected: versionOf(third), record: { presenceChangedAt: at(2), presenceSeen: seenOf(third) } },
-        { userId: third._id, expected: versionOf(third), record: { presenceChangedAt: at(3), presenceSeen: seenOf(third) } },
+        { userId: third.id, expected: versionOf(third), record: { presenceChangedAt: at(3), presenceSeen: seenOf(third) } },
       ]);
       expect(landed).toBe(2);
-      expect(await store.findUserById(first._id)).toMatchObject({ presenceChangedAt: at(2), presenceSeen: seenOf(first), presenceRevision: 1 });
-      expect(await store.findUserById(second._id)).toMatchObject({ presenceChangedAt: at(1), presenceRevision: 1, presenceExpiresAt: at(900) });
-      expect(await store.findUserById(third._id)).toMatchObject({ presenceChangedAt: at(3), presenceSeen: seenOf(third), presenceRevision: 1 });
+      expect(await store.findUserById(first.id)).toMatchObject({ presenceChangedAt: at(2), presenceSeen: seenOf(first), presenceRevision: 1 });
+      expect(await store.findUserById(second.id)).toMatchObject({ presenceChangedAt: at(1), presenceRevision: 1, presenceExpiresAt: at(900) });
+      expect(await store.findUserById(third.id)).toMatchObject({ presenceChangedAt: at(3), presenceSeen: seenOf(third), presenceRevision: 1 });
       expect(await store.recordRocketChatChanges([])).toBe(0);
     });
   });
 
   describe('finding presences and changes', () => {
-    const ids = (users: UserRecord[]) => users.map((user) => user._id).sort();
+    const ids = (users: UserRecord[]) => users.map((user) => user.id).sort();
 
     it('finds what Rocket.Chat wrote without a record: status or connection status unlike the recorded, or present and never recorded', async () => {
       const seen = (status: string, statusConnection: string | null) => ({ presenceSeen: { status, statusText: '', statusDefault: null, statusConnection } });
       await created(
-        userRecord({ _id: 'never-recorded-online', status: 'online', statusConnection: 'online' }),
-        userRecord({ _id: 'never-recorded-offline', status: 'offline', statusConnection: 'offline' }),
-        userRecord({ _id: 'never-recorded-invisible-connected', status: 'offline', statusConnection: 'online' }),
-        userRecord({ _id: 'as-recorded-away', status: 'away', statusConnection: 'online', ...seen('away', 'online') }),
-        userRecord({ _id: 'as-recorded-offline', status: 'offline', ...seen('offline', null) }),
-        userRecord({ _id: 'status-changed', status: 'online', statusConnection: 'online', ...seen('away', 'online') }),
-        userRecord({ _id: 'went-offline', status: 'offline', statusConnection: 'offline', ...seen('online', 'online') }),
-        userRecord({ _id: 'connection-changed', status: 'busy', statusConnection: 'away', ...seen('busy', 'online') }),
-        userRecord({ _id: 'connection-ended-invisible', status: 'offline', statusConnection: 'offline', ...seen('offline', 'online') }),
-        userRecord({ _id: 'connected-first-time', status: 'busy', statusConnection: 'online', ...seen('busy', null) }),
+        userRecord({ id: 'never-recorded-online', status: 'online', statusConnection: 'online' }),
+        userRecord({ id: 'never-recorded-offline', status: 'offline', statusConnection: 'offline' }),
+        userRecord({ id: 'never-recorded-invisible-connected', status: 'offline', statusConnection: 'online' }),
+        userRecord({ id: 'as-recorded-away', status: 'away', statusConnection: 'online', ...seen('away', 'online') }),
+        userRecord({ id: 'as-recorded-offline', status: 'offline', ...seen('offline', null) }),
+        userRecord({ id: 'status-changed', status: 'online', statusConnection: 'online', ...seen('away', 'online') }),
+        userRecord({ id: 'went-offline', status: 'offline', statusConnection: 'offline', ...seen('online', 'online') }),
+        userRecord({ id: 'connection-changed', status: 'busy', statusConnection: 'away', ...seen('busy', 'online') }),
+        userRecord({ id: 'connection-ended-invisible', status: 'offline', statusConnection: 'offline', ...seen('offline', 'online') }),
+        userRecord({ id: 'connected-first-time', status: 'busy', statusConnection: 'online', ...seen('busy', null) }),
       );
       const found = ids(await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES }));
       // Only a store other programs write to finds their writes; the embedded store answers [] by design.
@@ -220,28 +220,28 @@ describeEachStore('PresenceStore contract', (kind) => {
       const current = await writtenUser([at(100), T0]);
       await writtenUser([at(10), T0]);
       const [, rocketChats] = await created(userRecord(), userRecord({ status: 'away' }));
-      expect(ids(await store.findPresentCandidates(at(10), PRESENT_STATUSES))).toEqual([current._id, rocketChats._id].sort());
+      expect(ids(await store.findPresentCandidates(at(10), PRESENT_STATUSES))).toEqual([current.id, rocketChats.id].sort());
     });
 
     it('lists the candidates for a delta: change stamps at or after `since`, two in the same millisecond included', async () => {
       const a = await writtenUser([at(900), at(1)]);
       const b = await writtenUser([at(900), at(5)]);
       const c = await writtenUser([at(900), at(5)]);
-      expect(await idsChangedSince(at(1), at(6))).toEqual([a._id, b._id, c._id].sort());
-      expect(await idsChangedSince(at(2), at(6))).toEqual([b._id, c._id].sort());
+      expect(await idsChangedSince(at(1), at(6))).toEqual([a.id, b.id, c.id].sort());
+      expect(await idsChangedSince(at(2), at(6))).toEqual([b.id, c.id].sort());
       expect(await idsChangedSince(at(6), at(6))).toEqual([]);
     });
 
     it('finds a user by the latest stamp only, after it moved on', async () => {
       const user = await writtenUser([at(900), at(1)], [at(900), at(8)]);
-      expect(await idsChangedSince(at(5), at(9))).toEqual([user._id]);
+      expect(await idsChangedSince(at(5), at(9))).toEqual([user.id]);
       expect(await idsChangedSince(at(9), at(9))).toEqual([]);
     });
 
     it('lists a presence expiring inside [since, now] as a candidate, and not before it expires', async () => {
       const user = await writtenUser([at(60), at(0)]);
       expect(await idsChangedSince(at(30), at(59))).toEqual([]);
-      expect(await idsChangedSince(at(30), at(60))).toEqual([user._id]);
+      expect(await idsChangedSince(at(30), at(60))).toEqual([user.id]);
       expect(await idsChangedSince(at(61), at(90))).toEqual([]);
     });
 
@@ -253,7 +253,7 @@ describeEachStore('PresenceStore contract', (kind) => {
     it('lists an offline (invisible) user for an expiry as a candidate: that going invisible ended the presence is the domain\'s to decide', async () => {
       const [invisible] = await created(userRecord({ status: 'offline', presenceExpiresAt: at(60) }));
       const candidates = await store.findUsersChangedSince(at(30), at(90));
-      expect(ids(candidates)).toEqual([invisible._id]);
+      expect(ids(candidates)).toEqual([invisible.id]);
       expect(candidates.filter((user) => changedSince(user, at(30), at(90)))).toEqual([]);
     });
 
@@ -279,25 +279,25 @@ describeEachStore('PresenceStore contract', (kind) => {
       });
 
       it('lists for the present list the expiries after now, whatever the status, and the users without one whose status is asked for', async () => {
-        expect(ids(await store.findPresentCandidates(at(0), PRESENT_STATUSES))).toEqual([offlineFuture._id, onlineNever._id].sort());
+        expect(ids(await store.findPresentCandidates(at(0), PRESENT_STATUSES))).toEqual([offlineFuture.id, onlineNever.id].sort());
         // Past every expiry: only those without one are left.
-        expect(ids(await store.findPresentCandidates(at(61), PRESENT_STATUSES))).toEqual([onlineNever._id]);
+        expect(ids(await store.findPresentCandidates(at(61), PRESENT_STATUSES))).toEqual([onlineNever.id]);
         // The statuses are the caller's: the store decides none.
-        expect(ids(await store.findPresentCandidates(at(61), ['disabled', 'offline']))).toEqual([offlineNever._id, otherStatusNever._id].sort());
+        expect(ids(await store.findPresentCandidates(at(61), ['disabled', 'offline']))).toEqual([offlineNever.id, otherStatusNever.id].sort());
       });
 
       it('lists an expiry inside [since, now] for a delta whatever the status, and no one without an expiry', async () => {
-        expect(await idsChangedSince(at(-90), at(0))).toEqual([offlinePast._id, onlinePast._id].sort());
-        expect(await idsChangedSince(at(-90), at(90))).toEqual([offlinePast._id, onlinePast._id, offlineFuture._id].sort());
+        expect(await idsChangedSince(at(-90), at(0))).toEqual([offlinePast.id, onlinePast.id].sort());
+        expect(await idsChangedSince(at(-90), at(90))).toEqual([offlinePast.id, onlinePast.id, offlineFuture.id].sort());
         expect(await idsChangedSince(at(-59), at(59))).toEqual([]);
         // From their stamp on, every one of them is a candidate.
-        expect(await idsChangedSince(at(-120), at(0))).toEqual([offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever].map((user) => user._id).sort());
+        expect(await idsChangedSince(at(-120), at(0))).toEqual([offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever].map((user) => user.id).sort());
       });
 
       it('finds each of them, in bulk and one by one, with its expiry and status as stored', async () => {
         const all = [offlinePast, onlinePast, offlineFuture, offlineNever, onlineNever, otherStatusNever];
-        expect(byId(await store.findUsersByIds(all.map((user) => user._id)))).toStrictEqual(byId(all));
-        expect(await store.findUserById(offlinePast._id)).toStrictEqual(offlinePast);
+        expect(byId(await store.findUsersByIds(all.map((user) => user.id)))).toStrictEqual(byId(all));
+        expect(await store.findUserById(offlinePast.id)).toStrictEqual(offlinePast);
       });
     });
   });

@@ -291,9 +291,9 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
     it('reads a Rocket.Chat user as the record the port names, from every finder: none of Rocket.Chat\'s other fields, credentials only for a login and a token look-up', async () => {
       const doc = alice.doc as Doc & { services: { password: { bcrypt: string }; resume: { loginTokens: Doc[] } } };
       const record = {
-        _id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
+        id: doc._id, username: 'rc.user1', name: 'RC User 1', emails: doc.emails, utcOffset: 5.5, active: true, roles: ['user'], status: 'online',
         statusText: 'from Rocket.Chat', statusDefault: 'online', statusConnection: 'online', lastLogin: doc.lastLogin, avatarETag: 'etag1',
-        createdAt: doc.createdAt, _updatedAt: doc._updatedAt,
+        createdAt: doc.createdAt, updatedAt: doc._updatedAt,
         // Rocket.Chat's own field, which users.create sets here too (issue 22).
         requirePasswordChange: false,
         // The service's own fields, which this document never had, read as never set.
@@ -303,7 +303,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
       const loginToken = { when: login.when, hashedToken: login.hashedToken };
       // A personal access token as the port knows it: its hash and type; its name and last part stay in the database.
       const patToken = { hashedToken: pat.hashedToken, type: 'personalAccessToken' };
-      const aliceIn = (users: { _id: string }[]) => users.filter((user) => user._id === doc._id);
+      const aliceIn = (users: { id: string }[]) => users.filter((user) => user.id === doc._id);
       expect({
         byId: await store.findUserById(doc._id as string),
         byUsername: await store.findUserByUsername('RC.USER1'),
@@ -322,10 +322,10 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         present: [record],
         updated: [record],
         rocketChat: [record],
-        byToken: { ...record, services: { resume: { loginTokens: [loginToken] } } },
-        byPat: { ...record, services: { resume: { loginTokens: [patToken] } } },
-        byTokens: [{ ...record, services: { resume: { loginTokens: [loginToken, patToken] } } }],
-        login: { ...record, services: { password: { bcrypt: doc.services.password.bcrypt }, resume: { loginTokens: [loginToken, patToken] } } },
+        byToken: { ...record, credentials: { loginTokens: [loginToken] } },
+        byPat: { ...record, credentials: { loginTokens: [patToken] } },
+        byTokens: [{ ...record, credentials: { loginTokens: [loginToken, patToken] } }],
+        login: { ...record, credentials: { passwordHash: doc.services.password.bcrypt, loginTokens: [loginToken, patToken] } },
       });
     });
 

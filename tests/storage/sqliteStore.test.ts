@@ -42,8 +42,8 @@ describe('SqliteStore, the embedded store', () => {
     expect(await store.findUserById('bare')).toStrictEqual(bare);
     expect(await store.findUserByLogin('full.second@EXAMPLE.com')).toStrictEqual(full);
     expect(await store.findUserByLogin('FULL@example.COM')).toStrictEqual(full);
-    expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, services: { resume: { loginTokens: [] } } });
-    expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...withoutCredentials(full), services: { resume: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } } });
+    expect(await store.findUserByLogin('bare')).toStrictEqual({ ...bare, credentials: { loginTokens: [] } });
+    expect(await store.findUserByHashedToken('full-pat')).toStrictEqual({ ...withoutCredentials(full), credentials: { loginTokens: [{ hashedToken: 'full-pat', type: 'personalAccessToken' }] } });
   });
 
   it('keeps everything when the file is opened again: users, credentials, presences, change stamps, tickets, login counts', async () => {
@@ -61,12 +61,12 @@ describe('SqliteStore, the embedded store', () => {
 
     await reopen();
 
-    expect(await store.findUserById('kept')).toStrictEqual({ ...written, lastLogin: at(2), _updatedAt: at(2) });
+    expect(await store.findUserById('kept')).toStrictEqual({ ...written, lastLogin: at(2), updatedAt: at(2) });
     expect(await store.findUserByLogin('USER.KEPT')).toStrictEqual(login);
-    expect(login?.services?.resume?.loginTokens.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
-    expect((await store.findUserByHashedToken('kept-token-3'))?._id).toBe('kept');
-    expect((await store.findUsersChangedSince(at(1), at(3))).map((found) => found._id)).toEqual(['kept']);
-    expect((await store.findPresentCandidates(at(3), PRESENT_STATUSES)).map((found) => found._id)).toEqual(['kept']);
+    expect(login?.credentials?.loginTokens?.map((token) => token.hashedToken)).toEqual(['kept-pat', 'kept-token-2', 'kept-token-3']);
+    expect((await store.findUserByHashedToken('kept-token-3'))?.id).toBe('kept');
+    expect((await store.findUsersChangedSince(at(1), at(3))).map((found) => found.id)).toEqual(['kept']);
+    expect((await store.findPresentCandidates(at(3), PRESENT_STATUSES)).map((found) => found.id)).toEqual(['kept']);
     expect(await store.takeStreamTicket('ticket')).toEqual({ hashedTicket: 'ticket', userId: 'kept', hashedToken: 'kept-token-3', expiresAt: at(30) });
     expect(await store.countLoginAttempt('ip:127.0.0.1', at(3), 60_000, 100)).toEqual({ count: 2, resetAt: at(62) });
     await expect(store.createUser(bareUser('user.KEPT'))).rejects.toEqual(new DuplicateUserError('username'));
@@ -96,7 +96,7 @@ describe('SqliteStore, the embedded store', () => {
     ]);
     await reopen();
     expect(await store.findUserById('a')).toMatchObject({ statusText: 'first', presenceRevision: 1 });
-    expect((await store.findUserByUsername('b'))?._id).toBe('b');
+    expect((await store.findUserByUsername('b'))?.id).toBe('b');
   });
 
   describe('the records it keeps in memory', () => {
@@ -110,8 +110,8 @@ describe('SqliteStore, the embedded store', () => {
       byId: await store.findUserById(id),
       byUsername: await store.findUserByUsername(`user.${id}`),
       byIds: await store.findUsersByIds([id, 'nobody']),
-      changed: (await store.findUsersChangedSince(at(0), at(10))).filter((user) => user._id === id),
-      present: (await store.findPresentCandidates(at(10), PRESENT_STATUSES)).filter((user) => user._id === id),
+      changed: (await store.findUsersChangedSince(at(0), at(10))).filter((user) => user.id === id),
+      present: (await store.findPresentCandidates(at(10), PRESENT_STATUSES)).filter((user) => user.id === id),
     });
     const fromTheFile = async (id: string) => {
       await reopen();
@@ -318,7 +318,7 @@ describe('the data file', () => {
         expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
         await second.createUser(bareUser('more'));
         expect(modeOf(`${dataFileIn(dataDir.dir)}-wal`)).toBe(0o600);
-        expect((await second.findUserById('kept'))?._id).toBe('kept');
+        expect((await second.findUserById('kept'))?.id).toBe('kept');
       } finally {
         await second.close();
       }
@@ -395,7 +395,7 @@ describe('the data file', () => {
     db.close();
     const store = open();
     try {
-      expect(await store.findUserById('u1')).toEqual(expect.objectContaining({ _id: 'u1', username: 'Old', status: 'offline' }));
+      expect(await store.findUserById('u1')).toEqual(expect.objectContaining({ id: 'u1', username: 'Old', status: 'offline' }));
       expect((await store.findUserById('u1'))?.statusExpiresAt).toBeUndefined();
       // Schema 3's columns: absent for a user made before them.
       expect(await store.findUserById('u1')).not.toHaveProperty('requirePasswordChange');
@@ -443,7 +443,7 @@ describe('the data file', () => {
     expect(refusal().message).toBe(`${dataFileIn(dataDir.dir)} is in use by another process (another instance of this service on the same DATA_DIR?); only one process may use a data file`);
     await first.close();
     const second = open();
-    expect((await second.findUserById('held'))?._id).toBe('held');
+    expect((await second.findUserById('held'))?.id).toBe('held');
     await second.close();
   });
 });

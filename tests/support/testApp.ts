@@ -61,7 +61,7 @@ let counter = 0;
 export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
   counter += 1;
   return {
-    _id: newUserId(),
+    id: newUserId(),
     username: `user${counter}`,
     name: `User ${counter}`,
     utcOffset: 0,
@@ -80,16 +80,16 @@ export async function seedInto(store: AccountStore, clock: Clock, fields: Partia
   const user = userRecord({
     createdAt: clock.now(),
     ...fields,
-    services: {
-      password: { bcrypt: password === undefined ? await passwordHash : await storedHashOf(password) },
-      resume: { loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }] },
+    credentials: {
+      passwordHash: password === undefined ? await passwordHash : await storedHashOf(password),
+      loginTokens: [{ when: clock.now(), hashedToken: hashLoginToken(token) }],
     },
   });
   await store.createUser(user);
   return {
     user,
     token,
-    headers: { 'X-User-Id': user._id, 'X-Auth-Token': token },
+    headers: { 'X-User-Id': user.id, 'X-Auth-Token': token },
     bearer: { Authorization: `Bearer ${token}` },
   };
 }

@@ -44,7 +44,7 @@ function unreadResponse(http10 = false) {
   return { res, socket, written, text };
 }
 
-const reading = (id: string): PresenceReading => ({ user: userRecord({ _id: id, name: id, username: id }), status: 'online' });
+const reading = (id: string): PresenceReading => ({ user: userRecord({ id: id, name: id, username: id }), status: 'online' });
 const change = (n: number): StreamEvent => ({ cursor: `0a1b2c3d-${n}`, full: false, readings: [reading(`user${n}`)] });
 
 /** The bytes of the chunk of the chunked body that carries `text`: its size in hex, CRLF, the text, CRLF. */

@@ -2,7 +2,7 @@ import type { AccountUpdate, LoginToken, PresenceVersion, RemovedUser, UserRecor
 
 /**
  * Users found by who they are: what every service reads a user by before deciding anything about him (an account
- * change, a presence write, a poll by ids). Every finder here returns records without `services`.
+ * change, a presence write, a poll by ids). Every finder here returns records without `credentials`.
  */
 export interface UserDirectory {
   findUserById(id: string): Promise<UserRecord | null>;
@@ -27,7 +27,7 @@ export interface AccountStore extends UserDirectory {
    * accepts), with the password hash and the login tokens: the one finder a login needs credentials from.
    */
   findUserByLogin(login: string): Promise<UserRecord | null>;
-  /** The user holding this login token; `services.resume.loginTokens` holds only the matching token (its `when` decides whether it has expired). */
+  /** The user holding this login token; `credentials.loginTokens` holds only the matching token (its `when` decides whether it has expired). */
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
   /** The users holding any of these token hashes; each with only the matching tokens (for checking open streams in bulk). */
   findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]>;

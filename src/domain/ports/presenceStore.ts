@@ -5,7 +5,7 @@ import type { PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, Use
  * the domain from his connections (ConnectionStore, the other half of the presence model: its bulk renewal pushes
  * the users' presence expiry) and his chosen status; every write carries a change stamp, and the finders of changes
  * read the stamps. Stores persist and query by index; who is present and what changed is decided by the domain, so
- * the finders return candidates the domain then filters. Every finder returns records without `services`.
+ * the finders return candidates the domain then filters. Every finder returns records without `credentials`.
  * tests/storage/presenceStore.contract.test.ts holds both stores to the same answers.
  */
 export interface PresenceStore {
@@ -33,7 +33,7 @@ export interface PresenceStore {
   findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]>;
   /** The users removed at or after `since` that are still remembered (AccountStore.removeUser). */
   findUsersRemovedSince(since: Date): Promise<RemovedUser[]>;
-  /** Every user whose document was written at or after `since` (Rocket.Chat's `_updatedAt`); [] without external writers. */
+  /** Every user whose document was written at or after `since` (`updatedAt`: Rocket.Chat's `_updatedAt`); [] without external writers. */
   findUsersUpdatedSince(since: Date): Promise<UserRecord[]>;
   /**
    * Where a presence write that did not touch `_updatedAt` (Rocket.Chat 6) is found: every user whose `status`
@@ -55,7 +55,7 @@ export interface PresenceStore {
   /**
    * Records presences Rocket.Chat wrote (each: its stamp, the fields seen, no expiry and no pnut string of this
    * service's), each on the same terms as writePresence (it lands only on the user at `expected`), all in one round
-   * trip; `_updatedAt` is left as Rocket.Chat set it. Resolves with how many landed.
+   * trip; `updatedAt` is left as Rocket.Chat set it. Resolves with how many landed.
    */
   recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number>;
 }

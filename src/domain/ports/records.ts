@@ -22,12 +22,24 @@ export interface RocketChatPresence {
 }
 
 /**
- * A user as stored, in Rocket.Chat's document shape so a document copied from, or living in, a Rocket.Chat database
- * works here. `status` is the status last written, by this service or by Rocket.Chat; what every API reports is
- * decided by effectiveStatus (this service's presences expire, Rocket.Chat's last as long as Rocket.Chat says).
+ * A user's credentials, as the finders that need them return them (login: the password hash and the token list;
+ * token look-ups: the matching tokens).
+ */
+export interface Credentials {
+  /** The password's bcrypt hash; absent when the user has no password. */
+  passwordHash?: string;
+  loginTokens?: LoginToken[];
+}
+
+/**
+ * A user: his account, his presence and (from the finders that need them) his credentials. The stores map it to
+ * their own shape: the MongoDB adapter to Rocket.Chat's user document (so a Rocket.Chat database works here), the
+ * embedded one to rows. `status` is the status last written, by this service or by Rocket.Chat; what every API
+ * reports is decided by effectiveStatus (this service's presences expire, Rocket.Chat's last as long as Rocket.Chat
+ * says).
  */
 export interface UserRecord {
-  _id: string;
+  id: string;
   username: string;
   name: string;
   emails?: { address: string; verified: boolean }[];
@@ -70,16 +82,13 @@ export interface UserRecord {
   /** Rocket.Chat's custom fields, as users.create was given them; absent when none. */
   customFields?: Record<string, unknown>;
   createdAt: Date;
-  /** Rocket.Chat's own "last modified", bumped by every write as Rocket.Chat does. */
-  _updatedAt?: Date;
+  /** When the user was last written, by any write (Rocket.Chat's "last modified", which Rocket.Chat bumps too). */
+  updatedAt?: Date;
   /**
-   * Credentials: only the finders that need them return them (login: the password hash and token list; token
-   * look-ups: the matching tokens). Every other read leaves them in the database.
+   * Only the finders that need them return them (login: the password hash and token list; token look-ups: the
+   * matching tokens). Every other read leaves them in the store.
    */
-  services?: {
-    password?: { bcrypt: string };
-    resume?: { loginTokens: LoginToken[] };
-  };
+  credentials?: Credentials;
 }
 
 /** The presence fields a presence change sets together. */
@@ -154,8 +163,8 @@ export interface AccountUpdate {
   emails?: { address: string; verified: boolean }[];
   roles?: string[];
   active?: boolean;
-  /** The new password's bcrypt hash. */
-  passwordBcrypt?: string;
+  /** The new password's hash (bcrypt). */
+  passwordHash?: string;
   presenceChangedAt: Date | null;
   updatedAt: Date;
 }

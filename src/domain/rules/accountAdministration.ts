@@ -39,7 +39,7 @@ export function removalStamp(user: UserRecord, now: Date): Date {
  */
 export function removedUserRecord(removed: RemovedUser): UserRecord {
   return {
-    _id: removed.userId,
+    id: removed.userId,
     username: removed.username,
     name: removed.name,
     utcOffset: removed.utcOffset,
@@ -63,7 +63,7 @@ export function removedUserRecord(removed: RemovedUser): UserRecord {
 export function withRemovals(changed: readonly UserRecord[], removed: readonly RemovedUser[]): UserRecord[] {
   if (removed.length === 0) return [...changed];
   const removedIds = new Set(removed.map((each) => each.userId));
-  return [...changed.filter((user) => !removedIds.has(user._id)), ...removed.map(removedUserRecord)];
+  return [...changed.filter((user) => !removedIds.has(user.id)), ...removed.map(removedUserRecord)];
 }
 
 /** How long a removal is remembered: while a delta or a resumed stream may ask for changes from before it. */

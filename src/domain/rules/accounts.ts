@@ -167,9 +167,9 @@ export function isTokenLive(token: LoginToken, now: Date, expirationDays: number
  * The one rule of a token authenticating: the user holds the token with this hash, it has not expired at `now`, and
  * the user is active. Returns when it stops authenticating (ms since the epoch), or null when it does not now.
  */
-export function tokenAuthenticatesUntil(user: Pick<UserRecord, 'active' | 'services'>, hashedToken: string, now: Date, expirationDays: number): number | null {
+export function tokenAuthenticatesUntil(user: Pick<UserRecord, 'active' | 'credentials'>, hashedToken: string, now: Date, expirationDays: number): number | null {
   if (!user.active) return null;
-  const token = user.services?.resume?.loginTokens.find((loginToken) => loginToken.hashedToken === hashedToken);
+  const token = user.credentials?.loginTokens?.find((loginToken) => loginToken.hashedToken === hashedToken);
   if (token === undefined || !isTokenLive(token, now, expirationDays)) return null;
   return tokenExpiresAtMs(token, expirationDays);
 }

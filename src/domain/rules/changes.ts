@@ -105,7 +105,7 @@ export function lastSeenAfterWrite(before: { lastSeenAt: Date | null }, statusAf
  * and a reader may already have read past it: it is dated when found.
  */
 export function rocketChatWriteTime(user: UserRecord, foundByUpdatedAt: boolean, now: Date): Date {
-  if ((foundByUpdatedAt || user.presenceSeen === undefined) && user._updatedAt !== undefined) return user._updatedAt;
+  if ((foundByUpdatedAt || user.presenceSeen === undefined) && user.updatedAt !== undefined) return user.updatedAt;
   return now;
 }
 

@@ -42,9 +42,9 @@ export function isPasswordDigest(value: string): boolean {
  * a username names no one by their address, nor an address by a username. Usernames and addresses compare in
  * any letter case, as Rocket.Chat finds them.
  */
-export function isNamedBy(user: Pick<UserRecord, '_id' | 'username' | 'emails'>, name: LoginName): boolean {
+export function isNamedBy(user: Pick<UserRecord, 'id' | 'username' | 'emails'>, name: LoginName): boolean {
   const wanted = foldedLogin(name.value);
-  if (name.kind === 'id') return user._id === name.value;
+  if (name.kind === 'id') return user.id === name.value;
   if (name.kind === 'username') return foldedLogin(user.username) === wanted;
   return (user.emails ?? []).some((email) => foldedLogin(email.address) === wanted);
 }

@@ -25,9 +25,9 @@ export class AccountRecovery {
     const user = await this.store.findUserByUsername(username);
     if (user === null) throw new UnknownUserError();
     const password = newGeneratedPassword();
-    const passwordBcrypt = await this.passwords.hashPassword(password);
-    await writeAccount(this.store, this.clock, user._id, () => ({ passwordBcrypt }));
-    const ended = await this.store.removeLoginTokens(user._id, { keepPersonalAccessTokens: false });
+    const passwordHash = await this.passwords.hashPassword(password);
+    await writeAccount(this.store, this.clock, user.id, () => ({ passwordHash }));
+    const ended = await this.store.removeLoginTokens(user.id, { keepPersonalAccessTokens: false });
     return { password, endedTokens: ended.length };
   }
 
@@ -44,13 +44,13 @@ export class AccountRecovery {
     const user = await this.store.findUserByUsername(username);
     if (user === null) throw new UnknownUserError();
     const password = newGeneratedPassword();
-    const passwordBcrypt = await this.passwords.hashPassword(password);
-    await writeAccount(this.store, this.clock, user._id, (current) => ({
-      passwordBcrypt,
+    const passwordHash = await this.passwords.hashPassword(password);
+    await writeAccount(this.store, this.clock, user.id, (current) => ({
+      passwordHash,
       active: true,
       roles: hasAdminRole(current.roles) ? current.roles : [...current.roles, 'admin'],
     }));
-    const ended = await this.store.removeLoginTokens(user._id, { keepPersonalAccessTokens: false });
+    const ended = await this.store.removeLoginTokens(user.id, { keepPersonalAccessTokens: false });
     return { password, created: false, endedTokens: ended.length };
   }
 }

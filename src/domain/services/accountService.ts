@@ -79,7 +79,7 @@ export class AccountService {
       const found = await this.userWithLiveToken(hashedToken, now);
       if (found === null) throw new UnauthorizedError();
       const { user, expiresAtMs } = found;
-      identity = { userId: user._id, username: user.username, roles: user.roles };
+      identity = { userId: user.id, username: user.username, roles: user.roles };
       // lru-cache keeps an entry while its age is at most `ttl`: one millisecond less than the cache age, so an
       // entry is gone once CACHE_MAX_AGE_MS has passed; and never past the token's own last valid millisecond.
       const expiresInMs = expiresAtMs - now.getTime();
@@ -119,16 +119,16 @@ export class AccountService {
     }
     const user = await this.userNamedBy(request.name);
     await this.countAttempt('account', loginAttemptKey('login', accountLimitNameOf(request.name.value, user)), counted);
-    const storedHash = user?.services?.password?.bcrypt;
+    const storedHash = user?.credentials?.passwordHash;
     const passwordMatches = 'digest' in request.proof
       ? await this.passwords.verifyPasswordDigest(request.proof.digest, storedHash)
       : await this.passwords.verifyPassword(request.proof.password, storedHash);
     if (user === null || !passwordMatches || !user.active) throw new InvalidCredentialsError();
     const token = newLoginToken();
     const now = this.clock.now();
-    const pruned = loginTokensToPrune(user.services?.resume?.loginTokens ?? [], now, this.options.loginExpirationDays);
-    await this.store.addLoginToken(user._id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
-    const { services: _credentials, ...withoutCredentials } = user;
+    const pruned = loginTokensToPrune(user.credentials?.loginTokens ?? [], now, this.options.loginExpirationDays);
+    await this.store.addLoginToken(user.id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
+    const { credentials: _credentials, ...withoutCredentials } = user;
     return { user: { ...withoutCredentials, lastLogin: now }, token };
   }
 
@@ -170,8 +170,8 @@ export class AccountService {
     const taken = await this.store.takeStreamTicket(hashLoginToken(ticket));
     if (taken === null || !isTicketCurrent(taken, now)) throw new UnauthorizedError();
     const found = await this.userWithLiveToken(taken.hashedToken, now);
-    if (found === null || found.user._id !== taken.userId) throw new UnauthorizedError();
-    return { userId: found.user._id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
+    if (found === null || found.user.id !== taken.userId) throw new UnauthorizedError();
+    return { userId: found.user.id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
   }
 
   /** Which of these token hashes still authenticate someone: one store read for any number of open streams. */
@@ -180,7 +180,7 @@ export class AccountService {
     const live = new Set<string>();
     const now = this.clock.now();
     for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
-      for (const token of user.services?.resume?.loginTokens ?? []) {
+      for (const token of user.credentials?.loginTokens ?? []) {
         if (wanted.has(token.hashedToken) && tokenAuthenticatesUntil(user, token.hashedToken, now, this.options.loginExpirationDays) !== null) live.add(token.hashedToken);
       }
     }
@@ -219,7 +219,7 @@ export class AccountService {
   async ownAccount(userId: string): Promise<{ user: UserRecord; hasPassword: boolean }> {
     const user = await this.findUser(userId);
     const withCredentials = await this.store.findUserByLogin(user.username);
-    return { user, hasPassword: withCredentials?._id === user._id && withCredentials.services?.password?.bcrypt !== undefined };
+    return { user, hasPassword: withCredentials?.id === user.id && withCredentials.credentials?.passwordHash !== undefined };
   }
 
   async createUser(actor: Identity, input: NewUser): Promise<UserRecord> {
@@ -252,7 +252,7 @@ export class AccountService {
 
   private async insertUser(input: NewUser): Promise<UserRecord> {
     const user: UserRecord = {
-      _id: newUserId(),
+      id: newUserId(),
       username: input.username,
       name: input.name,
       ...(input.email === undefined ? {} : { emails: [{ address: input.email, verified: input.verified ?? false }] }),
@@ -264,7 +264,7 @@ export class AccountService {
       ...(input.requirePasswordChange === true ? { requirePasswordChange: true } : {}),
       ...(input.customFields === undefined ? {} : { customFields: input.customFields }),
       createdAt: this.clock.now(),
-      services: { password: { bcrypt: await this.passwords.hashPassword(input.password) }, resume: { loginTokens: [] } },
+      credentials: { passwordHash: await this.passwords.hashPassword(input.password), loginTokens: [] },
     };
     try {
       await this.store.createUser(user);

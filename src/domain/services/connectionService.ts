@@ -138,9 +138,9 @@ export class ConnectionService {
   }
 
   /** The user's connections as he is told of them: both systems' connection status, and his own by kind. */
-  async ownConnections(user: Pick<UserRecord, '_id' | 'statusConnection'>): Promise<OwnConnections> {
+  async ownConnections(user: Pick<UserRecord, 'id' | 'statusConnection'>): Promise<OwnConnections> {
     const now = this.clock.now();
-    const connections = await this.store.connectionsOfUser(user._id);
+    const connections = await this.store.connectionsOfUser(user.id);
     const { withRocketChat } = presenceOfConnections(connections, 'online', now, recordedValueOf(user.statusConnection));
     return { connectionStatus: withRocketChat, counts: connectionCounts(connections, now) };
   }

@@ -156,8 +156,8 @@ export class PresenceFeed {
     const changed: UserRecord[] = [];
     for (const user of candidates) {
       const stamp = changeSince(user, new Date(sinceMs), start);
-      if (stamp === null || this.seenStamps.get(user._id) === stamp) continue;
-      this.seenStamps.set(user._id, stamp);
+      if (stamp === null || this.seenStamps.get(user.id) === stamp) continue;
+      this.seenStamps.set(user.id, stamp);
       if (stamp === expiryChangeAt(user, start)) this.observer.expirySeen();
       changed.push(user);
     }
@@ -168,10 +168,10 @@ export class PresenceFeed {
     if (changed.length === 0) return this.position;
     this.position += 1;
     for (const user of changed) {
-      this.entryUserIds.push(user._id);
+      this.entryUserIds.push(user.id);
       this.entryPositions.push(this.position);
       this.entryReadAtMs.push(startMs);
-      this.latest.set(user._id, { user, position: this.position });
+      this.latest.set(user.id, { user, position: this.position });
     }
     const batch: FeedBatch = { position: this.position, readAtMs: startMs, users: changed };
     for (const listener of this.listeners.keys()) listener(batch);

@@ -64,7 +64,7 @@ function changesNothing(current: UserRecord, update: PresenceUpdate): boolean {
 }
 
 function byId(a: UserRecord, b: UserRecord): number {
-  return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** Presence reads and writes for both APIs. The rules live in the small modules it calls; this class does I/O. */
@@ -97,7 +97,7 @@ export class PresenceService {
       return { full: true, snapshot, cursor: formatCursor(currentToMs) };
     }
     const { users, now } = await this.changesSince(plan.since);
-    const readings = this.readAll(users.filter((user) => user._id !== query.callerId), now);
+    const readings = this.readAll(users.filter((user) => user.id !== query.callerId), now);
     return { full: false, now, readings, cursor: formatCursor(now.getTime()) };
   }
 
@@ -212,7 +212,7 @@ export class PresenceService {
     if (!isAdmin(actor)) throw new ForbiddenError('set-status-of-another-user');
     const user = target.by === 'id' ? await this.store.findUserById(target.value) : await this.store.findUserByUsername(target.value);
     if (user === null) throw new UnknownUserError();
-    return user._id;
+    return user.id;
   }
 
   /**

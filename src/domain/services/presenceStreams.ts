@@ -49,7 +49,7 @@ const REVALIDATE_BATCH = 250;
 const KEEP_ALIVE_SLICE = 1000;
 
 function among(readings: readonly PresenceReading[], ids: ReadonlySet<string> | undefined): readonly PresenceReading[] {
-  return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user._id));
+  return ids === undefined ? readings : readings.filter((reading) => ids.has(reading.user.id));
 }
 
 /**

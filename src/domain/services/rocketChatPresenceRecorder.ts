@@ -52,8 +52,8 @@ export class RocketChatPresenceRecorder {
     ]);
     if (scanDue) this.lastScanMs = nowMs;
     const unrecorded = new Map<string, { user: UserRecord; foundByUpdatedAt: boolean }>();
-    for (const user of scanned) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user._id, { user, foundByUpdatedAt: false });
-    for (const user of updated) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user._id, { user, foundByUpdatedAt: true });
+    for (const user of scanned) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user.id, { user, foundByUpdatedAt: false });
+    for (const user of updated) if (hasUnrecordedRocketChatWrite(user)) unrecorded.set(user.id, { user, foundByUpdatedAt: true });
     const pending = [...unrecorded.values()];
     for (let i = 0; i < pending.length; i += RECORD_BATCH) await this.record(pending.slice(i, i + RECORD_BATCH));
   }
@@ -61,12 +61,12 @@ export class RocketChatPresenceRecorder {
   private async record(batch: readonly { user: UserRecord; foundByUpdatedAt: boolean }[]): Promise<void> {
     // One write of this service per write of Rocket.Chat's, never a loop: the rewrite records Rocket.Chat's fields
     // as seen, so it is not found again, and Rocket.Chat writes only when its own connections change.
-    const rewritten = new Set(await this.rewriteConnected(batch.map(({ user }) => user._id)));
+    const rewritten = new Set(await this.rewriteConnected(batch.map(({ user }) => user.id)));
     // Dated when written, not when found, where the write has no time of its own: a stamp must not lag the
     // record's landing by more than the late-write window.
     const now = this.clock.now();
-    const changes: RocketChatChange[] = batch.filter(({ user }) => !rewritten.has(user._id)).map(({ user, foundByUpdatedAt }) => ({
-      userId: user._id,
+    const changes: RocketChatChange[] = batch.filter(({ user }) => !rewritten.has(user.id)).map(({ user, foundByUpdatedAt }) => ({
+      userId: user.id,
       expected: { presenceRevision: user.presenceRevision, rocketChat: rocketChatPresenceOf(user) },
       record: rocketChatChangeRecord(user, rocketChatWriteTime(user, foundByUpdatedAt, now)),
     }));

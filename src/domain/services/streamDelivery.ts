@@ -147,7 +147,7 @@ export class StreamDelivery {
   deliver(position: number, cursor: string, readings: readonly PresenceReading[]): void {
     this.cursor = cursor;
     for (const reading of readings) {
-      const userId = reading.user._id;
+      const userId = reading.user.id;
       if (this.everyone.size > 0) this.everyonePending.set(userId, { reading, position });
       const watchers = this.watching.get(userId);
       if (watchers === undefined) continue;
@@ -158,7 +158,7 @@ export class StreamDelivery {
           this.waiting.add(stream);
           continue;
         }
-        const at = stream.pending.findIndex((waiting) => waiting.user._id === userId);
+        const at = stream.pending.findIndex((waiting) => waiting.user.id === userId);
         if (at === -1) stream.pending.push(reading);
         else stream.pending[at] = reading;
       }

@@ -67,7 +67,7 @@ export async function writeAccount(
     if (current === null) throw new UnknownUserError();
     const now = clock.now();
     const fields = await decide(current, now);
-    const { passwordBcrypt: _hash, ...shown } = fields;
+    const { passwordHash: _hash, ...shown } = fields;
     // A deactivation (offline from now on), or a new name of a user shown present, is a change clients must see.
     const presenceChangedAt = changeStampAfterWrite(current, { ...current, ...shown }, now);
     try {
@@ -134,7 +134,7 @@ export class UserAdministration {
     }
     if (changes.username !== undefined && isReservedUsername(changes.username)) throw new ReservedUsernameError(changes.username);
     if (changes.email !== undefined && !isEmailAddress(changes.email)) throw new InvalidEmailError(changes.email);
-    const passwordBcrypt = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
+    const passwordHash = changes.password === undefined ? undefined : await this.passwords.hashPassword(changes.password);
     const { after } = await writeAccount(this.store, this.clock, userId, async (current) => {
       const stillAdmin = isActiveAdmin({ active: changes.active ?? current.active, roles: changes.roles ?? current.roles });
       if (!stillAdmin && isLastActiveAdmin(current, await this.store.countActiveAdmins())) throw LAST_ADMIN();
@@ -145,11 +145,11 @@ export class UserAdministration {
         ...(emails === undefined ? {} : { emails }),
         ...(changes.roles === undefined ? {} : { roles: [...new Set(changes.roles)] }),
         ...(changes.active === undefined ? {} : { active: changes.active }),
-        ...(passwordBcrypt === undefined ? {} : { passwordBcrypt }),
+        ...(passwordHash === undefined ? {} : { passwordHash }),
       };
     });
     if (changes.active === false) await this.endSessions(userId);
-    else if (passwordBcrypt !== undefined) await this.endTokens(userId, userId === actor.userId ? actor.hashedToken : undefined);
+    else if (passwordHash !== undefined) await this.endTokens(userId, userId === actor.userId ? actor.hashedToken : undefined);
     // Verified tokens here carry the username and roles: they are read again.
     this.accounts.forgetUser(userId);
     this.presence.changedLocally();
@@ -172,16 +172,16 @@ export class UserAdministration {
     if (isLastActiveAdmin(user, await this.store.countActiveAdmins())) throw LAST_ADMIN();
     const removedAt = removalStamp(user, this.clock.now());
     await this.store.removeUser({
-      userId: user._id,
+      userId: user.id,
       username: user.username,
       name: user.name,
       utcOffset: user.utcOffset,
       removedAt,
       forgetAt: removalForgetAt(removedAt, this.options.readableBackMs),
     });
-    this.accounts.forgetUser(user._id);
+    this.accounts.forgetUser(user.id);
     // Its connections went with it: closing its streams here ends nothing more.
-    this.streams.closeUser(user._id);
+    this.streams.closeUser(user.id);
     this.presence.changedLocally();
   }
 
@@ -194,7 +194,7 @@ export class UserAdministration {
   async logoutOtherClients(identity: Identity): Promise<{ tokenExpires: Date | undefined }> {
     await this.endTokens(identity.userId, identity.hashedToken);
     const user = await this.store.findUserByHashedToken(identity.hashedToken);
-    const token = user?.services?.resume?.loginTokens.find((each) => each.hashedToken === identity.hashedToken);
+    const token = user?.credentials?.loginTokens?.find((each) => each.hashedToken === identity.hashedToken);
     if (token?.when === undefined) return { tokenExpires: undefined };
     return { tokenExpires: new Date(loginTokenExpiresAtMs(new Date(token.when), this.options.loginExpirationDays)) };
   }

@@ -85,9 +85,9 @@ export function rocketChatLogin(
         throw error;
       });
       // Whether he has a password: a password login says so; a resume asks the store.
-      const hasPassword = 'proof' in request ? true : (await accounts.ownAccount(user._id)).hasPassword;
+      const hasPassword = 'proof' in request ? true : (await accounts.ownAccount(user.id)).hasPassword;
       const me = rocketChatMe(user, presence.read(user, presence.now()).status, hasPassword);
-      rocketChatSuccess(req, res, { status: 'success', data: { userId: user._id, authToken: token, me } });
+      rocketChatSuccess(req, res, { status: 'success', data: { userId: user.id, authToken: token, me } });
     },
   ];
 }

@@ -32,7 +32,7 @@ function renderFullList(snapshot: PresentSnapshot): { body: Buffer; etag: string
  * else.
  */
 async function ownPresenceFields(reading: PresenceReading, callerId: string, connections: ConnectionService, extra: 'counts' | 'lastLogin'): Promise<Record<string, unknown>> {
-  if (reading.user._id !== callerId) return {};
+  if (reading.user.id !== callerId) return {};
   // Beside Rocket.Chat, its own connections count too.
   const own = await connections.ownConnections(reading.user);
   if (extra === 'counts') return { connectionStatus: own.connectionStatus, connections: own.counts };
@@ -85,7 +85,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   router.get('/users.getStatus', ...auth, ...userReferenceParams(query), rejectInvalid, async (req: Request, res: Response) => {
     const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
     rocketChatSuccess(req, res, {
-      _id: reading.user._id,
+      _id: reading.user.id,
       ...(reading.user.statusText === '' ? {} : { message: reading.user.statusText }),
       ...(await ownPresenceFields(reading, identityOf(res).userId, connections, 'counts')),
       status: reading.status,

@@ -56,7 +56,7 @@ export function addRocketChatUserRoutes(router: Router, auth: RequestHandler[], 
       if (user === null) throw new WordedRefusal('', 'User not found.');
       const identity = identityOf(res);
       const status = presence.read(user, presence.now()).status;
-      const view = user._id === identity.userId || isAdmin(identity) ? rocketChatOwnUser(user, status) : rocketChatPublicUser(user, status);
+      const view = user.id === identity.userId || isAdmin(identity) ? rocketChatOwnUser(user, status) : rocketChatPublicUser(user, status);
       rocketChatSuccess(req, res, { user: view });
     },
   );
@@ -73,7 +73,7 @@ export function addRocketChatUserRoutes(router: Router, auth: RequestHandler[], 
     const user = await users.setActive(identityOf(res), userId, activeStatus).catch((error: unknown) => {
       throw error instanceof UnknownUserError ? new WordedRefusal('', 'User not found') : error;
     });
-    rocketChatSuccess(req, res, { user: { _id: user._id, active: user.active } });
+    rocketChatSuccess(req, res, { user: { _id: user.id, active: user.active } });
   });
 
   router.post(

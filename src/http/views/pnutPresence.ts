@@ -13,8 +13,8 @@ export interface PnutPresenceObject {
 export function pnutPresenceObject(user: UserRecord, now: Date): PnutPresenceObject {
   const presence = pnutPresenceOf(user, now);
   const view: PnutPresenceObject = user.name === ''
-    ? { id: user._id, username: user.username, presence }
-    : { id: user._id, username: user.username, name: user.name, presence };
+    ? { id: user.id, username: user.username, presence }
+    : { id: user.id, username: user.username, name: user.name, presence };
   if (user.lastSeenAt !== null) view.last_seen_at = user.lastSeenAt.toISOString();
   return view;
 }

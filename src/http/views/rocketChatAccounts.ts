@@ -6,7 +6,7 @@ import type { Status, UserRecord } from '../../domain/ports/records';
  */
 export function rocketChatListedUser(user: UserRecord, status: Status, full: boolean): Record<string, unknown> {
   return {
-    _id: user._id,
+    _id: user.id,
     username: user.username,
     name: user.name,
     status,
@@ -21,7 +21,7 @@ export function rocketChatListedUser(user: UserRecord, status: Status, full: boo
 /** users.info of another user, for a caller who is not an admin: Rocket.Chat's public fields of a user. */
 export function rocketChatPublicUser(user: UserRecord, status: Status): Record<string, unknown> {
   return {
-    _id: user._id,
+    _id: user.id,
     username: user.username,
     name: user.name,
     status,

@@ -15,7 +15,7 @@ export interface RocketChatPresenceUser {
 }
 
 export function rocketChatPresenceUser({ user, status }: PresenceReading): RocketChatPresenceUser {
-  const view: RocketChatPresenceUser = { _id: user._id, name: user.name, username: user.username, status, utcOffset: user.utcOffset };
+  const view: RocketChatPresenceUser = { _id: user.id, name: user.name, username: user.username, status, utcOffset: user.utcOffset };
   if (user.statusText !== '') view.statusText = user.statusText;
   if (user.avatarETag !== undefined) view.avatarETag = user.avatarETag;
   return view;
@@ -39,7 +39,7 @@ export function rocketChatPresenceUserJson(reading: PresenceReading): string {
 /** A user as `me`, login and users.create show it: the user's own fields, never tokens or password hashes. */
 export function rocketChatOwnUser(user: UserRecord, status: Status): Record<string, unknown> {
   return {
-    _id: user._id,
+    _id: user.id,
     username: user.username,
     name: user.name,
     ...(user.emails === undefined ? {} : { emails: user.emails }),

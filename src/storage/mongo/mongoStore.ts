@@ -4,32 +4,11 @@ import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
+import {
+  LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
+  WITH_LOGIN_CREDENTIALS, WITH_LOGIN_TOKENS, WITHOUT_CREDENTIALS, type UserDocument,
+} from './userDocuments';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
-
-/**
- * The fields of a UserRecord, and only those: a Rocket.Chat document holds many more (settings, rooms, its other
- * services), which no finder hands out, so every finder answers the same fields as the embedded store. An
- * inclusion projection, so every field is named (`_id` comes with it).
- */
-const RECORD_FIELDS = Object.fromEntries(
-  [
-    'username', 'name', 'emails', 'utcOffset', 'active', 'roles', 'status', 'statusText', 'statusDefault', 'statusConnection', 'statusExpiresAt',
-    'presenceText', 'presenceExpiresAt', 'presenceChangedAt', 'presenceRevision', 'presenceSeen', 'lastSeenAt', 'lastLogin',
-    'avatarETag', 'requirePasswordChange', 'customFields', 'createdAt', '_updatedAt',
-  ].map((field) => [field, 1]),
-);
-
-/** Reads that authenticate, list or write presence never need credentials: leave them in the database. */
-const WITHOUT_CREDENTIALS = RECORD_FIELDS;
-
-/** A login token as the port knows it: a token of Rocket.Chat's (a personal access token's name, its last part) keeps the rest. */
-const LOGIN_TOKEN_FIELDS = Object.fromEntries(['when', 'hashedToken', 'type'].map((field) => [`services.resume.loginTokens.${field}`, 1]));
-
-/** A user with its login tokens and no password hash. */
-const WITH_LOGIN_TOKENS = { ...RECORD_FIELDS, ...LOGIN_TOKEN_FIELDS };
-
-/** A user with what a login checks: the password hash and the login tokens; none of Rocket.Chat's other services. */
-const WITH_LOGIN_CREDENTIALS = { ...WITH_LOGIN_TOKENS, 'services.password.bcrypt': 1 };
 
 /**
  * The users whose Rocket.Chat fields differ from what was last recorded, as a few equality-and-range branches on
@@ -51,8 +30,6 @@ function unrecordedRocketChatPresence(statuses: { present: readonly string[]; co
     ],
   };
 }
-
-type StoredUser = Partial<UserRecord> & Pick<UserRecord, '_id' | 'username'>;
 
 interface StoredTicket {
   _id: string;
@@ -93,31 +70,6 @@ interface StoredAttempts {
   resetAt: Date;
 }
 
-/** Fills the fields a document written by Rocket.Chat may lack, so the domain always sees a whole record. */
-function toUserRecord(doc: StoredUser | null): UserRecord | null {
-  if (doc === null) return null;
-  return {
-    ...doc,
-    name: doc.name ?? doc.username,
-    utcOffset: doc.utcOffset ?? 0,
-    // Rocket.Chat refuses a user not marked active; so does this service.
-    active: doc.active === true,
-    roles: doc.roles ?? ['user'],
-    status: doc.status ?? 'offline',
-    statusText: doc.statusText ?? '',
-    presenceText: doc.presenceText ?? null,
-    presenceExpiresAt: doc.presenceExpiresAt ?? null,
-    presenceChangedAt: doc.presenceChangedAt ?? null,
-    presenceRevision: doc.presenceRevision ?? 0,
-    lastSeenAt: doc.lastSeenAt ?? null,
-    createdAt: doc.createdAt ?? new Date(0),
-  };
-}
-
-function toUserRecords(docs: StoredUser[]): UserRecord[] {
-  return docs.map((doc) => toUserRecord(doc) as UserRecord);
-}
-
 /**
  * The DuplicateUserError a duplicate-key error (11000) stands for, by the index it names; null for any other error.
  * An insert's comes as a bulk write error, with the key pattern in its write error.
@@ -127,12 +79,6 @@ function duplicateUserErrorOf(error: unknown): DuplicateUserError | null {
   if (code !== 11000) return null;
   const pattern = keyPattern ?? writeErrors?.[0]?.err?.keyPattern ?? {};
   return new DuplicateUserError('emails.address' in pattern ? 'email' : 'username');
-}
-
-/** The user with only those of its login tokens whose hashes are wanted. */
-function withMatchingTokens(doc: StoredUser, hashedTokens: ReadonlySet<string>): UserRecord {
-  const loginTokens = (doc.services?.resume?.loginTokens ?? []).filter((token) => hashedTokens.has(token.hashedToken));
-  return toUserRecord({ ...doc, services: { resume: { loginTokens } } }) as UserRecord;
 }
 
 /** A field the domain reads as `value`: that value, or a missing field where a missing one reads as it (toUserRecord). */
@@ -187,7 +133,7 @@ export class MongoStore implements Store {
 
   private constructor(
     private readonly connection: Connection,
-    private readonly users: Model<StoredUser>,
+    private readonly users: Model<UserDocument>,
     private readonly tickets: Model<StoredTicket>,
     private readonly attempts: Model<StoredAttempts>,
     private readonly connections: Model<StoredConnection>,
@@ -209,7 +155,7 @@ export class MongoStore implements Store {
       serverSelectionTimeoutMS: options.operationTimeoutMs,
     });
     await connection.asPromise();
-    const users = connection.model<StoredUser>('User', userSchema);
+    const users = connection.model<UserDocument>('User', userSchema);
     const tickets = connection.model<StoredTicket>('StreamTicket', streamTicketSchema);
     const attempts = connection.model<StoredAttempts>('LoginAttempts', loginAttemptSchema);
     await ensureIndexes(users);
@@ -234,7 +180,7 @@ export class MongoStore implements Store {
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ _id: { $eq: id } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<UserDocument>());
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
@@ -244,26 +190,26 @@ export class MongoStore implements Store {
   async findUserByLogin(login: string): Promise<UserRecord | null> {
     const byUsername = await this.findByUsername(login, WITH_LOGIN_CREDENTIALS);
     if (byUsername !== null) return toUserRecord(byUsername);
-    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login } }, WITH_LOGIN_CREDENTIALS).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>());
+    return toUserRecord(await this.users.findOne({ 'emails.address': { $eq: login } }, WITH_LOGIN_CREDENTIALS).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<UserDocument>());
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const doc = await this.users
-      .findOne({ 'services.resume.loginTokens.hashedToken': { $eq: hashedToken } }, WITH_LOGIN_TOKENS)
+      .findOne({ [`${LOGIN_TOKENS_PATH}.hashedToken`]: { $eq: hashedToken } }, WITH_LOGIN_TOKENS)
       .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser>();
+      .lean<UserDocument>();
     return doc === null ? null : withMatchingTokens(doc, new Set([hashedToken]));
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).sort({ _id: 1 }).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).sort({ _id: 1 }).maxTimeMS(this.maxTimeMs).lean<UserDocument[]>());
   }
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
-      .find({ 'services.resume.loginTokens.hashedToken': { $in: [...hashedTokens] } }, WITH_LOGIN_TOKENS)
+      .find({ [`${LOGIN_TOKENS_PATH}.hashedToken`]: { $in: [...hashedTokens] } }, WITH_LOGIN_TOKENS)
       .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser[]>();
+      .lean<UserDocument[]>();
     const wanted = new Set(hashedTokens);
     return docs.map((doc) => withMatchingTokens(doc, wanted));
   }
@@ -272,7 +218,7 @@ export class MongoStore implements Store {
     const docs = await this.users
       .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: [...statuses] }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser[]>();
+      .lean<UserDocument[]>();
     return toUserRecords(docs);
   }
 
@@ -280,7 +226,7 @@ export class MongoStore implements Store {
     const docs = await this.users
       .find({ $or: [{ presenceChangedAt: { $gte: since } }, { presenceExpiresAt: { $gte: since, $lte: now } }] }, WITHOUT_CREDENTIALS)
       .maxTimeMS(this.maxTimeMs)
-      .lean<StoredUser[]>();
+      .lean<UserDocument[]>();
     return toUserRecords(docs);
   }
 
@@ -290,11 +236,11 @@ export class MongoStore implements Store {
   }
 
   async findUsersUpdatedSince(since: Date): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find({ _updatedAt: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find({ [UPDATED_AT_PATH]: { $gte: since } }, WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<UserDocument[]>());
   }
 
   async findUnrecordedRocketChatPresences(statuses: { present: readonly string[]; connected: readonly string[] }): Promise<UserRecord[]> {
-    return toUserRecords(await this.users.find(unrecordedRocketChatPresence(statuses), WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>());
+    return toUserRecords(await this.users.find(unrecordedRocketChatPresence(statuses), WITHOUT_CREDENTIALS).maxTimeMS(this.maxTimeMs).lean<UserDocument[]>());
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -307,7 +253,7 @@ export class MongoStore implements Store {
     }
     try {
       // insertMany, not create: save() does not pass maxTimeMS on.
-      await this.users.insertMany([user], this.insertOptions);
+      await this.users.insertMany([toUserDocument(user)], this.insertOptions);
     } catch (error) {
       throw duplicateUserErrorOf(error) ?? error;
     }
@@ -317,11 +263,11 @@ export class MongoStore implements Store {
     // One atomic update: a pipeline keeps the tokens not pruned and appends the new one ($pull and $push of the
     // same array in one update document are a conflict in MongoDB). Values go in as $literal, so none is read as
     // a field path or an operator; "not in" is `$eq: [$in, false]` (the emulator's $not is wrong).
-    const loginTokens = { $ifNull: ['$services.resume.loginTokens', []] };
+    const loginTokens = { $ifNull: [`$${LOGIN_TOKENS_PATH}`, []] };
     const kept = { $filter: { input: loginTokens, as: 'token', cond: { $eq: [{ $in: ['$$token.hashedToken', { $literal: [...pruned] }] }, false] } } };
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      [{ $set: { 'services.resume.loginTokens': { $concatArrays: [kept, { $literal: [token] }] }, lastLogin: { $literal: lastLogin }, _updatedAt: { $literal: lastLogin } } }],
+      [{ $set: { [LOGIN_TOKENS_PATH]: { $concatArrays: [kept, { $literal: [token] }] }, lastLogin: { $literal: lastLogin }, [UPDATED_AT_PATH]: { $literal: lastLogin } } }],
       { updatePipeline: true, maxTimeMS: this.maxTimeMs },
     );
   }
@@ -329,21 +275,21 @@ export class MongoStore implements Store {
   async removeLoginToken(userId: string, hashedToken: string): Promise<void> {
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      { $pull: { 'services.resume.loginTokens': { hashedToken: { $eq: hashedToken } } } },
+      { $pull: { [LOGIN_TOKENS_PATH]: { hashedToken: { $eq: hashedToken } } } },
       { maxTimeMS: this.maxTimeMs },
     );
   }
 
   async removeLoginTokens(userId: string, options: { keep?: string; keepPersonalAccessTokens: boolean }): Promise<string[]> {
-    const doc = await this.users.findOne({ _id: { $eq: userId } }, LOGIN_TOKEN_FIELDS).maxTimeMS(this.maxTimeMs).lean<StoredUser>();
-    const removed = (doc?.services?.resume?.loginTokens ?? [])
+    const doc = await this.users.findOne({ _id: { $eq: userId } }, LOGIN_TOKEN_FIELDS).maxTimeMS(this.maxTimeMs).lean<UserDocument>();
+    const removed = loginTokensOf(doc)
       .filter((token) => token.hashedToken !== options.keep && !(options.keepPersonalAccessTokens && token.type === 'personalAccessToken'))
       .map((token) => token.hashedToken);
     if (removed.length === 0) return [];
     // By hash: a token added since the read (a login after a password change) stays.
     await this.users.updateOne(
       { _id: { $eq: userId } },
-      { $pull: { 'services.resume.loginTokens': { hashedToken: { $in: removed } } } },
+      { $pull: { [LOGIN_TOKENS_PATH]: { hashedToken: { $in: removed } } } },
       { maxTimeMS: this.maxTimeMs },
     );
     return removed;
@@ -351,7 +297,7 @@ export class MongoStore implements Store {
 
   async listUsers(offset: number, count: number): Promise<{ users: UserRecord[]; total: number }> {
     const [docs, total] = await Promise.all([
-      this.users.find(LISTED, WITHOUT_CREDENTIALS).sort({ username: 1 }).skip(offset).limit(count).maxTimeMS(this.maxTimeMs).lean<StoredUser[]>(),
+      this.users.find(LISTED, WITHOUT_CREDENTIALS).sort({ username: 1 }).skip(offset).limit(count).maxTimeMS(this.maxTimeMs).lean<UserDocument[]>(),
       this.users.countDocuments(LISTED, { maxTimeMS: this.maxTimeMs }),
     ]);
     return { users: toUserRecords(docs), total };
@@ -366,9 +312,9 @@ export class MongoStore implements Store {
       const holder = await this.findByUsername(update.username, { _id: 1 });
       if (holder !== null && holder._id !== userId) throw new DuplicateUserError('username');
     }
-    const { passwordBcrypt, presenceChangedAt, updatedAt, emails, ...fields } = update;
-    const set: Record<string, unknown> = { ...fields, presenceChangedAt, _updatedAt: updatedAt, presenceRevision: expected.presenceRevision + 1 };
-    if (passwordBcrypt !== undefined) set['services.password.bcrypt'] = passwordBcrypt;
+    const { passwordHash, presenceChangedAt, updatedAt, emails, ...fields } = update;
+    const set: Record<string, unknown> = { ...fields, presenceChangedAt, [UPDATED_AT_PATH]: updatedAt, presenceRevision: expected.presenceRevision + 1 };
+    if (passwordHash !== undefined) set[PASSWORD_HASH_PATH] = passwordHash;
     // No email is no field, as a record read from either store has it.
     const unset = emails !== undefined && emails.length === 0 ? { $unset: { emails: 1 } } : {};
     if (emails !== undefined && emails.length > 0) {
@@ -382,7 +328,7 @@ export class MongoStore implements Store {
       const doc = await this.users
         .findOneAndUpdate(atVersion(userId, expected), { $set: set, ...unset }, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
         .maxTimeMS(this.options.stampedWriteTimeoutMs)
-        .lean<StoredUser>();
+        .lean<UserDocument>();
       return toUserRecord(doc);
     } catch (error) {
       throw duplicateUserErrorOf(error) ?? error;
@@ -412,7 +358,7 @@ export class MongoStore implements Store {
 
   async writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null> {
     const { updatedAt, statusDefault, statusExpiresAt, ...presence } = write;
-    const set = { ...presence, ...(statusDefault === undefined ? {} : { statusDefault }), ...(statusExpiresAt instanceof Date ? { statusExpiresAt } : {}), _updatedAt: updatedAt };
+    const set = { ...presence, ...(statusDefault === undefined ? {} : { statusDefault }), ...(statusExpiresAt instanceof Date ? { statusExpiresAt } : {}), [UPDATED_AT_PATH]: updatedAt };
     // No timed status is no field, as a record read from either store has it.
     return this.updateAtVersion(userId, expected, set, statusExpiresAt === null ? ['statusExpiresAt'] : []);
   }
@@ -543,8 +489,8 @@ export class MongoStore implements Store {
   }
 
   /** By username in any letter case, through the case-insensitive index (this service's or Rocket.Chat's). */
-  private findByUsername(username: string, projection: object): Promise<StoredUser | null> {
-    return this.users.findOne({ username: { $eq: username } }, projection).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<StoredUser>().exec();
+  private findByUsername(username: string, projection: object): Promise<UserDocument | null> {
+    return this.users.findOne({ username: { $eq: username } }, projection).collation(CASE_INSENSITIVE).maxTimeMS(this.maxTimeMs).lean<UserDocument>().exec();
   }
 
   private async updateAtVersion(userId: string, expected: PresenceVersion, fields: object, unset: readonly string[] = []): Promise<UserRecord | null> {
@@ -552,7 +498,7 @@ export class MongoStore implements Store {
     const doc = await this.users
       .findOneAndUpdate(atVersion(userId, expected), update, { returnDocument: 'after', projection: WITHOUT_CREDENTIALS })
       .maxTimeMS(this.options.stampedWriteTimeoutMs)
-      .lean<StoredUser>();
+      .lean<UserDocument>();
     return toUserRecord(doc);
   }
 }

@@ -29,8 +29,8 @@ export class CommittedRecords {
       Object.freeze(record.emails);
     }
     if (record.presenceSeen !== undefined) Object.freeze(record.presenceSeen);
-    this.records.delete(record._id);
-    this.records.set(record._id, Object.freeze(record));
+    this.records.delete(record.id);
+    this.records.set(record.id, Object.freeze(record));
     if (this.records.size > this.maxRecords) this.records.delete(this.records.keys().next().value as string);
     return record;
   }

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, Credentials, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
@@ -164,14 +164,14 @@ export class SqliteStore implements Store {
     const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as (UserRow & { password_bcrypt: string | null }) | undefined;
     if (row === undefined) return null;
     const loginTokens = (this.statements.tokensOfUser.all(row.id) as TokenRow[]).map(toLoginToken);
-    const services: NonNullable<UserRecord['services']> = { resume: { loginTokens } };
-    if (row.password_bcrypt !== null) services.password = { bcrypt: row.password_bcrypt };
-    return { ...toUserRecord(row), services };
+    const credentials: Credentials = { loginTokens };
+    if (row.password_bcrypt !== null) credentials.passwordHash = row.password_bcrypt;
+    return { ...toUserRecord(row), credentials };
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const row = this.statements.userByToken.get(hashedToken) as TokenUserRow | undefined;
-    return row === undefined ? null : { ...toUserRecord(row), services: { resume: { loginTokens: [toLoginToken(row)] } } };
+    return row === undefined ? null : { ...toUserRecord(row), credentials: { loginTokens: [toLoginToken(row)] } };
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -181,11 +181,11 @@ export class SqliteStore implements Store {
 
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
     if (hashedTokens.length === 0) return [];
-    const byUser = new Map<string, UserRecord & { services: { resume: { loginTokens: LoginToken[] } } }>();
+    const byUser = new Map<string, UserRecord & { credentials: { loginTokens: LoginToken[] } }>();
     for (const row of this.statements.usersByTokens.all(JSON.stringify(hashedTokens)) as TokenUserRow[]) {
       const found = byUser.get(row.id);
-      if (found === undefined) byUser.set(row.id, { ...toUserRecord(row), services: { resume: { loginTokens: [toLoginToken(row)] } } });
-      else found.services.resume.loginTokens.push(toLoginToken(row));
+      if (found === undefined) byUser.set(row.id, { ...toUserRecord(row), credentials: { loginTokens: [toLoginToken(row)] } });
+      else found.credentials.loginTokens.push(toLoginToken(row));
     }
     return [...byUser.values()];
   }
@@ -224,12 +224,12 @@ export class SqliteStore implements Store {
       if (s.userIdByUsernameKey.get(foldedLogin(user.username)) !== undefined) throw new DuplicateUserError('username');
       const addresses = [...new Set((user.emails ?? []).map((email) => foldedLogin(email.address)))];
       if (addresses.some((address) => s.userIdByEmail.get(address) !== undefined)) throw new DuplicateUserError('email');
-      if (s.userById.get(user._id) !== undefined) throw new DuplicateUserError('username');
+      if (s.userById.get(user.id) !== undefined) throw new DuplicateUserError('username');
       s.insertUser.run(userParams(user));
-      for (const address of addresses) s.insertEmail.run(address, user._id);
-      for (const token of user.services?.resume?.loginTokens ?? []) s.insertToken.run(tokenParams(user._id, token));
+      for (const address of addresses) s.insertEmail.run(address, user.id);
+      for (const token of user.credentials?.loginTokens ?? []) s.insertToken.run(tokenParams(user.id, token));
       // Not kept until read: creating many users at once would push out every kept record.
-      return { result: undefined, changed: [user._id] };
+      return { result: undefined, changed: [user.id] };
     });
   }
 
@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
         emails: update.emails === undefined || update.emails.length === 0 ? null : JSON.stringify(update.emails),
         roles: update.roles === undefined ? null : JSON.stringify(update.roles),
         active: update.active === undefined ? null : update.active ? 1 : 0,
-        password_bcrypt: update.passwordBcrypt ?? null,
+        password_bcrypt: update.passwordHash ?? null,
         presence_changed_at: update.presenceChangedAt?.getTime() ?? null,
         updated_at: update.updatedAt.getTime(),
       }) as UserRow | undefined;

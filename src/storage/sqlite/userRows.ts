@@ -48,7 +48,7 @@ const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new
 /** The named parameters of a new user's row (password included), from the record. */
 export function userParams(user: UserRecord): Record<string, string | number | null> {
   return {
-    id: user._id,
+    id: user.id,
     username: user.username,
     username_key: foldedLogin(user.username),
     name: user.name,
@@ -72,15 +72,15 @@ export function userParams(user: UserRecord): Record<string, string | number | n
     require_password_change: user.requirePasswordChange === undefined ? null : user.requirePasswordChange ? 1 : 0,
     custom_fields: user.customFields === undefined ? null : JSON.stringify(user.customFields),
     created_at: user.createdAt.getTime(),
-    updated_at: millis(user._updatedAt),
-    password_bcrypt: user.services?.password?.bcrypt ?? null,
+    updated_at: millis(user.updatedAt),
+    password_bcrypt: user.credentials?.passwordHash ?? null,
   };
 }
 
 /** The record a row holds: the same record that was stored (optional fields absent where the column is NULL). */
 export function toUserRecord(row: UserRow): UserRecord {
   const user: UserRecord = {
-    _id: row.id,
+    id: row.id,
     username: row.username,
     name: row.name,
     utcOffset: row.utc_offset,
@@ -104,7 +104,7 @@ export function toUserRecord(row: UserRow): UserRecord {
   if (row.avatar_etag !== null) user.avatarETag = row.avatar_etag;
   if (row.require_password_change !== null) user.requirePasswordChange = row.require_password_change === 1;
   if (row.custom_fields !== null) user.customFields = JSON.parse(row.custom_fields) as Record<string, unknown>;
-  if (row.updated_at !== null) user._updatedAt = new Date(row.updated_at);
+  if (row.updated_at !== null) user.updatedAt = new Date(row.updated_at);
   return user;
 }
 

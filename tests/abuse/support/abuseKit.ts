@@ -116,7 +116,7 @@ function pnutPresencePut(where: Where): Endpoint {
 function rocketChatUserRead(method: 'users.getStatus' | 'users.getPresence'): Endpoint {
   return endpoint(`GET /api/v1/${method}`, {
     auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ userId: ctx.other.user._id }),
+    valid: (ctx) => ({ userId: ctx.other.user.id }),
     fields: [
       // An empty one names nobody, so the caller is read, as in Rocket.Chat (issue 22).
       { name: 'userId', where: 'query', maxLength: 64, odd: 400, empty: 200, missing: 200 },
@@ -178,7 +178,7 @@ export const ENDPOINTS: Endpoint[] = [
       { name: 'message', where: 'body', maxLength: 1024, odd: 200, empty: 200, missing: 200 },
       // Another user's status needs admin rights: any other id or username, odd or not, is forbidden to a plain
       // user. An empty one names nobody, so the caller's own status is set, as in Rocket.Chat (issue 22).
-      { name: 'userId', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user._id },
+      { name: 'userId', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.id },
       { name: 'username', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.username },
       { name: 'user', where: 'body', maxLength: 64, odd: 403, empty: 200, missing: 200, sample: (ctx) => ctx.me.user.username },
     ],
@@ -188,7 +188,7 @@ export const ENDPOINTS: Endpoint[] = [
   rocketChatUserRead('users.getPresence'),
   endpoint('GET /api/v1/users.presence', {
     auth: (ctx) => ctx.me.headers,
-    valid: (ctx) => ({ from: new Date(ctx.t.clock.now().getTime() - 60000).toISOString(), ids: ctx.other.user._id }),
+    valid: (ctx) => ({ from: new Date(ctx.t.clock.now().getTime() - 60000).toISOString(), ids: ctx.other.user.id }),
     fields: [
       { name: 'from', where: 'query', maxLength: 64, odd: 400, empty: 400, missing: 200 },
       // `ids=` is an empty list: an empty answer, not an error.
@@ -197,7 +197,7 @@ export const ENDPOINTS: Endpoint[] = [
     bare: 200,
   }),
   withoutParameters('GET /v0/presence', (ctx) => ctx.me.bearer),
-  withoutParameters('GET /v0/users/{id}/presence', (ctx) => ctx.me.bearer, (ctx) => `/v0/users/${ctx.other.user._id}/presence`),
+  withoutParameters('GET /v0/users/{id}/presence', (ctx) => ctx.me.bearer, (ctx) => `/v0/users/${ctx.other.user.id}/presence`),
   pnutPresencePut('body'),
   pnutPresencePut('query'),
 ];
@@ -277,7 +277,7 @@ export async function expectStillServing(ctx: Ctx): Promise<void> {
   const someone = await ctx.t.seedUser();
   const set = await request(ctx.server.server).post('/api/v1/users.setStatus').set(someone.headers).send({ status: 'busy' });
   expect(set.status).toBe(200);
-  const read = await request(ctx.server.server).get(`/v0/users/${someone.user._id}/presence`).set(ctx.admin.bearer);
+  const read = await request(ctx.server.server).get(`/v0/users/${someone.user.id}/presence`).set(ctx.admin.bearer);
   expect(read.status).toBe(200);
   expect(read.body.data.presence).toBe('busy');
   expect((await request(ctx.server.server).get('/healthz')).status).toBe(200);

@@ -45,7 +45,7 @@ describeEachStore('connections', (kind: StoreKind) => {
 
   /** What `viewer` is told of `who` on `app`: users.getStatus by id. */
   async function statusOf(who: SeededUser, app: App = t.app, viewer: SeededUser = carol): Promise<string> {
-    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: who.user._id }).set(viewer.headers).expect(200);
+    const res = await request(app).get('/api/v1/users.getStatus').query({ userId: who.user.id }).set(viewer.headers).expect(200);
     return res.body.status as string;
   }
 
@@ -81,13 +81,13 @@ describeEachStore('connections', (kind: StoreKind) => {
 
       const stream = await streamOf(portA, alice.headers);
       // Her own snapshot shows her: the connection is recorded before it is read.
-      expect(stream.events[0].data.users.map((user) => user._id)).toContain(alice.user._id);
-      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user._id && user.status === 'online')), 'Alice online');
+      expect(stream.events[0].data.users.map((user) => user._id)).toContain(alice.user.id);
+      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user.id && user.status === 'online')), 'Alice online');
       expect(await statusOf(alice, second)).toBe('online');
       expect(await ownConnections(alice)).toEqual({ connectionStatus: 'online', connections: { stream: 1, heartbeat: 0, declaration: 0 } });
 
       stream.close();
-      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user._id && user.status === 'offline')), 'Alice offline');
+      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user.id && user.status === 'offline')), 'Alice offline');
       expect(await statusOf(alice, second)).toBe('offline');
       expect(await ownConnections(alice, second)).toEqual({ connectionStatus: 'offline', connections: { stream: 0, heartbeat: 0, declaration: 0 } });
     });
@@ -202,15 +202,15 @@ describeEachStore('connections', (kind: StoreKind) => {
       await streamOf(await serve(t.app), alice.headers);
       await setStatus(alice, { status: 'busy', message: 'call', expiresAt: inSeconds(60) }).expect(200);
       const watcher = await streamOf(await serve(second), carol.headers);
-      expect(watcher.events[0].data.users.find((user) => user._id === alice.user._id)?.status).toBe('busy');
+      expect(watcher.events[0].data.users.find((user) => user._id === alice.user.id)?.status).toBe('busy');
       const before = t.clock.now().toISOString();
       await runRounds(55_000, [t.app, second]);
       expect(await statusOf(alice, second)).toBe('busy');
       await runRounds(ROUND_MS, [t.app, second]);
-      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user._id && user.status === 'online')), 'Alice back online');
+      await watcher.until(() => watcher.events.some((event) => event.data.users.some((user) => user._id === alice.user.id && user.status === 'online')), 'Alice back online');
       expect(await statusOf(alice, second)).toBe('online');
       const delta = await request(second).get('/api/v1/users.presence').query({ from: before }).set(carol.headers).expect(200);
-      expect(delta.body.users.find((user: { _id: string }) => user._id === alice.user._id)).toMatchObject({ status: 'online', statusText: 'call' });
+      expect(delta.body.users.find((user: { _id: string }) => user._id === alice.user.id)).toMatchObject({ status: 'online', statusText: 'call' });
     });
 
     it('set by a client without a stream: busy until it ends, online while the declaration lasts, then offline', async () => {

@@ -42,15 +42,15 @@ describeEachStore('presence expiry', (kind) => {
   /** Alice as every read of both APIs shows her to Bob (and to herself), no update_presence anywhere. */
   async function aliceEverywhere() {
     const rcFull = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
-    const rcIds = await request(t.app).get(`/api/v1/users.presence?ids=${alice.user._id}`).set(bob.headers).expect(200);
-    const getStatus = await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(bob.headers).expect(200);
-    const getPresence = await request(t.app).get(`/api/v1/users.getPresence?userId=${alice.user._id}`).set(bob.headers).expect(200);
+    const rcIds = await request(t.app).get(`/api/v1/users.presence?ids=${alice.user.id}`).set(bob.headers).expect(200);
+    const getStatus = await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user.id}`).set(bob.headers).expect(200);
+    const getPresence = await request(t.app).get(`/api/v1/users.getPresence?userId=${alice.user.id}`).set(bob.headers).expect(200);
     const ownStatus = await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
     const me = await request(t.app).get('/api/v1/me').set(alice.headers).expect(200);
     const pnutList = expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer)) as Json[];
-    const pnutUser = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer)) as Json;
+    const pnutUser = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(bob.bearer)) as Json;
     const pnutMe = expectPnutSuccess(await request(t.app).get('/v0/users/me/presence').set(alice.bearer)) as Json;
-    const find = (users: Json[], key: string) => users.find((user) => user[key] === alice.user._id);
+    const find = (users: Json[], key: string) => users.find((user) => user[key] === alice.user.id);
     return {
       rcFull: (find(rcFull.body.users, '_id')?.status as string | undefined) ?? 'absent',
       rcIds: (find(rcIds.body.users, '_id')?.status as string | undefined) ?? 'absent',
@@ -137,7 +137,7 @@ describeEachStore('presence expiry', (kind) => {
     it('pnut keeps last_seen_at after the expiry', async () => {
       await pnutPut(alice, { presence: 'online' });
       at(TTL + 60);
-      const data = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer));
+      const data = expectPnutSuccess(await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(bob.bearer));
       expect(data).toEqual(expect.objectContaining({ presence: 'offline', last_seen_at: iso(0) }));
     });
 
@@ -148,9 +148,9 @@ describeEachStore('presence expiry', (kind) => {
       await pnutPut(carol, { presence: 'online' });
       at(TTL);
       const list = expectPnutSuccess(await request(t.app).get('/v0/presence').set(bob.bearer)) as Json[];
-      expect(list.map((user) => user.id)).toEqual([carol.user._id]);
+      expect(list.map((user) => user.id)).toEqual([carol.user.id]);
       const rc = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
-      expect((rc.body.users as Json[]).map((user) => user._id)).toEqual([carol.user._id]);
+      expect((rc.body.users as Json[]).map((user) => user._id)).toEqual([carol.user.id]);
     });
 
     it('honours a configured PRESENCE_TTL', async () => {
@@ -172,7 +172,7 @@ describeEachStore('presence expiry', (kind) => {
       // from 505 s ago: the set at 0 is outside the window, the expiry at 900 inside.
       const answer = await delta(400);
       expect(answer).toEqual({
-        users: [{ _id: alice.user._id, username: alice.user.username, name: alice.user.name, status: 'offline', utcOffset: 0 }],
+        users: [{ _id: alice.user.id, username: alice.user.username, name: alice.user.name, status: 'offline', utcOffset: 0 }],
         full: false,
         success: true,
       });
@@ -183,7 +183,7 @@ describeEachStore('presence expiry', (kind) => {
       at(TTL);
       const answer = await delta(TTL - 30);
       expect(answer.full).toBe(false);
-      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'offline' })]);
     });
 
     it('a poll soon after the expiry, from the previous poll, lists it', async () => {
@@ -191,7 +191,7 @@ describeEachStore('presence expiry', (kind) => {
       at(TTL - 20);
       expect((await delta(TTL - 40)).users).toEqual([]);
       at(TTL + 10);
-      expect((await delta(TTL - 20)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+      expect((await delta(TTL - 20)).users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'offline' })]);
     });
 
     it('a delta whose window does not contain the expiry does not list the user to a caller this instance has not answered', async () => {
@@ -220,7 +220,7 @@ describeEachStore('presence expiry', (kind) => {
       expect((await delta(850)).users).toEqual([]);
       // The new expiry is reported when it comes.
       at(1705);
-      expect((await delta(1650)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+      expect((await delta(1650)).users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'offline' })]);
     });
 
     it.each([
@@ -240,7 +240,7 @@ describeEachStore('presence expiry', (kind) => {
       await pnutPut(alice, { presence: 'busy' });
       at(TTL + 30);
       const answer = await delta(TTL - 30);
-      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'busy' })]);
+      expect(answer.users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'busy' })]);
     });
 
     it('lists each user whose expiry is inside the window, and only those', async () => {
@@ -256,8 +256,8 @@ describeEachStore('presence expiry', (kind) => {
       expect(answer.full).toBe(false);
       expect(answer.users.map((user) => [user._id, user.status]).sort()).toEqual(
         [
-          [alice.user._id, 'offline'],
-          [carol.user._id, 'offline'],
+          [alice.user.id, 'offline'],
+          [carol.user.id, 'offline'],
         ].sort(),
       );
     });
@@ -311,8 +311,8 @@ describeEachStore('presence expiry', (kind) => {
     it('by update_presence on a pnut GET', async () => {
       await pnutPut(alice, { presence: 'online' });
       at(800);
-      const res = await request(t.app).get(`/v0/users/${bob.user._id}/presence?update_presence=online`).set(alice.bearer);
-      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: bob.user._id }));
+      const res = await request(t.app).get(`/v0/users/${bob.user.id}/presence?update_presence=online`).set(alice.bearer);
+      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: bob.user.id }));
       expect(res.body.meta.updated_presence).toBe(true);
       await expectOnlineUntil(800 + TTL, 'online');
     });
@@ -376,7 +376,7 @@ describeEachStore('presence expiry', (kind) => {
     it('its expiry shows in a delta', async () => {
       await pnutPut(alice, { presence: 'brb', expiration: unixSeconds(new Date(t0)) + 60 });
       at(100);
-      expect((await delta(50)).users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'offline' })]);
+      expect((await delta(50)).users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'offline' })]);
       at(400);
       expect((await delta(300)).users).toEqual([]);
     });

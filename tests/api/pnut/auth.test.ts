@@ -17,13 +17,13 @@ describeEachStore('Bearer tokens on both APIs', (kind) => {
       const alice = await t.seedUser();
       const res = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);
       const data = expectPnutSuccess(res) as Record<string, unknown>;
-      expect(data.id).toBe(alice.user._id);
+      expect(data.id).toBe(alice.user.id);
     });
 
     it('accepts the scheme name in any case', async () => {
       const alice = await t.seedUser();
       const res = await request(t.app).get('/v0/users/me/presence').set('Authorization', `bearer ${alice.token}`);
-      expect((expectPnutSuccess(res) as Record<string, unknown>).id).toBe(alice.user._id);
+      expect((expectPnutSuccess(res) as Record<string, unknown>).id).toBe(alice.user.id);
     });
 
     it('accepts a token obtained from Rocket.Chat login', async () => {
@@ -31,7 +31,7 @@ describeEachStore('Bearer tokens on both APIs', (kind) => {
       const login = await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD }).expect(200);
       const token = login.body.data.authToken as string;
       const res = await request(t.app).get('/v0/users/me/presence').set('Authorization', `Bearer ${token}`);
-      expect((expectPnutSuccess(res) as Record<string, unknown>).id).toBe(alice.user._id);
+      expect((expectPnutSuccess(res) as Record<string, unknown>).id).toBe(alice.user.id);
     });
 
     it('answers 401 in the envelope without credentials', async () => {
@@ -78,29 +78,29 @@ describeEachStore('Bearer tokens on both APIs', (kind) => {
     it('GET /me accepts a Bearer token', async () => {
       const alice = await t.seedUser();
       const res = await request(t.app).get('/api/v1/me').set(alice.bearer).expect(200);
-      expect(res.body).toEqual(expect.objectContaining({ _id: alice.user._id, username: alice.user.username, success: true }));
+      expect(res.body).toEqual(expect.objectContaining({ _id: alice.user.id, username: alice.user.username, success: true }));
     });
 
     it('users.setStatus, users.getStatus, users.getPresence and users.presence accept a Bearer token', async () => {
       const alice = await t.seedUser();
       await request(t.app).post('/api/v1/users.setStatus').set(alice.bearer).send({ status: 'busy' }).expect(200, { success: true });
       const status = await request(t.app).get('/api/v1/users.getStatus').set(alice.bearer).expect(200);
-      expect(status.body).toEqual(expect.objectContaining({ _id: alice.user._id, status: 'busy', success: true }));
+      expect(status.body).toEqual(expect.objectContaining({ _id: alice.user.id, status: 'busy', success: true }));
       const presence = await request(t.app).get('/api/v1/users.getPresence').set(alice.bearer).expect(200);
       expect(presence.body).toEqual(expect.objectContaining({ presence: 'busy', success: true }));
       const list = await request(t.app).get('/api/v1/users.presence').set(alice.bearer).expect(200);
-      expect(list.body.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'busy' })]);
+      expect(list.body.users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'busy' })]);
     });
 
     it('a Bearer token with a matching X-User-Id is accepted', async () => {
       const alice = await t.seedUser();
-      await request(t.app).get('/api/v1/me').set(alice.bearer).set('X-User-Id', alice.user._id).expect(200);
+      await request(t.app).get('/api/v1/me').set(alice.bearer).set('X-User-Id', alice.user.id).expect(200);
     });
 
     it('a Bearer token with another user\'s X-User-Id is refused', async () => {
       const alice = await t.seedUser();
       const bob = await t.seedUser();
-      const res = await request(t.app).get('/api/v1/me').set(alice.bearer).set('X-User-Id', bob.user._id).expect(401);
+      const res = await request(t.app).get('/api/v1/me').set(alice.bearer).set('X-User-Id', bob.user.id).expect(401);
       expect(res.body).toEqual(RC_UNAUTHORIZED);
     });
 

@@ -19,7 +19,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
   }
 
   async function pnutRead(): Promise<string> {
-    const res = await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer);
+    const res = await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(bob.bearer);
     return (expectPnutSuccess(res) as PresenceObject).presence as string;
   }
 
@@ -33,24 +33,24 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
 
   /** Alice's own getStatus, which (as in Rocket.Chat) carries connectionStatus. */
   async function rcGetStatus(): Promise<Record<string, unknown>> {
-    return (await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(alice.headers).expect(200)).body;
+    return (await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user.id}`).set(alice.headers).expect(200)).body;
   }
 
   async function rcGetPresence(): Promise<string> {
-    return (await request(t.app).get(`/api/v1/users.getPresence?userId=${alice.user._id}`).set(bob.headers).expect(200)).body.presence;
+    return (await request(t.app).get(`/api/v1/users.getPresence?userId=${alice.user.id}`).set(bob.headers).expect(200)).body.presence;
   }
 
   async function rcListed(): Promise<Record<string, unknown> | undefined> {
     const res = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
-    return (res.body.users as Record<string, unknown>[]).find((user) => user._id === alice.user._id);
+    return (res.body.users as Record<string, unknown>[]).find((user) => user._id === alice.user.id);
   }
 
   describe('pnut → Rocket.Chat', () => {
     it.each(['online', 'away', 'busy'])('pnut %s is that Rocket.Chat status, with no status text', async (word) => {
       await pnutPut(word);
-      expect(await rcGetStatus()).toEqual({ _id: alice.user._id, status: word, connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
+      expect(await rcGetStatus()).toEqual({ _id: alice.user.id, status: word, connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
       expect(await rcGetPresence()).toBe(word);
-      expect(await rcListed()).toEqual({ _id: alice.user._id, username: alice.user.username, name: alice.user.name, status: word, utcOffset: 0 });
+      expect(await rcListed()).toEqual({ _id: alice.user.id, username: alice.user.username, name: alice.user.name, status: word, utcOffset: 0 });
     });
 
     it.each(['offline', '0'])('pnut %s is Rocket.Chat offline, and out of the list', async (word) => {
@@ -72,7 +72,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
     it('any other string is online with that string as statusText', async () => {
       await pnutPut('reviewing pull requests');
       expect(await rcGetStatus()).toEqual({
-        _id: alice.user._id,
+        _id: alice.user.id,
         status: 'online',
         message: 'reviewing pull requests',
         connectionStatus: 'online',
@@ -80,7 +80,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
         success: true,
       });
       expect(await rcListed()).toEqual({
-        _id: alice.user._id,
+        _id: alice.user.id,
         username: alice.user.username,
         name: alice.user.name,
         status: 'online',
@@ -117,7 +117,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
     ])('%s', async (_name, value) => {
       await pnutPut(value);
       expect(await pnutRead()).toBe(value);
-      expect(await pnutList()).toEqual([expect.objectContaining({ id: alice.user._id, presence: value })]);
+      expect(await pnutList()).toEqual([expect.objectContaining({ id: alice.user.id, presence: value })]);
       const me = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);
       expect((expectPnutSuccess(me) as PresenceObject).presence).toBe(value);
     });
@@ -148,7 +148,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
     it.each(['online', 'away', 'busy'])('users.setStatus %s reads the same in pnut', async (status) => {
       await rcSetStatus({ status });
       expect(await pnutRead()).toBe(status);
-      expect(await pnutList()).toEqual([expect.objectContaining({ id: alice.user._id, presence: status })]);
+      expect(await pnutList()).toEqual([expect.objectContaining({ id: alice.user.id, presence: status })]);
     });
 
     it('users.setStatus offline is pnut offline, and out of the pnut list', async () => {
@@ -180,7 +180,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
     it('setStatus sets last_seen_at for pnut', async () => {
       t.clock.advanceSeconds(5);
       await rcSetStatus({ status: 'away' });
-      const res = await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer);
+      const res = await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(bob.bearer);
       expect((expectPnutSuccess(res) as PresenceObject).last_seen_at).toBe(t.clock.now().toISOString());
     });
   });
@@ -192,7 +192,7 @@ describeEachStore('one presence model behind pnut and Rocket.Chat', (kind) => {
     const pnutIds = (await pnutList()).map((user) => user.id).sort();
     const rc = await request(t.app).get('/api/v1/users.presence').set(bob.headers).expect(200);
     const rcIds = (rc.body.users as Record<string, unknown>[]).map((user) => user._id).sort();
-    expect(pnutIds).toEqual([alice.user._id, carol.user._id].sort());
+    expect(pnutIds).toEqual([alice.user.id, carol.user.id].sort());
     expect(rcIds).toEqual(pnutIds);
   });
 });

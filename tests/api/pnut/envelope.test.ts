@@ -18,13 +18,13 @@ describeEachStore('pnut envelope on every /v0 answer', (kind) => {
 
     it('GET /v0/users/me/presence wraps the presence object', async () => {
       const res = await request(t.app).get('/v0/users/me/presence').set(alice.bearer);
-      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: alice.user._id }));
+      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: alice.user.id }));
       expect(Object.keys(res.body).sort()).toEqual(['data', 'meta']);
     });
 
     it('PUT /v0/users/me/presence wraps the updated presence object', async () => {
       const res = await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'here' });
-      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: alice.user._id, presence: 'here' }));
+      expect(expectPnutSuccess(res)).toEqual(expect.objectContaining({ id: alice.user.id, presence: 'here' }));
       expect(Object.keys(res.body).sort()).toEqual(['data', 'meta']);
     });
 
@@ -63,7 +63,7 @@ describeEachStore('pnut envelope on every /v0 answer', (kind) => {
 
     it('403 for PUT on another user\'s presence', async () => {
       const bob = await t.seedUser();
-      expectPnutError(await request(t.app).put(`/v0/users/${bob.user._id}/presence`).set(alice.bearer).send({ presence: 'x' }), 403, 'You may only update your own presence');
+      expectPnutError(await request(t.app).put(`/v0/users/${bob.user.id}/presence`).set(alice.bearer).send({ presence: 'x' }), 403, 'You may only update your own presence');
     });
 
     it('400 for a bad parameter, naming it', async () => {
@@ -92,7 +92,7 @@ describeEachStore('pnut envelope on every /v0 answer', (kind) => {
 
     it('an error answer still tells updated_presence when update_presence was asked for', async () => {
       const bob = await t.seedUser();
-      const res = await request(t.app).put(`/v0/users/${bob.user._id}/presence?update_presence=away`).set(alice.bearer).send({ presence: 'x' });
+      const res = await request(t.app).put(`/v0/users/${bob.user.id}/presence?update_presence=away`).set(alice.bearer).send({ presence: 'x' });
       expectPnutError(res, 403, 'You may only update your own presence');
       expect(res.body.meta.updated_presence).toBe(true);
     });

@@ -31,9 +31,9 @@ describeEachStore('GET /v0/presence', (kind) => {
     const users = await list();
     expect(users.map((user) => [user.id, user.presence]).sort()).toEqual(
       [
-        [alice.user._id, 'online'],
-        [bob.user._id, 'writing tests'],
-        [carol.user._id, 'busy'],
+        [alice.user.id, 'online'],
+        [bob.user.id, 'writing tests'],
+        [carol.user.id, 'busy'],
       ].sort(),
     );
   });
@@ -63,7 +63,7 @@ describeEachStore('GET /v0/presence', (kind) => {
   it('includes users whose presence was set through Rocket.Chat', async () => {
     const bob = await t.seedUser();
     await request(t.app).post('/api/v1/users.setStatus').set(bob.headers).send({ status: 'away' }).expect(200);
-    expect(await list()).toEqual([expect.objectContaining({ id: bob.user._id, presence: 'away' })]);
+    expect(await list()).toEqual([expect.objectContaining({ id: bob.user.id, presence: 'away' })]);
   });
 
   it('shows a change made just before the read (no stale cached list)', async () => {

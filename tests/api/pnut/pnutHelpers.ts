@@ -42,7 +42,7 @@ export function expectPresenceObject(value: unknown): void {
 
 /** The presence object pnut gives of a seeded user with `presence`, last seen at `lastSeenAt`. */
 export function presenceObject(who: SeededUser, presence: string, lastSeenAt: Date): Record<string, unknown> {
-  return { id: who.user._id, username: who.user.username, name: who.user.name, presence, last_seen_at: lastSeenAt.toISOString() };
+  return { id: who.user.id, username: who.user.username, name: who.user.name, presence, last_seen_at: lastSeenAt.toISOString() };
 }
 
 export function unixSeconds(date: Date): number {

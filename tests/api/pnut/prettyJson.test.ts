@@ -10,7 +10,7 @@ describeEachStore('X-Pretty-Json on /v0', (kind) => {
   });
   /** Alice's presence object's members, each on its line at `indent` spaces, as pnut.io's 4-space indentation nests them. */
   const aliceMembers = (indent: number, presence: string, lastSeenAt?: string): string => [
-    `"id": "${alice.user._id}"`,
+    `"id": "${alice.user.id}"`,
     '"username": "alice"',
     '"name": "Alice"',
     `"presence": "${presence}"`,
@@ -23,7 +23,7 @@ describeEachStore('X-Pretty-Json on /v0', (kind) => {
     const pretty = await request(t.app).get('/v0/users/me/presence').set(alice.bearer).set('X-Pretty-Json', '1');
     expect(pretty.status).toBe(200);
     expect(pretty.text).toBe(`${prettyOk}    "data": {\n${aliceMembers(8, 'offline')}\n    }\n}`);
-    expect(compact.text).toBe(`{"meta":{"code":200},"data":{"id":"${alice.user._id}","username":"alice","name":"Alice","presence":"offline"}}`);
+    expect(compact.text).toBe(`{"meta":{"code":200},"data":{"id":"${alice.user.id}","username":"alice","name":"Alice","presence":"offline"}}`);
     expect(pretty.headers['content-type']).toBe(compact.headers['content-type']);
     expect(pretty.headers['content-type']).toBe('application/json; charset=utf-8');
   });

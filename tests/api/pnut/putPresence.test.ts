@@ -9,7 +9,7 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
   const { alice } = usersPerTest(t, { alice: {} });
 
   async function readPresence(user: SeededUser, caller: SeededUser = alice): Promise<string> {
-    const res = await request(t.app).get(`/v0/users/${user.user._id}/presence`).set(caller.bearer);
+    const res = await request(t.app).get(`/v0/users/${user.user.id}/presence`).set(caller.bearer);
     return (expectPnutSuccess(res) as PresenceObject).presence as string;
   }
 
@@ -139,7 +139,7 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
     it('`me` and the caller\'s own id both work', async () => {
       await request(t.app).put('/v0/users/me/presence').set(alice.bearer).send({ presence: 'via me' }).expect(200);
       expect(await readPresence(alice)).toBe('via me');
-      const res = await request(t.app).put(`/v0/users/${alice.user._id}/presence`).set(alice.bearer).send({ presence: 'via id' });
+      const res = await request(t.app).put(`/v0/users/${alice.user.id}/presence`).set(alice.bearer).send({ presence: 'via id' });
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('via id');
       expect(await readPresence(alice)).toBe('via id');
     });
@@ -147,7 +147,7 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
     it('another user\'s id is 403 and leaves that user\'s presence alone', async () => {
       const bob = await t.seedUser();
       await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'bob here' }).expect(200);
-      const res = await request(t.app).put(`/v0/users/${bob.user._id}/presence`).set(alice.bearer).send({ presence: 'hijacked' });
+      const res = await request(t.app).put(`/v0/users/${bob.user.id}/presence`).set(alice.bearer).send({ presence: 'hijacked' });
       expectPnutError(res, 403, 'You may only update your own presence');
       expect(await readPresence(bob)).toBe('bob here');
       expect(await readPresence(alice)).toBe('offline');
@@ -155,7 +155,7 @@ describeEachStore('PUT /v0/users/{user_id}/presence', (kind) => {
 
     it('an admin may not set another user\'s pnut presence either', async () => {
       const admin = await t.seedUser({ roles: ['admin', 'user'] });
-      expectPnutError(await request(t.app).put(`/v0/users/${alice.user._id}/presence`).set(admin.bearer).send({ presence: 'x' }), 403, 'You may only update your own presence');
+      expectPnutError(await request(t.app).put(`/v0/users/${alice.user.id}/presence`).set(admin.bearer).send({ presence: 'x' }), 403, 'You may only update your own presence');
       expect(await readPresence(alice)).toBe('offline');
     });
 

@@ -18,7 +18,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
 
   /** Alice's presence as pnut reads it, through Bob, with no update_presence. */
   async function aliceReads(): Promise<string> {
-    const res = await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(bob.bearer);
+    const res = await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(bob.bearer);
     return (expectPnutSuccess(res) as PresenceObject).presence as string;
   }
 
@@ -35,16 +35,16 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       t.clock.advance(1000);
       await request(t.app).put('/v0/users/me/presence').set(bob.bearer).send({ presence: 'watching' }).expect(200);
       const changes = () => stream.events.slice(1).flatMap((event) => event.data.users);
-      await stream.until(() => changes().some((user) => user._id === bob.user._id), 'Bob\'s change');
+      await stream.until(() => changes().some((user) => user._id === bob.user.id), 'Bob\'s change');
       stream.close();
-      return { res, aliceChanges: changes().filter((user) => user._id === alice.user._id) };
+      return { res, aliceChanges: changes().filter((user) => user._id === alice.user.id) };
     } finally {
       await server.close();
     }
   }
 
   async function aliceStatus(): Promise<Record<string, unknown>> {
-    const res = await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user._id}`).set(bob.headers).expect(200);
+    const res = await request(t.app).get(`/api/v1/users.getStatus?userId=${alice.user.id}`).set(bob.headers).expect(200);
     return res.body as Record<string, unknown>;
   }
 
@@ -53,7 +53,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       const res = await request(t.app).get('/v0/presence?update_presence=busy').set(alice.bearer);
       const data = expectPnutSuccess(res) as PresenceObject[];
       expect(res.body.meta).toEqual({ code: 200, updated_presence: true });
-      expect(data).toEqual([expect.objectContaining({ id: alice.user._id, presence: 'busy' })]);
+      expect(data).toEqual([expect.objectContaining({ id: alice.user.id, presence: 'busy' })]);
       expect(await aliceReads()).toBe('busy');
     });
 
@@ -64,7 +64,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
     });
 
     it('GET of another user\'s presence updates the caller, not that user', async () => {
-      const res = await request(t.app).get(`/v0/users/${bob.user._id}/presence?update_presence=away`).set(alice.bearer);
+      const res = await request(t.app).get(`/v0/users/${bob.user.id}/presence?update_presence=away`).set(alice.bearer);
       expect((expectPnutSuccess(res) as PresenceObject).presence).toBe('offline');
       expect(res.body.meta.updated_presence).toBe(true);
       expect(await aliceReads()).toBe('away');
@@ -110,13 +110,13 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
         const res = await request(t.app).get(`/v0/presence?${queryString}`).set(alice.bearer);
         const data = expectPnutSuccess(res);
         expect(res.body.meta).toEqual({ code: 200, updated_presence: false });
-        expect(data).toEqual([expect.objectContaining({ id: alice.user._id, presence: 'before' })]);
+        expect(data).toEqual([expect.objectContaining({ id: alice.user.id, presence: 'before' })]);
         expect(await aliceReads()).toBe('before');
       });
 
       it('too long on GET /v0/users/{id}/presence', async () => {
-        const res = await request(t.app).get(`/v0/users/${bob.user._id}/presence?update_presence=${TOO_LONG}`).set(alice.bearer);
-        expect((expectPnutSuccess(res) as PresenceObject).id).toBe(bob.user._id);
+        const res = await request(t.app).get(`/v0/users/${bob.user.id}/presence?update_presence=${TOO_LONG}`).set(alice.bearer);
+        expect((expectPnutSuccess(res) as PresenceObject).id).toBe(bob.user.id);
         expect(res.body.meta.updated_presence).toBe(false);
         expect(await aliceReads()).toBe('before');
       });
@@ -186,14 +186,14 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       expect(res.headers['content-type']).toBe('application/json');
       const plain = await request(t.app).get('/api/v1/users.getStatus').set(alice.headers).expect(200);
       expect(res.body).toEqual(plain.body);
-      expect(res.body).toEqual({ _id: alice.user._id, status: 'away', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
+      expect(res.body).toEqual({ _id: alice.user.id, status: 'away', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
     });
 
     it('GET users.presence: true, the update is in the list, and the body is Rocket.Chat\'s', async () => {
       const res = await request(t.app).get('/api/v1/users.presence?update_presence=busy').set(alice.headers).expect(200);
       expect(res.headers['x-updated-presence']).toBe('true');
       expect(res.body).toEqual({
-        users: [{ _id: alice.user._id, username: alice.user.username, name: alice.user.name, status: 'busy', utcOffset: 0 }],
+        users: [{ _id: alice.user.id, username: alice.user.username, name: alice.user.name, status: 'busy', utcOffset: 0 }],
         full: true,
         success: true,
       });
@@ -206,7 +206,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       expect(res.headers['x-updated-presence']).toBe('true');
       expect(res.body).not.toHaveProperty('updated_presence');
       expect(res.body).not.toHaveProperty('meta');
-      expect(res.body).toEqual(expect.objectContaining({ _id: alice.user._id, status: 'online', success: true }));
+      expect(res.body).toEqual(expect.objectContaining({ _id: alice.user.id, status: 'online', success: true }));
       expect(await aliceReads()).toBe('online');
     });
 
@@ -243,7 +243,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       ])('%s on GET users.getStatus', async (_name, queryString) => {
         const res = await request(t.app).get(`/api/v1/users.getStatus?${queryString}`).set(alice.headers).expect(200);
         expect(res.headers['x-updated-presence']).toBe('false');
-        expect(res.body).toEqual({ _id: alice.user._id, status: 'busy', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
+        expect(res.body).toEqual({ _id: alice.user.id, status: 'busy', connectionStatus: 'online', connections: ONE_DECLARATION, success: true });
       });
 
       it('too long on POST users.setStatus: the call itself still works', async () => {
@@ -256,7 +256,7 @@ describeEachStore('update_presence on any authenticated call', (kind) => {
       it('repeated on GET users.presence', async () => {
         const res = await request(t.app).get('/api/v1/users.presence?update_presence=a&update_presence=b').set(alice.headers).expect(200);
         expect(res.headers['x-updated-presence']).toBe('false');
-        expect(res.body).toEqual({ users: [expect.objectContaining({ _id: alice.user._id, status: 'busy' })], full: true, success: true });
+        expect(res.body).toEqual({ users: [expect.objectContaining({ _id: alice.user.id, status: 'busy' })], full: true, success: true });
       });
     });
   });

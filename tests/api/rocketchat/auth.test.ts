@@ -22,7 +22,7 @@ describeEachStore('Rocket.Chat auth', (kind) => {
     const alice = await t.seedUser();
     const res = await request(t.app).get('/api/v1/me').set(alice.headers);
     expect(res.status).toBe(200);
-    expect(res.body._id).toBe(alice.user._id);
+    expect(res.body._id).toBe(alice.user.id);
   });
 
   it.each([
@@ -39,13 +39,13 @@ describeEachStore('Rocket.Chat auth', (kind) => {
 
   it('refuses X-User-Id without X-Auth-Token', async () => {
     const alice = await t.seedUser();
-    await expectNotLoggedIn(request(t.app).get('/api/v1/users.presence').set('X-User-Id', alice.user._id));
+    await expectNotLoggedIn(request(t.app).get('/api/v1/users.presence').set('X-User-Id', alice.user.id));
   });
 
   it('refuses an unknown token', async () => {
     const alice = await t.seedUser();
     await expectNotLoggedIn(
-      request(t.app).get('/api/v1/users.presence').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': 'not-a-token-anybody-was-given' }),
+      request(t.app).get('/api/v1/users.presence').set({ 'X-User-Id': alice.user.id, 'X-Auth-Token': 'not-a-token-anybody-was-given' }),
     );
   });
 
@@ -53,7 +53,7 @@ describeEachStore('Rocket.Chat auth', (kind) => {
     const alice = await t.seedUser();
     const login = await request(t.app).post('/api/v1/login').send({ user: alice.user.username, password: 'correct horse battery staple' });
     expect(login.status).toBe(200);
-    const second = { 'X-User-Id': alice.user._id, 'X-Auth-Token': login.body.data.authToken as string };
+    const second = { 'X-User-Id': alice.user.id, 'X-Auth-Token': login.body.data.authToken as string };
 
     // Used once before logout, so a cache of verified tokens would hold it.
     expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(200);
@@ -84,12 +84,12 @@ describeEachStore('Rocket.Chat auth', (kind) => {
     const bob = await t.seedUser();
     // Alice's token verified once first, so a cache cannot excuse the mismatch.
     expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(200);
-    await expectNotLoggedIn(request(t.app).get('/api/v1/me').set({ 'X-User-Id': bob.user._id, 'X-Auth-Token': alice.token }));
+    await expectNotLoggedIn(request(t.app).get('/api/v1/me').set({ 'X-User-Id': bob.user.id, 'X-Auth-Token': alice.token }));
     await expectNotLoggedIn(
-      request(t.app).post('/api/v1/users.setStatus').set({ 'X-User-Id': bob.user._id, 'X-Auth-Token': alice.token }).send({ status: 'away' }),
+      request(t.app).post('/api/v1/users.setStatus').set({ 'X-User-Id': bob.user.id, 'X-Auth-Token': alice.token }).send({ status: 'away' }),
     );
     // And Bob's status was not touched.
-    const bobStatus = await request(t.app).get('/api/v1/users.getPresence').query({ userId: bob.user._id }).set(alice.headers);
+    const bobStatus = await request(t.app).get('/api/v1/users.getPresence').query({ userId: bob.user.id }).set(alice.headers);
     expect(bobStatus.body).toEqual({ presence: 'offline', success: true });
   });
 
@@ -105,7 +105,7 @@ describeEachStore('Rocket.Chat auth', (kind) => {
     /** Built with Rocket.Chat's recipes, independently of the service's own helpers. */
     async function rocketChatUser(): Promise<UserRecord> {
       return {
-        _id: 'rocketCatLikeId01',
+        id: 'rocketCatLikeId01',
         createdAt: new Date('2024-03-01T10:00:00.000Z'),
         username: 'rc.user',
         name: 'RC User',
@@ -115,11 +115,11 @@ describeEachStore('Rocket.Chat auth', (kind) => {
         roles: ['user'],
         status: 'offline',
         statusText: '',
-        services: {
-          password: { bcrypt: await bcrypt.hash(createHash('sha256').update(password).digest('hex'), 10) },
+        credentials: {
+          passwordHash: await bcrypt.hash(createHash('sha256').update(password).digest('hex'), 10),
           // Made a few days before the test clock's now: tokens expire after LOGIN_EXPIRATION_DAYS (90).
           // A login of last week, inside LOGIN_EXPIRATION_DAYS (the test clock runs near real time).
-          resume: { loginTokens: [{ when: new Date(Date.now() - 7 * 86_400_000), hashedToken: createHash('sha256').update(token).digest('base64') }] },
+          loginTokens: [{ when: new Date(Date.now() - 7 * 86_400_000), hashedToken: createHash('sha256').update(token).digest('base64') }],
         },
         // Fields this service adds; a document copied from Rocket.Chat has none of them yet.
         presenceText: null,

@@ -34,7 +34,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     expectRocketChatJson(res);
     expect(res.body).toEqual({
       status: 'success',
-      data: { userId: alice.user._id, authToken: expect.stringMatching(LOGIN_TOKEN_FORMAT), me: expect.objectContaining({ _id: alice.user._id, username: 'alice' }) },
+      data: { userId: alice.user.id, authToken: expect.stringMatching(LOGIN_TOKEN_FORMAT), me: expect.objectContaining({ _id: alice.user.id, username: 'alice' }) },
       success: true,
     });
   });
@@ -43,22 +43,22 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     const res = await login({ user: 'alice', password: TEST_PASSWORD });
     const token = res.body.data.authToken as string;
     expect(token).not.toBe(alice.token);
-    const me = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': token });
+    const me = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user.id, 'X-Auth-Token': token });
     expect(me.status).toBe(200);
-    expect(me.body._id).toBe(alice.user._id);
+    expect(me.body._id).toBe(alice.user.id);
   });
 
   it('answers the login’s `me` with the user’s own fields and no secrets', async () => {
     const res = await login({ user: 'alice', password: TEST_PASSWORD });
     const me = res.body.data.me as Record<string, unknown>;
-    expect(me).toMatchObject({ _id: alice.user._id, username: 'alice', name: 'Alice', status: 'offline', utcOffset: 0, active: true, roles: ['user'] });
+    expect(me).toMatchObject({ _id: alice.user.id, username: 'alice', name: 'Alice', status: 'offline', utcOffset: 0, active: true, roles: ['user'] });
     // As Rocket.Chat's getUserInfo: which login services the user has, never their secrets.
     expect(me.services).toEqual({ password: { exists: true } });
     const meJson = JSON.stringify(me);
     expect(meJson).not.toContain(res.body.data.authToken);
     expect(meJson).not.toContain(alice.token);
     expect(meJson).not.toMatch(/hashedToken|bcrypt|loginTokens|resume/i);
-    expect(meJson).not.toContain(alice.user.services!.password?.bcrypt as string);
+    expect(meJson).not.toContain(alice.user.credentials!.passwordHash as string);
   });
 
   it('resumes a valid token: same user, same token', async () => {
@@ -67,7 +67,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     expectRocketChatJson(res);
     expect(res.body).toEqual({
       status: 'success',
-      data: { userId: alice.user._id, authToken: alice.token, me: expect.objectContaining({ _id: alice.user._id }) },
+      data: { userId: alice.user.id, authToken: alice.token, me: expect.objectContaining({ _id: alice.user.id }) },
       success: true,
     });
     expect(res.body.data.me.services).toEqual({ password: { exists: true } });
@@ -95,7 +95,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     const viewer = await t.seedUser();
     expect((await login({ user: 'alice', password: TEST_PASSWORD })).status).toBe(200);
     expect((await login({ resume: alice.token })).status).toBe(200);
-    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user._id }).set(viewer.headers);
+    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user.id }).set(viewer.headers);
     expect(presence.body).toEqual({ presence: 'offline', success: true });
     const list = await request(t.app).get('/api/v1/users.presence').set(viewer.headers);
     expect(list.body).toEqual({ users: [], full: true, success: true });
@@ -108,7 +108,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     expectRocketChatJson(res);
     expect(res.body).toEqual({ status: 'success', data: { message: "You've been logged out!" } });
     expect((await request(t.app).get('/api/v1/me').set(alice.headers)).status).toBe(401);
-    const stillIn = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': second.body.data.authToken as string });
+    const stillIn = await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user.id, 'X-Auth-Token': second.body.data.authToken as string });
     expect(stillIn.status).toBe(200);
   });
 
@@ -128,7 +128,7 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
   it('logs in with the username in any letter case, as Rocket.Chat', async () => {
     const res = await login({ user: 'ALICE', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body.data.userId).toBe(alice.user._id);
+    expect(res.body.data.userId).toBe(alice.user.id);
     expect(res.body.data.me.username).toBe('alice');
   });
 
@@ -137,16 +137,16 @@ describeEachStore('Rocket.Chat login and logout', (kind) => {
     const now = t.clock.now().getTime();
     const old = Array.from({ length: 49 }, (_, i) => ({ token: `old-token-${i}`, when: new Date(now - (49 - i) * 60_000) }));
     await t.store.createUser({
-      _id: 'tokenKeeper00001', username: 'keeper', name: 'Keeper', utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '',
+      id: 'tokenKeeper00001', username: 'keeper', name: 'Keeper', utcOffset: 0, active: true, roles: ['user'], status: 'offline', statusText: '',
       presenceText: null, presenceExpiresAt: null, lastSeenAt: null, presenceChangedAt: null, presenceRevision: 0, createdAt: t.clock.now(),
-      services: {
-        password: { bcrypt: bcrypt.hashSync(createHash('sha256').update('keeper password').digest('hex'), 4) },
-        resume: { loginTokens: [...old.map(({ token, when }) => ({ when, hashedToken: hashLoginToken(token) })), { hashedToken: hashLoginToken('pat'), type: 'personalAccessToken' } as never] },
+      credentials: {
+        passwordHash: bcrypt.hashSync(createHash('sha256').update('keeper password').digest('hex'), 4),
+        loginTokens: [...old.map(({ token, when }) => ({ when, hashedToken: hashLoginToken(token) })), { hashedToken: hashLoginToken('pat'), type: 'personalAccessToken' } as never],
       },
     });
     const fresh: string[] = [];
     for (let i = 0; i < 2; i += 1) fresh.push((await login({ user: 'keeper', password: 'keeper password' })).body.data.authToken as string);
-    expect((await t.store.findUserByLogin('keeper'))?.services?.resume?.loginTokens).toHaveLength(51);
+    expect((await t.store.findUserByLogin('keeper'))?.credentials?.loginTokens).toHaveLength(51);
     const me = (token: string) => request(t.app).get('/api/v1/me').set({ 'X-User-Id': 'tokenKeeper00001', 'X-Auth-Token': token });
     // The first login filled the 50 places; the second made room by removing the oldest.
     expect((await me(old[0].token)).status).toBe(401);

@@ -12,7 +12,7 @@ describeEachStore('Rocket.Chat me', (kind) => {
     expect(res.status).toBe(200);
     expectRocketChatJson(res);
     expect(res.body).toMatchObject({
-      _id: alice.user._id,
+      _id: alice.user.id,
       username: 'alice',
       name: 'Alice',
       status: 'offline',
@@ -28,8 +28,8 @@ describeEachStore('Rocket.Chat me', (kind) => {
     const res = await request(t.app).get('/api/v1/me').set(alice.headers);
     expect(res.body.services).toEqual({ password: { exists: true } });
     expect(res.text).not.toContain(alice.token);
-    expect(res.text).not.toContain(alice.user.services!.password?.bcrypt as string);
-    expect(res.text).not.toContain(alice.user.services!.resume?.loginTokens[0].hashedToken as string);
+    expect(res.text).not.toContain(alice.user.credentials!.passwordHash as string);
+    expect(res.text).not.toContain(alice.user.credentials!.loginTokens![0].hashedToken as string);
     expect(res.text).not.toMatch(/hashedToken|bcrypt|loginTokens|"resume"/);
   });
 

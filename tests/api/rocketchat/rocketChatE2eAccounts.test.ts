@@ -67,7 +67,7 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
     it('/login: gives credentials', async () => {
       const credentials = await login(t, adminUsername, adminPassword);
       expect(credentials['X-Auth-Token'].length).toBeGreaterThanOrEqual(1);
-      expect(credentials['X-User-Id']).toBe(admin.user._id);
+      expect(credentials['X-User-Id']).toBe(admin.user.id);
     });
 
     it('/login (wrapper username)', async () => {
@@ -88,10 +88,10 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
 
     it('logs in with Meteor’s hashed password ({digest, algorithm: "sha-256"}) in every name form, and refuses a wrong digest as a wrong password', async () => {
       const digest = createHash('sha256').update(adminPassword).digest('hex');
-      for (const name of [{ user: adminUsername }, { user: adminEmail }, { username: adminUsername }, { email: adminEmail }, { user: { username: adminUsername } }, { user: { email: adminEmail } }, { user: { id: admin.user._id } }]) {
+      for (const name of [{ user: adminUsername }, { user: adminEmail }, { username: adminUsername }, { email: adminEmail }, { user: { username: adminUsername } }, { user: { email: adminEmail } }, { user: { id: admin.user.id } }]) {
         const res = await request(t.app).post(api('login')).send({ ...name, password: { digest, algorithm: 'sha-256' } });
         expectLoggedIn(res);
-        expect(res.body.data.userId).toBe(admin.user._id);
+        expect(res.body.data.userId).toBe(admin.user.id);
       }
       const wrong = await request(t.app).post(api('login')).send({ user: adminUsername, password: { digest: createHash('sha256').update('wrong').digest('hex'), algorithm: 'sha-256' } });
       expect(wrong.status).toBe(401);
@@ -266,12 +266,12 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
       expect(res.headers['content-type']).toBe('application/json');
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
-      expect((await getUserStatus(admin.user._id)).status).toBe('busy');
+      expect((await getUserStatus(admin.user.id)).status).toBe('busy');
     });
 
     it('should return an error when trying to update other user status without the required permission', async () => {
       // Without a permissions API, "without the permission" is a user who is not an admin.
-      const res = await setStatus(plainCredentials, { status: 'busy', message: 'test', userId: admin.user._id });
+      const res = await setStatus(plainCredentials, { status: 'busy', message: 'test', userId: admin.user.id });
       expect(res.headers['content-type']).toBe('application/json');
       expect(res.status).toBe(403);
       expect(res.body).toHaveProperty('success', false);
@@ -286,7 +286,7 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
       // Rocket.Chat's test reads the caller's status here.
-      const status = await getUserStatus(admin.user._id);
+      const status = await getUserStatus(admin.user.id);
       expect(status.status).toBe('busy');
       expect(status.message).toBe('test');
       // And the other user's status text is the one set for him.
@@ -303,7 +303,7 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
         expect(res.status).toBe(403);
         expect(res.body).toEqual({ success: false, error: 'unauthorized' });
       }
-      expect((await getUserStatus(admin.user._id))).not.toHaveProperty('message', 'mine now');
+      expect((await getUserStatus(admin.user.id))).not.toHaveProperty('message', 'mine now');
     });
 
     it('lets anyone name themself by id, username or user, and refuses an admin naming nobody known with error-invalid-user', async () => {
@@ -352,10 +352,10 @@ describeEachStore('Rocket.Chat’s own miscellaneous.ts and users.ts expectation
     });
 
     it.each(['userId', 'username', 'user'] as const)('reads the caller, with his own fields, when %s names him', async (param) => {
-      const value = param === 'userId' ? admin.user._id : adminUsername;
+      const value = param === 'userId' ? admin.user.id : adminUsername;
       const status = await request(t.app).get(api('users.getStatus')).query({ [param]: value }).set(admin.headers);
       // His connection (the declaration setStatus made) is online; the status he chose is away.
-      expect(status.body).toMatchObject({ _id: admin.user._id, status: 'away', message: 'reading', connectionStatus: 'online', success: true });
+      expect(status.body).toMatchObject({ _id: admin.user.id, status: 'away', message: 'reading', connectionStatus: 'online', success: true });
       const presence = await request(t.app).get(api('users.getPresence')).query({ [param]: value }).set(admin.headers);
       expect(presence.body).toMatchObject({ presence: 'away', connectionStatus: 'online', success: true });
     });

@@ -11,7 +11,7 @@ describeEachStore('Rocket.Chat’s own users.ts expectations', (kind) => {
   const t = currentApp(appPerTest(kind));
   let credentials: SeededUser, rocketCat: SeededUser, targetUser: SeededUser;
   beforeEach(async () => {
-    [credentials, rocketCat, targetUser] = await seedUsers(t, { username: 'rocketchat.internal.admin.test', roles: ['admin', 'user'] }, { _id: 'rocket.cat', username: 'rocket.cat', name: 'Rocket.Cat', roles: ['bot'], avatarETag: 'cat-etag' }, {});
+    [credentials, rocketCat, targetUser] = await seedUsers(t, { username: 'rocketchat.internal.admin.test', roles: ['admin', 'user'] }, { id: 'rocket.cat', username: 'rocket.cat', name: 'Rocket.Cat', roles: ['bot'], avatarETag: 'cat-etag' }, {});
     await goStatus(t, rocketCat, 'online');
     // Rocket.Chat's server has been up a while when its suite reaches these tests.
     t.clock.advanceSeconds(60);
@@ -21,7 +21,7 @@ describeEachStore('Rocket.Chat’s own users.ts expectations', (kind) => {
 
   describe('[/users.getPresence]', () => {
     it("should query a user's presence by userId", async () => {
-      const res = await request(t.app).get(api('users.getPresence')).set(credentials.headers).query({ userId: targetUser.user._id });
+      const res = await request(t.app).get(api('users.getPresence')).set(credentials.headers).query({ userId: targetUser.user.id });
       expect(res.headers['content-type']).toBe('application/json');
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
@@ -35,7 +35,7 @@ describeEachStore('Rocket.Chat’s own users.ts expectations', (kind) => {
       expect(resume.headers['content-type']).toBe('application/json');
       expect(resume.status).toBe(200);
 
-      const res = await request(t.app).get(api('users.getPresence')).set(credentials.headers).query({ userId: targetUser.user._id });
+      const res = await request(t.app).get(api('users.getPresence')).set(credentials.headers).query({ userId: targetUser.user.id });
       expect(res.headers['content-type']).toBe('application/json');
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
@@ -93,7 +93,7 @@ describeEachStore('Rocket.Chat’s own users.ts expectations', (kind) => {
       expect(res.status).toBe(200);
       expect(res.body).toHaveProperty('success', true);
       expect(res.body).toHaveProperty('status');
-      expect(res.body._id).toBe(credentials.user._id);
+      expect(res.body._id).toBe(credentials.user.id);
     });
 
     it('should return other user status', async () => {

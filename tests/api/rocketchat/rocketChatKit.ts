@@ -133,12 +133,12 @@ export function statusById(body: PresenceBody): Record<string, string> {
 }
 
 export function sortedIds(...users: SeededUser[]): string[] {
-  return users.map((user) => user.user._id).sort();
+  return users.map((user) => user.user.id).sort();
 }
 
 /** The view users.presence must give of a seeded user with no status text and no avatar. */
 export function plainView(who: SeededUser, status: string): PresenceUserView {
-  return { _id: who.user._id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
+  return { _id: who.user.id, username: who.user.username, name: who.user.name, status, utcOffset: who.user.utcOffset };
 }
 
 /** How late a held write may land, as the store tells its readers (MongoDB's default: DELTA_OVERLAP_SECONDS). */

@@ -13,7 +13,7 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
   /** Alice as the viewer sees her in the full list; undefined when she is not listed. */
   async function aliceAsListed() {
     const list = await presenceList(t, viewer);
-    return list.users.find((user) => user._id === alice.user._id);
+    return list.users.find((user) => user._id === alice.user.id);
   }
 
   it.each(['online', 'away', 'busy'])('sets %s and answers exactly {success:true}', async (status) => {
@@ -30,7 +30,7 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true });
     expect(await aliceAsListed()).toBeUndefined();
-    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user._id }).set(viewer.headers);
+    const presence = await request(t.app).get('/api/v1/users.getPresence').query({ userId: alice.user.id }).set(viewer.headers);
     expect(presence.body).toEqual({ presence: 'offline', success: true });
   });
 
@@ -88,7 +88,7 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
   });
 
   it('refuses a body with neither status nor message with 400 and Rocket.Chat’s words (no errorType, as Rocket.Chat)', async () => {
-    for (const body of [{}, { userId: alice.user._id }, { expiresAt: '2030-01-01T00:00:00.000Z' }]) {
+    for (const body of [{}, { userId: alice.user.id }, { expiresAt: '2030-01-01T00:00:00.000Z' }]) {
       const res = await setStatus(t, alice, body);
       expect(res.status).toBe(400);
       expectCleanJsonError(res);
@@ -113,14 +113,14 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
   });
 
   it('does not let a user set another user’s status (403), but lets an admin', async () => {
-    const denied = await setStatus(t, viewer, { status: 'busy', userId: alice.user._id });
+    const denied = await setStatus(t, viewer, { status: 'busy', userId: alice.user.id });
     expect(denied.status).toBe(403);
     expectRocketChatJson(denied);
     expect(denied.body).toEqual({ success: false, error: 'unauthorized' });
     expect(await aliceAsListed()).toBeUndefined();
 
     const admin = await t.seedUser({ roles: ['admin', 'user'] });
-    const allowed = await setStatus(t, admin, { status: 'busy', userId: alice.user._id });
+    const allowed = await setStatus(t, admin, { status: 'busy', userId: alice.user.id });
     expect(allowed.status).toBe(200);
     // As in Rocket.Chat: the admin chose Alice's status, but only her own devices make her present.
     expect(await aliceAsListed()).toBeUndefined();
@@ -132,7 +132,7 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
   });
 
   it('lets a user name themself in userId', async () => {
-    const res = await setStatus(t, alice, { status: 'away', userId: alice.user._id });
+    const res = await setStatus(t, alice, { status: 'away', userId: alice.user.id });
     expect(res.status).toBe(200);
     expect((await aliceAsListed())?.status).toBe('away');
   });

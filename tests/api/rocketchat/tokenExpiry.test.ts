@@ -61,8 +61,8 @@ describeEachStore('login token expiry', (kind) => {
     t.clock.advance(90 * DAY_MS + 1);
     const res = await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD }).expect(200);
     const token = res.body.data.authToken as string;
-    await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': token }).expect(200);
-    const stored = (await t.store.findUserByLogin('alice'))?.services?.resume?.loginTokens.map((loginToken) => loginToken.hashedToken);
+    await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user.id, 'X-Auth-Token': token }).expect(200);
+    const stored = (await t.store.findUserByLogin('alice'))?.credentials?.loginTokens?.map((loginToken) => loginToken.hashedToken);
     expect(stored).toEqual([hashLoginToken(token)]);
   });
 
@@ -71,9 +71,9 @@ describeEachStore('login token expiry', (kind) => {
     const second = (await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD }).expect(200)).body.data.authToken as string;
     t.clock.advance(45 * DAY_MS + 1);
     const third = (await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD }).expect(200)).body.data.authToken as string;
-    const stored = (await t.store.findUserByLogin('alice'))?.services?.resume?.loginTokens.map((loginToken) => loginToken.hashedToken);
+    const stored = (await t.store.findUserByLogin('alice'))?.credentials?.loginTokens?.map((loginToken) => loginToken.hashedToken);
     expect(stored).toEqual([hashLoginToken(second), hashLoginToken(third)]);
-    await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user._id, 'X-Auth-Token': second }).expect(200);
+    await request(t.app).get('/api/v1/me').set({ 'X-User-Id': alice.user.id, 'X-Auth-Token': second }).expect(200);
     await request(t.app).get('/api/v1/me').set(alice.headers).expect(401);
   });
 });

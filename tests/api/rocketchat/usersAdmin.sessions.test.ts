@@ -43,7 +43,7 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
   const secondLogin = async (): Promise<SeededUser> => {
     const res = await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD }).expect(200);
     const token = res.body.data.authToken as string;
-    return { user: alice.user, token, headers: { 'X-User-Id': alice.user._id, 'X-Auth-Token': token }, bearer: { Authorization: `Bearer ${token}` } };
+    return { user: alice.user, token, headers: { 'X-User-Id': alice.user.id, 'X-Auth-Token': token }, bearer: { Authorization: `Bearer ${token}` } };
   };
 
   describe('deactivation', () => {
@@ -54,17 +54,17 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
       const watching = await stream(watcher);
       const from = new Date(t.clock.now().getTime() - 1000).toISOString();
       t.clock.advanceSeconds(1);
-      await post(boss, 'users.setActiveStatus', { userId: alice.user._id, activeStatus: false }).expect(200);
+      await post(boss, 'users.setActiveStatus', { userId: alice.user.id, activeStatus: false }).expect(200);
       expectRocketChatError(await request(t.app).get('/api/v1/me').set(alice.headers), 401, NOT_LOGGED_IN);
       await own.until(() => own.ended, 'the deactivated user\'s stream to end');
       // The watcher sees him go offline.
-      await watching.until(() => watching.events.some((event) => event.data.users.some((user) => user._id === alice.user._id && user.status === 'offline')), 'Alice offline');
-      expect(idsOf(await presenceList(t, watcher))).not.toContain(alice.user._id);
-      expect((await presenceList(t, watcher, { ids: alice.user._id })).users).toEqual([]);
+      await watching.until(() => watching.events.some((event) => event.data.users.some((user) => user._id === alice.user.id && user.status === 'offline')), 'Alice offline');
+      expect(idsOf(await presenceList(t, watcher))).not.toContain(alice.user.id);
+      expect((await presenceList(t, watcher, { ids: alice.user.id })).users).toEqual([]);
       expect((await presenceList(t, watcher, { from })).users).toContainEqual({ ...plainView(alice, 'offline'), statusText: 'on a call' });
-      const status = await request(t.app).get('/api/v1/users.getStatus').set(watcher.headers).query({ userId: alice.user._id });
-      expect(status.body).toMatchObject({ _id: alice.user._id, status: 'offline' });
-      expect((await request(t.app).get('/v0/presence').set(watcher.bearer)).body.data.map((user: { id: string }) => user.id)).not.toContain(alice.user._id);
+      const status = await request(t.app).get('/api/v1/users.getStatus').set(watcher.headers).query({ userId: alice.user.id });
+      expect(status.body).toMatchObject({ _id: alice.user.id, status: 'offline' });
+      expect((await request(t.app).get('/v0/presence').set(watcher.bearer)).body.data.map((user: { id: string }) => user.id)).not.toContain(alice.user.id);
     });
 
     it('ends the user\'s streams on another instance within STREAM_REVALIDATE_MS', async () => {
@@ -75,7 +75,7 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
         await second.close();
       });
       const elsewhere = await stream(alice, STREAM, secondServer.port);
-      await post(boss, 'users.setActiveStatus', { userId: alice.user._id, activeStatus: false }).expect(200);
+      await post(boss, 'users.setActiveStatus', { userId: alice.user.id, activeStatus: false }).expect(200);
       await elsewhere.until(() => elsewhere.ended, 'the stream on the other instance to end');
     });
   });
@@ -84,18 +84,18 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
     it('ends the user\'s tokens and streams at once; he is in no presence answer after', async () => {
       expect((await request(t.app).get('/api/v1/users.presence').set(alice.headers)).status).toBe(200);
       const own = await stream(alice);
-      expect(idsOf(await presenceList(t, watcher))).toContain(alice.user._id);
-      await post(boss, 'users.delete', { userId: alice.user._id }).expect(200);
+      expect(idsOf(await presenceList(t, watcher))).toContain(alice.user.id);
+      await post(boss, 'users.delete', { userId: alice.user.id }).expect(200);
       // A call that needs nothing of the caller's user but his token: the cached token no longer passes.
       expectRocketChatError(await request(t.app).get('/api/v1/users.presence').set(alice.headers), 401, NOT_LOGGED_IN);
       expect((await request(t.app).post('/api/v1/login').send({ user: 'alice', password: TEST_PASSWORD })).status).toBe(401);
       await own.until(() => own.ended, 'the deleted user\'s stream to end');
       expect(idsOf(await presenceList(t, watcher))).toEqual([]);
-      expect((await presenceList(t, watcher, { ids: alice.user._id })).users).toEqual([]);
-      expectRocketChatError(await request(t.app).get('/api/v1/users.getStatus').set(watcher.headers).query({ userId: alice.user._id }), 400, INVALID_USER);
+      expect((await presenceList(t, watcher, { ids: alice.user.id })).users).toEqual([]);
+      expectRocketChatError(await request(t.app).get('/api/v1/users.getStatus').set(watcher.headers).query({ userId: alice.user.id }), 400, INVALID_USER);
       expectRocketChatError(await request(t.app).get('/api/v1/users.getPresence').set(watcher.headers).query({ username: 'alice' }), 400, INVALID_USER);
       expect((await request(t.app).get('/v0/presence').set(watcher.bearer)).body.data).toEqual([]);
-      expect((await request(t.app).get(`/v0/users/${alice.user._id}/presence`).set(watcher.bearer)).status).toBe(404);
+      expect((await request(t.app).get(`/v0/users/${alice.user.id}/presence`).set(watcher.bearer)).status).toBe(404);
     });
 
     it('reaches deltas and streams (live and resumed) as one last change to offline', async () => {
@@ -112,12 +112,12 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
       // The watcher's own streams made him online meanwhile: that change comes too.
       const caughtUp = (await resumed.event(0)).data;
       expect(caughtUp.full).toBe(false);
-      expect(caughtUp.users.filter((user) => user._id === alice.user._id)).toEqual([gone]);
+      expect(caughtUp.users.filter((user) => user._id === alice.user.id)).toEqual([gone]);
       // Once; later deltas and the full list do not hold him.
       t.clock.advanceSeconds(5);
       const later = new Date(t.clock.now().getTime() - 1000).toISOString();
       expect((await presenceList(t, watcher, { from: later })).users).toEqual([]);
-      expect(idsOf(await presenceList(t, watcher))).toEqual([watcher.user._id]);
+      expect(idsOf(await presenceList(t, watcher))).toEqual([watcher.user.id]);
     });
 
     it('reaches a delta read on another instance as the same last change', async () => {
@@ -125,7 +125,7 @@ describeEachStore('Rocket.Chat account management: sessions and presence', (kind
       const second = await buildSecondInstance(t);
       cleanups.push(() => second.close());
       t.clock.advanceSeconds(1);
-      await post(boss, 'users.delete', { userId: alice.user._id }).expect(200);
+      await post(boss, 'users.delete', { userId: alice.user.id }).expect(200);
       const res = await request(second.app).get('/api/v1/users.presence').set(watcher.headers).query({ from }).expect(200);
       expect(res.body.users).toEqual([plainView(alice, 'offline')]);
     });

@@ -32,7 +32,7 @@ describeEachStore('Rocket.Chat users.presence delta', (kind) => {
     expect(body.full).toBe(false);
     expect(body.success).toBe(true);
     expect(idsOf(body)).toEqual(sortedIds(changed, alsoChanged));
-    expect(statusById(body)).toEqual({ [changed.user._id]: 'away', [alsoChanged.user._id]: 'busy' });
+    expect(statusById(body)).toEqual({ [changed.user.id]: 'away', [alsoChanged.user.id]: 'busy' });
   });
 
   it('gives delta users the same exact keys as the full list', async () => {
@@ -46,9 +46,9 @@ describeEachStore('Rocket.Chat users.presence delta', (kind) => {
     await goStatus(t, plain, 'busy');
     const users = (await presenceList(t, caller, { from })).users.sort((a, b) => a.username.localeCompare(b.username));
     expect(users).toStrictEqual([
-      { _id: pictured.user._id, username: 'pictured', name: 'Pictured', status: 'online', utcOffset: 0, avatarETag: 'etag-1' },
-      { _id: plain.user._id, username: 'plain', name: 'Plain', status: 'busy', utcOffset: 0 },
-      { _id: texted.user._id, username: 'texted', name: 'Texted', status: 'away', utcOffset: 5.5, statusText: 'brb' },
+      { _id: pictured.user.id, username: 'pictured', name: 'Pictured', status: 'online', utcOffset: 0, avatarETag: 'etag-1' },
+      { _id: plain.user.id, username: 'plain', name: 'Plain', status: 'busy', utcOffset: 0 },
+      { _id: texted.user.id, username: 'texted', name: 'Texted', status: 'away', utcOffset: 5.5, statusText: 'brb' },
     ]);
   });
 

@@ -24,13 +24,13 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
     const start = nowIso();
     await goStatus(t, bob, 'away'); // stamped T
     const first = await presenceList(t, caller, { from: start }); // read at T
-    expect(statusById(first)).toEqual({ [bob.user._id]: 'away' });
+    expect(statusById(first)).toEqual({ [bob.user.id]: 'away' });
     const from = nowIso(); // the client's clock still says T
     await goStatus(t, carol, 'busy'); // stamped T as well, after the read
     t.clock.advance(1);
 
     const next = await presenceList(t, caller, { from });
-    expect(statusById(next)[carol.user._id]).toBe('busy');
+    expect(statusById(next)[carol.user.id]).toBe('busy');
   });
 
   it('a change stamped before a read but committed after it is delivered by the next poll', async () => {
@@ -41,7 +41,7 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
     t.clock.advance(5);
 
     const during = await presenceList(t, caller, { from: start }); // read at T+5 ms: the change is not there yet
-    expect(during.users.map((user) => user._id)).not.toContain(bob.user._id);
+    expect(during.users.map((user) => user._id)).not.toContain(bob.user.id);
     t.clock.advance(20); // the answer reaches the client, which takes `from` from its clock
     const from = nowIso();
 
@@ -81,7 +81,7 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
 
     const next = await presenceList(t, caller, { from });
     expect(next.full).toBe(false);
-    expect(statusById(next)).toEqual({ [bob.user._id]: 'busy', [carol.user._id]: 'away' });
+    expect(statusById(next)).toEqual({ [bob.user.id]: 'busy', [carol.user.id]: 'away' });
   });
 
   it('a client clock ahead of the server never turns a delta into a full list or an error', async () => {
@@ -118,8 +118,8 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
     await goStatus(t, bob, 'busy');
     t.clock.advance(500);
     const second = await presenceList(t, caller, { from });
-    expect(statusById(first)).toEqual({ [bob.user._id]: 'away' });
-    expect(statusById(second)).toEqual({ [bob.user._id]: 'busy' });
+    expect(statusById(first)).toEqual({ [bob.user.id]: 'away' });
+    expect(statusById(second)).toEqual({ [bob.user.id]: 'busy' });
   });
 
   it('a client polling every couple of seconds through a burst of changes ends with every user’s true state', async () => {
@@ -133,7 +133,7 @@ describeEachStore('Rocket.Chat users.presence delta exactness', (kind) => {
       const status = statuses[(change * 3) % 4];
       change += 1;
       await goStatus(t, who, status);
-      truth.set(who.user._id, status);
+      truth.set(who.user.id, status);
     };
     let from = nowIso();
     for (let round = 0; round < 12; round += 1) {

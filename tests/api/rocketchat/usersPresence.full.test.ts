@@ -53,10 +53,10 @@ describeEachStore('Rocket.Chat users.presence full list', (kind) => {
     await goStatus(t, pictured, 'busy');
 
     const users = byId(await presenceList(t, caller));
-    const find = (who: SeededUser) => users.find((user) => user._id === who.user._id);
-    expect(find(plain)).toStrictEqual({ _id: plain.user._id, username: 'plain', name: 'Plain', status: 'online', utcOffset: 3 });
-    expect(find(texted)).toStrictEqual({ _id: texted.user._id, username: 'texted', name: 'Texted', status: 'away', utcOffset: -8, statusText: 'gone fishing' });
-    expect(find(pictured)).toStrictEqual({ _id: pictured.user._id, username: 'pictured', name: 'Pictured', status: 'busy', utcOffset: 0, avatarETag: 'aVaTaR1' });
+    const find = (who: SeededUser) => users.find((user) => user._id === who.user.id);
+    expect(find(plain)).toStrictEqual({ _id: plain.user.id, username: 'plain', name: 'Plain', status: 'online', utcOffset: 3 });
+    expect(find(texted)).toStrictEqual({ _id: texted.user.id, username: 'texted', name: 'Texted', status: 'away', utcOffset: -8, statusText: 'gone fishing' });
+    expect(find(pictured)).toStrictEqual({ _id: pictured.user.id, username: 'pictured', name: 'Pictured', status: 'busy', utcOffset: 0, avatarETag: 'aVaTaR1' });
   });
 
   it('answers the full list for a `from` 10 minutes old or older (DELTA_WINDOW)', async () => {

@@ -13,7 +13,7 @@ describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
     await goStatus(t, elsewhere, 'busy'); // present but not asked for
   });
 
-  const asked = () => [online, away, invisible, idle].map((who) => who.user._id);
+  const asked = () => [online, away, invisible, idle].map((who) => who.user.id);
 
   it.each([
     ['ids[]=a&ids[]=b (Rocket.Chat web client)', (ids: string[]) => ids.map((id) => `ids[]=${id}`).join('&')],
@@ -25,17 +25,17 @@ describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
     expect(body.full).toBe(false);
     expect(body.success).toBe(true);
     expect(idsOf(body)).toEqual(sortedIds(online, away));
-    expect(body.users.find((user) => user._id === online.user._id)).toStrictEqual(plainView(online, 'online'));
-    expect(body.users.find((user) => user._id === away.user._id)).toStrictEqual({ ...plainView(away, 'away'), statusText: 'lunch' });
+    expect(body.users.find((user) => user._id === online.user.id)).toStrictEqual(plainView(online, 'online'));
+    expect(body.users.find((user) => user._id === away.user.id)).toStrictEqual({ ...plainView(away, 'away'), statusText: 'lunch' });
   });
 
   it('ignores unknown ids and repeated ids', async () => {
-    const body = await presenceList(t, caller, `ids=NoSuchUser1234567,${online.user._id},${online.user._id}`);
+    const body = await presenceList(t, caller, `ids=NoSuchUser1234567,${online.user.id},${online.user.id}`);
     expect(body).toEqual({ users: [plainView(online, 'online')], full: false, success: true });
   });
 
   it('answers a single id in each form', async () => {
-    for (const query of [`ids[]=${away.user._id}`, `ids=${away.user._id}`]) {
+    for (const query of [`ids[]=${away.user.id}`, `ids=${away.user.id}`]) {
       const body = await presenceList(t, caller, query);
       expect(idsOf(body)).toEqual(sortedIds(away));
     }
@@ -43,11 +43,11 @@ describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
 
   it('leaves out users whose presence ran out', async () => {
     t.clock.advanceSeconds(901);
-    expect(await presenceList(t, caller, `ids=${online.user._id},${away.user._id}`)).toEqual({ users: [], full: false, success: true });
+    expect(await presenceList(t, caller, `ids=${online.user.id},${away.user.id}`)).toEqual({ users: [], full: false, success: true });
   });
 
   // 500 ids: the web client's `ids[]=` form is the one that must not break on a long list.
-  const fiveHundred = () => [online.user._id, away.user._id, ...Array.from({ length: 498 }, (_, i) => `u${i}`)];
+  const fiveHundred = () => [online.user.id, away.user.id, ...Array.from({ length: 498 }, (_, i) => `u${i}`)];
 
   it.each(ID_FORMS)('accepts 500 ids in the %s form', async (_form, query) => {
     const res = await getPresenceList(t, caller, query(fiveHundred()));
@@ -56,7 +56,7 @@ describeEachStore('Rocket.Chat users.presence by ids', (kind) => {
   });
 
   it.each(ID_FORMS)('accepts 21 ids in the %s form (more than qs’s default array limit)', async (_form, query) => {
-    const ids = [online.user._id, away.user._id, ...Array.from({ length: 19 }, (_, i) => `u${i}`)];
+    const ids = [online.user.id, away.user.id, ...Array.from({ length: 19 }, (_, i) => `u${i}`)];
     const res = await getPresenceList(t, caller, query(ids));
     expect(res.status).toBe(200);
     expect(idsOf(res.body)).toEqual(sortedIds(online, away));

@@ -22,7 +22,7 @@ describe('users.presence.stream with 20 000 present users (embedded store)', () 
     const now = t.clock.now();
     for (let k = 0; k < PRESENT; k += 1) {
       await t.store.createUser(userRecord({
-        _id: `present${String(k).padStart(6, '0')}`,
+        id: `present${String(k).padStart(6, '0')}`,
         username: `present${k}`,
         name: `Present User ${k}`,
         status: 'online',
@@ -30,7 +30,7 @@ describe('users.presence.stream with 20 000 present users (embedded store)', () 
         presenceChangedAt: new Date(now.getTime() - 60_000),
         lastSeenAt: now,
         createdAt: now,
-        services: {},
+        credentials: {},
       }));
     }
   }, 60_000);
@@ -71,7 +71,7 @@ describe('users.presence.stream with 20 000 present users (embedded store)', () 
     for (const client of clients) {
       const change = await client.event(1);
       expect(change.data.full).toBe(false);
-      expect(change.data.users).toEqual([expect.objectContaining({ _id: alice.user._id, status: 'busy' })]);
+      expect(change.data.users).toEqual([expect.objectContaining({ _id: alice.user.id, status: 'busy' })]);
     }
   }, 30_000);
 });

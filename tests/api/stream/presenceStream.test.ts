@@ -104,7 +104,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
 
     it.each(ID_FORMS)('narrows to the users of `ids` (%s), in the snapshot and in changes', async (_form, query) => {
       await goStatus(t, carol, 'busy');
-      const client = await subscribed(alice, `${STREAM}?${query([bob.user._id, alice.user._id])}`);
+      const client = await subscribed(alice, `${STREAM}?${query([bob.user.id, alice.user.id])}`);
       expect(client.events[0].data).toEqual({ users: [plainView(bob, 'online')], full: true });
       await goStatus(t, carol, 'away');
       await goStatus(t, bob, 'away');
@@ -340,16 +340,16 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       });
 
       it('resumes from the cursor of a fresh instance\'s ids answer without missing what changed after it', async () => {
-        const answer = await request(second.app).get(`/api/v1/users.presence?ids=${carol.user._id}`).set(alice.headers).expect(200);
+        const answer = await request(second.app).get(`/api/v1/users.presence?ids=${carol.user.id}`).set(alice.headers).expect(200);
         expect(answer.body).toEqual({ users: [], full: false, success: true });
         t.clock.advanceSeconds(3);
         await goStatus(t, carol, 'busy');
-        const client = await open(`${STREAM}?ids=${carol.user._id}`, { ...alice.headers, 'Last-Event-ID': answer.headers['x-presence-cursor'] }, secondServer.port);
+        const client = await open(`${STREAM}?ids=${carol.user.id}`, { ...alice.headers, 'Last-Event-ID': answer.headers['x-presence-cursor'] }, secondServer.port);
         expect((await client.event(0)).data).toEqual({ users: [plainView(carol, 'busy')], full: false });
       });
 
       it('an ids stream opened first thing on a fresh instance misses no change made just after its snapshot', async () => {
-        const client = await open(`${STREAM}?ids=${carol.user._id}`, alice.headers, secondServer.port);
+        const client = await open(`${STREAM}?ids=${carol.user.id}`, alice.headers, secondServer.port);
         expect((await client.event(0)).data).toEqual({ users: [], full: true });
         await goStatus(t, carol, 'away');
         expect((await client.event(1)).data).toEqual({ users: [plainView(carol, 'away')], full: false });
@@ -427,7 +427,7 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
       // Streams revalidate their tokens every 200 ms of the app's timers here; the test moves them.
       it('closes a stream whose login token was revoked on another instance', async () => {
         const client = await subscribed(alice);
-        await t.store.removeLoginToken(alice.user._id, alice.user.services!.resume?.loginTokens[0].hashedToken as string);
+        await t.store.removeLoginToken(alice.user.id, alice.user.credentials!.loginTokens![0].hashedToken as string);
         timers().advance(200);
         await timers().runWhile(client.until(() => client.ended, 'the stream to end'));
       });
@@ -438,13 +438,13 @@ describeEachStore('users.presence.stream', (kind: StoreKind) => {
         const others = await Promise.all(Array.from({ length: 260 }, (_, i) => t.seedUser({ username: `watcher${i}` })));
         // A stream's token is checked in the batch of its place among the open streams: Alice's opens first, the
         // last watcher's last.
-        const watch = (who: SeededUser) => subscribed(who, `${STREAM}?ids=${bob.user._id}`);
+        const watch = (who: SeededUser) => subscribed(who, `${STREAM}?ids=${bob.user.id}`);
         const last = others[others.length - 1];
         const clients = [await watch(alice)];
         clients.push(...(await Promise.all(others.slice(0, -1).map(watch))));
         clients.push(await watch(last));
         for (const revoked of [alice, last]) {
-          await t.store.removeLoginToken(revoked.user._id, revoked.user.services!.resume?.loginTokens[0].hashedToken as string);
+          await t.store.removeLoginToken(revoked.user.id, revoked.user.credentials!.loginTokens![0].hashedToken as string);
         }
         const [first, lastClient] = [clients[0], clients[clients.length - 1]];
         timers().advance(200);

@@ -13,7 +13,7 @@ export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
  */
 export function everyFieldUser(id: string, fields: Partial<UserRecord> = {}): UserRecord {
   return userRecord({
-    _id: id,
+    id,
     username: `User.${id}`,
     name: `Name ${id}`,
     emails: [{ address: `${id}@example.com`, verified: true }, { address: `${id}.second@example.com`, verified: false }],
@@ -34,10 +34,10 @@ export function everyFieldUser(id: string, fields: Partial<UserRecord> = {}): Us
     requirePasswordChange: true,
     customFields: { department: 'sales', badge: 7, remote: false, deputy: null },
     createdAt: at(-86_400),
-    _updatedAt: at(-10),
-    services: {
-      password: { bcrypt: '$2b$10$secret' },
-      resume: { loginTokens: [{ when: at(-60), hashedToken: `${id}-token-1` }, { hashedToken: `${id}-pat`, type: 'personalAccessToken' } as never, { when: at(-5), hashedToken: `${id}-token-2` }] },
+    updatedAt: at(-10),
+    credentials: {
+      passwordHash: '$2b$10$secret',
+      loginTokens: [{ when: at(-60), hashedToken: `${id}-token-1` }, { hashedToken: `${id}-pat`, type: 'personalAccessToken' } as never, { when: at(-5), hashedToken: `${id}-token-2` }],
     },
     ...fields,
   });
@@ -45,8 +45,8 @@ export function everyFieldUser(id: string, fields: Partial<UserRecord> = {}): Us
 
 /** A user (userRecord) with none of the optional fields: they must come back absent, not null or undefined. */
 export function bareUser(id: string): UserRecord {
-  return userRecord({ _id: id, username: id, name: id, active: false, roles: [], createdAt: at(0) });
+  return userRecord({ id, username: id, name: id, active: false, roles: [], createdAt: at(0) });
 }
 
 /** The record as every finder but login's and the token look-ups' returns it: without credentials. */
-export const withoutCredentials = ({ services: _services, ...record }: UserRecord): UserRecord => record;
+export const withoutCredentials = ({ credentials: _credentials, ...record }: UserRecord): UserRecord => record;

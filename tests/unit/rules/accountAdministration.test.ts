@@ -67,16 +67,16 @@ describe('removals', () => {
 
   it('reads a removed user as offline, changed at his removal, with the names clients last saw', () => {
     const record = removedUserRecord(removed);
-    expect(record).toMatchObject({ _id: 'u1', username: 'ann', name: 'Ann', utcOffset: 2, status: 'offline', presenceChangedAt: at(5000) });
+    expect(record).toMatchObject({ id: 'u1', username: 'ann', name: 'Ann', utcOffset: 2, status: 'offline', presenceChangedAt: at(5000) });
     expect(effectiveStatus(record, at(6000))).toBe('offline');
     expect(changedSince(record, at(5000), at(6000))).toBe(true);
     expect(changedSince(record, at(5001), at(6000))).toBe(false);
   });
 
   it('puts a removed user in place of his last record among the changes', () => {
-    const other = userRecord({ _id: 'u2' });
-    const stale = userRecord({ _id: 'u1', ...present });
-    expect(withRemovals([stale, other], [removed]).map((user) => [user._id, user.status])).toEqual([['u2', 'offline'], ['u1', 'offline']]);
+    const other = userRecord({ id: 'u2' });
+    const stale = userRecord({ id: 'u1', ...present });
+    expect(withRemovals([stale, other], [removed]).map((user) => [user.id, user.status])).toEqual([['u2', 'offline'], ['u1', 'offline']]);
     expect(withRemovals([other], [])).toEqual([other]);
   });
 

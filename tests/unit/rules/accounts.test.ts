@@ -144,7 +144,7 @@ describe('isTokenLive and isTicketCurrent', () => {
 describe('tokenAuthenticatesUntil: a token authenticates', () => {
   const when = new Date('2026-01-10T12:00:00.000Z');
   const lastMs = new Date('2026-04-10T12:00:00.000Z').getTime();
-  const holder = (active: boolean) => ({ active, services: { resume: { loginTokens: [{ when, hashedToken: 'h' }, { when: new Date(0), hashedToken: 'pat', type: 'personalAccessToken' as const }] } } });
+  const holder = (active: boolean) => ({ active, credentials: { loginTokens: [{ when, hashedToken: 'h' }, { when: new Date(0), hashedToken: 'pat', type: 'personalAccessToken' as const }] } });
   it('while the active user holds it and it has not expired: until its last millisecond', () => {
     expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs), 90)).toBe(lastMs);
     expect(tokenAuthenticatesUntil(holder(true), 'h', new Date(lastMs + 1), 90)).toBeNull();

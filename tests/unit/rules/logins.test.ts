@@ -7,7 +7,7 @@ describe('login names (Rocket.Chat’s loginCompatibility and Meteor’s user se
     expect(loginNameOfUserString('rocketchat.internal.admin.test@rocket.chat')).toEqual({ kind: 'email', value: 'rocketchat.internal.admin.test@rocket.chat' });
   });
 
-  const alice = { _id: 'A1', username: 'Alice', emails: [{ address: 'alice@example.com', verified: true }] };
+  const alice = { id: 'A1', username: 'Alice', emails: [{ address: 'alice@example.com', verified: true }] };
 
   it.each([
     [{ kind: 'username', value: 'alice' }, true],
@@ -22,7 +22,7 @@ describe('login names (Rocket.Chat’s loginCompatibility and Meteor’s user se
   });
 
   it('names nobody by address when the user has none', () => {
-    expect(isNamedBy({ _id: 'B1', username: 'bob' }, { kind: 'email', value: 'bob@example.com' })).toBe(false);
+    expect(isNamedBy({ id: 'B1', username: 'bob' }, { kind: 'email', value: 'bob@example.com' })).toBe(false);
   });
 });
 

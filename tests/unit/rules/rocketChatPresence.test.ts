@@ -7,7 +7,7 @@ const now = new Date('2026-01-01T12:00:00.000Z');
 const seen = (status: string, statusText = '', statusConnection: string | null = null) => ({ status, statusText, statusDefault: null, statusConnection });
 
 /** The user u1, as created, with `fields`. */
-const user = (fields: Partial<UserRecord>): UserRecord => userRecord({ _id: 'u1', username: 'u1', name: 'U', createdAt: now, ...fields });
+const user = (fields: Partial<UserRecord>): UserRecord => userRecord({ id: 'u1', username: 'u1', name: 'U', createdAt: now, ...fields });
 
 describe('whether Rocket.Chat has a live connection of the user', () => {
   it.each(['online', 'away'])('says yes for its connection status %s', (status) => expect(isRocketChatConnected(status)).toBe(true));

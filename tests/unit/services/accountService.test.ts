@@ -20,14 +20,14 @@ describe('AccountService (fake clock)', () => {
 
   /** The token's login revoked in the store, as another instance's logout does: this one's cache is not told. */
   async function revokedElsewhere(user: SeededUser): Promise<void> {
-    await s.store.removeLoginToken(user.user._id, hashLoginToken(user.token));
+    await s.store.removeLoginToken(user.user.id, hashLoginToken(user.token));
   }
 
   it('logs in with the right password, by username or address, and gives a token that authenticates', async () => {
     const { user, token } = await s.accounts.login(byUsername('ANN', TEST_PASSWORD), CLIENT);
-    expect(user).toMatchObject({ _id: ann.user._id, lastLogin: s.clock.now() });
-    expect(user.services).toBeUndefined();
-    expect(await s.accounts.authenticate(token, ann.user._id)).toMatchObject({ userId: ann.user._id, username: 'ann', hashedToken: hashLoginToken(token) });
+    expect(user).toMatchObject({ id: ann.user.id, lastLogin: s.clock.now() });
+    expect(user.credentials).toBeUndefined();
+    expect(await s.accounts.authenticate(token, ann.user.id)).toMatchObject({ userId: ann.user.id, username: 'ann', hashedToken: hashLoginToken(token) });
     const byAddress = await s.accounts.login({ name: { kind: 'email', value: 'Ann@Example.com' }, proof: { password: TEST_PASSWORD } }, CLIENT);
     expect(byAddress.token).not.toBe(token);
   });
@@ -40,7 +40,7 @@ describe('AccountService (fake clock)', () => {
     }
     await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).rejects.toThrow(TooManyLoginAttemptsError);
     s.clock.advance(ACCOUNT_OPTIONS.loginAttemptWindowMs);
-    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).resolves.toMatchObject({ user: { _id: ann.user._id } });
+    await expect(s.accounts.login(byUsername('ann', TEST_PASSWORD), CLIENT)).resolves.toMatchObject({ user: { id: ann.user.id } });
   });
 
   it('refuses a token that is unknown, claimed for another user, or of a deactivated user', async () => {
@@ -54,7 +54,7 @@ describe('AccountService (fake clock)', () => {
     s.clock.advance(90 * DAY_MS - 1000);
     await s.accounts.authenticate(ann.token, undefined);
     s.clock.advance(1000);
-    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user._id });
+    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user.id });
     s.clock.advance(1);
     await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
     expect(await s.accounts.liveTokenHashes([hashLoginToken(ann.token)])).toEqual(new Set());
@@ -64,7 +64,7 @@ describe('AccountService (fake clock)', () => {
     await s.accounts.authenticate(ann.token, undefined);
     await revokedElsewhere(ann);
     s.clock.advance(ACCOUNT_OPTIONS.authCacheTtlMs - 1);
-    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user._id });
+    await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user.id });
     s.clock.advance(1);
     await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
   });
@@ -76,7 +76,7 @@ describe('AccountService (fake clock)', () => {
     const bob = await s.seedUser();
     await s.accounts.authenticate(bob.token, undefined);
     await revokedElsewhere(bob);
-    s.accounts.forgetUser(bob.user._id);
+    s.accounts.forgetUser(bob.user.id);
     await expect(s.accounts.authenticate(bob.token, undefined)).rejects.toThrow(UnauthorizedError);
   });
 

@@ -16,7 +16,7 @@ describe('PresenceFeed', () => {
   let dataDir: ReturnType<typeof tempDataDir>;
   let store: SqliteStore;
   let feed: PresenceFeed;
-  const ids = (users: UserRecord[] | undefined) => users?.map((user) => user._id).sort();
+  const ids = (users: UserRecord[] | undefined) => users?.map((user) => user.id).sort();
 
   /** What a stream joining at `position` would catch up with. */
   function usersChangedAfter(position: number): UserRecord[] {
@@ -46,7 +46,7 @@ describe('PresenceFeed', () => {
     timers = new FakeTimers(clock);
     dataDir = tempDataDir();
     store = SqliteStore.open({ dataDir: dataDir.dir });
-    for (const id of ['a', 'b', 'c']) await store.createUser(userRecord({ _id: id, username: id }));
+    for (const id of ['a', 'b', 'c']) await store.createUser(userRecord({ id: id, username: id }));
     feed = feedOver(store);
   });
   afterEach(async () => {
@@ -155,7 +155,7 @@ describe('PresenceFeed', () => {
   it('calls its listeners with each batch, reading by itself every poll interval while any listen', async () => {
     await feed.sync();
     const batches: { ids: string[]; readAtMs: number }[] = [];
-    const joined = feed.join(feed.current, (batch) => batches.push({ ids: batch.users.map((user) => user._id), readAtMs: batch.readAtMs }));
+    const joined = feed.join(feed.current, (batch) => batches.push({ ids: batch.users.map((user) => user.id), readAtMs: batch.readAtMs }));
     await change('c', { ttlMs: 1000 });
     clock.advance(1000);
     // The poll due meanwhile runs now, as an interval late for its turn would.
@@ -175,7 +175,7 @@ describe('PresenceFeed', () => {
     await feed.sync();
     const heard: string[][] = [];
     const joined = feed.join(position, (batch) => heard.push(ids(batch.users) as string[]));
-    expect(joined.caughtUp).toEqual({ position: position + 1, readAtMs: clock.now().getTime(), users: [expect.objectContaining({ _id: 'b' })] });
+    expect(joined.caughtUp).toEqual({ position: position + 1, readAtMs: clock.now().getTime(), users: [expect.objectContaining({ id: 'b' })] });
     await change('c');
     clock.advance(1);
     await feed.sync();

@@ -36,16 +36,16 @@ describe('PresenceService (fake clock)', () => {
   afterEach(() => s.close());
 
   async function statusOfAnn(): Promise<string> {
-    return (await s.presence.readUser(ann.user._id)).status;
+    return (await s.presence.readUser(ann.user.id)).status;
   }
 
   async function connect(state: ConnectionState, id = 'device-1'): Promise<ConnectionRecord> {
     const now = s.clock.now();
     const connection: ConnectionRecord = {
-      id, userId: ann.user._id, hashedToken: identity.hashedToken, kind: 'stream', state, instanceId: 'here', clientRenewed: false, expiresAt: new Date(now.getTime() + 60_000), createdAt: now,
+      id, userId: ann.user.id, hashedToken: identity.hashedToken, kind: 'stream', state, instanceId: 'here', clientRenewed: false, expiresAt: new Date(now.getTime() + 60_000), createdAt: now,
     };
     await s.store.putConnection(connection);
-    await s.presence.recompute(ann.user._id);
+    await s.presence.recompute(ann.user.id);
     return connection;
   }
 
@@ -56,23 +56,23 @@ describe('PresenceService (fake clock)', () => {
     await connect('online', 'laptop');
     expect(await statusOfAnn()).toBe('online');
     await s.store.removeConnections({ ids: ['phone', 'laptop'] });
-    await s.presence.recompute(ann.user._id);
+    await s.presence.recompute(ann.user.id);
     expect(await statusOfAnn()).toBe('offline');
   });
 
   it('shows the status he chose while he is connected, and invisible as offline', async () => {
     await connect('online');
-    await s.presence.setStatus(identity, ann.user._id, { status: 'busy' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'busy' });
     expect(await statusOfAnn()).toBe('busy');
-    await s.presence.setStatus(identity, ann.user._id, { status: 'offline' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'offline' });
     expect(await statusOfAnn()).toBe('offline');
-    await s.presence.setStatus(identity, ann.user._id, { status: 'online' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'online' });
     expect(await statusOfAnn()).toBe('online');
   });
 
   it('lets a status set without a connection expire after the presence time to live, and reports the expiry as a change', async () => {
     const start = s.clock.now();
-    await s.presence.setStatus(identity, ann.user._id, { status: 'away' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'away' });
     s.clock.advance(PRESENCE_OPTIONS.presenceTtlMs - 1);
     expect(await statusOfAnn()).toBe('away');
     s.clock.advance(1);
@@ -83,30 +83,30 @@ describe('PresenceService (fake clock)', () => {
 
   it('decides again from what it reads when another write lands between its read and its write, keeping both', async () => {
     beforeWrite = async () => {
-      await s.presence.setStatus(identity, ann.user._id, { message: 'written meanwhile' });
+      await s.presence.setStatus(identity, ann.user.id, { message: 'written meanwhile' });
     };
-    const written = await s.presence.setStatus(identity, ann.user._id, { status: 'busy' });
+    const written = await s.presence.setStatus(identity, ann.user.id, { status: 'busy' });
     expect(written).toMatchObject({ statusDefault: 'busy', statusText: 'written meanwhile' });
     expect(writes).toBe(3);
-    expect((await s.presence.readUser(ann.user._id)).user).toMatchObject({ statusDefault: 'busy', statusText: 'written meanwhile' });
+    expect((await s.presence.readUser(ann.user.id)).user).toMatchObject({ statusDefault: 'busy', statusText: 'written meanwhile' });
   });
 
   it('gives up with WriteContentionError after 8 writes refused in a row', async () => {
     alwaysConflict = true;
-    await expect(s.presence.setStatus(identity, ann.user._id, { status: 'busy' })).rejects.toThrow(WriteContentionError);
+    await expect(s.presence.setStatus(identity, ann.user.id, { status: 'busy' })).rejects.toThrow(WriteContentionError);
     expect(writes).toBe(8);
   });
 
   it('lets a stream join the feed at a position: the changes after it, then every batch', async () => {
     const position = await s.presence.feedPosition();
-    await s.presence.setStatus(identity, ann.user._id, { status: 'away' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'away' });
     await s.presence.feedPosition();
     const batches: (string | undefined)[][] = [];
     const joined = s.presence.joinFeed(position, (batch) => batches.push(batch.users.map((user) => user.statusDefault)));
     expect(joined.caughtUp.users.map((user) => user.statusDefault)).toEqual(['away']);
     s.clock.advance(1);
     // A write through this instance is read at once while anyone listens, without waiting for the poll.
-    await s.presence.setStatus(identity, ann.user._id, { status: 'busy' });
+    await s.presence.setStatus(identity, ann.user.id, { status: 'busy' });
     await s.timers.advanceAsync(0);
     expect(batches).toEqual([['busy']]);
     joined.leave();

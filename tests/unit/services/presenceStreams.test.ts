@@ -149,7 +149,7 @@ describe('PresenceStreams (fake clock)', () => {
     const annStream = await open(ann);
     const bobStream = await open(bob);
     // Revoked in the store by another instance: this one's cached check does not see it.
-    await s.store.removeLoginToken(ann.user._id, (await identityOf(ann)).hashedToken);
+    await s.store.removeLoginToken(ann.user.id, (await identityOf(ann)).hashedToken);
     await s.timers.advanceAsync(LIMITS.revalidateMs - 1);
     expect(annStream.sink.closed).toBe(false);
     await s.timers.advanceAsync(1);
@@ -164,7 +164,7 @@ describe('PresenceStreams (fake clock)', () => {
     const sinks = [];
     for (const user of users) sinks.push((await open(user)).sink);
     const revoked = [users[0], users[260], users[299]];
-    for (const user of revoked) await s.store.removeLoginToken(user.user._id, (await identityOf(user)).hashedToken);
+    for (const user of revoked) await s.store.removeLoginToken(user.user.id, (await identityOf(user)).hashedToken);
     await s.timers.advanceAsync(LIMITS.revalidateMs);
     expect(sinks.flatMap((sink, index) => (sink.closed ? [index] : []))).toEqual([0, 260, 299]);
     expect(streams.count).toBe(297);
@@ -173,11 +173,11 @@ describe('PresenceStreams (fake clock)', () => {
   it('removes a stream when its connection ends: its place and its device\'s connection are given back', async () => {
     const ann = await s.seedUser();
     const opened = await Promise.all([open(ann), open(ann), open(ann)]);
-    expect(() => streams.admits(ann.user._id)).toThrow(TooManyStreamsError);
+    expect(() => streams.admits(ann.user.id)).toThrow(TooManyStreamsError);
     opened[1].stop();
     opened[1].stop();
     expect(streams.count).toBe(2);
-    expect(() => streams.admits(ann.user._id)).not.toThrow();
+    expect(() => streams.admits(ann.user.id)).not.toThrow();
     expect(connections.closed).toEqual(['connection-2']);
     expect(opened[1].sink.closed).toBe(false);
   });

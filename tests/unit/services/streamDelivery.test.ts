@@ -26,7 +26,7 @@ class RecordingSink implements StreamSink {
 let revision = 0;
 function readingOf(userId: string, status: PresenceReading['status'], clock: FakeClock): PresenceReading {
   revision += 1;
-  return { user: userRecord({ _id: userId, statusText: `r${revision}`, presenceChangedAt: clock.now(), status }), status };
+  return { user: userRecord({ id: userId, statusText: `r${revision}`, presenceChangedAt: clock.now(), status }), status };
 }
 
 const OPTIONS = { maxWindowMs: 500, busyShare: 0.5, sliceMs: 20 };
@@ -62,7 +62,7 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     });
   }
 
-  const usersOf = (event: StreamEvent) => event.readings.map((reading) => `${reading.user._id}:${reading.status}:${reading.user.statusText}`);
+  const usersOf = (event: StreamEvent) => event.readings.map((reading) => `${reading.user.id}:${reading.status}:${reading.user.statusText}`);
 
   it('at rest writes each change at once, one event per watcher, with a window of 0', () => {
     const [a, b] = watchers(2, ['u1', 'u2']);
