@@ -149,13 +149,14 @@ export class PresenceFeed {
     const startMs = this.clock.now().getTime();
     const sinceMs = (this.lastReadStartMs ?? startMs) - this.store.lateWriteWindowMs;
     const start = new Date(startMs);
-    if (this.recordExternalWrites !== undefined) await this.recordExternalWrites(new Date(sinceMs));
+    const since = new Date(sinceMs);
+    if (this.recordExternalWrites !== undefined) await this.recordExternalWrites(since);
     // A removed user's last change is his going (removedUserRecord).
-    const [changedUsers, removed] = await Promise.all([this.store.findUsersChangedSince(new Date(sinceMs), start), this.store.findUsersRemovedSince(new Date(sinceMs))]);
+    const [changedUsers, removed] = await Promise.all([this.store.findUsersChangedSince(since, start), this.store.findUsersRemovedSince(since)]);
     const candidates = withRemovals(changedUsers, removed);
     const changed: UserRecord[] = [];
     for (const user of candidates) {
-      const stamp = changeSince(user, new Date(sinceMs), start);
+      const stamp = changeSince(user, since, start);
       if (stamp === null || this.seenStamps.get(user.id) === stamp) continue;
       this.seenStamps.set(user.id, stamp);
       if (stamp === expiryChangeAt(user, start)) this.observer.expirySeen();
