@@ -128,6 +128,29 @@ describeEachStore('ConnectionStore contract', (kind) => {
     });
   });
 
+  describe('setLease', () => {
+    it("moves one connection's lease, later or earlier, and nothing else: not its other fields, other connections or the user's presence", async () => {
+      await createUsers({ id: 'u1', presenceExpiresAt: after(10_000) });
+      const renewed = connection('c1', 'u1', { hashedToken: 'phone', kind: 'declaration', expiresAt: after(10_000) });
+      const other = connection('c2', 'u1', { hashedToken: 'phone', expiresAt: after(10_000) });
+      await put(renewed, other);
+      await store.setLease('c1', after(20_000));
+      expect(await connectionsOf(store, 'u1')).toStrictEqual([{ ...renewed, expiresAt: after(20_000) }, other]);
+      expect(await presenceExpiryOf('u1')).toEqual(after(10_000));
+      // The lease index holds the new end.
+      await store.setLease('c1', after(-1));
+      expect(await store.expiredConnections(after(0), 10)).toStrictEqual([{ ...renewed, expiresAt: after(-1) }]);
+    });
+
+    it('leaves a connection removed meanwhile removed', async () => {
+      await createUsers({ id: 'u1' });
+      await put(connection('c1', 'u1', { kind: 'declaration' }));
+      await store.removeConnections({ ids: ['c1'] });
+      await store.setLease('c1', after(20_000));
+      expect(await store.connectionsOfUser('u1')).toStrictEqual([]);
+    });
+  });
+
   describe('removeConnections', () => {
     // u1: two devices (phone: a stream on instance-a and a heartbeat; laptop: a stream on instance-b, lapsed, and a
     // declaration); u2: a stream on instance-a whose client heartbeats, and a heartbeat.

@@ -60,11 +60,16 @@ const EVERY_CALL: Record<Exclude<StoreMethod, 'ping' | 'close'>, (store: Store) 
       presenceSeen: { status: 'online', statusText: '', statusDefault: 'online', statusConnection: 'online' },
     });
   },
+  renewPresence: async (store) => {
+    const user = (await store.findUserById('b')) as UserRecord;
+    return store.renewPresence('b', versionOf(user), { presenceExpiresAt: at(70), lastSeenAt: at(5), updatedAt: at(5) });
+  },
   recordRocketChatChanges: async (store) => {
     const user = (await store.findUserById('b')) as UserRecord;
     return store.recordRocketChatChanges([{ userId: 'b', expected: versionOf(user), record: { presenceChangedAt: at(5), presenceSeen: rocketChatPresenceOf(user) } }]);
   },
   putConnection: (store) => store.putConnection({ id: 'c1', userId: 'b', hashedToken: 'b-token-1', kind: 'heartbeat', state: 'online', instanceId: null, clientRenewed: true, expiresAt: at(60), createdAt: at(0) }),
+  setLease: (store) => store.setLease('c1', at(80)),
   connectionsOfUser: (store) => store.connectionsOfUser('b'),
   connectionsOfUsers: (store) => store.connectionsOfUsers(['a', 'b']),
   connectionsOfToken: (store) => store.connectionsOfToken('b-token-1'),
@@ -127,5 +132,13 @@ if (uri !== undefined) describe('MongoStore commands', () => {
     const login = await store.findUserByLogin('User.b');
     expect(login?.credentials?.loginTokens?.map((token) => token.hashedToken)).toEqual(['b-pat', 'b-token-3']);
     expect(login?.lastLogin).toEqual(at(9));
+  });
+
+  it("renews a presence, and a connection's lease, each in one command", async () => {
+    const user = (await store.findUserById('a')) as UserRecord;
+    sent = [];
+    await store.renewPresence('a', versionOf(user), { presenceExpiresAt: at(75), lastSeenAt: at(10), updatedAt: at(10) });
+    await store.setLease('c-none', at(75));
+    expect(sent.map((command) => Object.keys(command)[0])).toEqual(['findAndModify', 'update']);
   });
 });

@@ -143,6 +143,34 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await store.findUserById(user.id)).toMatchObject(expected);
     });
 
+    it('renews a presence: its expiry, last seen and updatedAt move with the revision, every other field stays, and the expiry is found where it now is', async () => {
+      await created(everyFieldUser('renewed'));
+      const read = (await store.findUserById('renewed')) as UserRecord;
+      const renewal = { presenceExpiresAt: at(1800), lastSeenAt: at(5), updatedAt: at(5) };
+      const expected = { ...read, ...renewal, presenceRevision: read.presenceRevision + 1 };
+      expect(await store.renewPresence('renewed', versionOf(read), renewal)).toEqual(expected);
+      expect(await store.findUserById('renewed')).toEqual(expected);
+      // Present past its old end (at(900)), and that end is no longer a change.
+      expect((await store.findPresentCandidates(at(1000), PRESENT_STATUSES)).map((user) => user.id)).toEqual(['renewed']);
+      expect(await store.findUsersChangedSince(at(850), at(1000))).toEqual([]);
+      // Renewed to no expiry: found among the present without one.
+      const unending = { presenceExpiresAt: null, lastSeenAt: null, updatedAt: at(6) };
+      expect(await store.renewPresence('renewed', versionOf(expected), unending)).toEqual({ ...expected, ...unending, presenceRevision: read.presenceRevision + 2 });
+      expect((await store.findPresentCandidates(at(2000), PRESENT_STATUSES)).map((user) => user.id)).toEqual(['renewed']);
+    });
+
+    it('refuses a renewal made from a stale read, from other Rocket.Chat fields, or for an unknown user, changing nothing', async () => {
+      const [user] = await created(userRecord());
+      const read = (await store.findUserById(user.id)) as UserRecord;
+      const renewal = { presenceExpiresAt: at(1800), lastSeenAt: at(5), updatedAt: at(5) };
+      const written = await write(user.id, at(900), at(1), { statusText: 'first' });
+      expect(await store.renewPresence(user.id, versionOf(read), renewal)).toBeNull();
+      const otherRocketChat = { ...versionOf(written as UserRecord), rocketChat: { ...rocketChatPresenceOf(written as UserRecord), statusConnection: 'away' } };
+      expect(await store.renewPresence(user.id, otherRocketChat, renewal)).toBeNull();
+      expect(await store.renewPresence('nobody', versionOf(written as UserRecord), renewal)).toBeNull();
+      expect(await store.findUserById(user.id)).toEqual(written);
+    });
+
     it('refuses a write made from a stale read, and one for an unknown user, changing nothing', async () => {
       const [user] = await created(userRecord());
       const read = (await store.findUserById(user.id)) as UserRecord;

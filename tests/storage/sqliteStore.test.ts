@@ -150,11 +150,13 @@ describe('SqliteStore, the embedded store', () => {
       updateAccount: async (store) => store.updateAccount('a', versionOfUser((await store.findUserById('a')) as UserRecord), { name: 'Renamed', presenceChangedAt: at(5), updatedAt: at(5) }),
       removeUser: (store) => store.removeUser({ userId: 'a', username: 'User.a', name: 'Name a', utcOffset: 0, removedAt: at(5), forgetAt: at(600) }),
       writePresence: async (store) => store.writePresence('a', versionOfUser((await store.findUserById('a')) as UserRecord), presence('written', 5)),
+      renewPresence: async (store) => store.renewPresence('a', versionOfUser((await store.findUserById('a')) as UserRecord), { presenceExpiresAt: at(950), lastSeenAt: at(5), updatedAt: at(5) }),
       recordRocketChatChanges: async (store) => {
         const user = (await store.findUserById('a')) as UserRecord;
         return store.recordRocketChatChanges([{ userId: 'a', expected: versionOfUser(user), record: { presenceChangedAt: at(5), presenceSeen: rocketChatPresenceOf(user) } }]);
       },
       putConnection: (store) => store.putConnection({ ...CONNECTION, id: 'c2' }),
+      setLease: (store) => store.setLease('c1', at(90)),
       removeConnections: (store) => store.removeConnections({ ids: ['c1'] }),
       renewConnections: (store) => store.renewConnections({ ids: ['c1'] }, at(1000), at(5)),
       renewInstance: (store) => store.renewInstance('i1', at(30)),
@@ -185,6 +187,16 @@ describe('SqliteStore, the embedded store', () => {
       await write(store);
       const seen = { a: await everyFinder('a'), n: await everyFinder('n') };
       expect(seen).toStrictEqual({ a: await fromTheFile('a'), n: await everyFinder('n') });
+    });
+
+    it('are what the file holds after a renewal of a user not kept (read back, not made from the kept record)', async () => {
+      await store.createUser(everyFieldUser('a'));
+      await reopen();
+      const renewed = await store.renewPresence('a', versionOfUser(withoutCredentials(everyFieldUser('a'))), { presenceExpiresAt: at(950), lastSeenAt: at(5), updatedAt: at(5) });
+      expect(renewed).toStrictEqual({ ...withoutCredentials(everyFieldUser('a')), presenceExpiresAt: at(950), lastSeenAt: at(5), updatedAt: at(5), presenceRevision: 8 });
+      const seen = await everyFinder('a');
+      expect(seen.byId).toStrictEqual(renewed);
+      expect(seen).toStrictEqual(await fromTheFile('a'));
     });
 
     it('keep at most their cap, and a user let go is read again, whole', async () => {

@@ -47,6 +47,11 @@ export type RemovalSelection = { ids: readonly string[] } | { hashedToken: strin
 export interface ConnectionStore {
   /** Adds a connection, or replaces the one with its id. */
   putConnection(connection: ConnectionRecord): Promise<void>;
+  /**
+   * Moves one connection's lease to `expiresAt`, the rest of it as it is (isLeaseRenewal): a running declaration
+   * renewed. A connection removed meanwhile stays removed.
+   */
+  setLease(connectionId: string, expiresAt: Date): Promise<void>;
   /** A user's connections, live or not. */
   connectionsOfUser(userId: string): Promise<ConnectionRecord[]>;
   /** The connections of any of these users, live or not, in one query (none asked for: none). */

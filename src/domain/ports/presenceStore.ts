@@ -1,4 +1,4 @@
-import type { PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from './records';
+import type { PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from './records';
 
 /**
  * Presence and its change log. A user's presence is the fields of his record that PresenceWrite sets, computed by
@@ -52,6 +52,11 @@ export interface PresenceStore {
    * user, or null when no user with that id is at that version (unknown, or written by someone else since).
    */
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null>;
+  /**
+   * writePresence of a renewal (presenceRenewalOf): on the same terms, but only its fields are written, so the
+   * write costs what they cost (on SQLite, the row and the presence expiry index, not every index of the presence).
+   */
+  renewPresence(userId: string, expected: PresenceVersion, renewal: PresenceRenewal): Promise<UserRecord | null>;
   /**
    * Records presences Rocket.Chat wrote (each: its stamp, the fields seen, no expiry and no pnut string of this
    * service's), each on the same terms as writePresence (it lands only on the user at `expected`), all in one round

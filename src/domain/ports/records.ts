@@ -113,6 +113,16 @@ export interface PresenceWrite extends PresenceUpdate {
 }
 
 /**
+ * A presence write that moves nothing but when the presence ends and `last_seen_at` (presenceRenewalOf): the rest of
+ * the record stays as it is.
+ */
+export interface PresenceRenewal {
+  presenceExpiresAt: Date | null;
+  lastSeenAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
  * What a write is decided from, and may only land on: this service's revision of the presence, and Rocket.Chat's
  * presence fields (Rocket.Chat does not count revisions; a write of its in between changes these instead).
  */

@@ -2,7 +2,7 @@ import { newRandomId } from './credentials';
 import type { UserDirectory } from '../ports/accountStore';
 import type { ConnectionStore } from '../ports/connections';
 import type { PresenceStore } from '../ports/presenceStore';
-import type { PresenceReading, PresenceUpdate, Status, UserRecord } from '../ports/records';
+import type { PresenceReading, PresenceUpdate, PresenceWrite, Status, UserRecord } from '../ports/records';
 import type { ConnectionRecord } from '../ports/connections';
 import { chosenStatusOf, declarationEnd, isLive, isSamePresenceRenewed, presenceOfConnections, timedStatusEnded, withConnectionPut, type DeclarationSetBy } from '../rules/connections';
 import { withRemovals } from '../rules/accountAdministration';
@@ -17,6 +17,7 @@ import { formatCursor, planChangesSince, type DeltaWindow, type PresenceQueryPla
 import type { FeedJoin, FeedListener, PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import { recordedValueOf, rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
+import { isLeaseRenewal, presenceRenewalOf } from '../rules/renewals';
 
 export interface PresenceOptions extends DeltaWindow {
   /** How long a declaration lasts unless renewed (pnut: 15 minutes). */
@@ -34,6 +35,12 @@ interface ChosenPresence {
   statusText: string;
   presenceText: string | null;
   showsHimself: boolean;
+}
+
+/** A device's declaration to put with a presence write, and the one running before (undefined: a new one). */
+interface Declaration {
+  connection: ConnectionRecord;
+  running: ConnectionRecord | undefined;
 }
 
 /** The present users, and the time up to which they hold every change (a cursor: see rules/cursors.ts). */
@@ -337,7 +344,7 @@ export class PresenceService {
    * still running is renewed. The same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens
    * a lease the client chose (declarationEnd).
    */
-  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<ConnectionRecord | undefined> {
+  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<Declaration | undefined> {
     const now = this.clock.now();
     const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
     if (own.some((connection) => connection.kind !== 'declaration')) return undefined;
@@ -347,7 +354,7 @@ export class PresenceService {
     const user = running !== undefined && setBy === 'renewal' ? await this.store.findUserById(identity.userId) : null;
     const samePresenceRenewed = user !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(user, now));
     const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, samePresenceRenewed);
-    return {
+    const connection: ConnectionRecord = {
       id: running?.id ?? newRandomId(),
       userId: identity.userId,
       hashedToken: identity.hashedToken,
@@ -358,6 +365,7 @@ export class PresenceService {
       expiresAt,
       createdAt: running?.createdAt ?? now,
     };
+    return { connection, running };
   }
 
   read(user: UserRecord, now: Date): PresenceReading {
@@ -375,10 +383,13 @@ export class PresenceService {
   /**
    * Puts `declaration` (when given) and writes the presence its connections then make, both asked for in the same
    * turn, so the embedded store commits them together (one commit for a heartbeat, not two); resolves once both are.
+   * A running declaration renewed is written as its lease alone.
    */
-  private async write(userId: string, declaration: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+  private async write(userId: string, declaration: Declaration | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
     if (declaration === undefined) return this.writePresence(userId, undefined, decide);
-    const [written] = await Promise.all([this.writePresence(userId, declaration, decide), this.store.putConnection(declaration)]);
+    const { connection, running } = declaration;
+    const put = isLeaseRenewal(running, connection) ? this.store.setLease(connection.id, connection.expiresAt) : this.store.putConnection(connection);
+    const [written] = await Promise.all([this.writePresence(userId, connection, decide), put]);
     return written;
   }
 
@@ -386,7 +397,8 @@ export class PresenceService {
    * Reads the user and his connections (with `putting`, a connection being put meanwhile, in place of what was
    * read of it), decides the update from what was read, and writes it with its change stamp in one atomic write
    * that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads again and
-   * decides again. A write that would change nothing is not made.
+   * decides again. A write that would change nothing is not made; one that only renews (presenceRenewalOf) writes
+   * just what it moves.
    */
   private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
@@ -411,11 +423,10 @@ export class PresenceService {
       const presenceSeen = rocketChatPresenceOf({ ...current, ...update, statusDefault: update.statusDefault ?? current.statusDefault });
       const after = { ...current, ...update, presenceSeen };
       const visible = isVisibleChange(current, after, now);
-      const written = await this.store.writePresence(
-        userId,
-        { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) },
-        { ...update, presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now },
-      );
+      const expected = { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) };
+      const full: PresenceWrite = { ...update, presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now };
+      const renewal = presenceRenewalOf(current, full);
+      const written = renewal === null ? await this.store.writePresence(userId, expected, full) : await this.store.renewPresence(userId, expected, renewal);
       if (written !== null) {
         if (visible) {
           this.observer.changeRecorded();

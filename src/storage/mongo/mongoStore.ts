@@ -2,7 +2,7 @@ import mongoose, { type Connection, type InsertManyOptions, type Model } from 'm
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import {
   LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
@@ -363,6 +363,11 @@ export class MongoStore implements Store {
     return this.updateAtVersion(userId, expected, set, statusExpiresAt === null ? ['statusExpiresAt'] : []);
   }
 
+  async renewPresence(userId: string, expected: PresenceVersion, renewal: PresenceRenewal): Promise<UserRecord | null> {
+    const { updatedAt, ...presence } = renewal;
+    return this.updateAtVersion(userId, expected, { ...presence, [UPDATED_AT_PATH]: updatedAt });
+  }
+
   async recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
     if (changes.length === 0) return 0;
     // One command for all: unordered, so a record that matches nothing (another instance recorded it first) stops
@@ -426,6 +431,10 @@ export class MongoStore implements Store {
     const { id, ...fields } = connection;
     // A plain equality (the id is this service's, never a client's): an upsert takes the new document's _id from it.
     await this.connections.replaceOne({ _id: id }, fields, { upsert: true, maxTimeMS: this.maxTimeMs });
+  }
+
+  async setLease(connectionId: string, expiresAt: Date): Promise<void> {
+    await this.connections.updateOne({ _id: { $eq: connectionId } }, { $set: { expiresAt } }, { maxTimeMS: this.maxTimeMs });
   }
 
   async connectionsOfUser(userId: string): Promise<ConnectionRecord[]> {

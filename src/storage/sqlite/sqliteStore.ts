@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, Credentials, StreamTicket, LoginToken, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, Credentials, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
 import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
@@ -342,6 +342,19 @@ export class SqliteStore implements Store {
     }) as UserRow | undefined));
   }
 
+  renewPresence(userId: string, expected: PresenceVersion, renewal: PresenceRenewal): Promise<UserRecord | null> {
+    return this.writeUsers('committed', 'one', () => {
+      const presence_expires_at = renewal.presenceExpiresAt?.getTime() ?? null;
+      const last_seen_at = renewal.lastSeenAt?.getTime() ?? null;
+      const updated_at = renewal.updatedAt.getTime();
+      if (this.statements.renewPresence.run({ ...versionParams(userId, expected), presence_expires_at, last_seen_at, updated_at }).changes === 0) return { result: null };
+      // The kept record is the row as it was (CommittedRecords): the renewed one is made from it, not read back.
+      const kept = this.committed.get(userId);
+      if (kept === undefined) return writtenOrNull(this.statements.userById.get(userId) as UserRow | undefined);
+      return written({ ...kept, presenceExpiresAt: renewal.presenceExpiresAt, lastSeenAt: renewal.lastSeenAt, updatedAt: renewal.updatedAt, presenceRevision: kept.presenceRevision + 1 });
+    });
+  }
+
   recordRocketChatChanges(changes: readonly RocketChatChange[]): Promise<number> {
     // One that matches nothing changes nothing, and the others land; a failure undoes them all (their savepoint).
     return this.writeUsers('committed', 'several', () => {
@@ -405,6 +418,12 @@ export class SqliteStore implements Store {
         expires_at: connection.expiresAt.getTime(),
         created_at: connection.createdAt.getTime(),
       });
+    });
+  }
+
+  setLease(connectionId: string, expiresAt: Date): Promise<void> {
+    return this.writeOthers('committed', 'one', () => {
+      this.statements.setLease.run(expiresAt.getTime(), connectionId);
     });
   }
 
@@ -565,6 +584,8 @@ export const STATEMENTS = {
       presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, presence_changed_at = @presence_changed_at,
       presence_seen = @presence_seen, updated_at = @updated_at, presence_revision = presence_revision + 1
     WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
+  renewPresence: `UPDATE users SET presence_expires_at = @presence_expires_at, last_seen_at = @last_seen_at, updated_at = @updated_at,
+      presence_revision = presence_revision + 1 WHERE ${AT_VERSION}`,
   recordRocketChatChange: `UPDATE users SET presence_changed_at = @presence_changed_at, presence_seen = @presence_seen,
       presence_expires_at = NULL, presence_text = NULL, presence_revision = presence_revision + 1
     WHERE ${AT_VERSION} RETURNING ${USER_COLUMNS}`,
@@ -579,6 +600,7 @@ export const STATEMENTS = {
   forgetAttempt: 'UPDATE login_attempts SET count = max(0, count - 1) WHERE key = ? AND reset_at > ?',
   putConnection: `INSERT OR REPLACE INTO connections (${CONNECTION_COLUMNS})
     VALUES (@id, @user_id, @hashed_token, @kind, @state, @instance_id, @client_renewed, @expires_at, @created_at)`,
+  setLease: 'UPDATE connections SET expires_at = ? WHERE id = ?',
   connectionsOfUser: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE user_id = ?`,
   connectionsOfUsers: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE user_id IN (SELECT value FROM json_each(?))`,
   connectionsOfToken: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE hashed_token = ?`,

@@ -7,8 +7,8 @@ export type StoreOperation = Exclude<keyof Store, 'lateWriteWindowMs' | 'externa
 const OPERATIONS: readonly StoreOperation[] = [
   'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findUsersByHashedTokens',
   'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences', 'createUser',
-  'addLoginToken', 'removeLoginToken', 'writePresence', 'recordRocketChatChanges', 'saveStreamTicket', 'takeStreamTicket',
-  'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken', 'removeConnections',
+  'addLoginToken', 'removeLoginToken', 'writePresence', 'renewPresence', 'recordRocketChatChanges', 'saveStreamTicket', 'takeStreamTicket',
+  'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'setLease', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken', 'removeConnections',
   'renewConnections', 'expiredConnections', 'renewInstance', 'deadInstances', 'removeInstance', 'findTimedStatusesEndedBy',
   'removeLoginTokens', 'listUsers', 'countActiveAdmins', 'updateAccount', 'removeUser', 'findUsersRemovedSince',
 ];
