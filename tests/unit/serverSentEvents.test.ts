@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { presenceEventText, ServerSentEvents } from '../../src/http/stream/serverSentEvents';
 import type { PresenceReading } from '../../src/domain/ports/records';
@@ -148,6 +149,27 @@ describe('ServerSentEvents', () => {
     // Cut off once what follows the snapshot passes 2000 bytes: about 2000 / 150 events, however big the snapshot.
     expect(res.destroyed).toBe(true);
     expect(sent).toBe(changesUntilPast(2000));
+  });
+
+  it('keeps up until its socket waits for \'drain\' (more unread than the high-water mark), then says so once it has drained', () => {
+    const { res, socket } = unreadResponse();
+    const drained = new EventEmitter();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 2500, maxBufferedBytes: 1 << 20 });
+    // Before the stream has begun there is nothing to wait for.
+    expect(sink.keepsUp()).toBe(true);
+    Object.assign(socket, { writableNeedDrain: false, once: (name: string, then: () => void) => drained.once(name, then) });
+    sink.send(change(1));
+    expect(sink.keepsUp()).toBe(true);
+    (socket as unknown as { writableNeedDrain: boolean }).writableNeedDrain = true;
+    expect(sink.keepsUp()).toBe(false);
+    let keptUp = 0;
+    sink.onceKeptUp(() => (keptUp += 1));
+    expect(keptUp).toBe(0);
+    (socket as unknown as { writableNeedDrain: boolean }).writableNeedDrain = false;
+    drained.emit('drain');
+    drained.emit('drain');
+    expect(keptUp).toBe(1);
+    expect(sink.keepsUp()).toBe(true);
   });
 
   it('renders an event once however many streams it goes to, and a snapshot as one shared buffer', () => {

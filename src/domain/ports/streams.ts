@@ -17,4 +17,12 @@ export interface StreamSink {
   keepAlive(): void;
   /** Ends the stream from the server's side; the client reconnects (with its last event id) when it wants. */
   close(): void;
+  /**
+   * Whether the client keeps up: false while what was written to it waits in the process for it to read. Such a
+   * stream's changes merge into one event (StreamDelivery) until it has read the rest, so a slow reader costs a
+   * pending reading per watched user, not a buffer per change.
+   */
+  keepsUp(): boolean;
+  /** Calls `then` once, when the client has read what waited for it (after keepsUp() said false). */
+  onceKeptUp(then: () => void): void;
 }

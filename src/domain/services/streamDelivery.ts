@@ -72,6 +72,8 @@ export class StreamDelivery {
   private everyonePending = new Map<string, Waiting>();
   /** Streams with `ids` whose changes wait for the next round. */
   private readonly waiting = new Set<Delivered>();
+  /** Streams with `ids` whose changes wait for their client to read what it was sent (StreamSink.keepsUp). */
+  private readonly behind = new Set<Delivered>();
   /** The cursor of the latest batch: every change before it has been handed to the streams' pending events. */
   private cursor = '';
   private windowMs = 0;
@@ -91,7 +93,7 @@ export class StreamDelivery {
   get backlog(): number {
     const sharedWaiting = this.everyonePending.size > 0 ? this.everyone.size : 0;
     const inRound = this.round === undefined ? 0 : this.round.queue.length - this.round.next;
-    return this.waiting.size + sharedWaiting + inRound;
+    return this.waiting.size + this.behind.size + sharedWaiting + inRound;
   }
 
   get window(): number {
@@ -125,6 +127,7 @@ export class StreamDelivery {
     stream.removed = true;
     stream.pending = undefined;
     this.waiting.delete(stream);
+    this.behind.delete(stream);
     if (stream.ids === undefined) {
       this.everyone.delete(stream);
       return;
@@ -152,7 +155,8 @@ export class StreamDelivery {
       const watchers = this.watching.get(userId);
       if (watchers === undefined) continue;
       for (const stream of watchers.streams) {
-        // A stream with changes waiting is already queued (for the next round, or in this one's queue still).
+        // A stream with changes waiting is already queued (for the next round, or in this one's queue still), or
+        // waits for its reader.
         if (stream.pending === undefined) {
           stream.pending = [reading];
           this.waiting.add(stream);
@@ -175,6 +179,7 @@ export class StreamDelivery {
     this.cooling = undefined;
     this.round = undefined;
     this.waiting.clear();
+    this.behind.clear();
     this.everyonePending = new Map();
     this.watching.clear();
     this.everyone.clear();
@@ -233,6 +238,10 @@ export class StreamDelivery {
   private writeTo(stream: Delivered, round: Round): void {
     let event: StreamEvent | undefined;
     if (stream.ids !== undefined) {
+      if (!stream.sink.keepsUp()) {
+        this.waitForReader(stream);
+        return;
+      }
       const readings = stream.pending as PresenceReading[];
       stream.pending = undefined;
       // Most events hold one change, the same for all its watchers: one event object, rendered once, for all.
@@ -257,6 +266,21 @@ export class StreamDelivery {
     if (event === undefined) return;
     stream.sink.send(event);
     for (const reading of event.readings) round.written.add(reading);
+  }
+
+  /**
+   * A stream whose client has not read what it was sent keeps its changes pending (each user's latest, merged as
+   * they come: deliver() sees it has some) and goes back into the rounds once the client has read the rest.
+   */
+  private waitForReader(stream: Delivered): void {
+    if (this.behind.has(stream)) return;
+    this.behind.add(stream);
+    stream.sink.onceKeptUp(() => {
+      // Removed, or stopped, meanwhile: nothing to write.
+      if (!this.behind.delete(stream) || stream.pending === undefined) return;
+      this.waiting.add(stream);
+      this.schedule();
+    });
   }
 
   private finishRound(round: Round): void {

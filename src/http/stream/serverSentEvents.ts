@@ -112,6 +112,16 @@ export class ServerSentEvents implements StreamSink {
     this.writtenSinceKeepAlive = false;
   }
 
+  keepsUp(): boolean {
+    const socket = this.socket;
+    // writableNeedDrain: a write found more waiting than the socket's high-water mark, and 'drain' will follow.
+    return socket === null || socket === undefined || socket.destroyed || !socket.writableNeedDrain;
+  }
+
+  onceKeptUp(then: () => void): void {
+    this.socket?.once('drain', then);
+  }
+
   close(): void {
     // The connection goes too, once the end is written: an EventSource never reuses it, and a shutdown need not
     // wait for it to time out as an idle keep-alive connection.

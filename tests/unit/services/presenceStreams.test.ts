@@ -32,6 +32,12 @@ class RecordingSink implements StreamSink {
     this.closed = true;
   }
 
+  keepsUp(): boolean {
+    return true;
+  }
+
+  onceKeptUp(): void {}
+
   /** Each event as `full` and the `user:status` of its readings, in order. */
   get seen(): string[][] {
     return this.events.map((event) => [event.full ? 'full' : 'changes', ...event.readings.map((reading) => `${reading.user.username}:${reading.status}`)]);

@@ -10,6 +10,9 @@ import { userRecord } from '../../support/testApp';
 class RecordingSink implements StreamSink {
   readonly events: StreamEvent[] = [];
   costMs = 0;
+  /** false: its client has not read what it was sent (the socket waits for 'drain'). */
+  keepingUp = true;
+  private keptUp: (() => void)[] = [];
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -21,6 +24,26 @@ class RecordingSink implements StreamSink {
   keepAlive(): void {}
 
   close(): void {}
+
+  keepsUp(): boolean {
+    return this.keepingUp;
+  }
+
+  onceKeptUp(then: () => void): void {
+    this.keptUp.push(then);
+  }
+
+  /** The client has read everything: as the socket's 'drain'. */
+  drain(): void {
+    this.keepingUp = true;
+    const waiting = this.keptUp;
+    this.keptUp = [];
+    for (const then of waiting) then();
+  }
+
+  get drainListeners(): number {
+    return this.keptUp.length;
+  }
 }
 
 let revision = 0;
@@ -185,6 +208,52 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     later.runDue();
     expect(sinks[0].events).toHaveLength(2);
     expect(sinks.map((sink) => sink.events.at(-1)?.readings[0] === again)).toEqual(Array(320).fill(true));
+  });
+
+  it('holds the changes of a stream whose client has not read what it was sent, merged per user, and writes them as one event once it has', () => {
+    const [slow, quick] = watchers(2, ['u1', 'u2']);
+    slow.keepingUp = false;
+    const first = readingOf('u1', 'away', clock);
+    delivery.deliver(1, 'c-1', [first]);
+    later.runDue();
+    expect(quick.events.map(usersOf)).toEqual([[`u1:away:${first.user.statusText}`]]);
+    expect(slow.events).toEqual([]);
+    expect(delivery.backlog).toBe(1);
+
+    // More changes while it is behind: u1 twice, u2 once. It is asked to wait for its reader once, not per change.
+    const u2 = readingOf('u2', 'busy', clock);
+    const u1 = readingOf('u1', 'online', clock);
+    delivery.deliver(2, 'c-2', [u2]);
+    later.runDue();
+    delivery.deliver(3, 'c-3', [u1]);
+    later.runDue();
+    expect(quick.events).toHaveLength(3);
+    expect(slow.events).toEqual([]);
+    expect(slow.drainListeners).toBe(1);
+    expect(later.pending).toBe(0);
+
+    slow.drain();
+    expect(slow.events).toEqual([]);
+    later.runDue();
+    expect(slow.events).toHaveLength(1);
+    expect(slow.events[0].cursor).toBe('c-3');
+    expect(usersOf(slow.events[0]).sort()).toEqual([`u1:online:${u1.user.statusText}`, `u2:busy:${u2.user.statusText}`]);
+    expect(delivery.backlog).toBe(0);
+  });
+
+  it('forgets a stream that closes while its client is behind: its reader catching up later writes nothing', () => {
+    const slow = new RecordingSink(clock);
+    const stream = delivery.add(slow, ['u1'], 0);
+    slow.keepingUp = false;
+    delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
+    later.runDue();
+    expect(delivery.backlog).toBe(1);
+    delivery.remove(stream);
+    expect(delivery.backlog).toBe(0);
+    slow.drain();
+    later.runDue();
+    expect(slow.events).toEqual([]);
+    expect(later.pending).toBe(0);
   });
 
   it('gives the streams without ids one shared event per round, and a stream that joined meanwhile only what is newer than its snapshot', () => {
