@@ -62,8 +62,15 @@ function invoke(handler: RequestHandler, req: Request, res: Response, next: Next
   }
 }
 
+/** A route ready to run: its handlers from the observer to the 404, and the `req.route` it gives (one for all requests). */
+interface PreparedRoute {
+  match: HotRoute['match'];
+  handlers: readonly RequestHandler[];
+  route: { readonly path: string };
+}
+
 /** Runs a route's handlers in order, as the router would; a failure skips to the error handler. */
-function runRoute(lane: HotLane, route: HotRoute, handlers: readonly RequestHandler[], req: Request, res: Response): void {
+function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Request, res: Response): void {
   let index = 0;
   let failed = false;
   const next: NextFunction = (error?: unknown) => {
@@ -83,7 +90,7 @@ function runRoute(lane: HotLane, route: HotRoute, handlers: readonly RequestHand
   };
   // What the router leaves on a request it routes, and what these handlers read: the route (its template is the
   // label), the path parameters, the URL as sent and the mount path (none: these routes are on the app).
-  req.route = { path: route.template };
+  req.route = route;
   req.baseUrl = '';
   req.originalUrl = req.url;
   req.next = next;
@@ -104,13 +111,17 @@ export function addHotLane(app: Express, lane: HotLane): void {
   // Express's app function calls `app.handle` for every request: the lane takes its place, and hands the rest on.
   const handled = app as unknown as { handle: (req: Request, res: Response, callback?: NextFunction) => void };
   const generic = handled.handle.bind(app);
-  const chains = new Map(lane.routes.map((route) => [route, [lane.observe, ...route.chain, lane.notFound]]));
+  const prepared: PreparedRoute[] = lane.routes.map(({ template, match, chain }) => ({
+    match,
+    handlers: [lane.observe, ...chain, lane.notFound],
+    route: Object.freeze({ path: template }),
+  }));
   const handle = (req: Request, res: Response, callback?: NextFunction): void => {
     if (req.method === 'GET' && callback === undefined && !hasBody(req)) {
       const url = req.url;
       const queryAt = url.indexOf('?');
       const path = queryAt === -1 ? url : url.slice(0, queryAt);
-      for (const [route, handlers] of chains) {
+      for (const route of prepared) {
         const params = route.match(path);
         if (params === undefined) continue;
         req.res = res;
@@ -119,7 +130,7 @@ export function addHotLane(app: Express, lane: HotLane): void {
         Object.setPrototypeOf(res, app.response);
         if (res.locals === undefined) res.locals = Object.create(null) as Response['locals'];
         req.params = params;
-        runRoute(lane, route, handlers, req, res);
+        runRoute(lane, route, req, res);
         return;
       }
     }
