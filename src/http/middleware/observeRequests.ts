@@ -171,9 +171,9 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       const line = { req: requestSummary(req, res), res: { statusCode: status }, route, responseTime: Math.round(ms * 1000) / 1000 };
       logger[level](line, completed ? 'request completed' : 'request closed before its answer ended');
     };
-    // 'finish' once the answer is handed to the system; 'close' when the connection goes first (and after 'finish').
-    res.on('finish', () => observe(true));
-    res.on('close', () => observe(false));
+    // 'close' comes for every answer: right after 'finish' (the answer handed to the system, then writableFinished),
+    // or when the connection goes first. One listener rather than one for each event: a listener is work on every poll.
+    res.on('close', () => observe(res.writableFinished));
     next();
   };
 }
