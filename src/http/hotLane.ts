@@ -88,12 +88,11 @@ function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Reques
     index += 1;
     invoke(handler, req, res, next);
   };
-  // What the router leaves on a request it routes, and what these handlers read: the route (its template is the
-  // label), the path parameters, the URL as sent and the mount path (none: these routes are on the app).
+  // What the router leaves on a request it routes that these handlers read: the route (its template is the label)
+  // and the URL as sent (the API's wording, the logged path). Not what only routers read (`baseUrl`, `next`): each
+  // property added to a request costs on every poll (each of these was about 0.4 % of an ids poll in the profile).
   req.route = route;
-  req.baseUrl = '';
   req.originalUrl = req.url;
-  req.next = next;
   next();
 }
 
