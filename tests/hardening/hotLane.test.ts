@@ -22,7 +22,7 @@ describeEachStore('hot lane', (kind) => {
   };
 
   /** The answer without a body (hot lane) and with an empty JSON object as body (generic chain). */
-  async function bothLanes(t: TestApp, path: string, headers: Record<string, string>) {
+  async function bothLanes(t: TestApp, path: string, headers: Record<string, string | string[]>) {
     const hot = await request(t.app).get(path).set(headers);
     const generic = await request(t.app).get(path).set(headers).set('Content-Type', 'application/json').send('{}');
     return { hot: comparable(hot), generic: comparable(generic) };
@@ -30,7 +30,7 @@ describeEachStore('hot lane', (kind) => {
 
   const presence = '/api/v1/users.presence';
   const manyIds = () => `${presence}?${Array.from({ length: 501 }, (_, index) => `ids[]=user${index}`).join('&')}`;
-  const cases: [string, number, () => string, (user: SeededUser) => Record<string, string>][] = [
+  const cases: [string, number, () => string, (user: SeededUser) => Record<string, string | string[]>][] = [
     ['the full list', 200, () => presence, (user) => user.headers],
     ['a delta', 200, () => `${presence}?from=${new Date(t.clock.now().getTime() - 5_000).toISOString()}`, (user) => user.headers],
     ['ids', 200, () => `${presence}?ids[]=${other.user.id}&ids[]=${caller.user.id}`, (user) => user.headers],
@@ -59,6 +59,8 @@ describeEachStore('hot lane', (kind) => {
     ['pnut: no user id', 400, () => '/v0/users/a~b/presence', (user) => user.bearer],
     ['pnut: a user id too long', 400, () => `/v0/users/${'a'.repeat(65)}/presence`, (user) => user.bearer],
     ['pnut: no token', 401, () => `/v0/users/${other.user.id}/presence`, () => ({})],
+    ['pnut: Authorization sent twice', 401, () => `/v0/users/${other.user.id}/presence`, (user) => ({ Authorization: [user.bearer.Authorization, user.bearer.Authorization] })],
+    ['Authorization sent twice beside a valid X-Auth-Token', 401, () => presence, (user) => ({ ...user.headers, Authorization: ['Bearer a', 'Bearer b'] })],
   ];
 
   it.each(cases)('%s: the same status, headers and body on both lanes', async (_label, status, path, headers) => {
