@@ -15,7 +15,7 @@ import { readableBackMs, type DeltaWindow } from './domain/rules/cursors';
 import { authenticate, redeemTicket } from './http/middleware/authenticate';
 import { requireObjectBody } from './http/middleware/bodyShape';
 import { errorHandler, notFound } from './http/middleware/errorHandler';
-import { addHotRoute } from './http/hotLane';
+import { addHotLane, exactPath, oneParamPath } from './http/hotLane';
 import { observeRequests, rememberMountPath } from './http/middleware/observeRequests';
 import { parseQueryOnce } from './http/middleware/parseQueryOnce';
 import { parseQueryString } from './http/queryString';
@@ -191,9 +191,18 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
     ? [securityHeaders, cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] })]
     : [securityHeaders];
 
-  app.use(observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock }));
-  addHotRoute(app, '/api/v1/users.presence', [...apiHeaders, ...usersPresence]);
-  addHotRoute(app, '/v0/users/:user_id/presence', [...apiHeaders, ...userPresence]);
+  const observe = observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock });
+  const handleError = errorHandler(logger);
+  addHotLane(app, {
+    observe,
+    routes: [
+      { template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: [...apiHeaders, ...usersPresence] },
+      { template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: [...apiHeaders, ...userPresence] },
+    ],
+    notFound,
+    errorHandler: handleError,
+  });
+  app.use(observe);
   // Before the API's headers: the page sets its own, with its own Content-Security-Policy.
   app.use(presencePage());
   app.use(...apiHeaders);
@@ -205,7 +214,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   app.use('/v0', pnut);
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(handleError);
   return Object.assign(app, {
     closeStreams: () => {
       connections.stop();

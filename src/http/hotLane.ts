@@ -1,24 +1,139 @@
-import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Whether a request carries a body: Content-Length above 0, or a chunked one. */
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
-/** A GET with a body leaves the hot lane for the generic chain, where the body is checked as on any request. */
-function unlessBody(req: Request, _res: Response, next: NextFunction): void {
-  next(hasBody(req) ? 'route' : undefined);
+/** One route of the hot lane. */
+export interface HotRoute {
+  /** The route's template, as Express would name it (the metrics' and log lines' route label). */
+  template: string;
+  /**
+   * The path parameters of a path (the URL before its query) this route answers, or undefined. It takes only the
+   * spellings it can read as Express would, exactly; any other (another case, a trailing slash, percent-encoding)
+   * is left to the generic chain, which routes it to the same handlers.
+   */
+  match(path: string): Record<string, string> | undefined;
+  /** Everything the route runs after the request observer: headers, authentication, checks, the handler. */
+  chain: readonly RequestHandler[];
+}
+
+/** `/api/v1/users.presence`, only so spelled. */
+export function exactPath(template: string): HotRoute['match'] {
+  return (path) => (path === template ? {} : undefined);
+}
+
+/** What a parameter may hold here: unreserved characters only, which the router neither decodes nor cuts. */
+const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * A template with one parameter segment (`/v0/users/:user_id/presence`): the segment, when it is PLAIN_SEGMENT
+ * (no `%` to decode, no `#` the router would cut the path at), so the value is the one the router would give.
+ */
+export function oneParamPath(template: string): HotRoute['match'] {
+  const match = /^(.*\/):(\w+)(\/.*)$/.exec(template);
+  if (match === null) throw new Error(`not a template with one parameter: ${template}`);
+  const [, before, name, after] = match;
+  return (path) => {
+    if (!path.startsWith(before) || !path.endsWith(after) || path.length <= before.length + after.length) return undefined;
+    const value = path.slice(before.length, path.length - after.length);
+    return PLAIN_SEGMENT.test(value) ? { [name]: value } : undefined;
+  };
+}
+
+export interface HotLane {
+  /** Runs first on every hot request, as on every request: the request observer. */
+  observe: RequestHandler;
+  routes: readonly HotRoute[];
+  /** Past the chain's end: what the generic chain would run there (the 404). */
+  notFound: RequestHandler;
+  /** Where a failure becomes an answer, as on the generic chain. */
+  errorHandler: ErrorRequestHandler;
+}
+
+/** A promise's failure, or a throw, goes to `next`, as Express 5's router passes them on. */
+function invoke(handler: RequestHandler, req: Request, res: Response, next: NextFunction): void {
+  try {
+    const returned: unknown = handler(req, res, next);
+    if (returned instanceof Promise) returned.then(undefined, (error: unknown) => next(error ?? new Error('Rejected promise')));
+  } catch (error) {
+    next(error);
+  }
+}
+
+/** A route ready to run: its handlers from the observer to the 404, and the `req.route` it gives (one for all requests). */
+interface PreparedRoute {
+  match: HotRoute['match'];
+  handlers: readonly RequestHandler[];
+  route: { readonly path: string };
+}
+
+/** Runs a route's handlers in order, as the router would; a failure skips to the error handler. */
+function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Request, res: Response): void {
+  let index = 0;
+  let failed = false;
+  const next: NextFunction = (error?: unknown) => {
+    if (failed) return;
+    if (error !== undefined && error !== null) {
+      failed = true;
+      try {
+        lane.errorHandler(error, req, res, next);
+      } catch (handlerError) {
+        res.destroy(handlerError as Error);
+      }
+      return;
+    }
+    const handler = handlers[index];
+    index += 1;
+    invoke(handler, req, res, next);
+  };
+  // What the router leaves on a request it routes that these handlers read: the route (its template is the label)
+  // and the URL as sent (the API's wording, the logged path). Not what only routers read (`baseUrl`, `next`): each
+  // property added to a request costs on every poll (each of these was about 0.4 % of an ids poll in the profile).
+  req.route = route;
+  req.originalUrl = req.url;
+  next();
 }
 
 /**
  * The hot lane: the GETs every client repeats every few seconds (users.presence in all its forms, pnut's presence
- * of one user with `update_presence`), routed on the app ahead of what they never need: the presence page, the
- * operations routes, the body parsers and the API routers' other routes. Walking those layers was about a seventh
- * of a poll's time (docs/benchmarks.md). Mounted right after the request observer and given the API's headers
- * (security, CORS) and the route's own chain (authentication, update_presence, validation, handler), a request
- * here is answered byte for byte as on the generic path, under the same route label. The same route stays on its
- * router for a GET that carries a body: that body is parsed and refused or ignored exactly as before.
+ * of one user with `update_presence`) are answered before Express's router, which walked a dozen layers and their
+ * path matching for each (about a tenth of a poll, docs/benchmarks.md). Such a request still gets all a client can
+ * see of the generic chain: the app's request and response objects (the same prototypes, `res.locals`), the request
+ * observer (id, histogram, log line), the API's headers (security, CORS), authentication, `update_presence`, the
+ * route's checks (as plain functions that refuse exactly as its validation chains) and its handler; a failure goes
+ * to the app's error handler. Anything else takes Express's router: another method, a GET with a body (parsed and
+ * refused or ignored there), a path spelled otherwise.
  */
-export function addHotRoute(app: Express, path: string, chain: readonly RequestHandler[]): void {
-  app.get(path, unlessBody, ...chain);
+export function addHotLane(app: Express, lane: HotLane): void {
+  // Express's app function calls `app.handle` for every request: the lane takes its place, and hands the rest on.
+  const handled = app as unknown as { handle: (req: Request, res: Response, callback?: NextFunction) => void };
+  const generic = handled.handle.bind(app);
+  const prepared: PreparedRoute[] = lane.routes.map(({ template, match, chain }) => ({
+    match,
+    handlers: [lane.observe, ...chain, lane.notFound],
+    route: Object.freeze({ path: template }),
+  }));
+  const handle = (req: Request, res: Response, callback?: NextFunction): void => {
+    if (req.method === 'GET' && callback === undefined && !hasBody(req)) {
+      const url = req.url;
+      const queryAt = url.indexOf('?');
+      const path = queryAt === -1 ? url : url.slice(0, queryAt);
+      for (const route of prepared) {
+        const params = route.match(path);
+        if (params === undefined) continue;
+        req.res = res;
+        res.req = req;
+        Object.setPrototypeOf(req, app.request);
+        Object.setPrototypeOf(res, app.response);
+        if (res.locals === undefined) res.locals = Object.create(null) as Response['locals'];
+        req.params = params;
+        runRoute(lane, route, req, res);
+        return;
+      }
+    }
+    generic(req, res, callback);
+  };
+  handled.handle = handle;
 }

@@ -5,11 +5,25 @@ import type { Identity } from '../../domain/rules/accounts';
 import { bearerTokenOf } from '../../utils';
 import { TICKET_MAX } from '../validation/limits';
 
+const AUTHORIZATION = 'authorization';
+
+/**
+ * How many Authorization headers a request sent. Counted in place, every poll runs it: only the names of the right
+ * length are lowercased, and no list is made.
+ */
+function authorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index];
+    if (name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION) count += 1;
+  }
+  return count;
+}
+
 /** The login token a request carries: Rocket.Chat's X-Auth-Token, or pnut's `Authorization: Bearer`. */
 function tokenOf(req: Request): string | undefined {
   // Node keeps only the first of repeated Authorization headers; a request that sends two is not trusted.
-  const authorizations = req.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'authorization');
-  if (authorizations.length > 1) return undefined;
+  if (authorizationHeaders(req.rawHeaders) > 1) return undefined;
   const authToken = req.headers['x-auth-token'];
   if (typeof authToken === 'string' && authToken !== '') return authToken;
   return bearerTokenOf(req.headers.authorization);

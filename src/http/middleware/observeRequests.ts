@@ -123,6 +123,18 @@ export interface ObserveOptions {
  */
 export function observeRequests({ logger, metrics, slowRequestMs, clock }: ObserveOptions) {
   const refusedLines = new RefusedLineBudget(clock);
+  // The histogram's child of each label set, bound once: `observe(labels, …)` built and checked the labels again
+  // on every request. Routes are templates, methods the parser's, statuses HTTP's: a bounded set.
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const durationOf = (route: string, method: string, status: number) => {
+    const key = `${status} ${method} ${route}`;
+    let child = durations.get(key);
+    if (child === undefined) {
+      child = metrics.requestDuration.labels({ route, method, status });
+      durations.set(key, child);
+    }
+    return child;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const given = req.headers['x-request-id'];
@@ -136,7 +148,7 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       const ms = performance.now() - started;
       const status = completed || res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
       const route = routeOf(req, res);
-      metrics.requestDuration.observe({ route, method: req.method, status }, ms / 1000);
+      durationOf(route, req.method, status).observe(ms / 1000);
       const shed = res.locals.loadShed === true;
       if (shed) metrics.requestsShed.inc();
       // A stream lasts as long as its client stays, far past slowRequestMs: its end is no slow answer, and a
@@ -159,9 +171,9 @@ export function observeRequests({ logger, metrics, slowRequestMs, clock }: Obser
       const line = { req: requestSummary(req, res), res: { statusCode: status }, route, responseTime: Math.round(ms * 1000) / 1000 };
       logger[level](line, completed ? 'request completed' : 'request closed before its answer ended');
     };
-    // 'finish' once the answer is handed to the system; 'close' when the connection goes first (and after 'finish').
-    res.on('finish', () => observe(true));
-    res.on('close', () => observe(false));
+    // 'close' comes for every answer: right after 'finish' (the answer handed to the system, then writableFinished),
+    // or when the connection goes first. One listener rather than one for each event: a listener is work on every poll.
+    res.on('close', () => observe(res.writableFinished));
     next();
   };
 }

@@ -13,9 +13,7 @@ import { apiOf } from '../requests';
  * renewal: it never ends the presence sooner than an `expiration` the client chose.
  */
 export function updatePresence(presence: PresenceService, logger: Logger) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const value = req.query.update_presence;
-    if (value === undefined) return next();
+  const renew = async (req: Request, res: Response, next: NextFunction, value: unknown): Promise<void> => {
     let updated = false;
     if (typeof value === 'string') {
       try {
@@ -29,6 +27,12 @@ export function updatePresence(presence: PresenceService, logger: Logger) {
     res.locals.updatedPresence = updated;
     if (apiOf(req) === 'rocketchat') res.setHeader('X-Updated-Presence', String(updated));
     next();
+  };
+  // Not async itself: nearly every request has no update_presence, and need not make a promise to say so.
+  return (req: Request, res: Response, next: NextFunction): Promise<void> | void => {
+    const value = req.query.update_presence;
+    if (value === undefined) return next();
+    return renew(req, res, next, value);
   };
 }
 

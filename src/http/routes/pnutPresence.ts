@@ -1,11 +1,11 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { body, query } from 'express-validator';
 import { WordedRefusal } from '../responses/errorWording';
 import type { PresenceService } from '../../domain/services/presenceService';
 import { identityOf } from '../middleware/authenticate';
 import { updatedPresenceOf } from '../middleware/updatePresence';
 import { CachedPnutList, pnutSuccess } from '../responses/pnut';
-import { presenceString, rejectInvalid, userIdPathParam } from '../validation/params';
+import { checkUserIdPath, presenceString, rejectInvalid, userIdPathParam } from '../validation/params';
 import { EXPIRATION_MAX } from '../validation/limits';
 import { pnutPresenceObject } from '../views/pnutPresence';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
@@ -27,7 +27,8 @@ function paramOf(req: Request, name: string): string | undefined {
 
 /**
  * pnut's presence endpoints, on the router mounted at /v0 behind authentication; returns the chain of one user's
- * presence (the `update_presence` heartbeat's usual carrier), which the app also mounts on its hot lane.
+ * presence (the `update_presence` heartbeat's usual carrier) for the hot lane: the same, its validation chain
+ * made one plain check.
  */
 export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService): { userPresence: RequestHandler[] } {
   const renderList = renderedPerSnapshot(
@@ -38,13 +39,18 @@ export function addPnutPresenceRoutes(router: Router, auth: RequestHandler[], pr
     renderList((await presence.presentUsers()).snapshot).send(req, res);
   });
 
-  const userPresence: RequestHandler[] = [...auth, userIdPathParam, rejectInvalid, async (req: Request, res: Response) => {
+  const answerUserPresence = async (req: Request, res: Response) => {
     const userId = req.params.user_id === 'me' ? identityOf(res).userId : String(req.params.user_id);
     // A user nobody has: pnut's 404 "User not found" (the error handler words it for pnut).
     const reading = await presence.readUser(userId);
     pnutSuccess(req, res, pnutPresenceObject(reading.user, presence.now()));
-  }];
-  router.get('/users/:user_id/presence', ...userPresence);
+  };
+  router.get('/users/:user_id/presence', ...auth, userIdPathParam, rejectInvalid, answerUserPresence);
+  const checkPath = (req: Request, _res: Response, next: NextFunction) => {
+    checkUserIdPath(req);
+    next();
+  };
+  const userPresence: RequestHandler[] = [...auth, checkPath, answerUserPresence];
 
   router.put(
     '/users/:user_id/presence',
