@@ -115,7 +115,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     streamWindow: new Gauge({ name: 'presence_stream_coalesce_window_seconds', help: 'How long stream deliveries wait to coalesce now (0 at rest)', registers }),
-    streamBacklog: new Gauge({ name: 'presence_stream_backlog_events', help: 'Stream events waiting for the next round of deliveries', registers }),
+    streamBacklog: new Gauge({ name: 'presence_stream_backlog_events', help: 'Stream events waiting to be written: for the next round of deliveries, or for a client that is behind to read', registers }),
     readPresentUsersFrom(source: PresentUsersSource): void {
       presentUsers = source;
     },

@@ -172,6 +172,33 @@ describe('ServerSentEvents', () => {
     expect(sink.keepsUp()).toBe(true);
   });
 
+  it('cuts off, at a keep-alive call, a client that is behind and has read nothing since the call before the previous one', () => {
+    const { res, socket } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    Object.assign(socket, { writableNeedDrain: true });
+    sink.send(change(1));
+    sink.keepAlive();
+    sink.keepAlive();
+    expect(res.destroyed).toBe(false);
+    sink.keepAlive();
+    expect(res.destroyed).toBe(true);
+  });
+
+  it('keeps a client that reads, however little, between keep-alive calls, and one that is not behind', () => {
+    const { res, socket } = unreadResponse();
+    const sink = new ServerSentEvents(res as unknown as Response, { retryMs: 1000, maxBufferedBytes: 1 << 20 });
+    Object.assign(socket, { writableNeedDrain: true });
+    sink.send(change(1));
+    for (let call = 0; call < 6; call += 1) {
+      sink.keepAlive();
+      socket.writableLength -= 1;
+    }
+    expect(res.destroyed).toBe(false);
+    Object.assign(socket, { writableNeedDrain: false });
+    for (let call = 0; call < 6; call += 1) sink.keepAlive();
+    expect(res.destroyed).toBe(false);
+  });
+
   it('renders an event once however many streams it goes to, and a snapshot as one shared buffer', () => {
     const first = unreadResponse();
     const second = unreadResponse();

@@ -54,7 +54,7 @@ export interface PresenceStore {
   writePresence(userId: string, expected: PresenceVersion, write: PresenceWrite): Promise<UserRecord | null>;
   /**
    * writePresence of a renewal (presenceRenewalOf): on the same terms, but only its fields are written, so the
-   * write costs what they cost (on SQLite, the row and the presence expiry index, not every index of the presence).
+   * write costs what they cost (on SQLite, the row and the expiry indexes it moves in, not every index of the presence).
    */
   renewPresence(userId: string, expected: PresenceVersion, renewal: PresenceRenewal): Promise<UserRecord | null>;
   /**

@@ -277,7 +277,7 @@ export class StreamDelivery {
     this.behind.add(stream);
     stream.sink.onceKeptUp(() => {
       // Removed, or stopped, meanwhile: nothing to write.
-      if (!this.behind.delete(stream) || stream.pending === undefined) return;
+      if (!this.behind.delete(stream)) return;
       this.waiting.add(stream);
       this.schedule();
     });

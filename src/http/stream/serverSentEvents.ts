@@ -13,6 +13,9 @@ export interface SseOptions {
   maxBufferedBytes: number;
 }
 
+/** keepAlive() runs twice a heartbeat: a client that reads nothing for two calls in a row has read nothing for a heartbeat. */
+const STALLED_CALLS = 2;
+
 /** A stream's status line headers (HEAD answers them too). */
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -81,6 +84,12 @@ export class ServerSentEvents implements StreamSink {
   private written = 0;
   private snapshotEnd = 0;
   private writtenSinceKeepAlive = false;
+  /**
+   * What the client had read of the stream at the previous keep-alive call (NaN before the first), and how many
+   * calls in a row found it stalled.
+   */
+  private readAtKeepAlive = Number.NaN;
+  private stalledCalls = 0;
 
   constructor(
     private readonly res: Response,
@@ -104,6 +113,10 @@ export class ServerSentEvents implements StreamSink {
   }
 
   keepAlive(): void {
+    if (this.stalled()) {
+      this.res.destroy();
+      return;
+    }
     const quiet = !this.writtenSinceKeepAlive;
     this.writtenSinceKeepAlive = false;
     if (!quiet) return;
@@ -126,6 +139,22 @@ export class ServerSentEvents implements StreamSink {
     // The connection goes too, once the end is written: an EventSource never reuses it, and a shutdown need not
     // wait for it to time out as an idle keep-alive connection.
     this.res.end(() => this.res.socket?.end());
+  }
+
+  /**
+   * Behind (its socket waits for 'drain') and nothing read since the previous call, STALLED_CALLS calls in a row: a
+   * client that stopped reading. A stream with `ids` is not written to while behind (StreamDelivery), so the byte
+   * limit would never cut it off; this does, freeing its slot, and it resumes from its last event id. A slow
+   * client still reads some between two calls, and is kept.
+   */
+  private stalled(): boolean {
+    const socket = this.socket;
+    if (socket === null || socket === undefined || socket.destroyed) return false;
+    const read = this.written - socket.writableLength;
+    const stalled = socket.writableNeedDrain && read === this.readAtKeepAlive;
+    this.readAtKeepAlive = read;
+    this.stalledCalls = stalled ? this.stalledCalls + 1 : 0;
+    return this.stalledCalls >= STALLED_CALLS;
   }
 
   private write(chunk: Chunk, snapshot = false): void {

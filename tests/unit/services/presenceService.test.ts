@@ -112,3 +112,50 @@ describe('PresenceService (fake clock)', () => {
     joined.leave();
   });
 });
+
+describe('PresenceService heartbeats (fake clock)', () => {
+  let s: DomainServices;
+  let identity: Identity;
+  let userId: string;
+  /** The store's presence and connection writes, by method, in the order they were asked for. */
+  let calls: string[];
+
+  beforeEach(async () => {
+    calls = [];
+    const spied = ['writePresence', 'renewPresence', 'putConnection', 'setLease'] as const;
+    s = buildDomainServices({
+      over: (store) => {
+        const spy = Object.create(store) as SqliteStore;
+        for (const name of spied) {
+          const real = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+          Object.assign(spy, { [name]: (...args: unknown[]) => (calls.push(name), real(...args)) });
+        }
+        return spy;
+      },
+    });
+    const bob = await s.seedUser({ username: 'bob' });
+    userId = bob.user.id;
+    identity = await s.accounts.authenticate(bob.token, undefined);
+  });
+  afterEach(() => s.close());
+
+  it('writes a new presence in full, then renews the same presence with the narrow writes alone', async () => {
+    await s.presence.renewPnutPresence(identity, 'online');
+    expect(calls.sort()).toEqual(['putConnection', 'writePresence']);
+    calls = [];
+    s.clock.advance(10_000);
+    const renewed = await s.presence.renewPnutPresence(identity, 'online');
+    expect(calls.sort()).toEqual(['renewPresence', 'setLease']);
+    expect(renewed.lastSeenAt?.getTime()).toBe(s.clock.now().getTime());
+    expect((await s.presence.readUser(userId)).status).toBe('online');
+  });
+
+  it('writes a changed presence in full, and the declaration, which holds no status, as its lease alone', async () => {
+    await s.presence.renewPnutPresence(identity, 'online');
+    calls = [];
+    s.clock.advance(10_000);
+    await s.presence.renewPnutPresence(identity, 'away');
+    expect(calls.sort()).toEqual(['setLease', 'writePresence']);
+    expect((await s.presence.readUser(userId)).status).toBe('away');
+  });
+});
