@@ -126,8 +126,10 @@ export class StreamDelivery {
   remove(stream: Delivered): void {
     stream.removed = true;
     stream.pending = undefined;
-    this.waiting.delete(stream);
-    this.behind.delete(stream);
+    const wasQueued = this.waiting.delete(stream);
+    const wasBehind = this.behind.delete(stream);
+    // The backlog gauge must not keep counting it until the next round, which may never come.
+    if (wasQueued || wasBehind) this.report();
     if (stream.ids === undefined) {
       this.everyone.delete(stream);
       return;
@@ -183,6 +185,7 @@ export class StreamDelivery {
     this.everyonePending = new Map();
     this.watching.clear();
     this.everyone.clear();
+    this.report();
   }
 
   private schedule(): void {

@@ -250,6 +250,7 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(delivery.backlog).toBe(1);
     delivery.remove(stream);
     expect(delivery.backlog).toBe(0);
+    expect(reports.at(-1)?.waiting).toBe(0);
     slow.drain();
     // Nothing queued or scheduled by the drain itself, not only nothing written once rounds ran.
     expect(delivery.backlog).toBe(0);
@@ -285,7 +286,9 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(kept.events).toHaveLength(1);
     expect(removed.events).toEqual([]);
     delivery.deliver(2, 'c-2', [readingOf('u1', 'busy', clock)]);
+    expect(reports.at(-1)?.waiting).toBe(1);
     delivery.stop();
+    expect(reports.at(-1)?.waiting).toBe(0);
     later.advance(1000);
     expect(kept.events).toHaveLength(1);
   });
