@@ -13,7 +13,7 @@ export interface SseOptions {
   maxBufferedBytes: number;
 }
 
-/** keepAlive() runs twice a heartbeat: a client that reads nothing for two calls in a row has read nothing for a heartbeat. */
+/** keepAlive() runs twice a heartbeat: a client that reads nothing for two calls in a row read nothing for a heartbeat. */
 const STALLED_CALLS = 2;
 
 /** A stream's status line headers (HEAD answers them too). */
@@ -126,9 +126,9 @@ export class ServerSentEvents implements StreamSink {
   }
 
   keepsUp(): boolean {
-    const socket = this.socket;
+    const socket = this.liveSocket;
     // writableNeedDrain: a write found more waiting than the socket's high-water mark, and 'drain' will follow.
-    return socket === null || socket === undefined || socket.destroyed || !socket.writableNeedDrain;
+    return socket === undefined || !socket.writableNeedDrain;
   }
 
   onceKeptUp(then: () => void): void {
@@ -148,8 +148,8 @@ export class ServerSentEvents implements StreamSink {
    * client still reads some between two calls, and is kept.
    */
   private stalled(): boolean {
-    const socket = this.socket;
-    if (socket === null || socket === undefined || socket.destroyed) return false;
+    const socket = this.liveSocket;
+    if (socket === undefined) return false;
     const read = this.written - socket.writableLength;
     const stalled = socket.writableNeedDrain && read === this.readAtKeepAlive;
     this.readAtKeepAlive = read;
@@ -157,9 +157,15 @@ export class ServerSentEvents implements StreamSink {
     return this.stalledCalls >= STALLED_CALLS;
   }
 
-  private write(chunk: Chunk, snapshot = false): void {
+  /** The socket while it is there to write to: none before the headers went, or once it is destroyed. */
+  private get liveSocket(): Socket | undefined {
     const socket = this.socket;
-    if (socket === null || socket === undefined || socket.destroyed || this.res.writableEnded) return;
+    return socket === null || socket === undefined || socket.destroyed ? undefined : socket;
+  }
+
+  private write(chunk: Chunk, snapshot = false): void {
+    const socket = this.liveSocket;
+    if (socket === undefined || this.res.writableEnded) return;
     socket.write(chunk.data);
     this.written += chunk.bytes;
     this.writtenSinceKeepAlive = true;
