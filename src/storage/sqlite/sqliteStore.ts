@@ -7,12 +7,11 @@ import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport, type Durability } from './groupCommit';
-import { toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, type TokenRow, type UserRow } from './userRows';
+import { AFTER_USER_COLUMNS, toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, userRowOf, type RawUserRow, type TokenRow } from './userRows';
 
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
 
-type TokenUserRow = UserRow & TokenRow;
 
 /**
  * What a write of users' rows answers besides its result: the users whose rows it changed, and the records of those
@@ -84,8 +83,18 @@ function written(record: UserRecord): UsersWritten<UserRecord> {
 }
 
 /** A conditional write of one user's row (RETURNING): the record it wrote, or null when it matched nothing. */
-function writtenOrNull(row: UserRow | undefined): UsersWritten<UserRecord | null> {
-  return row === undefined ? { result: null } : written(toUserRecord(row));
+function recordOf(row: RawUserRow): UserRecord {
+  return toUserRecord(userRowOf(row));
+}
+
+/** The login token read after a user's columns (USER_AND_TOKEN). */
+function tokenOf(row: RawUserRow): LoginToken {
+  const [hashed_token, issued_at, type] = row.slice(AFTER_USER_COLUMNS) as [string, number | null, string | null];
+  return toLoginToken({ hashed_token, issued_at, type });
+}
+
+function writtenOrNull(row: RawUserRow | undefined): UsersWritten<UserRecord | null> {
+  return row === undefined ? { result: null } : written(recordOf(row));
 }
 
 /** The version a write was decided from, as the parameters of the WHERE clause that checks it. */
@@ -152,26 +161,28 @@ export class SqliteStore implements Store {
   }
 
   async findUserById(id: string): Promise<UserRecord | null> {
-    return this.committed.get(id) ?? this.keptOrNull(this.statements.userById.get(id) as UserRow | undefined);
+    return this.committed.get(id) ?? this.keptOrNull(this.statements.userById.get(id) as RawUserRow | undefined);
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as UserRow | undefined);
+    return this.keptOrNull(this.statements.userByUsernameKey.get(foldedLogin(username)) as RawUserRow | undefined);
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
     const key = foldedLogin(login);
-    const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as (UserRow & { password_bcrypt: string | null }) | undefined;
+    const row = (this.statements.loginByUsernameKey.get(key) ?? this.statements.loginByEmail.get(key)) as RawUserRow | undefined;
     if (row === undefined) return null;
-    const loginTokens = (this.statements.tokensOfUser.all(row.id) as TokenRow[]).map(toLoginToken);
+    const user = recordOf(row);
+    const loginTokens = (this.statements.tokensOfUser.all(user.id) as TokenRow[]).map(toLoginToken);
     const credentials: Credentials = { loginTokens };
-    if (row.password_bcrypt !== null) credentials.passwordHash = row.password_bcrypt;
-    return { ...toUserRecord(row), credentials };
+    const passwordHash = row[AFTER_USER_COLUMNS] as string | null;
+    if (passwordHash !== null) credentials.passwordHash = passwordHash;
+    return { ...user, credentials };
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
-    const row = this.statements.userByToken.get(hashedToken) as TokenUserRow | undefined;
-    return row === undefined ? null : { ...toUserRecord(row), credentials: { loginTokens: [toLoginToken(row)] } };
+    const row = this.statements.userByToken.get(hashedToken) as RawUserRow | undefined;
+    return row === undefined ? null : { ...recordOf(row), credentials: { loginTokens: [tokenOf(row)] } };
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -182,10 +193,10 @@ export class SqliteStore implements Store {
   async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
     if (hashedTokens.length === 0) return [];
     const byUser = new Map<string, UserRecord & { credentials: { loginTokens: LoginToken[] } }>();
-    for (const row of this.statements.usersByTokens.all(JSON.stringify(hashedTokens)) as TokenUserRow[]) {
-      const found = byUser.get(row.id);
-      if (found === undefined) byUser.set(row.id, { ...toUserRecord(row), credentials: { loginTokens: [toLoginToken(row)] } });
-      else found.credentials.loginTokens.push(toLoginToken(row));
+    for (const row of this.statements.usersByTokens.all(JSON.stringify(hashedTokens)) as RawUserRow[]) {
+      const found = byUser.get(row[0]);
+      if (found === undefined) byUser.set(row[0], { ...recordOf(row), credentials: { loginTokens: [tokenOf(row)] } });
+      else found.credentials.loginTokens.push(tokenOf(row));
     }
     return [...byUser.values()];
   }
@@ -194,9 +205,9 @@ export class SqliteStore implements Store {
     await this.writes.commitQueued();
     // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
     // would only push out the others (and leave them to the garbage collector's old space) on every full list.
-    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as UserRow[];
-    const withoutExpiry = this.statements.presentWithoutExpiry.all(JSON.stringify(statuses)) as UserRow[];
-    return [...withExpiry, ...withoutExpiry].map(toUserRecord);
+    const withExpiry = this.statements.presentWithExpiry.all(now.getTime()) as RawUserRow[];
+    const withoutExpiry = this.statements.presentWithoutExpiry.all(JSON.stringify(statuses)) as RawUserRow[];
+    return [...withExpiry, ...withoutExpiry].map(recordOf);
   }
 
   async findUsersChangedSince(since: Date, now: Date): Promise<UserRecord[]> {
@@ -259,7 +270,7 @@ export class SqliteStore implements Store {
 
   async listUsers(offset: number, count: number): Promise<{ users: UserRecord[]; total: number }> {
     this.writes.flush();
-    const users = (this.statements.usersByUsername.all(count, offset) as UserRow[]).map(toUserRecord);
+    const users = (this.statements.usersByUsername.all(count, offset) as RawUserRow[]).map(recordOf);
     return { users, total: this.statements.countUsers.get() as number };
   }
 
@@ -287,7 +298,7 @@ export class SqliteStore implements Store {
         password_bcrypt: update.passwordHash ?? null,
         presence_changed_at: update.presenceChangedAt?.getTime() ?? null,
         updated_at: update.updatedAt.getTime(),
-      }) as UserRow | undefined;
+      }) as RawUserRow | undefined;
       if (row === undefined) return { result: null };
       if (update.emails !== undefined) {
         s.deleteEmailsOfUser.run(userId);
@@ -296,7 +307,7 @@ export class SqliteStore implements Store {
           s.insertEmail.run(address, userId);
         }
       }
-      return written(toUserRecord(row));
+      return written(recordOf(row));
     });
   }
 
@@ -339,7 +350,7 @@ export class SqliteStore implements Store {
       presence_changed_at: write.presenceChangedAt?.getTime() ?? null,
       presence_seen: JSON.stringify(write.presenceSeen),
       updated_at: write.updatedAt.getTime(),
-    }) as UserRow | undefined));
+    }) as RawUserRow | undefined));
   }
 
   renewPresence(userId: string, expected: PresenceVersion, renewal: PresenceRenewal): Promise<UserRecord | null> {
@@ -350,7 +361,7 @@ export class SqliteStore implements Store {
       if (this.statements.renewPresence.run({ ...versionParams(userId, expected), presence_expires_at, last_seen_at, updated_at }).changes === 0) return { result: null };
       // The kept record is the row as it was (CommittedRecords): the renewed one is made from it, not read back.
       const kept = this.committed.get(userId);
-      if (kept === undefined) return writtenOrNull(this.statements.userById.get(userId) as UserRow | undefined);
+      if (kept === undefined) return writtenOrNull(this.statements.userById.get(userId) as RawUserRow | undefined);
       return written({ ...kept, presenceExpiresAt: renewal.presenceExpiresAt, lastSeenAt: renewal.lastSeenAt, updatedAt: renewal.updatedAt, presenceRevision: kept.presenceRevision + 1 });
     });
   }
@@ -363,8 +374,8 @@ export class SqliteStore implements Store {
           ...versionParams(userId, expected),
           presence_changed_at: record.presenceChangedAt?.getTime() ?? null,
           presence_seen: JSON.stringify(record.presenceSeen),
-        }) as UserRow | undefined;
-        return row === undefined ? [] : [toUserRecord(row)];
+        }) as RawUserRow | undefined;
+        return row === undefined ? [] : [recordOf(row)];
       });
       return { result: records.length, written: records };
     });
@@ -523,7 +534,7 @@ export class SqliteStore implements Store {
     statements === 'several' ? this.writes.runInSavepoint(durability, write) : this.writes.run(durability, write);
 
   /** The record of a row just read, kept as its user's committed record. */
-  private readonly keptOrNull = (row: UserRow | undefined): UserRecord | null => (row === undefined ? null : this.committed.keep(toUserRecord(row)));
+  private readonly keptOrNull = (row: RawUserRow | undefined): UserRecord | null => (row === undefined ? null : this.committed.keep(recordOf(row)));
 
   /** The records of these users, in this order (unknown ones left out): those not kept are read in one query. */
   private readonly recordsOf = (ids: readonly string[]): UserRecord[] => {
@@ -531,14 +542,15 @@ export class SqliteStore implements Store {
     const missing = ids.filter((_, i) => records[i] === undefined);
     if (missing.length === 0) return records as UserRecord[];
     const read = new Map<string, UserRecord>();
-    for (const row of this.statements.usersByIds.all(JSON.stringify(missing)) as UserRow[]) read.set(row.id, this.committed.keep(toUserRecord(row)));
+    for (const row of this.statements.usersByIds.all(JSON.stringify(missing)) as RawUserRow[]) read.set(row[0], this.committed.keep(recordOf(row)));
     return ids.map((id, i) => records[i] ?? read.get(id)).filter((record): record is UserRecord => record !== undefined);
   };
 }
 
 const CONNECTION_COLUMNS = 'id, user_id, hashed_token, kind, state, instance_id, client_renewed, expires_at, created_at';
 
-const TOKEN_AND_USER = `t.hashed_token, t.issued_at, t.type, ${USER_COLUMNS.split(', ').map((column) => `u.${column}`).join(', ')}`;
+/** A user's columns, then his token's (tokenOf). */
+const USER_AND_TOKEN = `${USER_COLUMNS.split(', ').map((column) => `u.${column}`).join(', ')}, t.hashed_token, t.issued_at, t.type`;
 
 /** Every statement the store runs; each is served by an index of schema.ts (docs/storage.md lists them). */
 export const STATEMENTS = {
@@ -549,9 +561,9 @@ export const STATEMENTS = {
   loginByUsernameKey: `SELECT ${USER_COLUMNS}, password_bcrypt FROM users WHERE username_key = ?`,
   loginByEmail: `SELECT ${USER_COLUMNS}, password_bcrypt FROM users WHERE id = (SELECT user_id FROM user_emails WHERE address_key = ?)`,
   tokensOfUser: 'SELECT hashed_token, issued_at, type FROM login_tokens WHERE user_id = ? ORDER BY rowid',
-  userByToken: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id WHERE t.hashed_token = ?`,
+  userByToken: `SELECT ${USER_AND_TOKEN} FROM login_tokens t JOIN users u ON u.id = t.user_id WHERE t.hashed_token = ?`,
   usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
-  usersByTokens: `SELECT ${TOKEN_AND_USER} FROM login_tokens t JOIN users u ON u.id = t.user_id
+  usersByTokens: `SELECT ${USER_AND_TOKEN} FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
   presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
   presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status IN (SELECT value FROM json_each(?))`,
@@ -625,6 +637,8 @@ export const STATEMENTS = {
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
+  // Read raw: see userRowOf.
+  for (const userRows of [statements.userById, statements.userByUsernameKey, statements.loginByUsernameKey, statements.loginByEmail, statements.userByToken, statements.usersByIds, statements.usersByTokens, statements.presentWithExpiry, statements.presentWithoutExpiry, statements.usersByUsername, statements.updateAccount, statements.writePresence, statements.recordRocketChatChange]) userRows.raw();
   for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }
