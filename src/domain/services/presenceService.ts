@@ -43,6 +43,18 @@ interface Declaration {
   running: ConnectionRecord | undefined;
 }
 
+/** A user's record, then his connections, read in that order (see writePresence). */
+interface PresenceRead {
+  current: UserRecord | null;
+  connections: readonly ConnectionRecord[];
+}
+
+/** A device's declaration (none where it has a stream or heartbeats), and the read it was decided from. */
+interface DeviceWrite {
+  declaration: Declaration | undefined;
+  read: PresenceRead;
+}
+
 /** The present users, and the time up to which they hold every change (a cursor: see rules/cursors.ts). */
 export interface PresentList {
   snapshot: PresentSnapshot;
@@ -241,11 +253,11 @@ export class PresenceService {
     const status = input.status as Status | undefined;
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
-    const declaration =
+    const device =
       targetUserId === actor.userId && status !== 'offline'
         ? await this.declaration(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal', status })
         : undefined;
-    return this.write(targetUserId, declaration, (current) => ({
+    return this.write(targetUserId, device, (current) => ({
       statusDefault: status,
       // A status chosen without an end has none; a message alone keeps the status, and its end.
       statusExpiresAt: status === undefined ? undefined : input.expiresAt ?? null,
@@ -297,8 +309,8 @@ export class PresenceService {
       return this.write(identity.userId, undefined, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
     // pnut's contract: every presence set carries its expiration, given or the default.
-    const declaration = await this.declaration(identity, expiresAt, { create: true, setBy, status: request.status });
-    return this.write(identity.userId, declaration, (current, now) => ({
+    const device = await this.declaration(identity, expiresAt, { create: true, setBy, status: request.status });
+    return this.write(identity.userId, device, (current, now) => ({
       statusDefault: request.status,
       // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
       statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, isSamePresenceRenewed(setBy, request.status, chosenStatusOf(current, now))),
@@ -342,17 +354,17 @@ export class PresenceService {
    * The declaration of the device behind `identity`, running until `leaseEnd`, to be put with the presence write:
    * none where the device holds a stream or heartbeats (that is its connection); with `create` false, only one
    * still running is renewed. The same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens
-   * a lease the client chose (declarationEnd).
+   * a lease the client chose (declarationEnd). Decided from the user's connections, read once with his record for
+   * the presence write that follows (a heartbeat's reads: the user's, from memory, and one of connections).
    */
-  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<Declaration | undefined> {
+  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<DeviceWrite> {
+    const read = await this.readPresence(identity.userId);
     const now = this.clock.now();
-    const own = (await this.store.connectionsOfToken(identity.hashedToken)).filter((connection) => isLive(connection, now));
-    if (own.some((connection) => connection.kind !== 'declaration')) return undefined;
+    const own = read.connections.filter((connection) => connection.hashedToken === identity.hashedToken && isLive(connection, now));
+    if (own.some((connection) => connection.kind !== 'declaration')) return { declaration: undefined, read };
     const running = own.find((connection) => connection.kind === 'declaration');
-    if (running === undefined && !create) return undefined;
-    // The chosen status is read only when there is an end to keep.
-    const user = running !== undefined && setBy === 'renewal' ? await this.store.findUserById(identity.userId) : null;
-    const samePresenceRenewed = user !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(user, now));
+    if (running === undefined && !create) return { declaration: undefined, read };
+    const samePresenceRenewed = running !== undefined && read.current !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(read.current, now));
     const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, samePresenceRenewed);
     const connection: ConnectionRecord = {
       id: running?.id ?? newRandomId(),
@@ -365,7 +377,7 @@ export class PresenceService {
       expiresAt,
       createdAt: running?.createdAt ?? now,
     };
-    return { connection, running };
+    return { declaration: { connection, running }, read };
   }
 
   read(user: UserRecord, now: Date): PresenceReading {
@@ -381,16 +393,22 @@ export class PresenceService {
   }
 
   /**
-   * Puts `declaration` (when given) and writes the presence its connections then make, both asked for in the same
-   * turn, so the embedded store commits them together (one commit for a heartbeat, not two); resolves once both are.
-   * A running declaration renewed is written as its lease alone.
+   * Puts the device's declaration (when it has one) and writes the presence its connections then make, both asked
+   * for in the same turn, so the embedded store commits them together (one commit for a heartbeat, not two);
+   * resolves once both are. A running declaration renewed is written as its lease alone.
    */
-  private async write(userId: string, declaration: Declaration | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
-    if (declaration === undefined) return this.writePresence(userId, undefined, decide);
+  private async write(userId: string, device: DeviceWrite | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+    const declaration = device?.declaration;
+    if (declaration === undefined) return this.writePresence(userId, undefined, decide, device?.read);
     const { connection, running } = declaration;
     const put = isLeaseRenewal(running, connection) ? this.store.setLease(connection.id, connection.expiresAt) : this.store.putConnection(connection);
-    const [written] = await Promise.all([this.writePresence(userId, connection, decide), put]);
+    const [written] = await Promise.all([this.writePresence(userId, connection, decide, device?.read), put]);
     return written;
+  }
+
+  private async readPresence(userId: string): Promise<PresenceRead> {
+    const current = await this.store.findUserById(userId);
+    return { current, connections: current === null ? [] : await this.store.connectionsOfUser(userId) };
   }
 
   /**
@@ -398,13 +416,16 @@ export class PresenceService {
    * read of it), decides the update from what was read, and writes it with its change stamp in one atomic write
    * that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads again and
    * decides again. A write that would change nothing is not made; one that only renews (presenceRenewalOf) writes
-   * just what it moves.
+   * just what it moves. The first attempt may start from `firstRead`. The user is read before his connections: a
+   * connection that changes after his record was read is followed by a presence write of its own, which either lands
+   * first (this write's version check then fails, and it reads again) or reads after this one has landed.
    */
-  private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+  private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence, firstRead?: PresenceRead): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
-      const current = await this.store.findUserById(userId);
+      const read = attempt === 0 && firstRead !== undefined ? firstRead : await this.readPresence(userId);
+      const current = read.current;
       if (current === null) throw new UnknownUserError();
-      const connections = withConnectionPut(await this.store.connectionsOfUser(userId), putting);
+      const connections = withConnectionPut(read.connections, putting);
       const now = this.clock.now();
       const chosen = decide(current, now);
       const statusDefault = chosen.statusDefault ?? chosenStatusOf(current, now);
