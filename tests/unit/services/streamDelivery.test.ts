@@ -103,12 +103,15 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(delivered).toEqual([0]);
   });
 
-  /** Two rounds back to back, each writing to every sink: the second worked all the time since the first ended. */
+  /**
+   * Two rounds back to back, each writing to every sink (watching u1 and u2): the second worked all the time since
+   * the first ended, and its events carry two changes each, so a window merges them.
+   */
   function fallBehind(): void {
     delivery.deliver(1, 'c-1', [readingOf('u1', 'away', clock)]);
     later.runDue();
     expect(delivery.window).toBe(0);
-    delivery.deliver(2, 'c-2', [readingOf('u1', 'busy', clock)]);
+    delivery.deliver(2, 'c-2', [readingOf('u1', 'busy', clock), readingOf('u2', 'away', clock)]);
     later.runDue();
   }
 
@@ -140,14 +143,25 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(delivery.backlog).toBe(0);
   });
 
+  it('does not widen while its events carry one change each, however busy: a window would only hold them back', () => {
+    // 200 streams whose events take 1 ms each: every round works all the time since the previous one ended.
+    const sinks = watchers(200, ['u1', 'u2'], 1);
+    for (let k = 0; k < 5; k += 1) {
+      delivery.deliver(1 + k, `c-${1 + k}`, [readingOf(k % 2 === 0 ? 'u1' : 'u2', 'away', clock)]);
+      later.runDue();
+      expect(delivery.window).toBe(0);
+    }
+    expect(sinks.map((sink) => sink.events.length)).toEqual(Array(200).fill(5));
+  });
+
   it('never widens past the longest window, however slow the writes', () => {
-    watchers(100, ['u1'], 20);
+    watchers(100, ['u1', 'u2'], 20);
     fallBehind();
     expect(delivery.window).toBe(500);
   });
 
   it('narrows the window again as the backlog drains, halving round by round down to 0', () => {
-    const sinks = watchers(200, ['u1'], 1);
+    const sinks = watchers(200, ['u1', 'u2'], 1);
     fallBehind();
     expect(delivery.window).toBe(200);
     for (const sink of sinks) sink.costMs = 0;
@@ -162,7 +176,7 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
   });
 
   it('narrows the window when changes stop coming, halving it every window and reporting it, down to 0', () => {
-    watchers(200, ['u1'], 1);
+    watchers(200, ['u1', 'u2'], 1);
     fallBehind();
     expect(delivery.window).toBe(200);
     later.advance(200);
@@ -174,7 +188,7 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
   });
 
   it('goes back to 0 under a steady load one core carries, however wide a slow round made it', () => {
-    const sinks = watchers(100, ['u1'], 1);
+    const sinks = watchers(100, ['u1', 'u2'], 1);
     fallBehind();
     expect(delivery.window).toBe(100);
     // Each round works 100 ms of every 300 (a third of the time, under the share deliveries may take).
