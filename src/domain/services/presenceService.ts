@@ -49,8 +49,8 @@ interface PresenceRead {
   connections: readonly ConnectionRecord[];
 }
 
-/** A device's declaration (none where it has a stream or heartbeats), and the read it was decided from. */
-interface DeviceWrite {
+/** A device's declaration, or none to put (see declaration()), and the read it was decided from. */
+interface DeclarationDecision {
   declaration: Declaration | undefined;
   read: PresenceRead;
 }
@@ -253,11 +253,11 @@ export class PresenceService {
     const status = input.status as Status | undefined;
     const statusText = input.message === undefined ? undefined : normaliseStatusText(input.message);
     // Invisible adds no lease: a lease would only keep a presence nobody sees.
-    const device =
+    const decided =
       targetUserId === actor.userId && status !== 'offline'
         ? await this.declaration(actor, new Date(this.clock.now().getTime() + this.options.presenceTtlMs), { create: status !== undefined, setBy: 'renewal', status })
         : undefined;
-    return this.write(targetUserId, device, (current) => ({
+    return this.write(targetUserId, decided, (current) => ({
       statusDefault: status,
       // A status chosen without an end has none; a message alone keeps the status, and its end.
       statusExpiresAt: status === undefined ? undefined : input.expiresAt ?? null,
@@ -309,8 +309,8 @@ export class PresenceService {
       return this.write(identity.userId, undefined, () => ({ statusDefault: 'online', statusExpiresAt: null, statusText: '', presenceText: null, showsHimself: false }));
     }
     // pnut's contract: every presence set carries its expiration, given or the default.
-    const device = await this.declaration(identity, expiresAt, { create: true, setBy, status: request.status });
-    return this.write(identity.userId, device, (current, now) => ({
+    const decided = await this.declaration(identity, expiresAt, { create: true, setBy, status: request.status });
+    return this.write(identity.userId, decided, (current, now) => ({
       statusDefault: request.status,
       // A chosen expiration also ends the chosen status: a device with a stream goes back to online then.
       statusExpiresAt: pnutStatusEnd(request.status, expiration === undefined ? undefined : expiresAt, isSamePresenceRenewed(setBy, request.status, chosenStatusOf(current, now))),
@@ -354,17 +354,20 @@ export class PresenceService {
    * The declaration of the device behind `identity`, running until `leaseEnd`, to be put with the presence write:
    * none where the device holds a stream or heartbeats (that is its connection); with `create` false, only one
    * still running is renewed. The same presence renewed (`status` as chosen, isSamePresenceRenewed) never shortens
-   * a lease the client chose (declarationEnd). Decided from the user's connections, read once with his record for
-   * the presence write that follows (a heartbeat's reads: the user's, from memory, and one of connections).
+   * a lease the client chose (declarationEnd). Decided from the user's record and connections, read once for the
+   * presence write that follows too (an `update_presence` renewal reads the user, from the kept records on the
+   * embedded store, and one list of connections).
+   * @throws UnknownUserError, before any connection is put
    */
-  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<DeviceWrite> {
+  private async declaration(identity: Identity, leaseEnd: Date, { create, setBy, status }: { create: boolean; setBy: DeclarationSetBy; status: Status | undefined }): Promise<DeclarationDecision> {
     const read = await this.readPresence(identity.userId);
+    if (read.current === null) throw new UnknownUserError();
     const now = this.clock.now();
     const own = read.connections.filter((connection) => connection.hashedToken === identity.hashedToken && isLive(connection, now));
     if (own.some((connection) => connection.kind !== 'declaration')) return { declaration: undefined, read };
     const running = own.find((connection) => connection.kind === 'declaration');
     if (running === undefined && !create) return { declaration: undefined, read };
-    const samePresenceRenewed = running !== undefined && read.current !== null && isSamePresenceRenewed(setBy, status, chosenStatusOf(read.current, now));
+    const samePresenceRenewed = running !== undefined && isSamePresenceRenewed(setBy, status, chosenStatusOf(read.current, now));
     const expiresAt = declarationEnd(leaseEnd, running?.expiresAt, samePresenceRenewed);
     const connection: ConnectionRecord = {
       id: running?.id ?? newRandomId(),
@@ -393,16 +396,16 @@ export class PresenceService {
   }
 
   /**
-   * Puts the device's declaration (when it has one) and writes the presence its connections then make, both asked
-   * for in the same turn, so the embedded store commits them together (one commit for a heartbeat, not two);
-   * resolves once both are. A running declaration renewed is written as its lease alone.
+   * Puts the device's declaration (when one was decided) and writes the presence its connections then make, both
+   * asked for in the same turn, so the embedded store commits them together (one commit for a heartbeat, not two);
+   * resolves once both are. A running declaration renewed is written as its lease alone. The presence write starts
+   * from the read the decision was made from.
    */
-  private async write(userId: string, device: DeviceWrite | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
-    const declaration = device?.declaration;
-    if (declaration === undefined) return this.writePresence(userId, undefined, decide, device?.read);
-    const { connection, running } = declaration;
+  private async write(userId: string, decided: DeclarationDecision | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence): Promise<UserRecord> {
+    if (decided?.declaration === undefined) return this.writePresence(userId, undefined, decide, decided?.read);
+    const { connection, running } = decided.declaration;
     const put = isLeaseRenewal(running, connection) ? this.store.setLease(connection.id, connection.expiresAt) : this.store.putConnection(connection);
-    const [written] = await Promise.all([this.writePresence(userId, connection, decide, device?.read), put]);
+    const [written] = await Promise.all([this.writePresence(userId, connection, decide, decided.read), put]);
     return written;
   }
 
@@ -417,8 +420,10 @@ export class PresenceService {
    * that only lands if nobody (this service or Rocket.Chat) wrote the presence in between; otherwise reads again and
    * decides again. A write that would change nothing is not made; one that only renews (presenceRenewalOf) writes
    * just what it moves. The first attempt may start from `firstRead`. The user is read before his connections: a
-   * connection that changes after his record was read is followed by a presence write of its own, which either lands
-   * first (this write's version check then fails, and it reads again) or reads after this one has landed.
+   * connection added, ended or changed in state after his record was read is followed by a presence write of its
+   * own, and of the two writes the one that lands second was decided from a read made after the first landed (a
+   * write that loses the version check reads again). A round's plain lease renewals write no presence: a write
+   * decided before one may set the expiry from the leases it read, which later rounds push again.
    */
   private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence, firstRead?: PresenceRead): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {

@@ -12,7 +12,6 @@ import { AFTER_USER_COLUMNS, toLoginToken, toUserRecord, tokenParams, USER_COLUM
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
 
-
 /**
  * What a write of users' rows answers besides its result: the users whose rows it changed, and the records of those
  * it read back whole (RETURNING). Those records are kept; the other changed users' records are dropped.
@@ -82,17 +81,18 @@ function written(record: UserRecord): UsersWritten<UserRecord> {
   return { result: record, written: [record] };
 }
 
-/** A conditional write of one user's row (RETURNING): the record it wrote, or null when it matched nothing. */
+/** The record of a raw user row (userRowOf). */
 function recordOf(row: RawUserRow): UserRecord {
   return toUserRecord(userRowOf(row));
 }
 
 /** The login token read after a user's columns (USER_AND_TOKEN). */
 function tokenOf(row: RawUserRow): LoginToken {
-  const [hashed_token, issued_at, type] = row.slice(AFTER_USER_COLUMNS) as [string, number | null, string | null];
-  return toLoginToken({ hashed_token, issued_at, type });
+  const at = AFTER_USER_COLUMNS;
+  return toLoginToken({ hashed_token: row[at] as string, issued_at: row[at + 1] as number | null, type: row[at + 2] as string | null });
 }
 
+/** A conditional write of one user's row (RETURNING): the record it wrote, or null when it matched nothing. */
 function writtenOrNull(row: RawUserRow | undefined): UsersWritten<UserRecord | null> {
   return row === undefined ? { result: null } : written(recordOf(row));
 }

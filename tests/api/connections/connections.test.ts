@@ -127,6 +127,17 @@ describeEachStore('connections', (kind: StoreKind) => {
       expect(await statusOf(alice)).toBe('offline');
     });
 
+    it('a status set from a second login is that device\'s declaration, although another device of the user holds a stream', async () => {
+      const laptop = await streamOf(await serve(t.app), alice.headers);
+      const phone = await secondDevice(alice);
+      await request(t.app).post('/api/v1/users.setStatus').set(phone).send({ status: 'busy' }).expect(200);
+      expect(await ownConnections(alice)).toEqual({ connectionStatus: 'online', connections: { stream: 1, heartbeat: 0, declaration: 1 } });
+
+      laptop.close();
+      await waitFor(async () => ((await ownConnections(alice)).connections.stream === 0 ? true : undefined));
+      expect(await statusOf(alice)).toBe('busy');
+    });
+
     it('a device going idle and active again on its stream changes only that device: the stream\'s state follows its heartbeats', async () => {
       await streamOf(await serve(t.app), alice.headers);
       await heartbeat(alice.headers, { status: 'away' }).expect(200);

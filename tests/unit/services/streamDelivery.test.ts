@@ -166,8 +166,9 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     expect(delivery.window).toBe(200);
     for (const sink of sinks) sink.costMs = 0;
     const windows: number[] = [];
+    // Events of two changes each: only the share of the time the rounds take can narrow the window.
     for (let k = 0; k < 10; k += 1) {
-      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock), readingOf('u2', 'busy', clock)]);
       later.advance(delivery.window);
       windows.push(delivery.window);
     }
@@ -195,7 +196,7 @@ describe('StreamDelivery: coalescing under backlog (fake clock)', () => {
     const windows: number[] = [];
     for (let k = 0; k < 8; k += 1) {
       later.advance(200);
-      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock)]);
+      delivery.deliver(3 + k, `c-${3 + k}`, [readingOf('u1', k % 2 === 0 ? 'online' : 'away', clock), readingOf('u2', 'busy', clock)]);
       later.advance(100);
       windows.push(delivery.window);
     }
