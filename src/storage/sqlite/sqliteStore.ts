@@ -634,11 +634,15 @@ export const STATEMENTS = {
   ping: 'SELECT 1',
 };
 
+function startsWithUserColumns(statement: Statement): boolean {
+  return statement.reader && statement.columns().slice(0, AFTER_USER_COLUMNS).map((column) => column.name).join(', ') === USER_COLUMNS;
+}
+
 /** Each statement prepared once, for the life of the connection. */
 function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statement> {
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
-  // Read raw: see userRowOf.
-  for (const userRows of [statements.userById, statements.userByUsernameKey, statements.loginByUsernameKey, statements.loginByEmail, statements.userByToken, statements.usersByIds, statements.usersByTokens, statements.presentWithExpiry, statements.presentWithoutExpiry, statements.usersByUsername, statements.updateAccount, statements.writePresence, statements.recordRocketChatChange]) userRows.raw();
+  // Every statement whose rows start with the user columns (SELECT or RETURNING) is read raw: see userRowOf.
+  for (const statement of Object.values(statements)) if (startsWithUserColumns(statement)) statement.raw();
   for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }
