@@ -313,7 +313,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         rocketChat: aliceIn(await store.findUnrecordedRocketChatPresences({ present: PRESENT_STATUSES, connected: ROCKET_CHAT_CONNECTED_STATUSES })),
         byToken: await store.findUserByHashedToken(login.hashedToken as string),
         byPat: await store.findUserByHashedToken(pat.hashedToken as string),
-        byTokens: await store.findUsersByHashedTokens([pat.hashedToken as string, login.hashedToken as string]),
+        byTokens: await store.findTokenHolders([pat.hashedToken as string, login.hashedToken as string]),
         login: await store.findUserByLogin('rc.user1@example.com'),
       }).toStrictEqual({
         byId: record,
@@ -324,7 +324,7 @@ if (found.length > 0) describe.each(found)('the service on a Rocket.Chat databas
         rocketChat: [record],
         byToken: { ...record, credentials: { loginTokens: [loginToken] } },
         byPat: { ...record, credentials: { loginTokens: [patToken] } },
-        byTokens: [{ ...record, credentials: { loginTokens: [loginToken, patToken] } }],
+        byTokens: [{ id: record.id, active: true, credentials: { loginTokens: [loginToken, patToken] } }],
         login: { ...record, credentials: { passwordHash: doc.services.password.bcrypt, loginTokens: [loginToken, patToken] } },
       });
     });

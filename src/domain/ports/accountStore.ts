@@ -1,4 +1,4 @@
-import type { AccountUpdate, LoginToken, PresenceVersion, RemovedUser, UserRecord } from './records';
+import type { AccountUpdate, LoginToken, PresenceVersion, RemovedUser, TokenHolder, UserRecord } from './records';
 
 /**
  * Users found by who they are: what every service reads a user by before deciding anything about him (an account
@@ -29,8 +29,11 @@ export interface AccountStore extends UserDirectory {
   findUserByLogin(login: string): Promise<UserRecord | null>;
   /** The user holding this login token; `credentials.loginTokens` holds only the matching token (its `when` decides whether it has expired). */
   findUserByHashedToken(hashedToken: string): Promise<UserRecord | null>;
-  /** The users holding any of these token hashes; each with only the matching tokens (for checking open streams in bulk). */
-  findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]>;
+  /**
+   * The holders of any of these token hashes, each once, with only the matching tokens in the order they were
+   * added: checking every open stream's token in bulk reads no more of the users than that check needs.
+   */
+  findTokenHolders(hashedTokens: readonly string[]): Promise<TokenHolder[]>;
 
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;

@@ -91,6 +91,12 @@ export interface UserRecord {
   credentials?: Credentials;
 }
 
+/**
+ * Who holds some login tokens, and no more than deciding whether they still authenticate takes
+ * (tokenAuthenticatesUntil): the user's id, whether the account is active, and the matching tokens.
+ */
+export type TokenHolder = Pick<UserRecord, 'id' | 'active'> & { credentials: { loginTokens: LoginToken[] } };
+
 /** The presence fields a presence change sets together. */
 export interface PresenceUpdate {
   /** The status the user chose (Rocket.Chat's statusDefault); undefined leaves it as it is. */

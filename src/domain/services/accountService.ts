@@ -179,9 +179,9 @@ export class AccountService {
     const wanted = new Set(hashedTokens);
     const live = new Set<string>();
     const now = this.clock.now();
-    for (const user of await this.store.findUsersByHashedTokens(hashedTokens)) {
-      for (const token of user.credentials?.loginTokens ?? []) {
-        if (wanted.has(token.hashedToken) && tokenAuthenticatesUntil(user, token.hashedToken, now, this.options.loginExpirationDays) !== null) live.add(token.hashedToken);
+    for (const holder of await this.store.findTokenHolders(hashedTokens)) {
+      for (const token of holder.credentials.loginTokens) {
+        if (wanted.has(token.hashedToken) && tokenAuthenticatesUntil(holder, token.hashedToken, now, this.options.loginExpirationDays) !== null) live.add(token.hashedToken);
       }
     }
     return live;

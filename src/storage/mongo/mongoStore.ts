@@ -2,10 +2,10 @@ import mongoose, { type Connection, type InsertManyOptions, type Model } from 'm
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, TokenHolder, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import {
-  LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
+  LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, TOKEN_HOLDER_FIELDS, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
   WITH_LOGIN_CREDENTIALS, WITH_LOGIN_TOKENS, WITHOUT_CREDENTIALS, type UserDocument,
 } from './userDocuments';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
@@ -205,13 +205,19 @@ export class MongoStore implements Store {
     return toUserRecords(await this.users.find({ _id: { $in: [...ids] } }, WITHOUT_CREDENTIALS).sort({ _id: 1 }).maxTimeMS(this.maxTimeMs).lean<UserDocument[]>());
   }
 
-  async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
+  async findTokenHolders(hashedTokens: readonly string[]): Promise<TokenHolder[]> {
+    if (hashedTokens.length === 0) return [];
     const docs = await this.users
-      .find({ [`${LOGIN_TOKENS_PATH}.hashedToken`]: { $in: [...hashedTokens] } }, WITH_LOGIN_TOKENS)
+      .find({ [`${LOGIN_TOKENS_PATH}.hashedToken`]: { $in: [...hashedTokens] } }, TOKEN_HOLDER_FIELDS)
       .maxTimeMS(this.maxTimeMs)
       .lean<UserDocument[]>();
     const wanted = new Set(hashedTokens);
-    return docs.map((doc) => withMatchingTokens(doc, wanted));
+    return docs.map((doc) => ({
+      id: doc._id,
+      // As toUserRecord reads it: Rocket.Chat refuses a user not marked active.
+      active: doc.active === true,
+      credentials: { loginTokens: loginTokensOf(doc).filter((token) => wanted.has(token.hashedToken)) },
+    }));
   }
 
   async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {

@@ -40,6 +40,9 @@ export const WITHOUT_CREDENTIALS = RECORD_FIELDS;
 /** A login token as the port knows it: a token of Rocket.Chat's (a personal access token's name, its last part) keeps the rest. */
 export const LOGIN_TOKEN_FIELDS = Object.fromEntries(['when', 'hashedToken', 'type'].map((field) => [`${LOGIN_TOKENS_PATH}.${field}`, 1]));
 
+/** What deciding whether a user's tokens authenticate reads (TokenHolder): whether the user is active, and the tokens. */
+export const TOKEN_HOLDER_FIELDS = { active: 1, ...LOGIN_TOKEN_FIELDS };
+
 /** A user with its login tokens and no password hash. */
 export const WITH_LOGIN_TOKENS = { ...RECORD_FIELDS, ...LOGIN_TOKEN_FIELDS };
 

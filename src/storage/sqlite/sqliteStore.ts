@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DuplicateUserError, type Store } from '../../domain/ports/store';
 import type { LoginAttempts } from '../../domain/ports/loginAttemptStore';
 import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../../domain/ports/connections';
-import type { AccountUpdate, Credentials, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, UserRecord } from '../../domain/ports/records';
+import type { AccountUpdate, Credentials, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, TokenHolder, UserRecord } from '../../domain/ports/records';
 import { foldedLogin } from '../../domain/rules/logins';
 import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
@@ -67,6 +67,12 @@ interface RemovedUserRow {
 
 function toRemovedUser(row: RemovedUserRow): RemovedUser {
   return { userId: row.id, username: row.username, name: row.name, utcOffset: row.utc_offset, removedAt: new Date(row.removed_at), forgetAt: new Date(row.forget_at) };
+}
+
+/** A row of `tokenHolders`: a token with its holder's id and whether the holder is active. */
+interface TokenHolderRow extends TokenRow {
+  user_id: string;
+  active: number;
 }
 
 interface TicketRow {
@@ -190,13 +196,13 @@ export class SqliteStore implements Store {
     return this.recordsOf([...new Set(ids)].sort());
   }
 
-  async findUsersByHashedTokens(hashedTokens: readonly string[]): Promise<UserRecord[]> {
+  async findTokenHolders(hashedTokens: readonly string[]): Promise<TokenHolder[]> {
     if (hashedTokens.length === 0) return [];
-    const byUser = new Map<string, UserRecord & { credentials: { loginTokens: LoginToken[] } }>();
-    for (const row of this.statements.usersByTokens.all(JSON.stringify(hashedTokens)) as RawUserRow[]) {
-      const found = byUser.get(row[0]);
-      if (found === undefined) byUser.set(row[0], { ...recordOf(row), credentials: { loginTokens: [tokenOf(row)] } });
-      else found.credentials.loginTokens.push(tokenOf(row));
+    const byUser = new Map<string, TokenHolder>();
+    for (const row of this.statements.tokenHolders.all(JSON.stringify(hashedTokens)) as TokenHolderRow[]) {
+      const found = byUser.get(row.user_id);
+      if (found === undefined) byUser.set(row.user_id, { id: row.user_id, active: row.active === 1, credentials: { loginTokens: [toLoginToken(row)] } });
+      else found.credentials.loginTokens.push(toLoginToken(row));
     }
     return [...byUser.values()];
   }
@@ -563,7 +569,7 @@ export const STATEMENTS = {
   tokensOfUser: 'SELECT hashed_token, issued_at, type FROM login_tokens WHERE user_id = ? ORDER BY rowid',
   userByToken: `SELECT ${USER_AND_TOKEN} FROM login_tokens t JOIN users u ON u.id = t.user_id WHERE t.hashed_token = ?`,
   usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
-  usersByTokens: `SELECT ${USER_AND_TOKEN} FROM login_tokens t JOIN users u ON u.id = t.user_id
+  tokenHolders: `SELECT t.user_id, u.active, t.hashed_token, t.issued_at, t.type FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
   presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
   presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status IN (SELECT value FROM json_each(?))`,
