@@ -176,7 +176,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
   const { usersPresence } = addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
   addRocketChatUserRoutes(rocketChat, auth, users, presence);
-  addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
+  const { openStream } = addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
     maxBufferedBytes: config.streamMaxBufferBytes,
     ticketTtlMs: config.streamTicketSeconds * 1000,
@@ -197,6 +197,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
     observe,
     routes: [
       { template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: [...apiHeaders, ...usersPresence] },
+      { template: '/api/v1/users.presence.stream', match: exactPath('/api/v1/users.presence.stream'), chain: [...apiHeaders, ...openStream] },
       { template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: [...apiHeaders, ...userPresence] },
     ],
     notFound,

@@ -98,8 +98,9 @@ function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Reques
 
 /**
  * The hot lane: the GETs every client repeats every few seconds (users.presence in all its forms, pnut's presence
- * of one user with `update_presence`) are answered before Express's router, which walked a dozen layers and their
- * path matching for each (about a tenth of a poll, docs/benchmarks.md). Such a request still gets all a client can
+ * of one user with `update_presence`), and the stream an instance opens by the thousand after a restart, are
+ * answered before Express's router, which walked a dozen layers and their path matching for each (about a tenth of
+ * a poll, docs/benchmarks.md). Such a request still gets all a client can
  * see of the generic chain: the app's request and response objects (the same prototypes, `res.locals`), the request
  * observer (id, histogram, log line), the API's headers (security, CORS), authentication, `update_presence`, the
  * route's checks (as plain functions that refuse exactly as its validation chains) and its handler; a failure goes

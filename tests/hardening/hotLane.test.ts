@@ -2,9 +2,10 @@ import request from 'supertest';
 import { appPerTest, buildTestApp, currentApp, describeEachStore, seedUsers, type SeededUser, type TestApp } from '../support/testApp';
 import { storeKinds } from '../support/stores';
 import { goStatus } from '../api/rocketchat/rocketChatKit';
+import { listen, openStream, type SseClient } from '../api/stream/sseClient';
 
 /**
- * The hot lane (src/http/hotLane.ts) answers users.presence and pnut's presence of one user before Express's router,
+ * The hot lane (src/http/hotLane.ts) answers users.presence, its stream and pnut's presence of one user before Express's router,
  * with plain checks in place of the validation chains; a GET carrying a body takes the generic chain instead. Both
  * must give a client the same answer: status, every header but the request's own id and date, and body.
  */
@@ -61,12 +62,39 @@ describeEachStore('hot lane', (kind) => {
     ['pnut: no token', 401, () => `/v0/users/${other.user.id}/presence`, () => ({})],
     ['pnut: Authorization sent twice', 401, () => `/v0/users/${other.user.id}/presence`, (user) => ({ Authorization: [user.bearer.Authorization, user.bearer.Authorization] })],
     ['Authorization sent twice beside a valid X-Auth-Token', 401, () => presence, (user) => ({ ...user.headers, Authorization: ['Bearer a', 'Bearer b'] })],
+    ['stream: ids that are not ids', 400, () => `${presence}.stream?ids=${other.user.id},a%20b`, (user) => user.headers],
+    ['stream: a lastEventId as a list', 400, () => `${presence}.stream?lastEventId=1&lastEventId=2`, (user) => user.headers],
+    ['stream: no token', 401, () => `${presence}.stream?ids=${other.user.id}`, () => ({})],
+    ['stream: a ticket nobody was given', 401, () => `${presence}.stream?ticket=not-a-ticket`, () => ({})],
   ];
 
   it.each(cases)('%s: the same status, headers and body on both lanes', async (_label, status, path, headers) => {
     const { hot, generic } = await bothLanes(t, path(), headers(caller));
     expect(hot.status).toBe(status);
     expect(hot).toEqual(generic);
+  });
+
+  it('opens a stream alike on both lanes: status, headers, the snapshot', async () => {
+    const server = await listen(t.app);
+    const opened: SseClient[] = [];
+    try {
+      const path = `${presence}.stream?ids=${other.user.id},${caller.user.id}`;
+      const hot = await openStream(server.port, path, caller.headers);
+      opened.push(hot);
+      const generic = await openStream(server.port, path, { ...caller.headers, 'Content-Type': 'application/json', 'Content-Length': '2' }, '{}');
+      opened.push(generic);
+      const seen = async (stream: SseClient) => {
+        const { date: _date, 'x-request-id': _id, ...headers } = stream.headers;
+        return { status: stream.status, headers, snapshot: (await stream.event(0)).data };
+      };
+      const answer = await seen(hot);
+      expect(answer.status).toBe(200);
+      expect(answer.snapshot.users.map((user) => user._id)).toEqual(expect.arrayContaining([other.user.id, caller.user.id]));
+      expect(await seen(generic)).toEqual(answer);
+    } finally {
+      for (const stream of opened) stream.close();
+      await server.close();
+    }
   });
 
   it('a path spelled otherwise than the route (case, trailing slash) is answered alike by the generic chain', async () => {
@@ -101,6 +129,7 @@ describe('hot lane, where it runs', () => {
       await request(t.app).get('/api/v1/users.presence?ids[]=x').set(caller.headers).expect(200);
       await request(t.app).get('/v0/users/me/presence').set(caller.bearer).expect(200);
       await request(t.app).get('/api/v1/users.presence?from=yesterday').set(caller.headers).expect(400);
+      await request(t.app).get('/api/v1/users.presence.stream?ids=a%20b').set(caller.headers).expect(400);
       expect(routed).not.toHaveBeenCalled();
       await request(t.app).get('/api/v1/users.presence').set(caller.headers).set('Content-Type', 'application/json').send('{}').expect(200);
       await request(t.app).get('/api/v1/users.presence/').set(caller.headers).expect(200);

@@ -49,7 +49,8 @@ function withRetryAfter(error: unknown, res: Response, retryMs: number): never {
 /**
  * users.presence.stream (Server-Sent Events) and the ticket a browser opens it with, on the Rocket.Chat router.
  * `streamAuth` accepts a stream ticket besides the login headers: `before` validation it checks the credentials'
- * shape (and login tokens), `after` it redeems a ticket, so a refused request does not spend one.
+ * shape (and login tokens), `after` it redeems a ticket, so a refused request does not spend one. Returns the
+ * stream's chain for the hot lane, which opens thousands of streams without walking the router for each.
  */
 export function addPresenceStreamRoutes(
   router: Router,
@@ -58,7 +59,7 @@ export function addPresenceStreamRoutes(
   accounts: AccountService,
   streams: PresenceStreams,
   options: StreamRouteOptions,
-): void {
+): { openStream: RequestHandler[] } {
   router.post('/users.presence.stream.ticket', ...auth, async (req: Request, res: Response) => {
     const { ticket, expiresAt } = await accounts.issueStreamTicket(identityOf(res), options.ticketTtlMs);
     rocketChatSuccess(req, res, { ticket, expiresAt: expiresAt.toISOString() });
@@ -76,8 +77,7 @@ export function addPresenceStreamRoutes(
     res.writeHead(200, SSE_HEADERS).end();
   });
 
-  router.get(
-    '/users.presence.stream',
+  const openStream: RequestHandler[] = [
     streamAuth.before,
     streamIdsParam,
     lastEventIdParam,
@@ -97,5 +97,7 @@ export function addPresenceStreamRoutes(
       sink.begin();
       releaseOpenedRequest(req);
     },
-  );
+  ];
+  router.get('/users.presence.stream', ...openStream);
+  return { openStream };
 }

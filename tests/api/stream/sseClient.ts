@@ -88,8 +88,8 @@ export class SseClient {
   }
 }
 
-/** Opens `path` as a stream. A refusal (not 200) comes back with its JSON body in `body`. */
-export function openStream(port: number, path: string, headers: Record<string, string> = {}): Promise<SseClient & { body?: unknown }> {
+/** Opens `path` as a stream (a GET, with `body` if given). A refusal (not 200) comes back with its JSON body in `body`. */
+export function openStream(port: number, path: string, headers: Record<string, string> = {}, body?: string): Promise<SseClient & { body?: unknown }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       if (res.statusCode !== 200) {
@@ -102,6 +102,6 @@ export function openStream(port: number, path: string, headers: Record<string, s
       resolve(new SseClient(200, res.headers, res));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
