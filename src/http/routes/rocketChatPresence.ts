@@ -11,8 +11,8 @@ import type { PresentSnapshot } from '../../domain/rules/changes';
 import { identityOf } from '../middleware/authenticate';
 import { etagOf } from '../responses/etag';
 import { rocketChatSuccess, sendRocketChatJson } from '../responses/rocketChat';
-import { checkUsersPresenceQuery, expiresAtParam, fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdParam } from '../validation/params';
-import { CONNECTION_STATE_MAX, STATUS_MESSAGE_MAX, STATUS_NAME_MAX, USER_ID_MAX, USERNAME_MAX } from '../validation/limits';
+import { checkSetStatusBody, checkUsersPresenceQuery, fromParam, idsParam, optionalString, parseIds, rejectInvalid, userIdParam } from '../validation/params';
+import { CONNECTION_STATE_MAX, USERNAME_MAX } from '../validation/limits';
 import { renderedPerSnapshot } from '../views/renderedPerSnapshot';
 import { rocketChatPresenceUser, rocketChatPresenceUserJson } from '../views/rocketChatUser';
 
@@ -72,11 +72,10 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   router.post(
     '/users.setStatus',
     ...auth,
-    optionalString(body, 'status', STATUS_NAME_MAX),
-    optionalString(body, 'message', STATUS_MESSAGE_MAX),
-    ...userReferenceParams(body),
-    expiresAtParam,
-    rejectInvalid,
+    (req: Request, _res: Response, next: NextFunction) => {
+      checkSetStatusBody(req);
+      next();
+    },
     async (req: Request, res: Response) => {
       const { status, message, expiresAt } = (req.body ?? {}) as { status?: string; message?: string; expiresAt?: Date };
       // Rocket.Chat's check of the body (a status or a message), word for word: its clients match on it.
@@ -88,7 +87,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     },
   );
 
-  router.get('/users.getStatus', ...auth, ...userReferenceParams(query), rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users.getStatus', ...auth, ...userReferenceParams, rejectInvalid, async (req: Request, res: Response) => {
     const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
     rocketChatSuccess(req, res, {
       _id: reading.user.id,
@@ -98,7 +97,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     });
   });
 
-  router.get('/users.getPresence', ...auth, ...userReferenceParams(query), rejectInvalid, async (req: Request, res: Response) => {
+  router.get('/users.getPresence', ...auth, ...userReferenceParams, rejectInvalid, async (req: Request, res: Response) => {
     const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
     rocketChatSuccess(req, res, { presence: reading.status, ...(await ownPresenceFields(reading, identityOf(res).userId, connections, 'lastLogin')) });
   });
@@ -121,17 +120,11 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
 }
 
 /**
- * The three ways Rocket.Chat's validators let a request name a user: `userId`, `username`, `user` (a username). In
- * a query the id must look like one (anything else names nobody: 400); in users.setStatus's body any string is a
- * name, which only an admin may use for another user.
+ * The three ways Rocket.Chat's validators let a query name a user: `userId`, `username`, `user` (a username). The
+ * id must look like one (anything else names nobody: 400). users.setStatus's body names a user with any string
+ * (checkSetStatusBody), which only an admin may use for another user.
  */
-function userReferenceParams(location: typeof body | typeof query) {
-  return [
-    location === query ? userIdParam(query, 'userId') : optionalString(body, 'userId', USER_ID_MAX),
-    optionalString(location, 'username', USERNAME_MAX),
-    optionalString(location, 'user', USERNAME_MAX),
-  ];
-}
+const userReferenceParams = [userIdParam(query, 'userId'), optionalString(query, 'username', USERNAME_MAX), optionalString(query, 'user', USERNAME_MAX)];
 
 function userReferenceOf(source: unknown): UserReference {
   const { userId, username, user } = (source ?? {}) as Record<string, string | undefined>;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { appPerTest, currentApp, describeEachStore, seedUsers, type SeededUser } from '../../support/testApp';
 import { expectCleanJsonError, expectRocketChatJson, presenceList, setStatus } from './rocketChatKit';
+import { DATE_TIME_MAX, STATUS_NAME_MAX, USER_ID_MAX, USERNAME_MAX } from '../../../src/http/validation/limits';
 
 /** POST /api/v1/users.setStatus: status and status text, as Rocket.Chat takes them. */
 describeEachStore('Rocket.Chat users.setStatus', (kind) => {
@@ -110,6 +111,30 @@ describeEachStore('Rocket.Chat users.setStatus', (kind) => {
     expect(res.status).toBe(400);
     expectCleanJsonError(res);
     expect(res.body).toEqual({ success: false, error: expect.stringContaining('"message"'), errorType: 'invalid-params' });
+  });
+
+  const invalidParam = (param: string, message: string) => ({ success: false, error: `The parameter "${param}" ${message} [invalid-params]`, errorType: 'invalid-params' });
+  const NOT_A_DATE_TIME = 'must be an ISO 8601 date-time, such as 2019-05-22T12:11:45.392Z';
+  it.each([
+    ['a status too long', { status: 's'.repeat(STATUS_NAME_MAX + 1) }, 'status', `must be at most ${STATUS_NAME_MAX} characters long`],
+    ['a message that is not valid Unicode', { message: 'a\uD800b' }, 'message', 'must be valid Unicode text'],
+    ['a message that is null', { status: 'away', message: null }, 'message', 'must be a single string'],
+    ['a userId that is a list', { status: 'away', userId: ['x'] }, 'userId', 'must be a single string'],
+    ['a userId too long', { status: 'away', userId: 'i'.repeat(USER_ID_MAX + 1) }, 'userId', `must be at most ${USER_ID_MAX} characters long`],
+    ['a username that is an object', { status: 'away', username: { $ne: '' } }, 'username', 'must be a single string'],
+    ['a user too long', { status: 'away', user: 'u'.repeat(USERNAME_MAX + 1) }, 'user', `must be at most ${USERNAME_MAX} characters long`],
+    ['an expiresAt that is not a date-time', { status: 'away', expiresAt: 'tomorrow' }, 'expiresAt', NOT_A_DATE_TIME],
+    ['an expiresAt that is a number', { status: 'away', expiresAt: 1767225600000 }, 'expiresAt', 'must be a single string'],
+    ['an expiresAt too long', { status: 'away', expiresAt: `2026-01-01T00:00:00Z${' '.repeat(DATE_TIME_MAX)}` }, 'expiresAt', `must be at most ${DATE_TIME_MAX} characters long`],
+    // Several wrong: the first in the order status, message, userId, username, user, expiresAt is named.
+    ['a wrong user and a wrong expiresAt', { status: 'away', expiresAt: 'x', user: 7 }, 'user', 'must be a single string'],
+    ['a wrong message and a wrong status', { message: 7, status: 7 }, 'status', 'must be a single string'],
+    ['a wrong userId and a wrong username', { username: 7, status: 'away', userId: 7 }, 'userId', 'must be a single string'],
+  ])('refuses %s with 400 naming the first invalid field', async (_label, sent, param, message) => {
+    const res = await setStatus(t, alice, sent);
+    expect(res.status).toBe(400);
+    expectCleanJsonError(res);
+    expect(res.body).toEqual(invalidParam(param, message));
   });
 
   it('does not let a user set another user’s status (403), but lets an admin', async () => {
