@@ -174,7 +174,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   rocketChat.use(rememberMountPath);
   rocketChat.post('/login', ...rocketChatLogin(accounts, presence, metrics));
   addRocketChatAccountRoutes(rocketChat, auth, accounts, presence, streams, connections);
-  const { usersPresence } = addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
+  const { usersPresence, setStatus } = addRocketChatPresenceRoutes(rocketChat, auth, presence, connections);
   addRocketChatUserRoutes(rocketChat, auth, users, presence);
   const { openStream } = addPresenceStreamRoutes(rocketChat, auth, streamAuth, accounts, streams, {
     retryMs: config.streamRetryMs,
@@ -191,14 +191,17 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
     ? [securityHeaders, cors({ origin: config.corsOrigins, allowedHeaders: CORS_HEADERS, exposedHeaders: ['ETag', 'X-Updated-Presence', 'X-Request-Id', 'X-Presence-Cursor'] })]
     : [securityHeaders];
 
+  // JSON and forms, as Rocket.Chat's clients send them; then every body must be an object.
+  const bodyParsers: RequestHandler[] = [express.json({ limit: BODY_LIMIT }), express.urlencoded({ limit: BODY_LIMIT, extended: false }), requireObjectBody];
   const observe = observeRequests({ logger, metrics, slowRequestMs: config.slowRequestMs, clock });
   const handleError = errorHandler(logger);
   addHotLane(app, {
     observe,
     routes: [
-      { template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: [...apiHeaders, ...usersPresence] },
-      { template: '/api/v1/users.presence.stream', match: exactPath('/api/v1/users.presence.stream'), chain: [...apiHeaders, ...openStream] },
-      { template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: [...apiHeaders, ...userPresence] },
+      { method: 'GET', template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: [...apiHeaders, ...usersPresence] },
+      { method: 'GET', template: '/api/v1/users.presence.stream', match: exactPath('/api/v1/users.presence.stream'), chain: [...apiHeaders, ...openStream] },
+      { method: 'GET', template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: [...apiHeaders, ...userPresence] },
+      { method: 'POST', template: '/api/v1/users.setStatus', match: exactPath('/api/v1/users.setStatus'), chain: [...apiHeaders, ...bodyParsers, ...setStatus] },
     ],
     notFound,
     errorHandler: handleError,
@@ -208,9 +211,7 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   app.use(presencePage());
   app.use(...apiHeaders);
   addOperationsRoutes(app, store, metrics, config.metricsToken);
-  app.use(express.json({ limit: BODY_LIMIT }));
-  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
-  app.use(requireObjectBody);
+  app.use(...bodyParsers);
   app.use('/api/v1', rocketChat);
   app.use('/v0', pnut);
 

@@ -7,6 +7,11 @@ function hasBody(req: Request): boolean {
 
 /** One route of the hot lane. */
 export interface HotRoute {
+  /**
+   * A GET is taken only without a body (one with a body is parsed, and refused or ignored, by the generic chain). A
+   * POST's chain begins with the body parsers and the body-shape check the generic chain runs.
+   */
+  method: 'GET' | 'POST';
   /** The route's template, as Express would name it (the metrics' and log lines' route label). */
   template: string;
   /**
@@ -64,6 +69,7 @@ function invoke(handler: RequestHandler, req: Request, res: Response, next: Next
 
 /** A route ready to run: its handlers from the observer to the 404, and the `req.route` it gives (one for all requests). */
 interface PreparedRoute {
+  method: HotRoute['method'];
   match: HotRoute['match'];
   handlers: readonly RequestHandler[];
   route: { readonly path: string };
@@ -98,9 +104,9 @@ function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Reques
 
 /**
  * The hot lane: the GETs every client repeats every few seconds (users.presence in all its forms, pnut's presence
- * of one user with `update_presence`), and the stream an instance opens by the thousand after a restart, are
- * answered before Express's router, which walked a dozen layers and their path matching for each (about a tenth of
- * a poll, docs/benchmarks.md). Such a request still gets all a client can
+ * of one user with `update_presence`), the stream an instance opens by the thousand after a restart, and the status
+ * change every stream fans out (users.setStatus) are answered before Express's router, which walked a dozen layers
+ * and their path matching for each (about a tenth of a poll, docs/benchmarks.md). Such a request still gets all a client can
  * see of the generic chain: the app's request and response objects (the same prototypes, `res.locals`), the request
  * observer (id, histogram, log line), the API's headers (security, CORS), authentication, `update_presence`, the
  * route's checks (as plain functions that refuse exactly as its validation chains) and its handler; a failure goes
@@ -111,17 +117,20 @@ export function addHotLane(app: Express, lane: HotLane): void {
   // Express's app function calls `app.handle` for every request: the lane takes its place, and hands the rest on.
   const handled = app as unknown as { handle: (req: Request, res: Response, callback?: NextFunction) => void };
   const generic = handled.handle.bind(app);
-  const prepared: PreparedRoute[] = lane.routes.map(({ template, match, chain }) => ({
+  const prepared: PreparedRoute[] = lane.routes.map(({ method, template, match, chain }) => ({
+    method,
     match,
     handlers: [lane.observe, ...chain, lane.notFound],
     route: Object.freeze({ path: template }),
   }));
   const handle = (req: Request, res: Response, callback?: NextFunction): void => {
-    if (req.method === 'GET' && callback === undefined && !hasBody(req)) {
+    const method = req.method;
+    if (callback === undefined && ((method === 'GET' && !hasBody(req)) || method === 'POST')) {
       const url = req.url;
       const queryAt = url.indexOf('?');
       const path = queryAt === -1 ? url : url.slice(0, queryAt);
       for (const route of prepared) {
+        if (route.method !== method) continue;
         const params = route.match(path);
         if (params === undefined) continue;
         req.res = res;

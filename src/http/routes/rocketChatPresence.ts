@@ -41,10 +41,15 @@ async function ownPresenceFields(reading: PresenceReading, callerId: string, con
 
 /**
  * users.presence, users.setStatus, users.getStatus, users.getPresence, on the Rocket.Chat router behind
- * authentication; returns users.presence's chain for the hot lane: the same, its validation chains made one
- * plain check.
+ * authentication; returns users.presence's chain for the hot lane (the same, its validation chains made one plain
+ * check) and users.setStatus's.
  */
-export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler[], presence: PresenceService, connections: ConnectionService): { usersPresence: RequestHandler[] } {
+export function addRocketChatPresenceRoutes(
+  router: Router,
+  auth: RequestHandler[],
+  presence: PresenceService,
+  connections: ConnectionService,
+): { usersPresence: RequestHandler[]; setStatus: RequestHandler[] } {
   const fullList = renderedPerSnapshot(renderFullList);
 
   const answerUsersPresence = async (req: Request, res: Response) => {
@@ -69,8 +74,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
   };
   const usersPresence: RequestHandler[] = [...auth, checkQuery, answerUsersPresence];
 
-  router.post(
-    '/users.setStatus',
+  const setStatus: RequestHandler[] = [
     ...auth,
     (req: Request, _res: Response, next: NextFunction) => {
       checkSetStatusBody(req);
@@ -85,7 +89,8 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
       await presence.setStatus(identity, target, { status, message, expiresAt });
       rocketChatSuccess(req, res, {});
     },
-  );
+  ];
+  router.post('/users.setStatus', ...setStatus);
 
   router.get('/users.getStatus', ...auth, ...userReferenceParams, rejectInvalid, async (req: Request, res: Response) => {
     const reading = await presence.readReferenced(identityOf(res), userReferenceOf(req.query));
@@ -116,7 +121,7 @@ export function addRocketChatPresenceRoutes(router: Router, auth: RequestHandler
     },
   );
 
-  return { usersPresence };
+  return { usersPresence, setStatus };
 }
 
 /**
