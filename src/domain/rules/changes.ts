@@ -2,6 +2,7 @@ import { effectiveStatus, hasPresenceExpired, presenceEndMs } from './status';
 import { presenceTextOf, type PnutPresenceFields } from './pnut';
 import { type RocketChatPresenceFields, rocketChatFieldsOf, rocketChatPresenceOf } from './rocketChatPresence';
 import type { RocketChatChangeRecord, UserRecord } from '../ports/records';
+import { withFields } from '../../utils';
 
 /** The names every presence answer shows beside the status; absent where only the presence fields are at hand. */
 interface ShownNames {
@@ -119,9 +120,9 @@ export function rocketChatChangeRecord(user: UserRecord, writtenAt: Date): Rocke
   const seen = rocketChatPresenceOf(user);
   const recorded = user.presenceSeen;
   const before = recorded === undefined
-    ? { ...user, status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null }
-    : { ...user, ...rocketChatFieldsOf(recorded) };
-  const after = { ...user, presenceExpiresAt: null, presenceText: null, presenceSeen: seen };
+    ? withFields(user, { status: 'offline', statusText: '', presenceText: null, presenceExpiresAt: null })
+    : withFields(user, rocketChatFieldsOf(recorded));
+  const after = withFields(user, { presenceExpiresAt: null, presenceText: null, presenceSeen: seen });
   return { presenceChangedAt: changeStampAfterWrite(before, after, writtenAt), presenceSeen: seen };
 }
 

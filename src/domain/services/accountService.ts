@@ -10,7 +10,7 @@ import { hashLoginToken, loginAttemptKey, newGeneratedPassword, newLoginToken, n
 import { ActionNotAllowedError, FieldUnavailableError, InvalidCredentialsError, InvalidEmailError, RejectedError, ReservedUsernameError, TooManyLoginAttemptsError, UnauthorizedError, UnknownRoleError } from '../errors';
 import { isNamedBy, LOGIN_ATTEMPT_KEYS_KEPT, type LoginName, type PasswordProof } from '../rules/logins';
 import { DEFAULT_ROLES, isEmailAddress, isReservedUsername, unknownRoles } from '../rules/newUsers';
-import { sameString } from '../../utils';
+import { sameString, withFields } from '../../utils';
 import { normaliseStatusText } from '../rules/status';
 import type { Passwords } from './passwords';
 
@@ -87,7 +87,8 @@ export class AccountService {
       if (ttl > 0) this.identities?.set(hashedToken, identity, { ttl });
     }
     if (claimedUserId !== undefined && !sameString(claimedUserId, identity.userId)) throw new UnauthorizedError();
-    return { ...identity, hashedToken };
+    // Every field named: a spread followed by a new field would give each request's identity a hidden class of its own (withFields).
+    return { userId: identity.userId, username: identity.username, roles: identity.roles, hashedToken };
   }
 
   /**
@@ -129,7 +130,7 @@ export class AccountService {
     const pruned = loginTokensToPrune(user.credentials?.loginTokens ?? [], now, this.options.loginExpirationDays);
     await this.store.addLoginToken(user.id, { when: now, hashedToken: hashLoginToken(token) }, now, pruned);
     const { credentials: _credentials, ...withoutCredentials } = user;
-    return { user: { ...withoutCredentials, lastLogin: now }, token };
+    return { user: withFields(withoutCredentials, { lastLogin: now }), token };
   }
 
   /** The user a login names, with the credentials a login checks; null when nobody is so named. */

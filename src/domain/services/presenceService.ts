@@ -18,6 +18,7 @@ import type { FeedJoin, FeedListener, PresenceFeed } from './presenceFeed';
 import { ignoreEvents, type PresenceObserver } from '../ports/observer';
 import { recordedValueOf, rocketChatPresenceOf, rocketChatWroteSince } from '../rules/rocketChatPresence';
 import { isLeaseRenewal, presenceRenewalOf } from '../rules/renewals';
+import { withFields } from '../../utils';
 
 export interface PresenceOptions extends DeltaWindow {
   /** How long a declaration lasts unless renewed (pnut: 15 minutes). */
@@ -446,11 +447,11 @@ export class PresenceService {
         lastSeenAt: chosen.showsHimself ? lastSeenAfterWrite(current, presence.status, now) : current.lastSeenAt,
       };
       if (changesNothing(current, update)) return current;
-      const presenceSeen = rocketChatPresenceOf({ ...current, ...update, statusDefault: update.statusDefault ?? current.statusDefault });
-      const after = { ...current, ...update, presenceSeen };
+      const presenceSeen = rocketChatPresenceOf(withFields(withFields(current, update), { statusDefault: update.statusDefault ?? current.statusDefault }));
+      const after = withFields(withFields(current, update), { presenceSeen });
       const visible = isVisibleChange(current, after, now);
       const expected = { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) };
-      const full: PresenceWrite = { ...update, presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now };
+      const full: PresenceWrite = withFields(update, { presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now });
       const renewal = presenceRenewalOf(current, full);
       const written = renewal === null ? await this.store.writePresence(userId, expected, full) : await this.store.renewPresence(userId, expected, renewal);
       if (written !== null) {

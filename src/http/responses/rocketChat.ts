@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { answeredNotModified } from './etag';
+import { withFields } from '../../utils';
 
 /**
  * Writes a Rocket.Chat answer as its REST router does: `Content-Type` exactly `application/json`, never cached.
@@ -14,5 +15,5 @@ export function sendRocketChatJson(req: Request, res: Response, status: number, 
 }
 
 export function rocketChatSuccess(req: Request, res: Response, payload: object): void {
-  sendRocketChatJson(req, res, 200, JSON.stringify({ ...payload, success: true }));
+  sendRocketChatJson(req, res, 200, JSON.stringify(withFields(payload, { success: true })));
 }

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Response } from 'express';
 import type { StreamEvent, StreamSink } from '../../domain/ports/streams';
 import { rocketChatPresenceUserJson } from '../views/rocketChatUser';
+import { withFields } from '../../utils';
 
 export interface SseOptions {
   /** `retry:`: how soon an EventSource reconnects after the stream ends. */
@@ -99,7 +100,7 @@ export class ServerSentEvents implements StreamSink {
   begin(): void {
     if (this.socket !== undefined) return;
     const http10 = this.res.req.httpVersionMajor === 1 && this.res.req.httpVersionMinor === 0;
-    this.res.writeHead(200, { ...SSE_HEADERS, Connection: http10 ? 'close' : 'keep-alive' });
+    this.res.writeHead(200, withFields(SSE_HEADERS, { Connection: http10 ? 'close' : 'keep-alive' }));
     this.res.flushHeaders();
     // As Node framed the head it wrote: chunked unless the client cannot take it.
     this.framing = this.res.chunkedEncoding ? CHUNKED : UNFRAMED;

@@ -8,6 +8,7 @@ import { CommittedRecords } from './committedRecords';
 import { openDataFile } from './dataFile';
 import { GroupCommit, type CommitReport, type Durability } from './groupCommit';
 import { AFTER_USER_COLUMNS, toLoginToken, toUserRecord, tokenParams, USER_COLUMNS, userParams, userRowOf, type RawUserRow, type TokenRow } from './userRows';
+import { withFields } from '../../utils';
 
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
@@ -183,12 +184,16 @@ export class SqliteStore implements Store {
     const credentials: Credentials = { loginTokens };
     const passwordHash = row[AFTER_USER_COLUMNS] as string | null;
     if (passwordHash !== null) credentials.passwordHash = passwordHash;
-    return { ...user, credentials };
+    user.credentials = credentials;
+    return user;
   }
 
   async findUserByHashedToken(hashedToken: string): Promise<UserRecord | null> {
     const row = this.statements.userByToken.get(hashedToken) as RawUserRow | undefined;
-    return row === undefined ? null : { ...recordOf(row), credentials: { loginTokens: [tokenOf(row)] } };
+    if (row === undefined) return null;
+    const user = recordOf(row);
+    user.credentials = { loginTokens: [tokenOf(row)] };
+    return user;
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
@@ -368,7 +373,7 @@ export class SqliteStore implements Store {
       // The kept record is the row as it was (CommittedRecords): the renewed one is made from it, not read back.
       const kept = this.committed.get(userId);
       if (kept === undefined) return writtenOrNull(this.statements.userById.get(userId) as RawUserRow | undefined);
-      return written({ ...kept, presenceExpiresAt: renewal.presenceExpiresAt, lastSeenAt: renewal.lastSeenAt, updatedAt: renewal.updatedAt, presenceRevision: kept.presenceRevision + 1 });
+      return written(withFields(kept, { presenceExpiresAt: renewal.presenceExpiresAt, lastSeenAt: renewal.lastSeenAt, updatedAt: renewal.updatedAt, presenceRevision: kept.presenceRevision + 1 }));
     });
   }
 
