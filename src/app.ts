@@ -197,11 +197,13 @@ export function createApp({ store: givenStore, clock, timers = eventLoopTimers, 
   const handleError = errorHandler(logger);
   addHotLane(app, {
     observe,
+    headers: apiHeaders,
+    bodyParsers,
     routes: [
-      { method: 'GET', template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: [...apiHeaders, ...usersPresence] },
-      { method: 'GET', template: '/api/v1/users.presence.stream', match: exactPath('/api/v1/users.presence.stream'), chain: [...apiHeaders, ...openStream] },
-      { method: 'GET', template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: [...apiHeaders, ...userPresence] },
-      { method: 'POST', template: '/api/v1/users.setStatus', match: exactPath('/api/v1/users.setStatus'), chain: [...apiHeaders, ...bodyParsers, ...setStatus] },
+      { method: 'GET', template: '/api/v1/users.presence', match: exactPath('/api/v1/users.presence'), chain: usersPresence },
+      { method: 'GET', template: '/api/v1/users.presence.stream', match: exactPath('/api/v1/users.presence.stream'), chain: openStream },
+      { method: 'GET', template: '/v0/users/:user_id/presence', match: oneParamPath('/v0/users/:user_id/presence'), chain: userPresence },
+      { method: 'POST', template: '/api/v1/users.setStatus', match: exactPath('/api/v1/users.setStatus'), chain: setStatus },
     ],
     notFound,
     errorHandler: handleError,

@@ -9,7 +9,7 @@ function hasBody(req: Request): boolean {
 export interface HotRoute {
   /**
    * A GET is taken only without a body (one with a body is parsed, and refused or ignored, by the generic chain). A
-   * POST's chain begins with the body parsers and the body-shape check the generic chain runs.
+   * POST's body goes through the lane's `bodyParsers` first, as on the generic chain.
    */
   method: 'GET' | 'POST';
   /** The route's template, as Express would name it (the metrics' and log lines' route label). */
@@ -20,7 +20,7 @@ export interface HotRoute {
    * is left to the generic chain, which routes it to the same handlers.
    */
   match(path: string): Record<string, string> | undefined;
-  /** Everything the route runs after the request observer: headers, authentication, checks, the handler. */
+  /** What the route runs once routed: authentication, checks, the handler. */
   chain: readonly RequestHandler[];
 }
 
@@ -50,6 +50,10 @@ export function oneParamPath(template: string): HotRoute['match'] {
 export interface HotLane {
   /** Runs first on every hot request, as on every request: the request observer. */
   observe: RequestHandler;
+  /** The API's headers (security, CORS), as the generic chain sets them before any router. */
+  headers: readonly RequestHandler[];
+  /** The generic chain's body parsers and body-shape check (the same instances), before a POST route is routed. */
+  bodyParsers: readonly RequestHandler[];
   routes: readonly HotRoute[];
   /** Past the chain's end: what the generic chain would run there (the 404). */
   notFound: RequestHandler;
@@ -67,16 +71,15 @@ function invoke(handler: RequestHandler, req: Request, res: Response, next: Next
   }
 }
 
-/** A route ready to run: its handlers from the observer to the 404, and the `req.route` it gives (one for all requests). */
+/** A route ready to run: its handlers from the observer to the 404, the route marked routed where the router would. */
 interface PreparedRoute {
   method: HotRoute['method'];
   match: HotRoute['match'];
   handlers: readonly RequestHandler[];
-  route: { readonly path: string };
 }
 
 /** Runs a route's handlers in order, as the router would; a failure skips to the error handler. */
-function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Request, res: Response): void {
+function runRoute(lane: HotLane, { handlers }: PreparedRoute, req: Request, res: Response): void {
   let index = 0;
   let failed = false;
   const next: NextFunction = (error?: unknown) => {
@@ -94,12 +97,23 @@ function runRoute(lane: HotLane, { handlers, route }: PreparedRoute, req: Reques
     index += 1;
     invoke(handler, req, res, next);
   };
-  // What the router leaves on a request it routes that these handlers read: the route (its template is the label)
-  // and the URL as sent (the API's wording, the logged path). Not what only routers read (`baseUrl`, `next`): each
-  // property added to a request costs on every poll (each of these was about 0.4 % of an ids poll in the profile).
-  req.route = route;
+  // The URL as sent (the API's wording, the logged path), as Express's app sets it. Not what only routers read
+  // (`baseUrl`, `next`): each property added to a request costs on every poll (each of these was about 0.4 % of an
+  // ids poll in the profile).
   req.originalUrl = req.url;
   next();
+}
+
+/**
+ * What the router leaves on a request it routes that the handlers read: the route, whose template is the metrics'
+ * and log lines' label. Set where the router would set it: after the headers and body parsers, so a body refused
+ * there is `unmatched` on both lanes.
+ */
+function routed(route: { readonly path: string }): RequestHandler {
+  return (req, _res, next) => {
+    req.route = route;
+    next();
+  };
 }
 
 /**
@@ -120,8 +134,7 @@ export function addHotLane(app: Express, lane: HotLane): void {
   const prepared: PreparedRoute[] = lane.routes.map(({ method, template, match, chain }) => ({
     method,
     match,
-    handlers: [lane.observe, ...chain, lane.notFound],
-    route: Object.freeze({ path: template }),
+    handlers: [lane.observe, ...lane.headers, ...(method === 'POST' ? lane.bodyParsers : []), routed(Object.freeze({ path: template })), ...chain, lane.notFound],
   }));
   const handle = (req: Request, res: Response, callback?: NextFunction): void => {
     const method = req.method;

@@ -83,6 +83,8 @@ describeEachStore('hot lane', (kind) => {
     ['neither status nor message', 400, 'application/json', {}, (user) => user.headers],
     ['a body that is a list', 400, 'application/json', '["away"]', (user) => user.headers],
     ['JSON that does not parse', 400, 'application/json', '{"status":', (user) => user.headers],
+    ['a body of white space', 400, 'application/json', '  ', (user) => user.headers],
+    ['a body of a type neither parser reads', 415, 'text/plain', 'status=away', (user) => user.headers],
     ['a body past the limit', 413, 'application/json', { status: 'away', message: 'm'.repeat(20_000) }, (user) => user.headers],
     ['another user, not an admin', 403, 'application/json', { status: 'away', username: 'someone-else' }, (user) => user.headers],
     ['no token', 401, 'application/json', { status: 'away' }, () => ({})],
@@ -153,6 +155,14 @@ describe('hot lane, where it runs', () => {
       await request(t.app).get('/api/v1/users.presence?from=yesterday').set(caller.headers).expect(400);
       await request(t.app).get('/api/v1/users.presence.stream?ids=a%20b').set(caller.headers).expect(400);
       await request(t.app).post('/api/v1/users.setStatus').set(caller.headers).send({ status: 'away' }).expect(200);
+      const server = await listen(t.app);
+      try {
+        const stream = await openStream(server.port, `/api/v1/users.presence.stream?ids=${caller.user.id}`, caller.headers);
+        expect((await stream.event(0)).data.full).toBe(true);
+        stream.close();
+      } finally {
+        await server.close();
+      }
       expect(routed).not.toHaveBeenCalled();
       await request(t.app).get('/api/v1/users.presence').set(caller.headers).set('Content-Type', 'application/json').send('{}').expect(200);
       await request(t.app).get('/api/v1/users.presence/').set(caller.headers).expect(200);

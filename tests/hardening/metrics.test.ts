@@ -56,6 +56,21 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('path-x');
   });
 
+  it('labels users.setStatus alike on both lanes: the route once routed, `unmatched` for a body refused before', async () => {
+    const alice = await h.seed();
+    // The hot lane takes the path so spelled; the router also takes it with a trailing slash.
+    for (const path of ['/api/v1/users.setStatus', '/api/v1/users.setStatus/']) {
+      await request(h.app).post(path).set(alice.headers).send({ status: 'away' }).expect(200);
+      await request(h.app).post(path).set(alice.headers).send({ status: 'sleeping' }).expect(400);
+      await request(h.app).post(path).set(alice.headers).set('Content-Type', 'application/json').send('{"status":').expect(400);
+      await request(h.app).post(path).set(alice.headers).set('Content-Type', 'application/json').send('["away"]').expect(400);
+    }
+    const text = await scrape(h);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/api/v1/users.setStatus",method="POST",status="200"}')).toBe(2);
+    expect(sample(text, 'http_request_duration_seconds_count{route="/api/v1/users.setStatus",method="POST",status="400"}')).toBe(2);
+    expect(sample(text, 'http_request_duration_seconds_count{route="unmatched",method="POST",status="400"}')).toBe(4);
+  });
+
   it('times store calls by method and counts their failures', async () => {
     const alice = await h.seed();
     await request(h.app).get('/api/v1/me').set(alice.headers).expect(200);

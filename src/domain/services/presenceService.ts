@@ -447,8 +447,9 @@ export class PresenceService {
         lastSeenAt: chosen.showsHimself ? lastSeenAfterWrite(current, presence.status, now) : current.lastSeenAt,
       };
       if (changesNothing(current, update)) return current;
-      const presenceSeen = rocketChatPresenceOf(withFields(withFields(current, update), { statusDefault: update.statusDefault ?? current.statusDefault }));
-      const after = withFields(withFields(current, update), { presenceSeen });
+      const merged = withFields(current, update);
+      const presenceSeen = rocketChatPresenceOf(withFields(merged, { statusDefault: update.statusDefault ?? current.statusDefault }));
+      const after = withFields(merged, { presenceSeen });
       const visible = isVisibleChange(current, after, now);
       const expected = { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) };
       const full: PresenceWrite = withFields(update, { presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now });

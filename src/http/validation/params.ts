@@ -159,11 +159,12 @@ const SET_STATUS_STRINGS: readonly (readonly [string, number])[] = [
  * users.setStatus's body, in one plain function: each field optional, each a plain string within its limit, then
  * `expiresAt` (a timed status) an ISO 8601 date-time, which the body then holds as a Date. The first invalid field
  * is named, in the order of SET_STATUS_STRINGS. A status change is the write every stream fans out: validation
- * chains with their lodash-built contexts were a twentieth of its time (docs/benchmarks.md, scenario S).
+ * chains with the lodash they build their contexts with were 4 % of the service's time in scenario S
+ * (docs/benchmarks.md, "Narrower token checks, …").
  */
 export function checkSetStatusBody(req: Request): void {
-  const source = req.body as Record<string, unknown> | undefined;
-  if (source === undefined) return;
+  const source = req.body as Record<string, unknown> | null | undefined;
+  if (source === undefined || source === null) return;
   for (const [name, maxLength] of SET_STATUS_STRINGS) {
     if (source[name] === undefined) continue;
     const problem = plainStringProblem(source[name], maxLength);

@@ -5,7 +5,7 @@ import type { ConnectionRecord, RemovalSelection, RenewalSelection } from '../..
 import type { AccountUpdate, StreamTicket, LoginToken, PresenceRenewal, PresenceVersion, PresenceWrite, RemovedUser, RocketChatChange, TokenHolder, UserRecord } from '../../domain/ports/records';
 import { ensureIndexes } from './ensureIndexes';
 import {
-  LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, TOKEN_HOLDER_FIELDS, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
+  LOGIN_TOKEN_FIELDS, LOGIN_TOKENS_PATH, loginTokensOf, PASSWORD_HASH_PATH, TOKEN_HOLDER_FIELDS, toTokenHolder, toUserDocument, toUserRecord, toUserRecords, UPDATED_AT_PATH, withMatchingTokens,
   WITH_LOGIN_CREDENTIALS, WITH_LOGIN_TOKENS, WITHOUT_CREDENTIALS, type UserDocument,
 } from './userDocuments';
 import { CASE_INSENSITIVE, connectionSchema, instanceSchema, loginAttemptSchema, removedUserSchema, streamTicketSchema, userSchema } from './schemas';
@@ -212,12 +212,7 @@ export class MongoStore implements Store {
       .maxTimeMS(this.maxTimeMs)
       .lean<UserDocument[]>();
     const wanted = new Set(hashedTokens);
-    return docs.map((doc) => ({
-      id: doc._id,
-      // As toUserRecord reads it: Rocket.Chat refuses a user not marked active.
-      active: doc.active === true,
-      credentials: { loginTokens: loginTokensOf(doc).filter((token) => wanted.has(token.hashedToken)) },
-    }));
+    return docs.map((doc) => toTokenHolder(doc, wanted));
   }
 
   async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {

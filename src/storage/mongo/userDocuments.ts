@@ -1,4 +1,4 @@
-import type { Credentials, LoginToken, UserRecord } from '../../domain/ports/records';
+import type { Credentials, LoginToken, TokenHolder, UserRecord } from '../../domain/ports/records';
 
 /**
  * A user as Rocket.Chat's `users` collection holds him: `_id`, `_updatedAt`, credentials under `services`, and the
@@ -95,6 +95,16 @@ export function toUserRecords(docs: UserDocument[]): UserRecord[] {
 export function withMatchingTokens(doc: UserDocument, hashedTokens: ReadonlySet<string>): UserRecord {
   const loginTokens = loginTokensOf(doc).filter((token) => hashedTokens.has(token.hashedToken));
   return toUserRecord({ ...doc, services: { resume: { loginTokens } } }) as UserRecord;
+}
+
+/** A document read with TOKEN_HOLDER_FIELDS as the holder of those of its tokens whose hashes are wanted. */
+export function toTokenHolder(doc: Pick<UserDocument, '_id' | 'active' | 'services'>, hashedTokens: ReadonlySet<string>): TokenHolder {
+  return {
+    id: doc._id,
+    // As toUserRecord reads it: Rocket.Chat refuses a user not marked active.
+    active: doc.active === true,
+    credentials: { loginTokens: loginTokensOf(doc).filter((token) => hashedTokens.has(token.hashedToken)) },
+  };
 }
 
 /** A new user's document, in Rocket.Chat's shape: what Rocket.Chat itself would read. */

@@ -2,6 +2,7 @@ import { hashLoginToken } from '../../../src/domain/services/credentials';
 import { InvalidCredentialsError, TooManyLoginAttemptsError, UnauthorizedError } from '../../../src/domain/errors';
 import { ACCOUNT_OPTIONS, buildDomainServices, type DomainServices } from '../../support/domainServices';
 import { TEST_PASSWORD, type SeededUser } from '../../support/testApp';
+import type { LoginToken } from '../../../src/domain/ports/records';
 
 const DAY_MS = 86_400_000;
 const CLIENT = '203.0.113.7';
@@ -83,7 +84,14 @@ describe('AccountService (fake clock)', () => {
   it('tells which of many token hashes still authenticate, in one read', async () => {
     const bob = await s.seedUser();
     await revokedElsewhere(bob);
-    const hashes = [hashLoginToken(ann.token), hashLoginToken(bob.token), hashLoginToken('unknown')];
-    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set([hashLoginToken(ann.token)]));
+    const inactive = await s.seedUser({ active: false });
+    // Rocket.Chat's personal access token: no `when`, and it does not expire.
+    const pat = { hashedToken: 'pat-hash', type: 'personalAccessToken' } as LoginToken;
+    await s.store.addLoginToken(ann.user.id, pat, s.clock.now(), []);
+    const hashes = [hashLoginToken(ann.token), hashLoginToken(bob.token), hashLoginToken(inactive.token), 'pat-hash', hashLoginToken('unknown')];
+    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set([hashLoginToken(ann.token), 'pat-hash']));
+    // Past the login tokens' lifetime only the personal access token is left.
+    s.clock.advance(91 * DAY_MS);
+    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set(['pat-hash']));
   });
 });
