@@ -447,9 +447,16 @@ export class PresenceService {
         lastSeenAt: chosen.showsHimself ? lastSeenAfterWrite(current, presence.status, now) : current.lastSeenAt,
       };
       if (changesNothing(current, update)) return current;
-      const merged = withFields(current, update);
-      const presenceSeen = rocketChatPresenceOf(withFields(merged, { statusDefault: update.statusDefault ?? current.statusDefault }));
-      const after = withFields(merged, { presenceSeen });
+      // The fields Rocket.Chat's presence is made of, as they will be: one copy of the record a write, not three.
+      const presenceSeen = rocketChatPresenceOf({
+        status: update.status,
+        statusText: update.statusText,
+        statusDefault: update.statusDefault ?? current.statusDefault,
+        statusConnection: current.statusConnection,
+        presenceExpiresAt: update.presenceExpiresAt,
+      });
+      const after = withFields(current, update);
+      after.presenceSeen = presenceSeen;
       const visible = isVisibleChange(current, after, now);
       const expected = { presenceRevision: current.presenceRevision, rocketChat: rocketChatPresenceOf(current) };
       const full: PresenceWrite = withFields(update, { presenceSeen, presenceChangedAt: changeStampAfterWrite(current, after, now), updatedAt: now });
