@@ -206,6 +206,7 @@ describeEachStore('AccountStore contract', (kind) => {
       expect(await store.findUserById('u1')).toBeNull();
       expect(await store.findUserByHashedToken('u1-token-1')).toBeNull();
       expect(await store.findTokenHolders(['u1-token-1', 'u1-pat'])).toEqual([]);
+      expect(await store.countTokensOfActiveUsers(['u1-token-1', 'u1-pat'])).toBe(0);
       expect(await store.connectionsOfUser('u1')).toEqual([]);
       expect(await store.findUsersChangedSince(at(-100), at(10))).toEqual([]);
       expect(await store.findPresentCandidates(at(10), PRESENT_STATUSES)).toEqual([]);

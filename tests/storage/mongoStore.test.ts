@@ -39,6 +39,7 @@ const EVERY_CALL: Record<Exclude<StoreMethod, 'ping' | 'close'>, (store: Store) 
   findUserByLogin: (store) => store.findUserByLogin('a@example.com'),
   findUserByHashedToken: (store) => store.findUserByHashedToken('a-token-1'),
   findTokenHolders: (store) => store.findTokenHolders(['a-token-1']),
+  countTokensOfActiveUsers: (store) => store.countTokensOfActiveUsers(['a-token-1']),
   createUser: (store) => store.createUser(everyFieldUser('c')),
   addLoginToken: (store) => store.addLoginToken('a', { when: at(1), hashedToken: 'a-token-3' }, at(1), ['a-token-1']),
   removeLoginToken: (store) => store.removeLoginToken('a', 'a-token-3'),

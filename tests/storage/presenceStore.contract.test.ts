@@ -135,6 +135,14 @@ describeEachStore('PresenceStore contract', (kind) => {
       expect(await store.findTokenHolders(['unknown'])).toStrictEqual([]);
       expect(await store.findTokenHolders([])).toStrictEqual([]);
     });
+
+    it('counts the token hashes an active user holds, one given twice counted twice', async () => {
+      await store.addLoginToken('bare', { when: at(1), hashedToken: 'bare-token' }, at(1), []);
+      // bareUser is not active: its token does not count.
+      expect(await store.countTokensOfActiveUsers(['full-pat', 'full-token-2', 'bare-token', 'unknown', 'full-token-1', 'full-token-2'])).toBe(4);
+      expect(await store.countTokensOfActiveUsers(['unknown', 'bare-token'])).toBe(0);
+      expect(await store.countTokensOfActiveUsers([])).toBe(0);
+    });
   });
 
   describe('presence writes', () => {

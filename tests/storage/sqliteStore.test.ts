@@ -168,7 +168,7 @@ describe('SqliteStore, the embedded store', () => {
     };
     /** The store's other methods: they write nothing. */
     const READS = [
-      'findUserById', 'findUserByUsername', 'findUsersByIds', 'findUserByLogin', 'findUserByHashedToken', 'findTokenHolders',
+      'findUserById', 'findUserByUsername', 'findUsersByIds', 'findUserByLogin', 'findUserByHashedToken', 'findTokenHolders', 'countTokensOfActiveUsers',
       'findPresentCandidates', 'findUsersChangedSince', 'findUsersRemovedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences',
       'findTimedStatusesEndedBy', 'listUsers', 'countActiveAdmins', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken',
       'expiredConnections', 'deadInstances', 'ping', 'close',

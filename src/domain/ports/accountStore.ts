@@ -34,6 +34,11 @@ export interface AccountStore extends UserDirectory {
    * added: checking every open stream's token in bulk reads no more of the users than that check needs.
    */
   findTokenHolders(hashedTokens: readonly string[]): Promise<TokenHolder[]>;
+  /**
+   * How many of these token hashes an active user holds, a hash given twice counted twice: the check of open streams'
+   * tokens, when their lifetimes are known, needs no more than that (nothing of the users is read).
+   */
+  countTokensOfActiveUsers(hashedTokens: readonly string[]): Promise<number>;
 
   /** @throws DuplicateUserError */
   createUser(user: UserRecord): Promise<void>;

@@ -175,17 +175,31 @@ export class AccountService {
     return { userId: found.user.id, username: found.user.username, roles: found.user.roles, hashedToken: taken.hashedToken };
   }
 
-  /** Which of these token hashes still authenticate someone: one store read for any number of open streams. */
-  async liveTokenHashes(hashedTokens: readonly string[]): Promise<Set<string>> {
+  /**
+   * Until when each of these token hashes authenticates (tokenAuthenticatesUntil), for those that do now; the others
+   * are absent. One store read for any number of open streams.
+   */
+  async tokensLiveUntil(hashedTokens: readonly string[]): Promise<Map<string, number>> {
     const wanted = new Set(hashedTokens);
-    const live = new Set<string>();
+    const live = new Map<string, number>();
     const now = this.clock.now();
     for (const holder of await this.store.findTokenHolders(hashedTokens)) {
       for (const token of holder.credentials.loginTokens) {
-        if (wanted.has(token.hashedToken) && tokenAuthenticatesUntil(holder, token.hashedToken, now, this.options.loginExpirationDays) !== null) live.add(token.hashedToken);
+        if (!wanted.has(token.hashedToken)) continue;
+        const untilMs = tokenAuthenticatesUntil(holder, token.hashedToken, now, this.options.loginExpirationDays);
+        if (untilMs !== null) live.set(token.hashedToken, untilMs);
       }
     }
     return live;
+  }
+
+  /**
+   * Whether an active user still holds every one of these tokens: one count, nothing of the users read. Of tokens
+   * whose lifetime (tokensLiveUntil) has not run out, true says each still authenticates; false, that one at least
+   * may not, and tokensLiveUntil tells which.
+   */
+  async tokensStillHeld(hashedTokens: readonly string[]): Promise<boolean> {
+    return (await this.store.countTokensOfActiveUsers(hashedTokens)) === hashedTokens.length;
   }
 
   /**

@@ -31,6 +31,8 @@ interface OpenStream {
   feed: FeedJoin;
   /** Its device's connection (issue 20), when streams count as connections. */
   connectionId: string | undefined;
+  /** Until when its login token authenticates, as the last check read it (ms); NaN before the first check. */
+  tokenLiveUntilMs: number;
 }
 
 /** How streams become connections: ConnectionService, or nothing when streams only watch (STREAM_CONNECTIONS=false). */
@@ -42,7 +44,7 @@ export interface StreamConnections {
 
 /**
  * Token checks of open streams go to the store in batches of this many, one batch per turn of the event loop: the
- * embedded store answers at once, so 10 000 streams checked in one go held deliveries up for about 150 ms.
+ * embedded store answers at once, so 10 000 streams read in one go held deliveries up for about 150 ms.
  */
 const REVALIDATE_BATCH = 250;
 /** Keep-alives are written this many at a time between turns of the event loop. */
@@ -133,7 +135,7 @@ export class PresenceStreams {
       const { caughtUp } = joined;
       const missed = among(this.readingsOf(caughtUp.users), wanted);
       if (missed.length > 0) sink.send({ cursor: formatCursor(Math.max(currentToMs, caughtUp.readAtMs)), full: false, readings: missed });
-      registered = { identity, sink, delivered: this.delivery.add(sink, ids, caughtUp.position), feed: joined, connectionId };
+      registered = { identity, sink, delivered: this.delivery.add(sink, ids, caughtUp.position), feed: joined, connectionId, tokenLiveUntilMs: Number.NaN };
       this.streams.add(registered);
       this.observer.streamsOpen(this.streams.size);
       this.startSharedWork();
@@ -263,22 +265,39 @@ export class PresenceStreams {
     this.rounds = [];
   }
 
-  /** Closes the streams whose login token no longer authenticates (logged out or revoked on any instance). */
+  /**
+   * Closes the streams whose login token no longer authenticates (logged out, revoked or expired, on any instance).
+   * A stream opened during the check was authenticated just now: only those open when it began are checked.
+   */
   private async revalidate(): Promise<void> {
-    const checked = new Set([...this.streams].map((stream) => stream.identity.hashedToken));
-    const tokens = [...checked];
-    const live = new Set<string>();
-    for (let i = 0; i < tokens.length; i += REVALIDATE_BATCH) {
+    const streams = [...this.streams];
+    for (let i = 0; i < streams.length; i += REVALIDATE_BATCH) {
       if (i > 0) {
         await new Promise<void>((resolve) => this.timers.later(resolve, 0));
         // Shut down, or every stream gone, meanwhile: nothing left to check, and the store may be closing.
         if (this.closing || this.streams.size === 0) return;
       }
-      for (const token of await this.accounts.liveTokenHashes(tokens.slice(i, i + REVALIDATE_BATCH))) live.add(token);
+      await this.checkTokens(streams.slice(i, i + REVALIDATE_BATCH));
     }
-    // A stream opened during the check was authenticated just now: only the checked tokens are judged.
-    for (const stream of this.streams) {
-      if (checked.has(stream.identity.hashedToken) && !live.has(stream.identity.hashedToken)) this.close(stream);
+  }
+
+  /**
+   * One batch of the check. The tokens whose lifetime an earlier check read, and which have not outlived it, are
+   * confirmed by one count (their users are not read again: at rest, 10 000 streams read every few seconds kept the
+   * young generation at its largest); the others, or all of them when the count falls short, are read and judged.
+   */
+  private async checkTokens(batch: readonly OpenStream[]): Promise<void> {
+    const nowMs = this.clock.now().getTime();
+    // NaN (never read) is not later than anything.
+    const known = batch.filter((stream) => stream.tokenLiveUntilMs > nowMs);
+    const knownHeld = known.length > 0 && (await this.accounts.tokensStillHeld(known.map((stream) => stream.identity.hashedToken)));
+    const toRead = knownHeld ? batch.filter((stream) => !(stream.tokenLiveUntilMs > nowMs)) : batch;
+    if (toRead.length === 0) return;
+    const live = await this.accounts.tokensLiveUntil(toRead.map((stream) => stream.identity.hashedToken));
+    for (const stream of toRead) {
+      const untilMs = live.get(stream.identity.hashedToken);
+      if (untilMs === undefined) this.close(stream);
+      else stream.tokenLiveUntilMs = untilMs;
     }
   }
 }

@@ -215,6 +215,14 @@ export class MongoStore implements Store {
     return docs.map((doc) => toTokenHolder(doc, wanted));
   }
 
+  async countTokensOfActiveUsers(hashedTokens: readonly string[]): Promise<number> {
+    const held = new Set<string>();
+    for (const holder of await this.findTokenHolders(hashedTokens)) {
+      if (holder.active) for (const token of holder.credentials.loginTokens) held.add(token.hashedToken);
+    }
+    return hashedTokens.filter((hashedToken) => held.has(hashedToken)).length;
+  }
+
   async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     const docs = await this.users
       .find({ $or: [{ presenceExpiresAt: { $gt: now } }, { status: { $in: [...statuses] }, presenceExpiresAt: null }] }, WITHOUT_CREDENTIALS)

@@ -212,6 +212,11 @@ export class SqliteStore implements Store {
     return [...byUser.values()];
   }
 
+  async countTokensOfActiveUsers(hashedTokens: readonly string[]): Promise<number> {
+    if (hashedTokens.length === 0) return 0;
+    return this.statements.countTokensOfActiveUsers.get(JSON.stringify(hashedTokens)) as number;
+  }
+
   async findPresentCandidates(now: Date, statuses: readonly string[]): Promise<UserRecord[]> {
     await this.writes.commitQueued();
     // Not through the kept records: a large organisation's present users outnumber them, and keeping each one read
@@ -576,6 +581,9 @@ export const STATEMENTS = {
   usersByIds: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
   tokenHolders: `SELECT t.user_id, u.active, t.hashed_token, t.issued_at, t.type FROM login_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.hashed_token IN (SELECT value FROM json_each(?)) ORDER BY t.rowid`,
+  // Each given hash once per time it is given (json_each's rows), through the unique index of hashes.
+  countTokensOfActiveUsers: `SELECT count(*) FROM json_each(?) JOIN login_tokens t ON t.hashed_token = json_each.value
+    JOIN users u ON u.id = t.user_id WHERE u.active = 1`,
   presentWithExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at > ?`,
   presentWithoutExpiry: `SELECT ${USER_COLUMNS} FROM users WHERE presence_expires_at IS NULL AND status IN (SELECT value FROM json_each(?))`,
   // One index per branch of the OR (SQLite's multi-index OR), each row once; ids, for the records not kept in memory.
@@ -654,6 +662,6 @@ function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statem
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
   // Every statement whose rows start with the user columns (SELECT or RETURNING) is read raw: see userRowOf.
   for (const statement of Object.values(statements)) if (startsWithUserColumns(statement)) statement.raw();
-  for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
+  for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.countTokensOfActiveUsers, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }

@@ -5,7 +5,7 @@ export type StoreOperation = Exclude<keyof Store, 'lateWriteWindowMs' | 'externa
 
 /** Every store call a FaultyStore can delay, hang or fail: the port's methods but close. */
 const OPERATIONS: readonly StoreOperation[] = [
-  'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findTokenHolders',
+  'findUserById', 'findUserByUsername', 'findUserByLogin', 'findUserByHashedToken', 'findUsersByIds', 'findTokenHolders', 'countTokensOfActiveUsers',
   'findPresentCandidates', 'findUsersChangedSince', 'findUsersUpdatedSince', 'findUnrecordedRocketChatPresences', 'createUser',
   'addLoginToken', 'removeLoginToken', 'writePresence', 'renewPresence', 'recordRocketChatChanges', 'saveStreamTicket', 'takeStreamTicket',
   'countLoginAttempt', 'forgetLoginAttempt', 'ping', 'putConnection', 'setLease', 'connectionsOfUser', 'connectionsOfUsers', 'connectionsOfToken', 'removeConnections',

@@ -58,7 +58,7 @@ describe('AccountService (fake clock)', () => {
     await expect(s.accounts.authenticate(ann.token, undefined)).resolves.toMatchObject({ userId: ann.user.id });
     s.clock.advance(1);
     await expect(s.accounts.authenticate(ann.token, undefined)).rejects.toThrow(UnauthorizedError);
-    expect(await s.accounts.liveTokenHashes([hashLoginToken(ann.token)])).toEqual(new Set());
+    expect(await s.accounts.tokensLiveUntil([hashLoginToken(ann.token)])).toEqual(new Map());
   });
 
   it('keeps a verified token CACHE_MAX_AGE_MS: a revocation elsewhere bites once that has passed', async () => {
@@ -81,7 +81,7 @@ describe('AccountService (fake clock)', () => {
     await expect(s.accounts.authenticate(bob.token, undefined)).rejects.toThrow(UnauthorizedError);
   });
 
-  it('tells which of many token hashes still authenticate, in one read', async () => {
+  it('tells which of many token hashes still authenticate, and until when, in one read', async () => {
     const bob = await s.seedUser();
     await revokedElsewhere(bob);
     const inactive = await s.seedUser({ active: false });
@@ -89,9 +89,23 @@ describe('AccountService (fake clock)', () => {
     const pat = { hashedToken: 'pat-hash', type: 'personalAccessToken' } as LoginToken;
     await s.store.addLoginToken(ann.user.id, pat, s.clock.now(), []);
     const hashes = [hashLoginToken(ann.token), hashLoginToken(bob.token), hashLoginToken(inactive.token), 'pat-hash', hashLoginToken('unknown')];
-    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set([hashLoginToken(ann.token), 'pat-hash']));
+    const annUntilMs = s.clock.now().getTime() + 90 * DAY_MS;
+    expect(await s.accounts.tokensLiveUntil(hashes)).toEqual(new Map([[hashLoginToken(ann.token), annUntilMs], ['pat-hash', Number.POSITIVE_INFINITY]]));
     // Past the login tokens' lifetime only the personal access token is left.
     s.clock.advance(91 * DAY_MS);
-    expect(await s.accounts.liveTokenHashes(hashes)).toEqual(new Set(['pat-hash']));
+    expect(await s.accounts.tokensLiveUntil(hashes)).toEqual(new Map([['pat-hash', Number.POSITIVE_INFINITY]]));
+  });
+
+  it('tells whether an active user still holds every one of many tokens, whatever their lifetime', async () => {
+    const bob = await s.seedUser();
+    const annHash = hashLoginToken(ann.token);
+    expect(await s.accounts.tokensStillHeld([annHash, hashLoginToken(bob.token), annHash])).toBe(true);
+    // Lifetimes are the caller's to know: a count only says who holds what.
+    s.clock.advance(91 * DAY_MS);
+    expect(await s.accounts.tokensStillHeld([annHash])).toBe(true);
+    await revokedElsewhere(bob);
+    expect(await s.accounts.tokensStillHeld([annHash, hashLoginToken(bob.token)])).toBe(false);
+    const inactive = await s.seedUser({ active: false });
+    expect(await s.accounts.tokensStillHeld([hashLoginToken(inactive.token)])).toBe(false);
   });
 });

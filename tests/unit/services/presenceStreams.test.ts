@@ -5,6 +5,10 @@ import { StreamsUnavailableError, TooManyStreamsError } from '../../../src/domai
 import type { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { buildDomainServices, type DomainServices } from '../../support/domainServices';
 import type { SeededUser } from '../../support/testApp';
+import type { UserRecord } from '../../../src/domain/ports/records';
+import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresence';
+
+const DAY_MS = 86_400_000;
 
 const LIMITS: StreamLimits = {
   maxPerUser: 3,
@@ -174,6 +178,30 @@ describe('PresenceStreams (fake clock)', () => {
     await s.timers.advanceAsync(LIMITS.revalidateMs);
     expect(sinks.flatMap((sink, index) => (sink.closed ? [index] : []))).toEqual([0, 260, 299]);
     expect(streams.count).toBe(297);
+  });
+
+  it('confirms the tokens it has read by a count, and still closes each one revoked, deactivated or expired since', async () => {
+    const dan = await s.seedUser();
+    // Dan's token, of the first moment, has 12 s left to live; the others' were issued now.
+    s.clock.advance(90 * DAY_MS - 12_000);
+    const [ann, bob, cat] = [await s.seedUser(), await s.seedUser(), await s.seedUser()];
+    const sinks: RecordingSink[] = [];
+    for (const user of [ann, bob, cat, dan]) sinks.push((await open(user)).sink);
+    const reads = jest.spyOn(s.store, 'findTokenHolders');
+    const closedOnes = () => sinks.flatMap((sink, index) => (sink.closed ? [['ann', 'bob', 'cat', 'dan'][index]] : []));
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    expect(reads).toHaveBeenCalledTimes(1);
+    // 2 s before Dan's token ends: every lifetime is known and running, and the store still holds every token.
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(closedOnes()).toEqual([]);
+    await s.store.removeLoginToken(bob.user.id, (await identityOf(bob)).hashedToken);
+    const catRecord = (await s.store.findUserById(cat.user.id)) as UserRecord;
+    await s.store.updateAccount(cat.user.id, { presenceRevision: catRecord.presenceRevision, rocketChat: rocketChatPresenceOf(catRecord) }, { active: false, presenceChangedAt: null, updatedAt: s.clock.now() });
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(closedOnes()).toEqual(['bob', 'cat', 'dan']);
+    expect(streams.count).toBe(1);
   });
 
   it('removes a stream when its connection ends: its place and its device\'s connection are given back', async () => {
