@@ -23,6 +23,17 @@ describe('SseParser (the tests\', the bench\'s and the soak\'s text/event-stream
     expect(whole.map((block) => block.id)).toEqual(['a-2', 'a-3']);
   });
 
+  it('reads a line of megabytes that came in many chunks, as a snapshot of many users does', () => {
+    const data = `{"users":[${'{"_id":"u","status":"online"},'.repeat(40_000)}{}],"full":true}`;
+    const text = `id: big\ndata: ${data}\n\nid: next\ndata: {}\n\n`;
+    const chunks = Array.from({ length: Math.ceil(text.length / 65_536) }, (_, k) => text.slice(k * 65_536, (k + 1) * 65_536));
+    expect(chunks.length).toBeGreaterThan(16);
+    expect(parse(...chunks)).toEqual([
+      { id: 'big', data, comments: [] },
+      { id: 'next', data: '{}', comments: [] },
+    ]);
+  });
+
   it('takes CRLF and CR line ends, even when a CRLF is split between chunks', () => {
     expect(parse('data: one\r', '\nid: 7\r\n\r\ndata: two\r\r')).toEqual([
       { data: 'one', id: '7', comments: [] },
