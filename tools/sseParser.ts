@@ -37,10 +37,10 @@ export class SseParser {
     let start = 0;
     let end = chunk.indexOf('\n');
     while (end !== -1) {
-      const rest = chunk.slice(start, end);
-      if (this.pieces.length === 0) this.line(rest);
+      const lastPiece = chunk.slice(start, end);
+      if (this.pieces.length === 0) this.line(lastPiece);
       else {
-        this.line(this.pieces.join('') + rest);
+        this.line(this.pieces.join('') + lastPiece);
         this.pieces = [];
       }
       start = end + 1;

@@ -39,6 +39,8 @@ describe('SseParser (the tests\', the bench\'s and the soak\'s text/event-stream
       { data: 'one', id: '7', comments: [] },
       { data: 'two', comments: [] },
     ]);
+    // A line in three pieces whose CRLF is split between chunks too.
+    expect(parse('data: o', 'n', 'e\r', '\n\r\n')).toEqual([{ data: 'one', comments: [] }]);
   });
 
   it('joins data lines with LF, takes a value without a space or without a colon, and ignores a non-numeric retry', () => {

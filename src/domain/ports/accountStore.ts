@@ -36,7 +36,7 @@ export interface AccountStore extends UserDirectory {
   findTokenHolders(hashedTokens: readonly string[]): Promise<TokenHolder[]>;
   /**
    * How many of these token hashes an active user holds, a hash given twice counted twice: the check of open streams'
-   * tokens, when their lifetimes are known, needs no more than that (nothing of the users is read).
+   * tokens, when their lifetimes are known, needs no more than that.
    */
   countTokensOfActiveUsers(hashedTokens: readonly string[]): Promise<number>;
 

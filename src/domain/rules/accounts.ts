@@ -165,7 +165,9 @@ export function isTokenLive(token: LoginToken, now: Date, expirationDays: number
 
 /**
  * The one rule of a token authenticating: the user holds the token with this hash, it has not expired at `now`, and
- * the user is active. Returns when it stops authenticating (ms since the epoch), or null when it does not now.
+ * the user is active. Returns when it stops authenticating (ms since the epoch), or null when it does not now. The
+ * check of open streams leans on it having these three parts: it keeps the returned time, and then asks the store
+ * only whether an active user still holds the token (AccountService.tokensStillHeld).
  */
 export function tokenAuthenticatesUntil(user: Pick<UserRecord, 'active' | 'credentials'>, hashedToken: string, now: Date, expirationDays: number): number | null {
   if (!user.active) return null;

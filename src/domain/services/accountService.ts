@@ -194,9 +194,9 @@ export class AccountService {
   }
 
   /**
-   * Whether an active user still holds every one of these tokens: one count, nothing of the users read. Of tokens
-   * whose lifetime (tokensLiveUntil) has not run out, true says each still authenticates; false, that one at least
-   * may not, and tokensLiveUntil tells which.
+   * Whether an active user still holds every one of these tokens: one count. Of tokens whose lifetime
+   * (tokensLiveUntil) has not run out, true says each still authenticates; false, that one at least may not, and
+   * tokensLiveUntil tells which.
    */
   async tokensStillHeld(hashedTokens: readonly string[]): Promise<boolean> {
     return (await this.store.countTokensOfActiveUsers(hashedTokens)) === hashedTokens.length;

@@ -283,15 +283,21 @@ export class PresenceStreams {
 
   /**
    * One batch of the check. The tokens whose lifetime an earlier check read, and which have not outlived it, are
-   * confirmed by one count (their users are not read again: at rest, 10 000 streams read every few seconds kept the
-   * young generation at its largest); the others, or all of them when the count falls short, are read and judged.
+   * confirmed by one count (the embedded store builds nothing of their users: at rest, 10 000 streams read every few
+   * seconds kept the young generation at its largest); the others, or all of them when the count falls short, are
+   * read and judged. A lifetime never moves, so what a count cannot see (tokenAuthenticatesUntil: held, active, within
+   * its lifetime) is only the lifetime, and that is checked here.
    */
   private async checkTokens(batch: readonly OpenStream[]): Promise<void> {
+    // Closed since the check began (a logout here removed its token): counted, it would send the batch to a read.
+    const open = batch.filter((stream) => this.streams.has(stream));
     const nowMs = this.clock.now().getTime();
     // NaN (never read) is not later than anything.
-    const known = batch.filter((stream) => stream.tokenLiveUntilMs > nowMs);
+    const known = open.filter((stream) => stream.tokenLiveUntilMs > nowMs);
     const knownHeld = known.length > 0 && (await this.accounts.tokensStillHeld(known.map((stream) => stream.identity.hashedToken)));
-    const toRead = knownHeld ? batch.filter((stream) => !(stream.tokenLiveUntilMs > nowMs)) : batch;
+    // Shut down meanwhile: the store may be closing.
+    if (this.closing) return;
+    const toRead = knownHeld ? open.filter((stream) => !(stream.tokenLiveUntilMs > nowMs)) : open;
     if (toRead.length === 0) return;
     const live = await this.accounts.tokensLiveUntil(toRead.map((stream) => stream.identity.hashedToken));
     for (const stream of toRead) {

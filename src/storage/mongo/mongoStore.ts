@@ -215,6 +215,8 @@ export class MongoStore implements Store {
     return docs.map((doc) => toTokenHolder(doc, wanted));
   }
 
+  // The holders' matching tokens, read as findTokenHolders reads them and counted here: the embedded store is the one
+  // whose at-rest allocations this spares (issue 21's S); on MongoDB the query is the same either way.
   async countTokensOfActiveUsers(hashedTokens: readonly string[]): Promise<number> {
     const held = new Set<string>();
     for (const holder of await this.findTokenHolders(hashedTokens)) {

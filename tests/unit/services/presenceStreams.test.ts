@@ -3,10 +3,10 @@ import type { StreamEvent, StreamSink } from '../../../src/domain/ports/streams'
 import { PresenceStreams, type StreamConnections, type StreamLimits } from '../../../src/domain/services/presenceStreams';
 import { StreamsUnavailableError, TooManyStreamsError } from '../../../src/domain/errors';
 import type { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
-import { buildDomainServices, type DomainServices } from '../../support/domainServices';
-import type { SeededUser } from '../../support/testApp';
 import type { UserRecord } from '../../../src/domain/ports/records';
 import { rocketChatPresenceOf } from '../../../src/domain/rules/rocketChatPresence';
+import { buildDomainServices, type DomainServices } from '../../support/domainServices';
+import type { SeededUser } from '../../support/testApp';
 
 const DAY_MS = 86_400_000;
 
@@ -180,13 +180,14 @@ describe('PresenceStreams (fake clock)', () => {
     expect(streams.count).toBe(297);
   });
 
-  it('confirms the tokens it has read by a count, and still closes each one revoked, deactivated or expired since', async () => {
+  it('confirms the tokens it has read by a count, and still closes each one that expired, was revoked or deactivated since', async () => {
     const dan = await s.seedUser();
     // Dan's token, of the first moment, has 12 s left to live; the others' were issued now.
     s.clock.advance(90 * DAY_MS - 12_000);
     const [ann, bob, cat] = [await s.seedUser(), await s.seedUser(), await s.seedUser()];
     const sinks: RecordingSink[] = [];
     for (const user of [ann, bob, cat, dan]) sinks.push((await open(user)).sink);
+    const danHash = (await identityOf(dan)).hashedToken;
     const reads = jest.spyOn(s.store, 'findTokenHolders');
     const closedOnes = () => sinks.flatMap((sink, index) => (sink.closed ? [['ann', 'bob', 'cat', 'dan'][index]] : []));
     await s.timers.advanceAsync(LIMITS.revalidateMs);
@@ -195,13 +196,33 @@ describe('PresenceStreams (fake clock)', () => {
     await s.timers.advanceAsync(LIMITS.revalidateMs);
     expect(reads).toHaveBeenCalledTimes(1);
     expect(closedOnes()).toEqual([]);
+    // Dan's token has ended, and the store still holds it: a count cannot see that, his lifetime does.
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(reads).toHaveBeenLastCalledWith([danHash]);
+    expect(closedOnes()).toEqual(['dan']);
+    // Revoked and deactivated by another instance: this one is not told, and its count falls short.
     await s.store.removeLoginToken(bob.user.id, (await identityOf(bob)).hashedToken);
     const catRecord = (await s.store.findUserById(cat.user.id)) as UserRecord;
     await s.store.updateAccount(cat.user.id, { presenceRevision: catRecord.presenceRevision, rocketChat: rocketChatPresenceOf(catRecord) }, { active: false, presenceChangedAt: null, updatedAt: s.clock.now() });
     await s.timers.advanceAsync(LIMITS.revalidateMs);
-    expect(reads).toHaveBeenCalledTimes(2);
+    expect(reads).toHaveBeenCalledTimes(3);
     expect(closedOnes()).toEqual(['bob', 'cat', 'dan']);
     expect(streams.count).toBe(1);
+  });
+
+  it('reads the tokens of streams opened since the last check, and only those, when the others are still held', async () => {
+    const [ann, bob] = [await s.seedUser(), await s.seedUser()];
+    const annStream = await open(ann);
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    const bobStream = await open(bob);
+    const bobHash = (await identityOf(bob)).hashedToken;
+    await s.store.removeLoginToken(bob.user.id, bobHash);
+    const reads = jest.spyOn(s.store, 'findTokenHolders');
+    await s.timers.advanceAsync(LIMITS.revalidateMs);
+    expect(reads.mock.calls).toEqual([[[bobHash]]]);
+    expect(bobStream.sink.closed).toBe(true);
+    expect(annStream.sink.closed).toBe(false);
   });
 
   it('removes a stream when its connection ends: its place and its device\'s connection are given back', async () => {
