@@ -180,12 +180,11 @@ export class AccountService {
    * are absent. One store read for any number of open streams.
    */
   async tokensLiveUntil(hashedTokens: readonly string[]): Promise<Map<string, number>> {
-    const wanted = new Set(hashedTokens);
     const live = new Map<string, number>();
     const now = this.clock.now();
+    // The store gives each holder only the tokens asked for (findTokenHolders).
     for (const holder of await this.store.findTokenHolders(hashedTokens)) {
       for (const token of holder.credentials.loginTokens) {
-        if (!wanted.has(token.hashedToken)) continue;
         const untilMs = tokenAuthenticatesUntil(holder, token.hashedToken, now, this.options.loginExpirationDays);
         if (untilMs !== null) live.set(token.hashedToken, untilMs);
       }

@@ -136,6 +136,17 @@ function acceptedDateTime(value: unknown): Date | undefined {
   return plainStringProblem(value, DATE_TIME_MAX) === undefined ? parseIsoDateTime(value as string) : undefined;
 }
 
+/**
+ * Replaces `source[name]` by its Date when it is a plain string of an ISO 8601 date-time, as the plain checks take one.
+ * @throws InvalidParamError naming it, worded as its validation chain words it
+ */
+function takeDateTime(source: Record<string, unknown>, name: string): void {
+  const value = source[name];
+  const date = acceptedDateTime(value);
+  if (date === undefined) throw new InvalidParamError(name, plainStringProblem(value, DATE_TIME_MAX) ?? NOT_A_DATE_TIME);
+  source[name] = date;
+}
+
 /** The chain of an ISO 8601 date-time parameter: once valid, it holds the Date. */
 function dateTimeChain(location: Location, name: string): ValidationChain {
   return optionalString(location, name, DATE_TIME_MAX)
@@ -170,11 +181,7 @@ export function checkSetStatusBody(req: Request): void {
     const problem = plainStringProblem(source[name], maxLength);
     if (problem !== undefined) throw new InvalidParamError(name, problem);
   }
-  if (source.expiresAt !== undefined) {
-    const date = acceptedDateTime(source.expiresAt);
-    if (date === undefined) throw new InvalidParamError('expiresAt', plainStringProblem(source.expiresAt, DATE_TIME_MAX) ?? NOT_A_DATE_TIME);
-    source.expiresAt = date;
-  }
+  if (source.expiresAt !== undefined) takeDateTime(source, 'expiresAt');
 }
 
 
@@ -226,11 +233,7 @@ export const streamIdsParam = idsOf(false);
 export function checkUsersPresenceQuery(req: Request): void {
   const source = req.query as Record<string, unknown>;
   const { from, ids } = source;
-  if (from !== undefined) {
-    const date = acceptedDateTime(from);
-    if (date === undefined) throw new InvalidParamError('from', plainStringProblem(from, DATE_TIME_MAX) ?? NOT_A_DATE_TIME);
-    source.from = date;
-  }
+  if (from !== undefined) takeDateTime(source, 'from');
   if (ids !== undefined) {
     const problem = idsProblem(ids, true);
     if (problem !== undefined) throw new InvalidParamError('ids', problem);
