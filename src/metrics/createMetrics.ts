@@ -47,6 +47,31 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Node's process metrics (CPU, memory, event loop lag, GC): for the server, not for the many apps of a test run. */
   processMetrics?: boolean;
+  /** Milliseconds since some fixed moment, for how old the walking metrics' values are (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * Node's process metrics that walk every handle, resource or open descriptor of the process each time they are read:
+ * with 10 000 streams open, one scrape spent 19 ms in them with the event loop stopped (38 ms at 18 000), against
+ * under 1 ms for every other metric. A scrape reads them again only once their values are WALKED_MAX_AGE_MS old
+ * (as the present users' count), so scraping every second does not walk every socket each time.
+ */
+const WALKING_METRICS = ['nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_resources', 'nodejs_active_resources_total', 'process_open_fds'];
+export const WALKED_MAX_AGE_MS = 10_000;
+
+/** Makes `name`'s collect (prom-client calls it on every scrape) run only once its last run is `maxAgeMs` old. */
+function collectAtMostEvery(registry: Registry, name: string, maxAgeMs: number, now: () => number): void {
+  const metric = registry.getSingleMetric(name) as { collect?: (this: unknown) => unknown } | undefined;
+  const collect = metric?.collect;
+  if (metric === undefined || collect === undefined) return;
+  let collectedAt = Number.NEGATIVE_INFINITY;
+  metric.collect = function collectIfOld(this: unknown) {
+    const at = now();
+    if (at - collectedAt < maxAgeMs) return undefined;
+    collectedAt = at;
+    return collect.call(this);
+  };
 }
 
 /** Request latencies: a poll answers in about a millisecond, a login's bcrypt takes a hundred. */
@@ -58,7 +83,10 @@ const STORE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics === true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of WALKING_METRICS) collectAtMostEvery(registry, name, WALKED_MAX_AGE_MS, options.now ?? (() => performance.now()));
+  }
   let presentUsers: PresentUsersSource | undefined;
   // Read when scraped rather than kept up to date on every change; the source decides how fresh (createApp: the
   // present list taken last, at most 10 s old).

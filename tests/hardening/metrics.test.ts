@@ -3,7 +3,8 @@ import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/loadConfig';
-import { createMetrics } from '../../src/metrics/createMetrics';
+import fs from 'node:fs';
+import { createMetrics, WALKED_MAX_AGE_MS } from '../../src/metrics/createMetrics';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_CONFIG } from '../support/testApp';
 import { openStream } from '../api/stream/sseClient';
@@ -223,6 +224,35 @@ describe('GET /metrics', () => {
       expect(text).toContain('process_cpu_user_seconds_total');
       expect(text).toContain('nodejs_eventloop_lag_seconds');
       expect(text.match(/^# TYPE process_resident_memory_bytes /gm)).toHaveLength(1);
+    }
+  });
+
+  it('walks every handle, resource and open descriptor of the process at most once per WALKED_MAX_AGE_MS, however often it is scraped', async () => {
+    let nowMs = 0;
+    const registry = createMetrics({ processMetrics: true, now: () => nowMs }).registry;
+    const walker = process as unknown as { _getActiveHandles: () => unknown[] };
+    const handles = jest.spyOn(walker, '_getActiveHandles');
+    const resources = jest.spyOn(process, 'getActiveResourcesInfo');
+    const descriptors = jest.spyOn(fs, 'readdirSync');
+    const walks = () => [handles.mock.calls.length, resources.mock.calls.length, descriptors.mock.calls.filter(([dir]) => dir === '/proc/self/fd').length];
+    try {
+      const first = await registry.metrics();
+      // Two gauges each for the handles and the resources; the descriptors are read on Linux only.
+      const fdWalks = process.platform === 'linux' ? 1 : 0;
+      expect(walks()).toEqual([2, 2, fdWalks]);
+      nowMs = WALKED_MAX_AGE_MS - 1;
+      const second = await registry.metrics();
+      expect(walks()).toEqual([2, 2, fdWalks]);
+      // The values a scrape in between answers are the last ones read.
+      for (const series of ['nodejs_active_handles_total', 'nodejs_active_resources_total']) {
+        expect(sample(second, series)).toBeGreaterThan(0);
+        expect(sample(second, series)).toBe(sample(first, series));
+      }
+      nowMs = WALKED_MAX_AGE_MS;
+      await registry.metrics();
+      expect(walks()).toEqual([4, 4, 2 * fdWalks]);
+    } finally {
+      jest.restoreAllMocks();
     }
   });
 });
