@@ -115,7 +115,17 @@ export interface Writes {
   sentAt: Float64Array;
   /** The last change sequence written for each user. */
   lastSeqOf: Map<string, number>;
+  /** From a change being sent to its answer's end (ms): how long the service took to take it, queueing included. */
+  answered: Latencies;
 }
+
+/**
+ * The writer's keep-alive connections: its changes stand for many clients' own requests, each on its client's own
+ * connection, so no change waits for another's answer. With 32, overload's changes were capped at 32 per answer's
+ * round trip: 30–50 ms under that load, so the service was sent 600–700 of the 1 000 a second and the rest waited
+ * in the bench's queue, sent-to-answered p50 5.3 s, counted in the delivery latency (2026-12-07, docs/benchmarks.md).
+ */
+const WRITER_CONNECTIONS = 256;
 
 /**
  * Makes `perSecond` changes a second for `seconds` through `POST /api/v1/users.setStatus`, on a schedule that
@@ -124,8 +134,8 @@ export interface Writes {
  */
 export function writeChanges(port: number, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {
   const total = perSecond * seconds;
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map() };
+  const agent = new Agent({ keepAlive: true, maxSockets: WRITER_CONNECTIONS });
+  const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map(), answered: new Latencies() };
   const inFlight: Promise<void>[] = [];
   const send = (seq: number) => {
     const writer = writerOf(seq);
@@ -139,7 +149,10 @@ export function writeChanges(port: number, perSecond: number, seconds: number, w
           (res) => {
             if (res.statusCode !== 200) writes.failed += 1;
             res.resume();
-            res.on('end', () => resolve());
+            res.on('end', () => {
+              writes.answered.add(performance.now() - writes.sentAt[seq]);
+              resolve();
+            });
           },
         );
         req.on('error', () => {

@@ -4,6 +4,7 @@
  * (the same streams at five times the rate), which must keep every stream and every change.
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startChild, type Child } from './children';
 import type { BaselineReady, BenchUser, FloorServe, MarkReport, MemoryReport } from './protocol';
 import { childEnv, startService } from './services';
@@ -38,6 +39,14 @@ export interface LoadResult {
   eventsReceived: number;
   latency: { p50: number; p99: number; max: number };
   cpuPercent: number;
+  /**
+   * The bench's own process while the changes are made: its CPU (% of one core) and its event loop's delay p99 (ms).
+   * Its subscribers read every event on the same two cores, so a busy bench is part of the latency it measures.
+   */
+  clientCpuPercent: number;
+  clientLoopDelayP99Ms: number;
+  /** From a change being sent to its answer (ms): the service's ingest, queueing in the writer's 32 connections included. */
+  answered: { p50: number; p99: number; max: number };
   /** RSS at rest (REST_MS idle, then a full GC) before the streams opened and with them open, and its peak (MB). */
   rssBeforeMb: number;
   rssOpenMb: number;
@@ -95,6 +104,9 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
   const changesStartedAtUs = (await child.next<MarkReport>('mark', 10_000)).atUs;
   const sampler = options.metrics ? metricSampler(port) : undefined;
   const started = performance.now();
+  const clientCpuBefore = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const byUser = new Map(users.map((user) => [user.userId, user]));
   const writerIds = ids.filter((id) => byUser.has(id));
   const { writes, done } = writeChanges(port, settings.changesPerSecond, settings.seconds, (seq) => byUser.get(writerIds[(seq * 7919) % writerIds.length]) as BenchUser);
@@ -103,6 +115,8 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const metrics = await sampler?.stop();
   const elapsedS = (performance.now() - started) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  loopDelay.disable();
   const after = await memoryOf(child);
   const held = subscribers.filter((subscriber) => subscriber.snapshotAt > 0 && !subscriber.ended).length;
   const lost = options.track ? lostChanges(subscribers, watchedBy, writes.lastSeqOf) : undefined;
@@ -117,6 +131,9 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
     eventsReceived: subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0),
     latency: latencies.percentiles(),
     cpuPercent: ((after.cpuMicros - open.cpuMicros) / 1e6 / elapsedS) * 100,
+    clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / elapsedS) * 100,
+    clientLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    answered: writes.answered.percentiles(),
     rssBeforeMb: before.rssAfterGc / MB,
     rssOpenMb: open.rssAfterGc / MB,
     rssPeakMb: after.peakRss / MB,
