@@ -122,7 +122,7 @@ export interface Writes {
 /**
  * The writer's keep-alive connections: its changes stand for many clients' own requests, each on its client's own
  * connection, so no change waits for another's answer. With 32, overload's changes were capped at 32 per answer's
- * round trip: 30–50 ms under that load, so the service was sent 600–700 of the 1 000 a second and the rest waited
+ * round trip: 30–50 ms under that load, so the service was sent 600–740 of the 1 000 a second and the rest waited
  * in the bench's queue, sent-to-answered p50 5.3 s, counted in the delivery latency (2026-12-07, docs/benchmarks.md).
  */
 const WRITER_CONNECTIONS = 256;
