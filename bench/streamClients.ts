@@ -115,15 +115,18 @@ export interface Writes {
   sentAt: Float64Array;
   /** The last change sequence written for each user. */
   lastSeqOf: Map<string, number>;
-  /** From a change being sent to its answer's end (ms): how long the service took to take it, queueing included. */
+  /** From a change being sent to its answer's end (ms): how long it took to be taken, waiting for a connection included. */
   answered: Latencies;
+  /** From a change being sent to its request getting one of the writer's connections (ms): the bench's own queue. */
+  waitedForConnection: Latencies;
 }
 
 /**
  * The writer's keep-alive connections: its changes stand for many clients' own requests, each on its client's own
- * connection, so no change waits for another's answer. With 32, overload's changes were capped at 32 per answer's
- * round trip: 30–50 ms under that load, so the service was sent 600–740 of the 1 000 a second and the rest waited
- * in the bench's queue, sent-to-answered p50 5.3 s, counted in the delivery latency (2026-12-07, docs/benchmarks.md).
+ * connection. With 32, overload's changes were capped at 32 per answer's round trip (about 45–55 ms under that
+ * load), so the service was sent 600–740 of the 1 000 a second and the rest waited in the bench's queue:
+ * sent-to-answered p50 4.8–5.3 s, counted in the delivery latency (2026-12-07, docs/benchmarks.md). A change that
+ * still waits for one is counted apart (Writes.waitedForConnection).
  */
 const WRITER_CONNECTIONS = 256;
 
@@ -135,7 +138,7 @@ const WRITER_CONNECTIONS = 256;
 export function writeChanges(port: number, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {
   const total = perSecond * seconds;
   const agent = new Agent({ keepAlive: true, maxSockets: WRITER_CONNECTIONS });
-  const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map(), answered: new Latencies() };
+  const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map(), answered: new Latencies(), waitedForConnection: new Latencies() };
   const inFlight: Promise<void>[] = [];
   const send = (seq: number) => {
     const writer = writerOf(seq);
@@ -155,6 +158,7 @@ export function writeChanges(port: number, perSecond: number, seconds: number, w
             });
           },
         );
+        req.once('socket', () => writes.waitedForConnection.add(performance.now() - writes.sentAt[seq]));
         req.on('error', () => {
           writes.failed += 1;
           resolve();
