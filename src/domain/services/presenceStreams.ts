@@ -292,12 +292,14 @@ export class PresenceStreams {
     // Closed since the check began (a logout here removed its token): counted, it would send the batch to a read.
     const open = batch.filter((stream) => this.streams.has(stream));
     const nowMs = this.clock.now().getTime();
+    const known: OpenStream[] = [];
+    const unread: OpenStream[] = [];
     // NaN (never read) is not later than anything.
-    const known = open.filter((stream) => stream.tokenLiveUntilMs > nowMs);
+    for (const stream of open) (stream.tokenLiveUntilMs > nowMs ? known : unread).push(stream);
     const knownHeld = known.length > 0 && (await this.accounts.tokensStillHeld(known.map((stream) => stream.identity.hashedToken)));
     // Shut down meanwhile: the store may be closing.
     if (this.closing) return;
-    const toRead = knownHeld ? open.filter((stream) => !(stream.tokenLiveUntilMs > nowMs)) : open;
+    const toRead = knownHeld ? unread : open;
     if (toRead.length === 0) return;
     const live = await this.accounts.tokensLiveUntil(toRead.map((stream) => stream.identity.hashedToken));
     for (const stream of toRead) {
