@@ -22,6 +22,7 @@ export function answerMeasurements(onStop: () => void): void {
       const cpu = process.cpuUsage();
       fullGc();
       const afterGc = process.memoryUsage();
+      const cpuAfterGc = process.cpuUsage();
       const report: MemoryReport = {
         type: 'memory',
         rss: now.rss,
@@ -32,6 +33,7 @@ export function answerMeasurements(onStop: () => void): void {
         heapUsedAfterGc: afterGc.heapUsed,
         rssAfterGc: afterGc.rss,
         cpuMicros: cpu.user + cpu.system,
+        cpuMicrosAfterGc: cpuAfterGc.user + cpuAfterGc.system,
       };
       toParent(report);
     } else if (message.type === 'mark') {

@@ -55,6 +55,9 @@ export interface LoadResult {
   rssBeforeMb: number;
   rssOpenMb: number;
   rssPeakMb: number;
+  /** The V8 heap in use after the same full GCs, before the streams and with them open (MB): what of the RSS is JavaScript's. */
+  heapBeforeMb: number;
+  heapOpenMb: number;
   /** Changes a subscriber never saw the latest state of (the overload scenario checks it). */
   lost?: number;
   metrics?: MetricPeaks;
@@ -136,7 +139,7 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
     deliveries: latencies.count,
     eventsReceived: subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0),
     latency: latencies.percentiles(),
-    cpuPercent: ((after.cpuMicros - open.cpuMicros) / 1e6 / elapsedS) * 100,
+    cpuPercent: ((after.cpuMicros - open.cpuMicrosAfterGc) / 1e6 / elapsedS) * 100,
     clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / elapsedS) * 100,
     clientTickIntervalP99Ms: loopDelay.percentile(99) / 1e6,
     answered: writes.answered.percentiles(),
@@ -144,6 +147,8 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
     rssBeforeMb: before.rssAfterGc / MB,
     rssOpenMb: open.rssAfterGc / MB,
     rssPeakMb: after.peakRss / MB,
+    heapBeforeMb: before.heapUsedAfterGc / MB,
+    heapOpenMb: open.heapUsedAfterGc / MB,
     lost,
     metrics,
     changesStartedAtUs,
