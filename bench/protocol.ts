@@ -43,6 +43,11 @@ export interface MemoryReport {
   cpuMicros: number;
   /** The same, read after that GC: the bench's forced collection is not the service's work. */
   cpuMicrosAfterGc: number;
+  /** The main thread's share of the two figures above (µs); null where /proc does not tell it. */
+  mainThreadCpuMicros: number | null;
+  mainThreadCpuMicrosAfterGc: number | null;
+  /** Major garbage collections V8 made on its own since the process started (the bench's forced ones not counted). */
+  majorGcs: number;
 }
 
 /** The service's process.hrtime (µs) when asked: where the profiled part of a run begins. */

@@ -50,10 +50,10 @@ async function runStreams(names: string[]): Promise<StreamRun> {
   if (names.includes('S')) {
     log(`\n[S] ${sSettings.streams} streams × ${sSettings.watched} users, ${sSettings.changesPerSecond} changes/s for ${sSettings.seconds} s: the service`);
     const { result, ready } = await runServiceLoad('S', sSettings, { track: false, metrics: false, profiled: false });
-    log(`    p99 ${result.latency.p99.toFixed(1)} ms, CPU ${result.cpuPercent.toFixed(0)} % (bench ${result.clientCpuPercent.toFixed(0)} %), RSS ${result.rssBeforeMb.toFixed(0)} → ${result.rssOpenMb.toFixed(0)} MB (heap ${result.heapBeforeMb.toFixed(0)} → ${result.heapOpenMb.toFixed(0)} MB)`);
+    log(`    p99 ${result.latency.p99.toFixed(1)} ms, CPU ${result.cpuPercent.toFixed(0)} % (other threads ${result.otherThreadsCpuPercent?.toFixed(0) ?? '?'} %, ${result.majorGcs} major GCs; bench ${result.clientCpuPercent.toFixed(0)} %), RSS ${result.rssBeforeMb.toFixed(0)} → ${result.rssOpenMb.toFixed(0)} MB (heap ${result.heapBeforeMb.toFixed(0)} → ${result.heapOpenMb.toFixed(0)} MB)`);
     log('[S] the same on the fan-out floor');
     const floor = await runFloorLoad(ready.users, ready.ids, sSettings);
-    log(`    p99 ${floor.latency.p99.toFixed(1)} ms, CPU ${floor.cpuPercent.toFixed(0)} % (bench ${floor.clientCpuPercent.toFixed(0)} %), RSS ${floor.rssBeforeMb.toFixed(0)} → ${floor.rssOpenMb.toFixed(0)} MB (heap ${floor.heapBeforeMb.toFixed(0)} → ${floor.heapOpenMb.toFixed(0)} MB)`);
+    log(`    p99 ${floor.latency.p99.toFixed(1)} ms, CPU ${floor.cpuPercent.toFixed(0)} % (other threads ${floor.otherThreadsCpuPercent?.toFixed(0) ?? '?'} %, ${floor.majorGcs} major GCs; bench ${floor.clientCpuPercent.toFixed(0)} %), RSS ${floor.rssBeforeMb.toFixed(0)} → ${floor.rssOpenMb.toFixed(0)} MB (heap ${floor.heapBeforeMb.toFixed(0)} → ${floor.heapOpenMb.toFixed(0)} MB)`);
     run.s = { service: result, floor };
     const missed = streamVerdicts(run, sSettings).some((v) => v.name === 'S' && !v.pass);
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) {

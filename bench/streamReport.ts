@@ -19,6 +19,8 @@ const withinFloor = (value: number, floor: number | undefined, times: number) =>
 /** The floor's RSS per stream in S, when S ran with its floor. */
 const floorKbPerStream = (run: StreamRun, s: LoadSettings) => (run.s?.floor === undefined ? undefined : kbPerStream(run.s.floor, s.streams));
 
+/** The CPU of the threads besides the main one, and the major collections, while the changes were made. */
+const threadsCell = (r: LoadResult) => `${r.otherThreadsCpuPercent === null ? 'not measured' : `${r.otherThreadsCpuPercent.toFixed(0)} %`}; ${r.majorGcs}`;
 /** S's three measures against the floor's. */
 function sChecks(r: LoadResult, f: LoadResult | undefined, streams: number) {
   return {
@@ -79,6 +81,7 @@ function sSection(run: NonNullable<StreamRun['s']>, s: LoadSettings): string[] {
     `| delivery latency p50 / p99 / max (ms) | ${ms(r.latency.p50)} / ${ms(r.latency.p99)} / ${ms(r.latency.max)} | ${floorCell(f === undefined ? '' : `${ms(f.latency.p50)} / ${ms(f.latency.p99)} / ${ms(f.latency.max)}`)} | ${floorCell(f === undefined ? '' : `p99 ${ratio(r.latency.p99, f.latency.p99)}`)} | p99 ≤ ${STREAM_TARGETS.sP99VsFloor} × the floor's, ${ok(checks.p99)} |`,
     `| CPU, % of one core, while the changes are made | ${r.cpuPercent.toFixed(0)} % | ${floorCell(f === undefined ? '' : `${f.cpuPercent.toFixed(0)} %`)} | ${floorCell(f === undefined ? '' : ratio(r.cpuPercent, f.cpuPercent))} | ≤ ${STREAM_TARGETS.sCpuVsFloor} × the floor's, ${ok(checks.cpu)} |`,
     `| RSS per open stream (at rest with the streams open − at rest before them) | ${kb.toFixed(1)} KB | ${floorCell(f === undefined ? '' : `${kbPerStream(f, s.streams).toFixed(1)} KB`)} | ${floorCell(f === undefined ? '' : ratio(kb, kbPerStream(f, s.streams)))} | ≤ ${STREAM_TARGETS.kbPerStreamVsFloor} × the floor's, ${ok(checks.memory)} |`,
+    `| of which threads other than the main one (V8's collector helpers, libuv's pool); major collections V8 made | ${threadsCell(r)} | ${floorCell(f === undefined ? '' : threadsCell(f))} | | |`,
     `| the bench's own process (subscribers and writer): CPU; its 10 ms timer's interval p99 | ${r.clientCpuPercent.toFixed(0)} %; ${ms(r.clientTickIntervalP99Ms)} ms | ${floorCell(f === undefined ? '' : `${f.clientCpuPercent.toFixed(0)} %; ${ms(f.clientTickIntervalP99Ms)} ms`)} | | |`,
     `| a change from sent to answered (users.setStatus) p50 / p99 / max; of which waiting for a writer's connection p99 (ms) | ${answeredCell(r)} | ${floorCell(f === undefined ? '' : answeredCell(f))} | | |`,
     `| RSS at rest before the streams / with them open / peak (MB) | ${r.rssBeforeMb.toFixed(0)} / ${r.rssOpenMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} | ${floorCell(f === undefined ? '' : `${f.rssBeforeMb.toFixed(0)} / ${f.rssOpenMb.toFixed(0)} / ${f.rssPeakMb.toFixed(0)}`)} | | |`,
@@ -107,6 +110,7 @@ function overloadSection(r: LoadResult, s: LoadSettings): string[] {
     `| backlog, largest / at the end (events) | ${m === undefined ? '–' : `${n(m.maxBacklog)} / ${n(m.finalBacklog)}`} | drains to 0, ${ok(m?.finalBacklog === 0)} |`,
     `| presence_stream_delivery_seconds ≤ 1 s | ${m === undefined ? '–' : `${n(m.deliveredWithin1s)} of ${n(m.delivered)}`} | |`,
     `| CPU, % of one core | ${r.cpuPercent.toFixed(0)} % | |`,
+    `| of which threads other than the main one; major collections V8 made | ${threadsCell(r)} | |`,
     `| the bench's own process (subscribers and writer): CPU; its 10 ms timer's interval p99 | ${r.clientCpuPercent.toFixed(0)} %; ${ms(r.clientTickIntervalP99Ms)} ms | |`,
     `| a change from sent to answered (users.setStatus) p50 / p99 / max; of which waiting for a writer's connection p99 (ms) | ${answeredCell(r)} | |`,
     `| RSS at rest before the streams / with them open / peak (MB) | ${r.rssBeforeMb.toFixed(0)} / ${r.rssOpenMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} | bounded: peak ≤ ${STREAM_TARGETS.overloadPeakVsOpen} × with them open, ${ok(r.rssPeakMb <= STREAM_TARGETS.overloadPeakVsOpen * r.rssOpenMb)} |`,

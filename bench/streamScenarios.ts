@@ -40,6 +40,12 @@ export interface LoadResult {
   latency: { p50: number; p99: number; max: number };
   cpuPercent: number;
   /**
+   * Of cpuPercent, what threads other than the main one used (V8's garbage-collection helpers, libuv's pool; null
+   * off Linux), and the major collections V8 made meanwhile: each marks the whole heap, 10 000 streams' included.
+   */
+  otherThreadsCpuPercent: number | null;
+  majorGcs: number;
+  /**
    * The bench's own process from the first change to SETTLE_MS after the last (the service's CPU is over the same
    * time): its CPU (% of one core), and the p99 of the intervals between the ticks of a 10 ms timer (ms; an idle
    * loop reads 10). Its subscribers read every event on the same two cores, so a busy bench is part of the latency
@@ -140,6 +146,11 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
     eventsReceived: subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0),
     latency: latencies.percentiles(),
     cpuPercent: ((after.cpuMicros - open.cpuMicrosAfterGc) / 1e6 / elapsedS) * 100,
+    otherThreadsCpuPercent:
+      after.mainThreadCpuMicros === null || open.mainThreadCpuMicrosAfterGc === null
+        ? null
+        : ((after.cpuMicros - open.cpuMicrosAfterGc - (after.mainThreadCpuMicros - open.mainThreadCpuMicrosAfterGc)) / 1e6 / elapsedS) * 100,
+    majorGcs: after.majorGcs - open.majorGcs,
     clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / elapsedS) * 100,
     clientTickIntervalP99Ms: loopDelay.percentile(99) / 1e6,
     answered: writes.answered.percentiles(),
