@@ -46,7 +46,7 @@ export interface MemoryReport {
   /** The main thread's share of the two figures above (µs); null where /proc does not tell it. */
   mainThreadCpuMicros: number | null;
   mainThreadCpuMicrosAfterGc: number | null;
-  /** Major garbage collections V8 made on its own since the process started (the bench's forced ones not counted). */
+  /** Major garbage collections V8 made on its own since the child began answering measurements (the bench's forced ones not counted). */
   majorGcs: number;
 }
 

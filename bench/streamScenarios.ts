@@ -40,8 +40,8 @@ export interface LoadResult {
   latency: { p50: number; p99: number; max: number };
   cpuPercent: number;
   /**
-   * Of cpuPercent, what threads other than the main one used (V8's garbage-collection helpers, libuv's pool; null
-   * off Linux), and the major collections V8 made meanwhile: each marks the whole heap, 10 000 streams' included.
+   * Of cpuPercent, what threads other than the main one used (V8's collector and compiler helpers, libuv's pool;
+   * null off Linux), and the major collections V8 made meanwhile: each marks the whole heap, 10 000 streams' included.
    */
   otherThreadsCpuPercent: number | null;
   majorGcs: number;
@@ -61,7 +61,7 @@ export interface LoadResult {
   rssBeforeMb: number;
   rssOpenMb: number;
   rssPeakMb: number;
-  /** The V8 heap in use after the same full GCs, before the streams and with them open (MB): what of the RSS is JavaScript's. */
+  /** The V8 heap in use after the same full GCs, before the streams and with them open (MB): the live JavaScript objects, without the heap V8 holds unused or the external memory. */
   heapBeforeMb: number;
   heapOpenMb: number;
   /** Changes a subscriber never saw the latest state of (the overload scenario checks it). */
