@@ -36,7 +36,7 @@ import { profileFileOf } from './services';
 import { scenarioBudgetMs, selectedScenarioNames, settings } from './settings';
 import { runFiles, runSnapshot } from './streamLimits';
 import { streamReport, streamVerdicts, type StreamRun } from './streamReport';
-import { overloadSettings, runFloorLoad, runServiceLoad, sSettings } from './streamScenarios';
+import { overloadSettings, runFloorLoad, runServiceLoad, sSettings, type LoadResult } from './streamScenarios';
 import { runTimeToTruth, truthPasses, truthReport, type TruthCase } from './timeToTruth';
 import { loginFloodPasses, loginFloodReport, runLoginFlood, type LoginFloodRun } from './loginFlood';
 
@@ -44,16 +44,20 @@ const STREAM_SCENARIOS = ['S', 'overload', 'files', 'snapshot', 'truth', 'loginF
 /** How long the stream scenarios may take, each. */
 const STREAM_BUDGET_MS = 15 * 60_000;
 
+/** One S run's line in the log: latency, CPU (of it other threads, major GCs; the bench's own), RSS and heap at rest. */
+function sLine(r: LoadResult): string {
+  return `    p99 ${r.latency.p99.toFixed(1)} ms, CPU ${r.cpuPercent.toFixed(0)} % (other threads ${r.otherThreadsCpuPercent?.toFixed(0) ?? '?'} %, ${r.majorGcs} major GCs; bench ${r.clientCpuPercent.toFixed(0)} %), RSS ${r.rssBeforeMb.toFixed(0)} → ${r.rssOpenMb.toFixed(0)} MB (heap ${r.heapBeforeMb.toFixed(0)} → ${r.heapOpenMb.toFixed(0)} MB)`;
+}
 /** The stream scenarios chosen, in order; S runs on the service, then on the floor with the same users. */
 async function runStreams(names: string[]): Promise<StreamRun> {
   const run: StreamRun = {};
   if (names.includes('S')) {
     log(`\n[S] ${sSettings.streams} streams × ${sSettings.watched} users, ${sSettings.changesPerSecond} changes/s for ${sSettings.seconds} s: the service`);
     const { result, ready } = await runServiceLoad('S', sSettings, { track: false, metrics: false, profiled: false });
-    log(`    p99 ${result.latency.p99.toFixed(1)} ms, CPU ${result.cpuPercent.toFixed(0)} % (other threads ${result.otherThreadsCpuPercent?.toFixed(0) ?? '?'} %, ${result.majorGcs} major GCs; bench ${result.clientCpuPercent.toFixed(0)} %), RSS ${result.rssBeforeMb.toFixed(0)} → ${result.rssOpenMb.toFixed(0)} MB (heap ${result.heapBeforeMb.toFixed(0)} → ${result.heapOpenMb.toFixed(0)} MB)`);
+    log(sLine(result));
     log('[S] the same on the fan-out floor');
     const floor = await runFloorLoad(ready.users, ready.ids, sSettings);
-    log(`    p99 ${floor.latency.p99.toFixed(1)} ms, CPU ${floor.cpuPercent.toFixed(0)} % (other threads ${floor.otherThreadsCpuPercent?.toFixed(0) ?? '?'} %, ${floor.majorGcs} major GCs; bench ${floor.clientCpuPercent.toFixed(0)} %), RSS ${floor.rssBeforeMb.toFixed(0)} → ${floor.rssOpenMb.toFixed(0)} MB (heap ${floor.heapBeforeMb.toFixed(0)} → ${floor.heapOpenMb.toFixed(0)} MB)`);
+    log(sLine(floor));
     run.s = { service: result, floor };
     const missed = streamVerdicts(run, sSettings).some((v) => v.name === 'S' && !v.pass);
     if (settings.profile === 'all' || (settings.profile === 'missed' && missed)) {

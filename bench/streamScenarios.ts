@@ -130,9 +130,13 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const metrics = await sampler?.stop();
   const elapsedS = (performance.now() - started) / 1000;
+  const percentOfCore = (micros: number) => (micros / 1e6 / elapsedS) * 100;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
   const after = await memoryOf(child);
+  // From just after the bench's full GC at the reading with the streams open (that collection is the bench's).
+  const cpuMicros = after.cpuMicros - open.cpuMicrosAfterGc;
+  const mainThreadMicros = after.mainThreadCpuMicros === null || open.mainThreadCpuMicrosAfterGc === null ? null : after.mainThreadCpuMicros - open.mainThreadCpuMicrosAfterGc;
   const held = subscribers.filter((subscriber) => subscriber.snapshotAt > 0 && !subscriber.ended).length;
   const lost = options.track ? lostChanges(subscribers, watchedBy, writes.lastSeqOf) : undefined;
   agent.destroy();
@@ -145,13 +149,10 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
     deliveries: latencies.count,
     eventsReceived: subscribers.reduce((sum, subscriber) => sum + subscriber.events, 0),
     latency: latencies.percentiles(),
-    cpuPercent: ((after.cpuMicros - open.cpuMicrosAfterGc) / 1e6 / elapsedS) * 100,
-    otherThreadsCpuPercent:
-      after.mainThreadCpuMicros === null || open.mainThreadCpuMicrosAfterGc === null
-        ? null
-        : ((after.cpuMicros - open.cpuMicrosAfterGc - (after.mainThreadCpuMicros - open.mainThreadCpuMicrosAfterGc)) / 1e6 / elapsedS) * 100,
+    cpuPercent: percentOfCore(cpuMicros),
+    otherThreadsCpuPercent: mainThreadMicros === null ? null : percentOfCore(cpuMicros - mainThreadMicros),
     majorGcs: after.majorGcs - open.majorGcs,
-    clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / elapsedS) * 100,
+    clientCpuPercent: percentOfCore(clientCpu.user + clientCpu.system),
     clientTickIntervalP99Ms: loopDelay.percentile(99) / 1e6,
     answered: writes.answered.percentiles(),
     waitedForConnection: writes.waitedForConnection.percentiles(),
