@@ -5,11 +5,15 @@
  * moment its write was sent.
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { onSseBlocks } from '../tools/sseParser';
+import { StringDecoder } from 'node:string_decoder';
+import { onSseBlocks, SseParser, type SseBlock } from '../tools/sseParser';
 import type { BenchUser } from './protocol';
 
 export interface Subscriber {
-  /** performance.now() when the response's headers arrived, and when its snapshot was parsed. */
+  /**
+   * From the request to the response's headers, and to its snapshot: parsed, or, when the snapshot is held
+   * (`holdSnapshots`), its last byte received.
+   */
   firstByteAt: number;
   snapshotAt: number;
   snapshotUsers: number;
@@ -18,6 +22,45 @@ export interface Subscriber {
   keepAlives: number;
   /** Each user's latest change sequence seen, when the scenario checks that no change was lost. */
   latest: Map<string, number> | undefined;
+  /** Parses what a held stream received so far, and from then on each event as it comes; nothing when not held. */
+  readHeld(): void;
+}
+
+/** The bytes of a blank line (LF LF: the service ends each line with LF) in `chunk`; `afterLf`: the previous chunk ended with LF. */
+function blankLinesIn(chunk: Buffer, afterLf: boolean): number {
+  let found = afterLf && chunk[0] === 10 ? 1 : 0;
+  for (let at = chunk.indexOf('\n\n'); at !== -1; at = chunk.indexOf('\n\n', at + 2)) found += 1;
+  return found;
+}
+
+/**
+ * Receives a stream's bytes without parsing them until `readHeld` (what `Subscriber.readHeld` does), and calls
+ * `received` once the snapshot's last byte is in: the second blank line, after `retry:` and the snapshot event,
+ * as the service writes them (its parse then checks it is whole).
+ */
+function holdBytes(res: NodeJS.ReadableStream, onBlock: (block: SseBlock) => void, received: () => void): () => void {
+  const parser = new SseParser(onBlock);
+  const decoder = new StringDecoder('utf8');
+  let held: Buffer[] | undefined = [];
+  let blankLines = 0;
+  let afterLf = false;
+  res.on('data', (chunk: Buffer) => {
+    if (held === undefined) {
+      parser.push(decoder.write(chunk));
+      return;
+    }
+    held.push(chunk);
+    if (blankLines < 2) {
+      blankLines += blankLinesIn(chunk, afterLf);
+      afterLf = chunk[chunk.length - 1] === 10;
+      if (blankLines >= 2) received();
+    }
+  });
+  return () => {
+    const pieces = held ?? [];
+    held = undefined;
+    for (const piece of pieces) parser.push(decoder.write(piece));
+  };
 }
 
 export interface StreamRequest {
@@ -35,11 +78,24 @@ interface EventUser {
 
 export const streamAgent = () => new Agent({ keepAlive: false, maxSockets: Infinity });
 
-/** Opens one stream; resolves once its snapshot is in, rejects when it is refused. */
-export function subscribe(port: number, agent: Agent, request: StreamRequest, onDelivery: OnDelivery, track: boolean): Promise<Subscriber> {
+/**
+ * Opens one stream; resolves once its snapshot is in (parsed, or received when held), rejects when it is refused.
+ * `hold`: the snapshot scenario's, where one process reads 100 snapshots of 2 MB: parsing each as it came (about
+ * 30 ms) kept the bench's event loop from seeing the next streams' headers, and that was most of their "first bytes".
+ */
+export function subscribe(port: number, agent: Agent, request: StreamRequest, onDelivery: OnDelivery, track: boolean, hold = false): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const sentAt = performance.now();
-    const subscriber: Subscriber = { firstByteAt: 0, snapshotAt: 0, snapshotUsers: 0, ended: false, events: 0, keepAlives: 0, latest: track ? new Map() : undefined };
+    const subscriber: Subscriber = {
+      firstByteAt: 0,
+      snapshotAt: 0,
+      snapshotUsers: 0,
+      ended: false,
+      events: 0,
+      keepAlives: 0,
+      latest: track ? new Map() : undefined,
+      readHeld: () => undefined,
+    };
     const req = httpRequest({ host: '127.0.0.1', port, agent, path: request.path, headers: request.headers }, (res) => {
       subscriber.firstByteAt = performance.now() - sentAt;
       if (res.statusCode !== 200) {
@@ -47,12 +103,12 @@ export function subscribe(port: number, agent: Agent, request: StreamRequest, on
         res.resume();
         return;
       }
-      onSseBlocks(res, (block) => {
+      const onBlock = (block: SseBlock): void => {
         if (block.comments.length > 0) subscriber.keepAlives += 1;
         if (block.data === undefined) return;
         const data = JSON.parse(block.data) as { users: EventUser[]; full: boolean };
         if (data.full) {
-          subscriber.snapshotAt = performance.now() - sentAt;
+          if (!hold) subscriber.snapshotAt = performance.now() - sentAt;
           subscriber.snapshotUsers = data.users.length;
           resolve(subscriber);
           return;
@@ -65,7 +121,13 @@ export function subscribe(port: number, agent: Agent, request: StreamRequest, on
           onDelivery(seq, receivedAt);
           subscriber.latest?.set(user._id, seq);
         }
-      });
+      };
+      if (hold) {
+        subscriber.readHeld = holdBytes(res, onBlock, () => {
+          subscriber.snapshotAt = performance.now() - sentAt;
+          resolve(subscriber);
+        });
+      } else onSseBlocks(res, onBlock);
       res.on('close', () => (subscriber.ended = true));
     });
     req.on('error', reject);
@@ -80,13 +142,13 @@ export async function openMany(
   count: number,
   requestFor: (k: number) => StreamRequest,
   onDelivery: OnDelivery,
-  options: { batch: number; track: boolean },
+  options: { batch: number; track: boolean; hold?: boolean },
 ): Promise<{ subscribers: Subscriber[]; openMs: number }> {
   const started = performance.now();
   const subscribers: Subscriber[] = [];
   for (let first = 0; first < count; first += options.batch) {
     const batch: Promise<Subscriber>[] = [];
-    for (let k = first; k < Math.min(count, first + options.batch); k += 1) batch.push(subscribe(port, agent, requestFor(k), onDelivery, options.track));
+    for (let k = first; k < Math.min(count, first + options.batch); k += 1) batch.push(subscribe(port, agent, requestFor(k), onDelivery, options.track, options.hold));
     subscribers.push(...(await Promise.all(batch)));
   }
   return { subscribers, openMs: performance.now() - started };

@@ -142,7 +142,7 @@ function snapshotSection(r: SnapshotResult): string[] {
     '| measure | value | target |',
     '| --- | --- | --- |',
     `| first bytes, p50 / p99 / max (ms) | ${ms(r.firstBytes.p50)} / ${ms(r.firstBytes.p99)} / ${ms(r.firstBytes.max)} | p99 ≤ ${STREAM_TARGETS.firstBytesP99Ms} ms, ${ok(r.firstBytes.p99 <= STREAM_TARGETS.firstBytesP99Ms)} |`,
-    `| whole snapshot parsed by the client, p50 / max (ms) | ${ms(r.whole.p50)} / ${ms(r.whole.max)} | |`,
+    `| whole snapshot received by the client, p50 / max (ms) | ${ms(r.whole.p50)} / ${ms(r.whole.max)} | |`,
     `| streams with all ${n(r.present)} users / then given the next change | ${r.complete} / ${r.changed} of ${r.streams} | all, ${ok(r.complete === r.streams && r.changed === r.streams)} |`,
     `| RSS before / peak (MB) | ${r.rssBeforeMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} | |`,
     '',
