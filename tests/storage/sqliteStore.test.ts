@@ -99,6 +99,28 @@ describe('SqliteStore, the embedded store', () => {
     expect((await store.findUserByUsername('b'))?.id).toBe('b');
   });
 
+  it('renews a round\'s streams in writes of 500, each committed before the next, so the event loop turns between them', async () => {
+    const commits: number[] = [];
+    await store.close();
+    store = SqliteStore.open({ dataDir: dataDir.dir, onCommit: (report) => commits.push(report.writes) });
+    await store.createUser(bareUser('a'));
+    const ids = Array.from({ length: 1201 }, (_, k) => `s${k}`);
+    await Promise.all(ids.map((id) => store.putConnection({ id, userId: 'a', hashedToken: 'a-token', kind: 'stream', state: 'online', instanceId: 'i1', clientRenewed: false, expiresAt: at(10), createdAt: at(0) })));
+    commits.length = 0;
+    let turns = 0;
+    const turning = setInterval(() => (turns += 1), 0);
+
+    const renewed = await store.renewConnections({ instanceId: 'i1', dueBefore: at(20) }, at(35), at(5));
+    clearInterval(turning);
+
+    expect(renewed).toBe(1201);
+    expect(commits).toEqual([1, 1, 1]);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    const connections = await store.connectionsOfUser('a');
+    expect(connections).toHaveLength(1201);
+    expect(connections.every((connection) => connection.expiresAt.getTime() === at(35).getTime())).toBe(true);
+  });
+
   describe('the records it keeps in memory', () => {
     const presence = (statusText: string, second: number) => ({
       status: 'online' as const, statusText, presenceText: null, presenceExpiresAt: at(900), lastSeenAt: at(second), presenceChangedAt: at(second),

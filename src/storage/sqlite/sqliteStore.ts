@@ -12,6 +12,8 @@ import { withFields } from '../../utils';
 
 /** Users whose records are kept in memory (CommittedRecords): well above the present users of a large organisation. */
 const MAX_KEPT_RECORDS = 20_000;
+/** Connections renewed in one write (renewConnections). */
+const RENEWAL_CHUNK = 500;
 
 /**
  * What a write of users' rows answers besides its result: the users whose rows it changed, and the records of those
@@ -482,17 +484,29 @@ export class SqliteStore implements Store {
     });
   }
 
-  renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
-    return this.writeUsers('committed', 'several', () => {
-      const s = this.statements;
-      const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
-      const userIds = ('ids' in selection
-        ? s.renewConnectionsByIds.all({ ...params, ids: JSON.stringify(selection.ids) })
-        : s.renewConnectionsOfInstance.all({ ...params, instance_id: selection.instanceId, due_before: selection.dueBefore.getTime() })) as string[];
-      if (userIds.length === 0) return { result: 0 };
-      const pushed = s.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[];
-      return { result: userIds.length, changed: pushed };
-    });
+  /**
+   * In writes of RENEWAL_CHUNK connections, each committed before the next: this store answers on the event loop,
+   * and one write of the 3 000 streams (and their users) a round renews with 10 000 open held it 33–48 ms.
+   */
+  async renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number> {
+    let ids: readonly string[];
+    if ('ids' in selection) ids = selection.ids;
+    else {
+      this.writes.flush();
+      ids = this.statements.streamsDueForRenewal.all({ now: now.getTime(), instance_id: selection.instanceId, due_before: selection.dueBefore.getTime() }) as string[];
+    }
+    const params = { expires_at: expiresAt.getTime(), now: now.getTime() };
+    let renewed = 0;
+    for (let from = 0; from < ids.length; from += RENEWAL_CHUNK) {
+      const chunk = JSON.stringify(ids.slice(from, from + RENEWAL_CHUNK));
+      renewed += await this.writeUsers('committed', 'several', () => {
+        const userIds = this.statements.renewConnectionsByIds.all({ ...params, ids: chunk }) as string[];
+        if (userIds.length === 0) return { result: 0 };
+        const pushed = this.statements.pushPresenceExpiry.all({ ...params, ids: JSON.stringify([...new Set(userIds)]) }) as string[];
+        return { result: userIds.length, changed: pushed };
+      });
+    }
+    return renewed;
   }
 
   async expiredConnections(now: Date, limit: number): Promise<ConnectionRecord[]> {
@@ -641,8 +655,8 @@ export const STATEMENTS = {
   removeConnectionsOfUserByKind: `DELETE FROM connections WHERE user_id = ? AND kind = ? RETURNING ${CONNECTION_COLUMNS}`,
   renewConnectionsByIds: `UPDATE connections SET expires_at = @expires_at
     WHERE id IN (SELECT value FROM json_each(@ids)) AND expires_at > @now RETURNING user_id`,
-  renewConnectionsOfInstance: `UPDATE connections SET expires_at = @expires_at
-    WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now AND expires_at < @due_before RETURNING user_id`,
+  streamsDueForRenewal: `SELECT id FROM connections
+    WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now AND expires_at < @due_before`,
   pushPresenceExpiry: `UPDATE users SET presence_expires_at = max(presence_expires_at, @expires_at)
     WHERE id IN (SELECT value FROM json_each(@ids)) AND presence_expires_at > @now RETURNING id`,
   expiredConnections: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
@@ -662,6 +676,6 @@ function prepareStatements(db: Database): Record<keyof typeof STATEMENTS, Statem
   const statements = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Statement>;
   // Every statement whose rows start with the user columns (SELECT or RETURNING) is read raw: see userRowOf.
   for (const statement of Object.values(statements)) if (startsWithUserColumns(statement)) statement.raw();
-  for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.countTokensOfActiveUsers, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.renewConnectionsOfInstance, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
+  for (const oneColumn of [statements.deleteTokensOfUser, statements.countUsers, statements.countActiveAdmins, statements.countTokensOfActiveUsers, statements.attemptRows, statements.changedSince, statements.renewConnectionsByIds, statements.streamsDueForRenewal, statements.pushPresenceExpiry, statements.deadInstances, statements.timedStatusesEnded]) oneColumn.pluck();
   return statements;
 }
