@@ -3,8 +3,8 @@
  * its own process (`node dist/bench/floor.js`). node:http, no framework, no authentication, no store, no
  * validation: a stream names its users in `ids=a,b,…` and gets their presence, then one `res.write` of one event
  * per change of a watched user; `POST /api/v1/users.setStatus` (the caller named by X-User-Id) changes a user
- * and writes the event to its watchers at once. Its events are the service's bytes (the same user objects), so
- * what the service costs above it is the service's own.
+ * and writes the event to its watchers at once; `GET /healthz` answers at once. Its events are the service's bytes
+ * (the same user objects), so what the service costs above it is the service's own.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +73,12 @@ function serve({ ids, allOnline }: FloorServe): void {
     });
   }
 
-  const server = createServer((req, res) => (req.method === 'POST' ? setStatus(req, res) : openStream(req, res)));
+  const server = createServer((req, res) => {
+    // The writer opens its connections with it before the changes (connectedWriter).
+    if (req.url === '/healthz') res.end('{"status":"ok"}');
+    else if (req.method === 'POST') setStatus(req, res);
+    else openStream(req, res);
+  });
   server.listen(0, '127.0.0.1', () => {
     const ready: BaselineReady = { type: 'ready', port: (server.address() as AddressInfo).port };
     toParent(ready);

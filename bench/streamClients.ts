@@ -193,13 +193,34 @@ export interface Writes {
 const WRITER_CONNECTIONS = 256;
 
 /**
- * Makes `perSecond` changes a second for `seconds` through `POST /api/v1/users.setStatus`, on a schedule that
+ * The writer's connections, each opened (with `GET /healthz`) before the changes start: the clients they stand for
+ * are connected already (in S and overload, each writer holds a stream). Opened by the first changes, they waited
+ * for the service to accept them: libuv (1.45 on, Node 20's) accepts one connection a turn of the event loop, and a
+ * turn under overload takes 20–80 ms, so the 256 took 2–11 s to be accepted and their changes were answered that
+ * late (2026-12-08, docs/benchmarks.md).
+ */
+export async function connectedWriter(port: number): Promise<Agent> {
+  const agent = new Agent({ keepAlive: true, maxSockets: WRITER_CONNECTIONS, maxFreeSockets: WRITER_CONNECTIONS });
+  const opened = Array.from({ length: WRITER_CONNECTIONS }, () => new Promise<void>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, agent, path: '/healthz' }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end();
+  }));
+  await Promise.all(opened);
+  return agent;
+}
+
+/**
+ * Makes `perSecond` changes a second for `seconds` through `POST /api/v1/users.setStatus` on `agent`'s connections
+ * (connectedWriter's; destroyed once every change is answered), on a schedule that
  * catches up if the timer runs late; change `seq` is made by `writerOf(seq)` and sets status text `b<seq>`.
  * `writes` fills in as the changes are sent; `done` resolves when every one was answered.
  */
-export function writeChanges(port: number, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {
+export function writeChanges(port: number, agent: Agent, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {
   const total = perSecond * seconds;
-  const agent = new Agent({ keepAlive: true, maxSockets: WRITER_CONNECTIONS });
   const writes: Writes = { sent: 0, failed: 0, sentAt: new Float64Array(total + 1), lastSeqOf: new Map(), answered: new Latencies(), waitedForConnection: new Latencies() };
   const inFlight: Promise<void>[] = [];
   const send = (seq: number) => {

@@ -5,7 +5,7 @@
  */
 import type { MemoryReport } from './protocol';
 import { startService } from './services';
-import { answerTo, Latencies, openMany, streamAgent, writeChanges } from './streamClients';
+import { answerTo, connectedWriter, Latencies, openMany, streamAgent, writeChanges } from './streamClients';
 import { REST_MS, rest } from './streamScenarios';
 
 const MB = 1024 * 1024;
@@ -62,7 +62,7 @@ export async function runFiles(): Promise<FilesResult> {
     const open = await memoryOf(child);
     const heartbeats = subscribers.filter((subscriber) => subscriber.keepAlives > 0).length;
     const byUser = new Map(ready.users.map((user) => [user.userId, user]));
-    const { writes, done } = writeChanges(ready.port, FILES_CHANGES.perSecond, FILES_CHANGES.seconds, (seq) => byUser.get(ids[(seq * 7919) % ids.length]) as (typeof ready.users)[number]);
+    const { writes, done } = writeChanges(ready.port, await connectedWriter(ready.port), FILES_CHANGES.perSecond, FILES_CHANGES.seconds, (seq) => byUser.get(ids[(seq * 7919) % ids.length]) as (typeof ready.users)[number]);
     sentAt = writes.sentAt;
     await done;
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -131,7 +131,7 @@ export async function runSnapshot(): Promise<SnapshotResult> {
     );
     // Every snapshot is in: now parsed, so each is checked whole and the change below is read as it comes.
     for (const subscriber of subscribers) subscriber.readHeld();
-    const { writes, done } = writeChanges(ready.port, 1, 1, () => ready.users[0]);
+    const { writes, done } = writeChanges(ready.port, await connectedWriter(ready.port), 1, 1, () => ready.users[0]);
     changedSeq = 1;
     await done;
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -9,7 +9,7 @@ import { startChild, type Child } from './children';
 import type { BaselineReady, BenchUser, FloorServe, MarkReport, MemoryReport } from './protocol';
 import { childEnv, startService } from './services';
 import { intEnv } from './settings';
-import { Latencies, openMany, streamAgent, writeChanges, type Subscriber } from './streamClients';
+import { connectedWriter, Latencies, openMany, streamAgent, writeChanges, type Subscriber } from './streamClients';
 import { metricSampler, type MetricPeaks } from './streamMetrics';
 
 export interface LoadSettings {
@@ -115,6 +115,7 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
   );
   await rest();
   const open = await memoryOf(child);
+  const writer = await connectedWriter(port);
   child.send({ type: 'mark' });
   const changesStartedAtUs = (await child.next<MarkReport>('mark', 10_000)).atUs;
   const sampler = options.metrics ? metricSampler(port) : undefined;
@@ -124,7 +125,7 @@ export async function loadStreams(child: Child, port: number, users: BenchUser[]
   loopDelay.enable();
   const byUser = new Map(users.map((user) => [user.userId, user]));
   const writerIds = ids.filter((id) => byUser.has(id));
-  const { writes, done } = writeChanges(port, settings.changesPerSecond, settings.seconds, (seq) => byUser.get(writerIds[(seq * 7919) % writerIds.length]) as BenchUser);
+  const { writes, done } = writeChanges(port, writer, settings.changesPerSecond, settings.seconds, (seq) => byUser.get(writerIds[(seq * 7919) % writerIds.length]) as BenchUser);
   sentAt = writes.sentAt;
   await done;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
