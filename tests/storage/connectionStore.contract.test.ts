@@ -233,7 +233,9 @@ describeEachStore('ConnectionStore contract', (kind) => {
       expect(count).toBe(6);
       expect(await connectionsOf(store, ...userIds)).toStrictEqual(byId([...renewable.map((each) => ({ ...each, expiresAt: LEASE })), ...lapsed, unselected]));
       expect(await presenceExpiryOf('pushed')).toStrictEqual(LEASE);
-      expect(await store.findUserById('pushed')).toStrictEqual({ ...before.get('pushed'), presenceExpiresAt: LEASE });
+      // Its revision moves on: a presence write decided from the old leases is refused.
+      const pushed = before.get('pushed') as UserRecord;
+      expect(await store.findUserById('pushed')).toStrictEqual({ ...pushed, presenceExpiresAt: LEASE, presenceRevision: pushed.presenceRevision + 1 });
       // Untouched, whole.
       for (const userId of userIds.filter((each) => each !== 'pushed')) expect({ userId, user: await store.findUserById(userId) }).toStrictEqual({ userId, user: before.get(userId) });
       expect({

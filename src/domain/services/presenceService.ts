@@ -423,8 +423,10 @@ export class PresenceService {
    * just what it moves. The first attempt may start from `firstRead`. The user is read before his connections: a
    * connection added, ended or changed in state after his record was read is followed by a presence write of its
    * own, and of the two writes the one that lands second was decided from a read made after the first landed (a
-   * write that loses the version check reads again). A round's plain lease renewals write no presence: a write
-   * decided before one may set the expiry from the leases it read, which later rounds push again.
+   * write that loses the version check reads again). A round's lease renewals push the expiry and move the revision
+   * (ConnectionStore.renewConnections): a write decided from the leases read before one is refused and decided
+   * again. Landing, it would set the expiry back to the old lease, and the user would read offline with his stream
+   * open once that passed, as rounds push only expiries that have not.
    */
   private async writePresence(userId: string, putting: ConnectionRecord | undefined, decide: (current: UserRecord, now: Date) => ChosenPresence, firstRead?: PresenceRead): Promise<UserRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {

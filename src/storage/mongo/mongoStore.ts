@@ -477,7 +477,8 @@ export class MongoStore implements Store {
     if (renewed.length === 0) return 0;
     await this.connections.updateMany({ _id: { $in: renewed.map((connection) => connection._id) }, ...live }, { $set: { expiresAt } }, { maxTimeMS: this.maxTimeMs });
     const userIds = [...new Set(renewed.map((connection) => connection.userId))];
-    await this.users.updateMany({ _id: { $in: userIds }, presenceExpiresAt: { $gt: now } }, { $max: { presenceExpiresAt: expiresAt } }, { maxTimeMS: this.maxTimeMs });
+    // The revision moves with the expiry: a presence write decided from the leases read before is refused and decided again.
+    await this.users.updateMany({ _id: { $in: userIds }, presenceExpiresAt: { $gt: now, $lt: expiresAt } }, { $set: { presenceExpiresAt: expiresAt }, $inc: { presenceRevision: 1 } }, { maxTimeMS: this.maxTimeMs });
     return renewed.length;
   }
 

@@ -657,8 +657,8 @@ export const STATEMENTS = {
     WHERE id IN (SELECT value FROM json_each(@ids)) AND expires_at > @now RETURNING user_id`,
   streamsDueForRenewal: `SELECT id FROM connections
     WHERE instance_id = @instance_id AND client_renewed = 0 AND expires_at > @now AND expires_at < @due_before`,
-  pushPresenceExpiry: `UPDATE users SET presence_expires_at = max(presence_expires_at, @expires_at)
-    WHERE id IN (SELECT value FROM json_each(@ids)) AND presence_expires_at > @now RETURNING id`,
+  pushPresenceExpiry: `UPDATE users SET presence_expires_at = @expires_at, presence_revision = presence_revision + 1
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND presence_expires_at > @now AND presence_expires_at < @expires_at RETURNING id`,
   expiredConnections: `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
   renewInstance: 'INSERT INTO instances (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at',
   deadInstances: 'SELECT id FROM instances WHERE expires_at <= ?',

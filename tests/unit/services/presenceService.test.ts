@@ -1,6 +1,7 @@
 import type { ConnectionRecord, ConnectionState } from '../../../src/domain/ports/connections';
 import type { Identity } from '../../../src/domain/rules/accounts';
 import { WriteContentionError } from '../../../src/domain/errors';
+import { ConnectionService } from '../../../src/domain/services/connectionService';
 import type { SqliteStore } from '../../../src/storage/sqlite/sqliteStore';
 import { PRESENCE_OPTIONS, buildDomainServices, type DomainServices } from '../../support/domainServices';
 import type { SeededUser } from '../../support/testApp';
@@ -89,6 +90,21 @@ describe('PresenceService (fake clock)', () => {
     expect(written).toMatchObject({ statusDefault: 'busy', statusText: 'written meanwhile' });
     expect(writes).toBe(3);
     expect((await s.presence.readUser(ann.user.id)).user).toMatchObject({ statusDefault: 'busy', statusText: 'written meanwhile' });
+  });
+
+  it('decides again when a round renews the leases between its read and its write, so the presence lasts as the renewed stream does', async () => {
+    const rounds = new ConnectionService(s.store, s.presence, s.clock, s.timers, { instanceId: 'here', leaseMs: 60_000, renewMs: 10_000 });
+    await rounds.streamOpened(identity);
+    writes = 0;
+    // 40 s into the stream's 60 s lease: a round now renews it, to 100 s.
+    s.clock.advance(40_000);
+    beforeWrite = () => rounds.runRound();
+    await s.presence.setStatus(identity, ann.user.id, { status: 'away' });
+    // The write decided from the old lease is refused; the one decided again lands.
+    expect(writes).toBe(2);
+    // Past the lease it read, within the renewed one: the stream is open, so she still reads away.
+    s.clock.advance(30_000);
+    expect(await statusOfAnn()).toBe('away');
   });
 
   it('gives up with WriteContentionError after 8 writes refused in a row', async () => {
