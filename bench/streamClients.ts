@@ -11,8 +11,8 @@ import type { BenchUser } from './protocol';
 
 export interface Subscriber {
   /**
-   * From the request to the response's headers, and to its snapshot: parsed, or, when the snapshot is held
-   * (`holdSnapshots`), its last byte received.
+   * From the request to the response's headers, and to its snapshot: parsed, or, when the stream is held
+   * (`subscribe`'s `hold`), its last byte received.
    */
   firstByteAt: number;
   snapshotAt: number;
@@ -26,7 +26,7 @@ export interface Subscriber {
   readHeld(): void;
 }
 
-/** The bytes of a blank line (LF LF: the service ends each line with LF) in `chunk`; `afterLf`: the previous chunk ended with LF. */
+/** How many blank lines end in `chunk` (LF LF: the service ends each line with LF); `afterLf`: the previous chunk ended with LF. */
 function blankLinesIn(chunk: Buffer, afterLf: boolean): number {
   let found = afterLf && chunk[0] === 10 ? 1 : 0;
   for (let at = chunk.indexOf('\n\n'); at !== -1; at = chunk.indexOf('\n\n', at + 2)) found += 1;
@@ -215,8 +215,8 @@ export async function connectedWriter(port: number): Promise<Agent> {
 
 /**
  * Makes `perSecond` changes a second for `seconds` through `POST /api/v1/users.setStatus` on `agent`'s connections
- * (connectedWriter's; destroyed once every change is answered), on a schedule that
- * catches up if the timer runs late; change `seq` is made by `writerOf(seq)` and sets status text `b<seq>`.
+ * (connectedWriter's; destroyed once every change is answered), on a schedule that catches up if the timer runs
+ * late; change `seq` is made by `writerOf(seq)` and sets status text `b<seq>`.
  * `writes` fills in as the changes are sent; `done` resolves when every one was answered.
  */
 export function writeChanges(port: number, agent: Agent, perSecond: number, seconds: number, writerOf: (seq: number) => BenchUser): { writes: Writes; done: Promise<void> } {

@@ -61,9 +61,9 @@ export interface ConnectionStore {
   /** Removes the selected connections; resolves with those removed. */
   removeConnections(selection: RemovalSelection): Promise<ConnectionRecord[]>;
   /**
-   * One bulk renewal, whatever the count: the selected connections still live at `now` get the lease `expiresAt`,
-   * and their users' presence expiry, where it has not passed and is earlier, is pushed to it with the presence
-   * revision moved on (a presence write decided from the old leases must not land). Resolves with how many
+   * A bulk renewal, never a write per connection: the selected connections still live at `now` get the lease
+   * `expiresAt`, and their users' presence expiry, where it has not passed and is earlier, is pushed to it with the
+   * presence revision moved on (a presence write decided from the old leases must not land). Resolves with how many
    * connections it renewed.
    */
   renewConnections(selection: RenewalSelection, expiresAt: Date, now: Date): Promise<number>;

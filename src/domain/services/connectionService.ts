@@ -35,10 +35,10 @@ const REAP_BATCH = 500;
 
 /**
  * This instance's share of connection bookkeeping (issue 20). Streams are connections while they are open; clients
- * without a stream heartbeat; every `renewMs` a round renews, in a bounded number of bulk writes whatever the number
- * of connections, this instance's liveness record, the streams it holds whose clients do not heartbeat, and the
- * heartbeats it was sent since the last round, then ends the connections whose lease ran out and those of dead
- * instances, and computes their users' presence again. Every instance reads and writes the same connections in the
+ * without a stream heartbeat; every `renewMs` a round renews, in bulk writes (never one per connection), this
+ * instance's liveness record, the streams it holds whose clients do not heartbeat, and the heartbeats it was sent
+ * since the last round, then ends the connections whose lease ran out and those of dead instances, and computes
+ * their users' presence again. Every instance reads and writes the same connections in the
  * store: none keeps who is connected to itself. The rounds also end the timed statuses that ran out.
  */
 export class ConnectionService {
